@@ -1,0 +1,61 @@
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Runtime } from '../shared/runtime.js';
+import { installErrorHandlers } from './error-handler.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Public bodies are small (a signup form); admin imports stream and set their own limit. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The application type every route module receives: Zod schemas type the handlers. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/**
+ * Builds the HTTP application without listening, so tests drive it with `inject` and the
+ * server module owns ports and timeouts.
+ */
+export async function buildApp(runtime: Runtime): Promise<App> {
+  const app = Fastify({
+    loggerInstance: runtime.logger.child({ role: 'api' }) as FastifyBaseLogger,
+    trustProxy: runtime.config.http.trustProxy,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    // Tokens travel in query strings; the log serializer masks them, and ids stay short.
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Pages inline a small stylesheet; no page loads third-party resources.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Paperboy', description: 'Daily digest of trending research papers', version: '0.1.0' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes(runtime));
+
+  return app;
+}

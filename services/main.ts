@@ -1,0 +1,62 @@
+import closeWithGrace from 'close-with-grace';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { ConfigError, parseConfig } from './shared/config/config.js';
+import { prepareDatabase } from './shared/db/migrate.js';
+import { createLogger } from './shared/logging/logger.js';
+import { createRuntime } from './shared/runtime.js';
+import { startWorkerRole } from './worker/index.js';
+import type { WorkerHost } from './worker/worker-host.js';
+
+/**
+ * Entry point of `npm start`: one process runs the API, the worker, or both (PAPERBOY_ROLE).
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(`paperboy: configuration error: ${problem}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.logLevel });
+  try {
+    await prepareDatabase(config.databaseUrl);
+  } catch (error) {
+    console.error(`paperboy: cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+
+  const runtime = createRuntime(config, logger);
+  let api: ApiServer | undefined;
+  let worker: WorkerHost | undefined;
+
+  // SIGTERM/SIGINT: HTTP server, then BullMQ workers (in-flight jobs finish, up to a deadline),
+  // then queues, SMTP pool and database pool (runtime.close). close-with-grace forces exit if
+  // all that takes longer than the shutdown timeout plus a margin.
+  closeWithGrace({ delay: config.shutdownTimeoutMs + 5000, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'fatal error; shutting down');
+    else logger.info({ signal }, 'shutting down');
+    await api?.close();
+    await worker?.close(config.shutdownTimeoutMs);
+    await runtime.close();
+    logger.info('stopped');
+  });
+
+  if (config.role === 'all' || config.role === 'worker') {
+    worker = await startWorkerRole(runtime);
+    logger.info({ role: 'worker', queues: worker.workers.map((w) => w.name) }, 'worker started');
+  }
+  if (config.role === 'all' || config.role === 'api') {
+    api = await startApiServer(runtime);
+    logger.info({ role: 'api', address: api.address }, 'api listening');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`paperboy: cannot start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,281 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Paperboy reads, parsed once at start-up. Nothing else in the code
+ * base touches `process.env`: the composition root hands the frozen result to whoever needs it.
+ */
+
+const DEV_SECRET_KEY = 'dev-only-secret-key-change-me-in-production';
+const DEV_ADMIN_TOKEN = 'dev-admin-token';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+function url(protocols: string[], what: string) {
+  return z.string().trim().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`);
+}
+
+const postgresUrl = url(['postgres:', 'postgresql:'], 'Postgres').refine(
+  (value) => !URL.canParse(value) || new URL(value).pathname.replace(/^\//, '').length > 0,
+  'must name a database (postgres://user@host:5432/DATABASE)',
+);
+
+const cronPattern = z
+  .string()
+  .trim()
+  .refine((value) => {
+    const fields = value.split(/\s+/).length;
+    if (fields < 5 || fields > 6) return false;
+    try {
+      CronExpressionParser.parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a cron pattern of 5 or 6 fields (seconds first when 6), e.g. "0 0 6 * * *"');
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as "UTC" or "Europe/Berlin"');
+
+/** A header value must never carry a line break: it would let a value inject headers. */
+const headerSafe = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks');
+
+const mailbox = headerSafe.refine(
+  (value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+(?:>)?$/.test(value),
+  'must be an address like "Paperboy <papers@example.org>" or "papers@example.org"',
+);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PAPERBOY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  PORT: integer(1, 65535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PUBLIC_URL: url(['http:', 'https:'], 'http(s)').default('http://localhost:3000'),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/paperboy'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, "-" or "_"')
+    .default('paperboy'),
+  SMTP_URL: url(['smtp:', 'smtps:'], 'SMTP').optional(),
+  SMTP_POOL_SIZE: integer(1, 100).default(5),
+  SMTP_RATE_LIMIT: integer(0, 100000).default(0),
+  OUTBOX_DIR: z.string().trim().min(1).default('outbox'),
+  MAIL_FROM: mailbox.default('Paperboy <papers@localhost>'),
+  MAIL_POSTAL_ADDRESS: headerSafe.optional(),
+  DKIM_DOMAIN: z.string().trim().min(1).optional(),
+  DKIM_SELECTOR: z.string().trim().min(1).optional(),
+  DKIM_PRIVATE_KEY: z
+    .string()
+    .refine((value) => value.includes('PRIVATE KEY'), 'must be a PEM private key')
+    .optional(),
+  ADMIN_TOKEN: z.string().trim().min(1, 'must not be empty').default(DEV_ADMIN_TOKEN),
+  SECRET_KEY: z.string().min(1, 'must not be empty').default(DEV_SECRET_KEY),
+  DIGEST_CRON: cronPattern.default('0 0 6 * * *'),
+  DIGEST_TZ: timeZone.default('UTC'),
+  INGEST_CRON: cronPattern.default('0 5 * * * *'),
+  INGEST_DAYS: integer(1, 14).default(3),
+  EDITION_SIZE: integer(1, 200).default(40),
+  HF_API_URL: url(['http:', 'https:'], 'http(s)').default('https://huggingface.co/api/daily_papers'),
+  HF_TOKEN: z.string().trim().min(1).optional(),
+  SIGNUP_RATE_LIMIT: integer(1, 100000).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
+});
+
+type Env = z.output<typeof envSchema>;
+
+export interface AdminToken {
+  /** Shown in the audit log: never the secret itself. */
+  name: string;
+  secret: string;
+}
+
+export interface DkimConfig {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  role: Env['PAPERBOY_ROLE'];
+  http: { port: number; host: string; trustProxy: boolean };
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  mail: {
+    smtpUrl: string | undefined;
+    poolSize: number;
+    /** Messages per second across all workers; 0 means no limit. */
+    rateLimitPerSecond: number;
+    outboxDir: string;
+    from: string;
+    postalAddress: string;
+    dkim: DkimConfig | undefined;
+  };
+  adminTokens: AdminToken[];
+  secretKey: string;
+  digest: { cron: string; timeZone: string; editionSize: number };
+  ingest: { cron: string; days: number; hfApiUrl: string; hfToken: string | undefined };
+  signupRateLimitPerHour: number;
+  logLevel: Env['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * `name:secret` pairs give each operator's token a name for the audit log; a bare secret is
+ * named by its position so rotation (old and new token side by side) still works.
+ */
+function parseAdminTokens(raw: string): AdminToken[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part, index) => {
+      const colon = part.indexOf(':');
+      return colon > 0
+        ? { name: part.slice(0, colon), secret: part.slice(colon + 1) }
+        : { name: `token-${index + 1}`, secret: part };
+    });
+}
+
+function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (env.SECRET_KEY === DEV_SECRET_KEY) {
+    problems.push('SECRET_KEY: is the development default; set a random secret of 32+ characters in production');
+  } else if (env.SECRET_KEY.length < 32) {
+    problems.push('SECRET_KEY: must be at least 32 characters in production');
+  }
+  if (adminTokens.some((token) => token.secret === DEV_ADMIN_TOKEN)) {
+    problems.push('ADMIN_TOKEN: is the development default; set a random token in production');
+  } else if (adminTokens.some((token) => token.secret.length < 16)) {
+    problems.push('ADMIN_TOKEN: every token must be at least 16 characters in production');
+  }
+  if (!env.PUBLIC_URL.startsWith('https://')) {
+    problems.push('PUBLIC_URL: must be an https:// URL in production (one-click unsubscribe needs HTTPS)');
+  }
+  if (!env.MAIL_POSTAL_ADDRESS) {
+    problems.push('MAIL_POSTAL_ADDRESS: is required in production (every bulk email must show a postal address)');
+  }
+  return problems;
+}
+
+function describeReceived(value: unknown): string {
+  if (value === undefined) return '';
+  const text = String(value);
+  return ` (got "${text.length > 40 ? `${text.slice(0, 40)}...` : text}")`;
+}
+
+/** Parses the environment; throws a ConfigError with one line per bad variable. */
+export function parseConfig(source: Record<string, string | undefined>): Readonly<Config> {
+  // An empty variable (`PORT=`) means "not set", as most shells and compose files intend.
+  const present = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const seen = new Set<string>();
+    const problems = result.error.issues
+      .map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        if (seen.has(name)) return undefined;
+        seen.add(name);
+        const secret = name === 'SECRET_KEY' || name === 'ADMIN_TOKEN' || name === 'DKIM_PRIVATE_KEY' || name === 'HF_TOKEN';
+        return `${name}: ${issue.message}${secret ? '' : describeReceived(present[name])}`;
+      })
+      .filter((line): line is string => line !== undefined);
+    throw new ConfigError(problems);
+  }
+  const env = result.data;
+  const adminTokens = parseAdminTokens(env.ADMIN_TOKEN);
+  const problems = productionProblems(env, adminTokens);
+  if (adminTokens.length === 0) problems.push('ADMIN_TOKEN: must hold at least one token');
+  const dkimParts = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkimParts !== 0 && dkimParts !== 3) {
+    problems.push('DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    env: env.NODE_ENV,
+    role: env.PAPERBOY_ROLE,
+    http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY === 'true' },
+    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      poolSize: env.SMTP_POOL_SIZE,
+      rateLimitPerSecond: env.SMTP_RATE_LIMIT,
+      outboxDir: env.OUTBOX_DIR,
+      from: env.MAIL_FROM,
+      postalAddress: env.MAIL_POSTAL_ADDRESS ?? 'Paperboy, 1 Example Street, Exampletown (set MAIL_POSTAL_ADDRESS)',
+      dkim:
+        env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+          ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
+          : undefined,
+    },
+    adminTokens,
+    secretKey: env.SECRET_KEY,
+    digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },
+    ingest: { cron: env.INGEST_CRON, days: env.INGEST_DAYS, hfApiUrl: env.HF_API_URL, hfToken: env.HF_TOKEN },
+    signupRateLimitPerHour: env.SIGNUP_RATE_LIMIT,
+    logLevel: env.LOG_LEVEL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Test and tool helper: the defaults, with overrides given as environment variables. */
+export function configFromEnv(overrides: Record<string, string | undefined> = {}): Readonly<Config> {
+  return parseConfig({ NODE_ENV: 'test', ...overrides });
+}

@@ -1,0 +1,41 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+export type Sql = postgres.Sql;
+
+export interface DatabaseClient {
+  db: Database;
+  /** The raw postgres.js client, for cursors and COPY-style bulk work in the data layer. */
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  maxConnections?: number;
+  /** Seconds to wait for a connection before a query fails; keeps /readyz honest when Postgres is down. */
+  connectTimeoutSeconds?: number;
+}
+
+/** One pool per process; the composition root owns it and closes it last. */
+export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
+  const sql = postgres(options.url, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+  });
+  return {
+    db: drizzle(sql, { schema }),
+    sql,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Host and port of a database URL, to name the server in errors without its credentials. */
+export function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `Postgres at ${parsed.hostname}:${parsed.port || '5432'}/${parsed.pathname.replace(/^\//, '')}`;
+}

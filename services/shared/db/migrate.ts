@@ -1,0 +1,77 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { describeDatabase } from './client.js';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
+
+/** Arbitrary constant shared by every Paperboy process: the advisory lock that serialises migrations. */
+const MIGRATION_LOCK_ID = 727_274_001;
+
+export class DatabaseUnavailableError extends Error {
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? (cause as NodeJS.ErrnoException).code ?? cause.message : String(cause);
+    super(`${describeDatabase(url)} is not reachable (${reason}); start Postgres or fix DATABASE_URL`);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN';
+}
+
+/**
+ * Creates the database named in `url` when it does not exist, by connecting to the server's
+ * `postgres` maintenance database. Safe when several processes race: "already exists" is success.
+ */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const sql = postgres(maintenance.toString(), { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
+    if (rows.length === 0) {
+      await sql.unsafe(`create database "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
+        // 42P04 duplicate_database, 23505 unique_violation: another process created it first.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
+    }
+  } catch (error) {
+    if (isConnectionError(error)) throw new DatabaseUnavailableError(url, error);
+    throw error;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Applies pending drizzle-kit migrations. drizzle's migrator takes no lock of its own, so it runs
+ * on a single connection holding a Postgres advisory lock: processes starting together queue up,
+ * and each finds the work already done.
+ */
+export async function applyMigrations(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    try {
+      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    }
+  } catch (error) {
+    if (isConnectionError(error)) throw new DatabaseUnavailableError(url, error);
+    throw error;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** What start-up and `cli migrate` do: create the database if needed, then migrate it. */
+export async function prepareDatabase(url: string): Promise<void> {
+  await ensureDatabaseExists(url);
+  await applyMigrations(url);
+}

@@ -1,0 +1,287 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The whole data model. Postgres is the source of truth; Redis only coordinates work, so every
+ * guarantee about email (one delivery per run and reader, never a paper twice) is a key here.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+// ---------------------------------------------------------------- papers
+
+export const papers = pgTable('papers', {
+  /** arXiv id without version suffix, e.g. "2602.01234". */
+  id: text('id').primaryKey(),
+  title: text('title').notNull(),
+  abstract: text('abstract').notNull(),
+  /** Visible author names in arXiv order (hidden authors are dropped at parse time). */
+  authors: text('authors').array().notNull().default(sql`'{}'::text[]`),
+  /** arXiv publication instant (`paper.publishedAt`). */
+  publishedAt: timestamp('published_at', { withTimezone: true }).notNull(),
+  aiSummary: text('ai_summary'),
+  aiKeywords: text('ai_keywords').array().notNull().default(sql`'{}'::text[]`),
+  githubRepo: text('github_repo'),
+  githubStars: integer('github_stars'),
+  projectPage: text('project_page'),
+  thumbnailUrl: text('thumbnail_url'),
+  organization: text('organization'),
+  /** Latest observed counts; the history is in paper_stats. */
+  upvotes: integer('upvotes').notNull().default(0),
+  numComments: integer('num_comments').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A paper featured on a Daily Papers date. One paper may be featured on several dates. */
+export const paperAppearances = pgTable(
+  'paper_appearances',
+  {
+    paperId: text('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    dailyDate: date('daily_date', { mode: 'string' }).notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.paperId, t.dailyDate] }), index('paper_appearances_date_idx').on(t.dailyDate)],
+);
+
+/** Upvotes and comments each time a day was ingested, so trending can see growth. */
+export const paperStats = pgTable(
+  'paper_stats',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    paperId: text('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    dailyDate: date('daily_date', { mode: 'string' }).notNull(),
+    observedAt: timestamp('observed_at', { withTimezone: true }).notNull().defaultNow(),
+    upvotes: integer('upvotes').notNull(),
+    numComments: integer('num_comments').notNull(),
+    githubStars: integer('github_stars'),
+  },
+  (t) => [index('paper_stats_paper_observed_idx').on(t.paperId, t.observedAt)],
+);
+
+// ---------------------------------------------------------------- subscribers
+
+export const subscriberStatus = pgEnum('subscriber_status', ['pending', 'confirmed', 'unsubscribed']);
+export const digestFrequency = pgEnum('digest_frequency', ['daily', 'weekly']);
+export const consentSource = pgEnum('consent_source', ['signup_form', 'api', 'import', 'admin']);
+
+export const subscribers = pgTable(
+  'subscribers',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** As the reader typed it (trimmed); used in the To: header. */
+    email: text('email').notNull(),
+    /** Lower-cased, trimmed: the identity of the reader. */
+    emailNormalized: text('email_normalized').notNull(),
+    status: subscriberStatus('status').notNull().default('pending'),
+    frequency: digestFrequency('frequency').notNull().default('daily'),
+    /** ISO weekday for weekly readers: 1 = Monday ... 7 = Sunday. */
+    weekday: smallint('weekday').notNull().default(1),
+    /** Local hour (0-23) at which the digest is due in `time_zone`. */
+    sendHour: smallint('send_hour').notNull().default(7),
+    timeZone: text('time_zone').notNull().default('UTC'),
+    /** Lower-cased keywords; empty means every paper of the edition. */
+    topics: text('topics').array().notNull().default(sql`'{}'::text[]`),
+    maxPapers: smallint('max_papers').notNull().default(10),
+    consentAt: timestamp('consent_at', { withTimezone: true }),
+    consentIp: text('consent_ip'),
+    consentUserAgent: text('consent_user_agent'),
+    /** Which form and consent text version the reader agreed to, e.g. "signup-v1". */
+    consentForm: text('consent_form'),
+    consentSource: consentSource('consent_source').notNull().default('signup_form'),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true }),
+    /** Throttles repeated confirmation emails to one address: start of the window and count in it. */
+    confirmationWindowStartedAt: timestamp('confirmation_window_started_at', { withTimezone: true }),
+    confirmationsSentInWindow: smallint('confirmations_sent_in_window').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('subscribers_email_normalized_key').on(t.emailNormalized),
+    // Fan-out walks confirmed readers by id (keyset); this index serves that walk.
+    index('subscribers_confirmed_id_idx').on(t.id).where(sql`${t.status} = 'confirmed'`),
+    check('subscribers_weekday_range', sql`${t.weekday} between 1 and 7`),
+    check('subscribers_send_hour_range', sql`${t.sendHour} between 0 and 23`),
+    check('subscribers_max_papers_range', sql`${t.maxPapers} between 1 and 100`),
+  ],
+);
+
+/** Addresses that must never be mailed again, kept as a SHA-256 of the normalised address. */
+export const suppressionReason = pgEnum('suppression_reason', ['erased', 'hard_bounce', 'complaint', 'admin']);
+
+export const suppressions = pgTable('suppressions', {
+  emailHash: text('email_hash').primaryKey(),
+  reason: suppressionReason('reason').notNull(),
+  detail: text('detail'),
+  createdAt: createdAt(),
+});
+
+// ---------------------------------------------------------------- editions
+
+export const editionKind = pgEnum('edition_kind', ['daily', 'weekly']);
+
+export const editions = pgTable(
+  'editions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: editionKind('kind').notNull(),
+    /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one. */
+    key: text('key').notNull(),
+    /** First and last daily date the edition covers (equal for a daily edition). */
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    periodEnd: date('period_end', { mode: 'string' }).notNull(),
+    assembledAt: timestamp('assembled_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('editions_key_key').on(t.key), index('editions_kind_period_idx').on(t.kind, t.periodEnd)],
+);
+
+/** The frozen, ranked papers of an edition. */
+export const editionPapers = pgTable(
+  'edition_papers',
+  {
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    paperId: text('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'restrict' }),
+    rank: integer('rank').notNull(),
+    upvotes: integer('upvotes').notNull(),
+    numComments: integer('num_comments').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.editionId, t.paperId] }),
+    uniqueIndex('edition_papers_rank_key').on(t.editionId, t.rank),
+    index('edition_papers_paper_idx').on(t.paperId),
+  ],
+);
+
+// ---------------------------------------------------------------- sending
+
+export const sendRunKind = pgEnum('send_run_kind', ['scheduled', 'manual', 'resend']);
+export const sendRunStatus = pgEnum('send_run_status', ['fanning_out', 'sending', 'completed']);
+
+export const sendRuns = pgTable(
+  'send_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    kind: sendRunKind('kind').notNull(),
+    status: sendRunStatus('status').notNull().default('fanning_out'),
+    /** Who the run is for: { due: 'hour' } for scheduled runs, { to: 'failed' | 'all' | [...] } for resends. */
+    audience: jsonb('audience').notNull().default({}),
+    /** Scheduled runs: the UTC hour they serve; one scheduled run per edition and hour. */
+    slot: timestamp('slot', { withTimezone: true }),
+    idempotencyKey: text('idempotency_key'),
+    /** Keyset checkpoint of the fan-out, and the frozen upper bound of subscriber ids it walks. */
+    fanoutCursor: bigint('fanout_cursor', { mode: 'number' }).notNull().default(0),
+    fanoutUpperBound: bigint('fanout_upper_bound', { mode: 'number' }),
+    createdBy: text('created_by').notNull().default('scheduler'),
+    createdAt: createdAt(),
+    fanoutCompletedAt: timestamp('fanout_completed_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('send_runs_idempotency_key_key').on(t.idempotencyKey),
+    uniqueIndex('send_runs_edition_slot_key').on(t.editionId, t.slot),
+    index('send_runs_edition_idx').on(t.editionId),
+  ],
+);
+
+export const deliveryStatus = pgEnum('delivery_status', ['queued', 'claimed', 'sent', 'failed', 'skipped']);
+
+/**
+ * The ledger: one row per (send run, reader). A delivery is claimed before the SMTP conversation
+ * and marked sent after it, so a retried job skips what was sent.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sendRunId: bigint('send_run_id', { mode: 'number' })
+      .notNull()
+      .references(() => sendRuns.id, { onDelete: 'cascade' }),
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    subscriberId: bigint('subscriber_id', { mode: 'number' })
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    status: deliveryStatus('status').notNull().default('queued'),
+    /** The reader's own selection, fixed at fan-out so a retry sends the same papers. */
+    paperIds: text('paper_ids').array().notNull().default(sql`'{}'::text[]`),
+    attempts: integer('attempts').notNull().default(0),
+    messageId: text('message_id'),
+    lastError: text('last_error'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_run_subscriber_key').on(t.sendRunId, t.subscriberId),
+    index('deliveries_subscriber_edition_idx').on(t.subscriberId, t.editionId),
+    // Reconcile looks for rows stuck in queued/claimed; the partial index keeps that cheap.
+    index('deliveries_unfinished_idx')
+      .on(t.updatedAt)
+      .where(sql`${t.status} in ('queued', 'claimed')`),
+    index('deliveries_run_status_idx').on(t.sendRunId, t.status),
+  ],
+);
+
+/** Every paper a reader has been sent, so no reader gets the same paper twice. */
+export const sentPapers = pgTable(
+  'sent_papers',
+  {
+    subscriberId: bigint('subscriber_id', { mode: 'number' })
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    paperId: text('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).references(() => deliveries.id, { onDelete: 'set null' }),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.paperId] })],
+);
+
+// ---------------------------------------------------------------- operations
+
+export const adminAuditLog = pgTable(
+  'admin_audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** The admin token's name, never its secret. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    params: jsonb('params').notNull().default({}),
+    ip: text('ip'),
+  },
+  (t) => [index('admin_audit_log_at_idx').on(t.at)],
+);

@@ -1,0 +1,87 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { Config } from '../config/config.js';
+
+export interface SentMail {
+  messageId: string;
+  /** The server's final reply, or the outbox file the message was written to. */
+  response: string;
+}
+
+/**
+ * Where email goes: pooled SMTP when SMTP_URL is set, otherwise `.eml` files in the outbox folder
+ * (so a local run never needs a mail server). One transport per process, reused for every message.
+ */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'outbox';
+  /** Composes and sends one message (transactional mail: confirmations, fresh links). */
+  send(message: SendMailOptions): Promise<SentMail>;
+  /** Sends a message that is already a complete RFC 5322 text (the digest pipeline builds those). */
+  sendRaw(envelope: { from: string; to: string }, raw: Buffer | string, messageId: string): Promise<SentMail>;
+  close(): Promise<void>;
+}
+
+type MailSettings = Config['mail'];
+
+export function createMailTransport(settings: MailSettings): MailTransport {
+  return settings.smtpUrl ? createSmtpTransport(settings, settings.smtpUrl) : createOutboxTransport(settings);
+}
+
+function createSmtpTransport(settings: MailSettings, smtpUrl: string): MailTransport {
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: settings.poolSize,
+    maxMessages: 1000,
+    // The global rate across workers is enforced by the deliver queue's limiter, not here.
+    ...(settings.dkim ? { dkim: settings.dkim } : {}),
+  });
+  return {
+    kind: 'smtp',
+    async send(message) {
+      const info = await transporter.sendMail(message);
+      return { messageId: info.messageId, response: info.response ?? '' };
+    },
+    async sendRaw(envelope, raw, messageId) {
+      const info = await transporter.sendMail({ envelope, raw, messageId });
+      return { messageId, response: info.response ?? '' };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+/** Writes each message as `<outbox>/<time>-<message id>.eml`; /dev/outbox lists them. */
+function createOutboxTransport(settings: MailSettings): MailTransport {
+  const composer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(settings.dkim ? { dkim: settings.dkim } : {}),
+  });
+  const directory = path.resolve(settings.outboxDir);
+  const write = async (messageId: string, content: Buffer | string) => {
+    await mkdir(directory, { recursive: true });
+    const safeId = messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9._-]/g, '_');
+    const file = path.join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeId}.eml`);
+    await writeFile(file, content);
+    return file;
+  };
+  return {
+    kind: 'outbox',
+    async send(message) {
+      const info = await composer.sendMail(message);
+      const file = await write(info.messageId, info.message as Buffer);
+      return { messageId: info.messageId, response: file };
+    },
+    async sendRaw(_envelope, raw, messageId) {
+      const file = await write(messageId, raw);
+      return { messageId, response: file };
+    },
+    async close() {
+      composer.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { createDatabaseClient, type DatabaseClient } from './db/client.js';
+import type { Logger } from './logging/logger.js';
+import { createMailTransport, type MailTransport } from './mail/transport.js';
+import { closeQueues, createQueues, type Queues } from './queue/queues.js';
+import { createProbeClient } from './queue/redis.js';
+
+/**
+ * The composition root's product: every long-lived resource of a process, built in one place
+ * and torn down by one `close()`. API, worker and CLI receive it; nothing opens connections at
+ * import time.
+ */
+export interface Runtime {
+  config: Readonly<Config>;
+  logger: Logger;
+  database: DatabaseClient;
+  queues: Queues;
+  mail: MailTransport;
+  /** Fails fast while Redis is down; used by /readyz. */
+  redisProbe: Redis;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** What tests (and tools) may swap: a capturing mail transport, a fixed clock. */
+export interface RuntimeOverrides {
+  mail?: MailTransport;
+  clock?: Clock;
+}
+
+export function createRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Runtime {
+  const database = createDatabaseClient({ url: config.databaseUrl });
+  const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const mail = overrides.mail ?? createMailTransport(config.mail);
+  const redisProbe = createProbeClient(config.redisUrl);
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    database,
+    queues,
+    mail,
+    redisProbe,
+    clock: overrides.clock ?? systemClock,
+    close() {
+      // Order matters: producers first, then the SMTP pool, then the database pool last, since
+      // anything still finishing may need to write to Postgres.
+      closing ??= (async () => {
+        await closeQueues(queues);
+        await mail.close();
+        redisProbe.disconnect();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { Worker, type Job } from 'bullmq';
+import type { QueueName, Queues } from '../shared/queue/queues.js';
+import { workerConnection } from '../shared/queue/redis.js';
+import type { Runtime } from '../shared/runtime.js';
+
+export interface ProcessorDefinition {
+  queue: QueueName;
+  concurrency: number;
+  process: (job: Job) => Promise<unknown>;
+  /** Global across every worker process (BullMQ keeps the counter in Redis). */
+  limiter?: { max: number; duration: number };
+}
+
+export interface SchedulerDefinition {
+  queue: keyof Queues;
+  /** Stable id: upserting it on every start keeps exactly one scheduler. */
+  id: string;
+  repeat: { pattern: string; tz?: string } | { every: number };
+  job: { name: string; data?: Record<string, unknown> };
+}
+
+export interface WorkerHost {
+  workers: Worker[];
+  /** Stops taking jobs and waits for jobs in flight up to `deadlineMs`, then forces the close. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** Starts one BullMQ worker per processor definition and upserts the job schedulers. */
+export async function startWorkers(
+  runtime: Runtime,
+  processors: ProcessorDefinition[],
+  schedulers: SchedulerDefinition[],
+): Promise<WorkerHost> {
+  const connection = workerConnection(runtime.config.redisUrl);
+  const workers = processors.map((definition) => {
+    const log = runtime.logger.child({ role: 'worker', queue: definition.queue });
+    const worker = new Worker(definition.queue, definition.process, {
+      connection,
+      prefix: runtime.config.queuePrefix,
+      concurrency: definition.concurrency,
+      ...(definition.limiter ? { limiter: definition.limiter } : {}),
+    });
+    worker.on('failed', (job, error) => {
+      log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
+    });
+    worker.on('error', (error) => {
+      log.error({ err: error }, 'worker error');
+    });
+    return worker;
+  });
+
+  for (const scheduler of schedulers) {
+    await runtime.queues[scheduler.queue].upsertJobScheduler(scheduler.id, scheduler.repeat, {
+      name: scheduler.job.name,
+      data: scheduler.job.data ?? {},
+    });
+  }
+
+  return {
+    workers,
+    async close(deadlineMs) {
+      await Promise.all(
+        workers.map(async (worker) => {
+          let timer: NodeJS.Timeout | undefined;
+          const graceful = worker.close().then(() => 'closed' as const);
+          const deadline = new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), deadlineMs);
+          });
+          const outcome = await Promise.race([graceful, deadline]);
+          clearTimeout(timer);
+          if (outcome === 'timeout') {
+            // Jobs still running become stalled and another worker retries them; the delivery
+            // ledger keeps a retry from sending twice.
+            runtime.logger.warn({ queue: worker.name, deadlineMs }, 'worker did not finish in time; forcing close');
+            await worker.close(true);
+          }
+        }),
+      );
+    },
+  };
+}

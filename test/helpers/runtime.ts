@@ -1,0 +1,47 @@
+import { configFromEnv, type Config } from '../../services/shared/config/config.js';
+import { createLogger } from '../../services/shared/logging/logger.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../services/shared/runtime.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from './redis.js';
+
+export interface TestRuntime {
+  runtime: Runtime;
+  config: Readonly<Config>;
+  database: TestDatabase;
+  queuePrefix: string;
+  /** Closes the runtime, drops the database and deletes the file's Redis keys. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A whole Paperboy runtime on a private database and queue prefix. `env` takes environment
+ * variables as a user would set them; `overrides` swaps the mail transport or the clock.
+ */
+export async function createTestRuntime(
+  label: string,
+  env: Record<string, string | undefined> = {},
+  overrides: RuntimeOverrides = {},
+): Promise<TestRuntime> {
+  const database = await createTestDatabase(label);
+  const queuePrefix = uniqueQueuePrefix(label);
+  const config = configFromEnv({
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PUBLIC_URL: 'http://paperboy.test',
+    ...env,
+  });
+  const runtime = createRuntime(config, createLogger({ level: config.logLevel }), overrides);
+  return {
+    runtime,
+    config,
+    database,
+    queuePrefix,
+    async cleanup() {
+      await runtime.close();
+      await database.drop();
+      await deleteQueueKeys(queuePrefix);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../services/shared/config/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('serves a local run with defaults only', () => {
+    const config = parseConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.mail.smtpUrl).toBeUndefined();
+    expect(config.role).toBe('all');
+    expect(Object.isFrozen(config.mail)).toBe(true);
+  });
+
+  it('names the variable and the value when a number is not a number', () => {
+    expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT: must be a whole number between 1 and 65535 (got "abc")']);
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be at most 65535 (got "70000")']);
+  });
+
+  it('refuses a DATABASE_URL that is not a Postgres URL naming a database', () => {
+    expect(problemsOf({ DATABASE_URL: 'nonsense' })[0]).toMatch(/^DATABASE_URL: must be a Postgres URL/);
+    expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1:5432/' })[0]).toMatch(/^DATABASE_URL: must name a database/);
+  });
+
+  it('gives one line per bad variable', () => {
+    const problems = problemsOf({ PORT: 'x', DIGEST_TZ: 'Mars/Olympus', DIGEST_CRON: 'every day', LOG_LEVEL: 'loud' });
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DIGEST_CRON', 'DIGEST_TZ', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('never echoes a secret back', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', SECRET_KEY: 'short', ADMIN_TOKEN: 'tiny', PUBLIC_URL: 'https://x.org', MAIL_POSTAL_ADDRESS: '1 Road' });
+    expect(problems.join('\n')).not.toContain('short');
+    expect(problems.join('\n')).not.toContain('tiny');
+  });
+
+  it('refuses development secrets, plain http and a missing postal address in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'MAIL_POSTAL_ADDRESS', 'PUBLIC_URL', 'SECRET_KEY']);
+  });
+
+  it('starts in production with real secrets', () => {
+    const config = parseConfig({
+      NODE_ENV: 'production',
+      SECRET_KEY: 'k'.repeat(40),
+      ADMIN_TOKEN: 'alice:aaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbb',
+      PUBLIC_URL: 'https://papers.example.org/',
+      MAIL_POSTAL_ADDRESS: '1 Example Street, Exampletown',
+    });
+    expect(config.publicUrl).toBe('https://papers.example.org');
+    expect(config.adminTokens).toEqual([
+      { name: 'alice', secret: 'a'.repeat(20) },
+      { name: 'token-2', secret: 'b'.repeat(20) },
+    ]);
+  });
+
+  it('refuses a From address with a line break (header injection)', () => {
+    expect(problemsOf({ MAIL_FROM: 'a@b.org\r\nBcc: victim@x.org' })[0]).toMatch(/^MAIL_FROM: must not contain line breaks/);
+  });
+
+  it('wants the three DKIM variables together', () => {
+    expect(problemsOf({ DKIM_DOMAIN: 'example.org' })[0]).toMatch(/^DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig({ PORT: '', SMTP_URL: '' }).http.port).toBe(3000);
+  });
+});
