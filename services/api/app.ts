@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../shared/runtime.js';
+import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -56,6 +57,14 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(runtime));
+
+  // Everything under /admin needs a bearer token; the hook guards routes added here later too.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdminToken(runtime.config.adminTokens));
+    },
+    { prefix: '/admin' },
+  );
 
   return app;
 }

@@ -1,0 +1,63 @@
+import { ConfigError, parseConfig } from '../shared/config/config.js';
+import { prepareDatabase } from '../shared/db/migrate.js';
+import { DomainError } from '../shared/errors.js';
+import { createLogger } from '../shared/logging/logger.js';
+import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { UsageError, type Command } from './command.js';
+import { migrateCommand } from './commands/migrate.js';
+
+/** Every command of `npm run cli -- <command>`. */
+const COMMANDS: Command[] = [migrateCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return ['usage: npm run cli -- <command>', '', ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(name && name !== '--help' ? `unknown command "${name}"\n\n${usage()}` : usage());
+    return name && name !== '--help' ? 2 : 0;
+  }
+
+  let runtime: Runtime | undefined;
+  const context = {
+    args,
+    print: (line: string) => console.log(line),
+    async runtime() {
+      if (!runtime) {
+        const config = parseConfig(process.env);
+        // Commands print their own summaries; the logger only speaks up for warnings.
+        const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+        await prepareDatabase(config.databaseUrl);
+        runtime = createRuntime(config, logger);
+      }
+      return runtime;
+    },
+  };
+  try {
+    return await command.run(context);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(`paperboy: configuration error: ${problem}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\nusage: npm run cli -- ${command.usage}`);
+      return 2;
+    }
+    if (error instanceof DomainError) {
+      console.error(`${command.name}: ${error.message}`);
+      for (const detail of error.details) console.error(`  ${detail.field}: ${detail.message}`);
+      return 1;
+    }
+    console.error(`${command.name} failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await runtime?.close();
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
