@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import { startOpsServer } from './api/ops-server.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { ConfigError, parseConfig } from './shared/config/config.js';
 import { prepareDatabase } from './shared/db/migrate.js';
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   if (config.role === 'all' || config.role === 'api') {
     api = await startApiServer(runtime);
     logger.info({ role: 'api', address: api.address }, 'api listening');
+  } else {
+    // A worker-only process still answers /healthz and /readyz for its orchestrator.
+    api = await startOpsServer(runtime);
+    logger.info({ role: 'worker', address: api.address }, 'health endpoints listening');
   }
 }
 

@@ -61,19 +61,21 @@ export async function startWorkers(
     async close(deadlineMs) {
       await Promise.all(
         workers.map(async (worker) => {
+          // pause() stops fetching and waits for the jobs in flight; close() afterwards has
+          // nothing left to wait for. (A graceful close() cannot be forced once started.)
           let timer: NodeJS.Timeout | undefined;
-          const graceful = worker.close().then(() => 'closed' as const);
+          const drained = worker.pause().then(() => 'drained' as const);
           const deadline = new Promise<'timeout'>((resolve) => {
             timer = setTimeout(() => resolve('timeout'), deadlineMs);
           });
-          const outcome = await Promise.race([graceful, deadline]);
+          const outcome = await Promise.race([drained, deadline]);
           clearTimeout(timer);
           if (outcome === 'timeout') {
             // Jobs still running become stalled and another worker retries them; the delivery
             // ledger keeps a retry from sending twice.
             runtime.logger.warn({ queue: worker.name, deadlineMs }, 'worker did not finish in time; forcing close');
-            await worker.close(true);
           }
+          await worker.close(outcome === 'timeout');
         }),
       );
     },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Every environment variable Paperboy reads, parsed once at start-up. Nothing else in the code
- * base touches `process.env`: the composition root hands the frozen result to whoever needs it.
+ * base reads the environment: the composition root hands the frozen result to whoever needs it.
  */
 
 const DEV_SECRET_KEY = 'dev-only-secret-key-change-me-in-production';
@@ -114,6 +114,9 @@ const envSchema = z.object({
 });
 
 type Env = z.output<typeof envSchema>;
+
+/** The names of every variable Paperboy reads (README and compose file are checked against it). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as ReadonlyArray<keyof Env>;
 
 export interface AdminToken {
   /** Shown in the audit log: never the secret itself. */

@@ -1,0 +1,96 @@
+import postgres from 'postgres';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
+import { freePort, startProcess, waitUntil } from '../helpers/processes.js';
+import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
+
+const admin = postgres(`${TEST_POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
+const databaseName = `pb_test_lifecycle_${randomBytes(4).toString('hex')}`;
+const queuePrefix = uniqueQueuePrefix('lifecycle');
+
+afterAll(async () => {
+  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+  await admin.end();
+  await deleteQueueKeys(queuePrefix);
+});
+
+async function databaseExists(name: string): Promise<boolean> {
+  const rows = await admin`select 1 from pg_database where datname = ${name}`;
+  return rows.length > 0;
+}
+
+async function get(url: string): Promise<number> {
+  try {
+    return (await fetch(url)).status;
+  } catch {
+    return 0;
+  }
+}
+
+describe('npm start', () => {
+  it('creates its database, becomes ready, and exits 0 on SIGTERM', async () => {
+    expect(await databaseExists(databaseName)).toBe(false);
+    const port = await freePort();
+    const app = startProcess('services/main.ts', [], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      LOG_LEVEL: 'warn',
+      OUTBOX_DIR: `/tmp/${queuePrefix}-outbox`,
+    });
+    await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    expect(await get(`http://127.0.0.1:${port}/healthz`)).toBe(200);
+    expect(await databaseExists(databaseName)).toBe(true);
+
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(app.stderr()).toBe('');
+  });
+
+  it('runs the worker role alone, answering health checks but no public routes', async () => {
+    const port = await freePort();
+    const worker = startProcess('services/main.ts', [], {
+      PAPERBOY_ROLE: 'worker',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      LOG_LEVEL: 'warn',
+    });
+    await waitUntil('the worker to answer /readyz', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    expect(await get(`http://127.0.0.1:${port}/`)).toBe(404);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }, /^paperboy: configuration error: PORT: must be a whole number/],
+    ['DATABASE_URL', { DATABASE_URL: 'nonsense' }, /^paperboy: configuration error: DATABASE_URL: must be a Postgres URL/],
+  ])('stops with one line naming %s when it is wrong', async (_name, env, line) => {
+    const app = startProcess('services/main.ts', [], env);
+    expect(await app.exited).not.toBe(0);
+    const lines = app.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+  });
+
+  it('refuses development secrets in production', async () => {
+    const app = startProcess('services/main.ts', [], { NODE_ENV: 'production', PUBLIC_URL: 'https://papers.example.org', MAIL_POSTAL_ADDRESS: '1 Road' });
+    expect(await app.exited).not.toBe(0);
+    const lines = app.stderr().trim().split('\n');
+    expect(lines.map((l) => l.replace('paperboy: configuration error: ', '').split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'SECRET_KEY']);
+  });
+
+  it('names Postgres when it cannot reach it', async () => {
+    const closedPort = await freePort();
+    const app = startProcess('services/main.ts', [], { DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/paperboy` });
+    expect(await app.exited).toBe(1);
+    expect(app.stderr().trim()).toBe(
+      `paperboy: cannot start: Postgres at 127.0.0.1:${closedPort}/paperboy is not reachable (ECONNREFUSED); start Postgres or fix DATABASE_URL`,
+    );
+  });
+});
