@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EditionRow } from '../../shared/editions/edition-repo.js';
+import { getEditionWithPapers, listEditions } from '../../shared/editions/edition-service.js';
+import { isIsoWeek } from '../../shared/editions/iso-week.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { dailyDateSchema, isDailyDate } from '../../shared/papers/daily-date.js';
+import { paperViewSchema } from '../../shared/papers/paper-view.js';
+import type { Runtime } from '../../shared/runtime.js';
+
+const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
+
+/** An edition's key in a path: a daily date, or an ISO week for a weekly edition. */
+export const editionKeySchema = z
+  .string()
+  .refine((value) => isDailyDate(value) || isIsoWeek(value), { message: EDITION_KEY_MESSAGE })
+  .meta({ description: 'Daily date YYYY-MM-DD, or ISO week YYYY-Www for a weekly edition', example: '2026-02-03' });
+
+/** The edition part of an answer; extend it (send runs, delivery counts) rather than replace it. */
+export const editionJsonSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(['daily', 'weekly']),
+  key: z.string(),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  assembledAt: z.string().meta({ description: 'When the edition was frozen, ISO 8601' }),
+  paperCount: z.number().int(),
+});
+
+export function toEditionJson(edition: EditionRow, paperCount: number): z.output<typeof editionJsonSchema> {
+  return {
+    id: edition.id,
+    kind: edition.kind,
+    key: edition.key,
+    periodStart: edition.periodStart,
+    periodEnd: edition.periodEnd,
+    assembledAt: edition.assembledAt.toISOString(),
+    paperCount,
+  };
+}
+
+/** Frozen papers: the counts are those of the moment the edition was assembled. */
+export const editionPaperJsonSchema = paperViewSchema.extend({ rank: z.number().int() });
+
+const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+
+/** Editions as frozen: the listing and one edition with its ranked papers. */
+export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/editions',
+      {
+        schema: {
+          tags: ['admin', 'editions'],
+          summary: 'Editions, newest first',
+          description: 'Pages of `limit`; pass the last `periodEnd` as `before` for the next page.',
+          security: [{ adminToken: [] }],
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            before: dailyDateSchema.optional(),
+          }),
+          response: { 200: z.object({ editions: z.array(editionJsonSchema) }), 400: errorSchema },
+        },
+      },
+      async (request) => {
+        const rows = await listEditions(runtime, { limit: request.query.limit, before: request.query.before });
+        return { editions: rows.map((row) => toEditionJson(row, row.paperCount)) };
+      },
+    );
+
+    app.get(
+      '/editions/:date',
+      {
+        schema: {
+          tags: ['admin', 'editions'],
+          summary: 'One frozen edition with its papers in rank order',
+          security: [{ adminToken: [] }],
+          params: z.object({ date: editionKeySchema }),
+          response: {
+            200: z.object({ edition: editionJsonSchema, papers: z.array(editionPaperJsonSchema) }),
+            400: errorSchema,
+            404: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const { date } = request.params;
+        const found = await getEditionWithPapers(runtime, date);
+        if (!found) {
+          throw new NotFoundError(
+            `No edition for ${date} yet: editions are assembled at DIGEST_CRON (yesterday's) or when an edition is sent`,
+          );
+        }
+        return { edition: toEditionJson(found.edition, found.papers.length), papers: found.papers };
+      },
+    );
+  };
+}

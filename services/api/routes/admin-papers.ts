@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAdminAction } from '../../shared/audit/audit-repo.js';
+import { rankedPapersOfDay } from '../../shared/editions/edition-service.js';
+import { dailyDateSchema } from '../../shared/papers/daily-date.js';
+import { hfClientFromConfig } from '../../shared/papers/hf-client.js';
+import { enqueueIngest } from '../../shared/papers/ingest-jobs.js';
+import { formatImportSummary, importPapers, type ImportSummary } from '../../shared/papers/paper-import-service.js';
+import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../shared/papers/paper-ingest-service.js';
+import { paperViewSchema } from '../../shared/papers/paper-view.js';
+import type { Runtime } from '../../shared/runtime.js';
+
+/** A busy day with 600-author papers is a few MB; the app's default limit is for forms. */
+const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+const importSummarySchema = z.object({
+  summary: z.string().meta({ example: 'imported 44 papers (3 new, 41 updated) for 2026-02-03' }),
+  papers: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  dates: z.array(z.string()),
+});
+
+const toSummaryJson = (summary: ImportSummary) => ({ summary: formatImportSummary(summary), ...summary });
+
+const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+
+/** Papers: bulk import, the ranked papers of a day, and fetching from Hugging Face now. */
+export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/papers',
+      {
+        bodyLimit: IMPORT_BODY_LIMIT_BYTES,
+        schema: {
+          tags: ['admin', 'papers'],
+          summary: 'Import papers (same JSON as `cli import FILE`)',
+          description:
+            'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects. ' +
+            'Papers are upserted by arXiv id; the daily date comes from `?date=`, else from each item\'s `paper.submittedOnDailyAt`. ' +
+            'One invalid item refuses the whole body (400, details name the item index, arXiv id and field); nothing is half-imported.',
+          security: [{ adminToken: [] }],
+          querystring: z.object({ date: dailyDateSchema.optional() }),
+          body: z.unknown().meta({ description: 'JSON array of Daily Papers items or of papers' }),
+          response: { 200: importSummarySchema, 400: errorSchema },
+        },
+      },
+      async (request) => {
+        const summary = await importPapers(runtime, request.body, { date: request.query.date, source: 'the request body' });
+        await recordAdminAction(runtime.database.db, {
+          actor: request.adminName ?? 'unknown',
+          action: 'papers.import',
+          target: summary.dates.join(',') || undefined,
+          params: { date: request.query.date, papers: summary.papers, created: summary.created, updated: summary.updated },
+          ip: request.ip,
+        });
+        return toSummaryJson(summary);
+      },
+    );
+
+    app.get(
+      '/papers',
+      {
+        schema: {
+          tags: ['admin', 'papers'],
+          summary: 'The papers of a Daily-Papers date, in trending order',
+          description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are the latest ingested.',
+          security: [{ adminToken: [] }],
+          querystring: z.object({ date: dailyDateSchema }),
+          response: {
+            200: z.object({
+              date: z.string(),
+              count: z.number().int(),
+              papers: z.array(paperViewSchema.extend({ rank: z.number().int() })),
+            }),
+            400: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const { date } = request.query;
+        const papers = await rankedPapersOfDay(runtime, date);
+        return { date, count: papers.length, papers };
+      },
+    );
+
+    const ingestResultSchema = z.object({
+      date: z.string(),
+      summary: z.string(),
+      papers: z.number().int(),
+      created: z.number().int(),
+      updated: z.number().int(),
+    });
+
+    app.post(
+      '/ingest',
+      {
+        schema: {
+          tags: ['admin', 'papers'],
+          summary: 'Fetch papers from the Hugging Face API now',
+          description:
+            'Fetches `date` (default: today and the previous INGEST_DAYS days, like the hourly schedule). ' +
+            'With `wait` (the default) the fetch runs in this request and the answer is the import summary per date ' +
+            '(502/503 when Hugging Face answers badly or not at all; dates that worked are kept). ' +
+            'With `"wait": false` a job is queued for the worker (retried with backoff) and the answer is 202 with its id.',
+          security: [{ adminToken: [] }],
+          body: z
+            .object({
+              date: dailyDateSchema.optional(),
+              wait: z.boolean().default(true).meta({ description: 'Run now and answer the result (default), or queue a job' }),
+            })
+            // No body at all (a bare POST) means: recent days, and wait.
+            .nullish(),
+          response: {
+            200: z.object({ status: z.literal('completed'), results: z.array(ingestResultSchema) }),
+            202: z.object({ status: z.literal('queued'), jobId: z.string(), dates: z.array(z.string()) }),
+            400: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const date = request.body?.date;
+        const wait = request.body?.wait ?? true;
+        const dates = date ? [date] : scheduledIngestDates(runtime);
+        const audit = (params: Record<string, unknown>) =>
+          recordAdminAction(runtime.database.db, {
+            actor: request.adminName ?? 'unknown',
+            action: 'papers.ingest',
+            target: date ?? 'recent',
+            params: { wait, dates, ...params },
+            ip: request.ip,
+          });
+
+        if (!wait) {
+          const jobId = await enqueueIngest(runtime, date);
+          await audit({ jobId });
+          return reply.status(202).send({ status: 'queued' as const, jobId, dates });
+        }
+        // An operator is waiting: fewer retries and short waits, rather than a request that
+        // hangs for minutes on a rate limit (the queued path retries patiently).
+        const client = hfClientFromConfig(runtime.config, { retries: 2, maxRetryDelayMs: 10_000 });
+        const results = await ingestDailyPapers(runtime, dates, { client });
+        await audit({ results: results.map((r) => (r.ok ? { date: r.date, ...r.summary } : { date: r.date, error: r.error })) });
+        const done = results.filter((r): r is Extract<IngestDateResult, { ok: true }> => r.ok);
+        if (done.length < results.length) throw new IngestFailedError(results);
+        return {
+          status: 'completed' as const,
+          results: done.map((r) => ({ date: r.date, summary: formatImportSummary(r.summary), papers: r.summary.papers, created: r.summary.created, updated: r.summary.updated })),
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,37 @@
+import { isDailyDate } from '../../shared/papers/daily-date.js';
+import { formatImportSummary, importPapersFile } from '../../shared/papers/paper-import-service.js';
+import { option, positionals, UsageError, type Command } from '../command.js';
+import { createProgress, type Progress } from '../progress.js';
+
+/** `import FILE [--date D]`: a Hugging Face daily_papers response or a plain array of papers. */
+export const importCommand: Command = {
+  name: 'import',
+  usage: 'import FILE [--date YYYY-MM-DD]',
+  summary: 'import papers from a JSON file (HF daily_papers response or array of papers)',
+  async run(context) {
+    const [file, ...extra] = positionals(context.args, ['date']);
+    if (!file) throw new UsageError('import needs the path of a JSON file');
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const date = option(context.args, 'date');
+    if (date !== undefined && !isDailyDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${date}")`);
+
+    const runtime = await context.runtime();
+    // The bar appears once the file has parsed and saving starts; a refused file shows none.
+    let progress: Progress | undefined;
+    try {
+      const summary = await importPapersFile(runtime, file, {
+        date,
+        onProgress: (done, total) => {
+          progress ??= createProgress('saving papers', total);
+          progress.update(done, total);
+        },
+      });
+      progress?.stop();
+      context.print(formatImportSummary(summary));
+      return 0;
+    } catch (error) {
+      progress?.stop();
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import type { Job } from 'bullmq';
+import { assembleScheduledEditions, type ScheduledOutcome } from '../../shared/editions/edition-service.js';
+import { QUEUE_NAMES } from '../../shared/queue/queues.js';
+import type { Runtime } from '../../shared/runtime.js';
+import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
+
+export const ASSEMBLE_JOB_NAME = 'assemble-yesterday';
+
+/**
+ * Freezes yesterday's edition (in `DIGEST_TZ`), and on the day after a Sunday the weekly one.
+ * A day without papers is skipped, not failed. Safe to run twice or on several workers: an
+ * edition is assembled once and then returned as frozen.
+ */
+export function editionsProcessor(runtime: Runtime): ProcessorDefinition {
+  return {
+    queue: QUEUE_NAMES.editions,
+    concurrency: 1,
+    async process(job: Job): Promise<ScheduledOutcome[]> {
+      const log = runtime.logger.child({ role: 'worker', queue: QUEUE_NAMES.editions, jobId: job.id });
+      const outcomes = await assembleScheduledEditions(runtime);
+      for (const outcome of outcomes) log.info(outcome, `edition ${outcome.key}: ${outcome.status}`);
+      return outcomes;
+    },
+  };
+}
+
+/** Daily at `DIGEST_CRON` in `DIGEST_TZ`. */
+export function editionsScheduler(runtime: Runtime): SchedulerDefinition {
+  return {
+    queue: 'editions',
+    id: 'editions-assemble-yesterday',
+    repeat: { pattern: runtime.config.digest.cron, tz: runtime.config.digest.timeZone },
+    job: { name: ASSEMBLE_JOB_NAME, data: {} },
+  };
+}

@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../services/api/app.js';
+import { DependencyUnavailableError } from '../../services/shared/errors.js';
+import { parsePapers } from '../../services/shared/papers/hf-paper-schema.js';
+import { createHfClient, HfApiError, hfClientFromConfig, retryDelayFromHeaders, type HfClientOptions } from '../../services/shared/papers/hf-client.js';
+import { importPapersFile } from '../../services/shared/papers/paper-import-service.js';
+import { ingestDailyPapers } from '../../services/shared/papers/paper-ingest-service.js';
+import { ingestProcessor } from '../../services/worker/processors/ingest.js';
+import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
+import { hfFixturePath, readHfFixture, startHfReplayServer, type HfReplayServer } from '../helpers/hf-replay-server.js';
+import { startProcess, waitUntil } from '../helpers/processes.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+const ADMIN = { authorization: 'Bearer dev-admin-token' };
+
+describe('Hugging Face client against a local replay of the API', () => {
+  let server: HfReplayServer;
+  let sleeps: number[];
+
+  /** A client whose waits are recorded, not slept: retry tests assert the delays, not the clock. */
+  const client = (options: Partial<HfClientOptions> = {}) =>
+    createHfClient({ baseUrl: server.url, pageSize: 10, retryBaseDelayMs: 1, sleep: async (ms) => void sleeps.push(ms), ...options });
+
+  beforeAll(async () => {
+    server = await startHfReplayServer();
+    for (const day of ['2024-03-21', '2026-02-03', '2026-08-13']) server.days.set(day, readHfFixture(day));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.script.length = 0;
+    sleeps = [];
+  });
+
+  it('pages with an explicit limit until a short page, and parses like the file', async () => {
+    const fetched = await client().fetchDailyPapers('2026-02-03');
+    expect(server.requests.map((r) => r.query)).toEqual(
+      [0, 1, 2, 3, 4].map((p) => ({ date: '2026-02-03', limit: '10', p: String(p) })),
+    );
+    expect(fetched).toEqual(parsePapers(readHfFixture('2026-02-03'), { date: '2026-02-03' }));
+    expect(fetched.items).toHaveLength(44);
+  });
+
+  it('asks once more when the last page was full, and stops at the empty page', async () => {
+    const fetched = await client().fetchDailyPapers('2026-08-13');
+    expect(server.requests.map((r) => r.query.p)).toEqual(['0', '1', '2']);
+    expect(fetched.items).toHaveLength(20);
+  });
+
+  it('answers an empty day (a weekend) with no papers', async () => {
+    const fetched = await client().fetchDailyPapers('2026-02-07');
+    expect(fetched).toEqual({ items: [], dates: [] });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('keeps a paper that slid onto the next page once', async () => {
+    const items = readHfFixture('2026-08-13');
+    server.days.set('2026-08-20', [...items.slice(0, 10), items[9], ...items.slice(10, 15)]);
+    const fetched = await client().fetchDailyPapers('2026-08-20');
+    expect(fetched.items.map((i) => i.paper.id)).toEqual(items.slice(0, 15).map((i) => (i as { paper: { id: string } }).paper.id));
+  });
+
+  it('retries a 429 after the time the RateLimit header asks for', async () => {
+    server.script.push({ status: 429, headers: { ratelimit: '"api";r=0;t=42', 'ratelimit-policy': '"fixed window";"api";q=500;w=300' } });
+    const fetched = await client().fetchDailyPapers('2026-08-13');
+    expect(fetched.items).toHaveLength(20);
+    expect(sleeps).toEqual([42_000]);
+    expect(server.requests.map((r) => r.query.p)).toEqual(['0', '0', '1', '2']);
+  });
+
+  it('retries a 500 with backoff, then succeeds', async () => {
+    server.script.push({ status: 500 }, { status: 502 });
+    const fetched = await client({ retryBaseDelayMs: 100 }).fetchDailyPapers('2026-08-13');
+    expect(fetched.items).toHaveLength(20);
+    expect(sleeps).toHaveLength(2);
+    // Exponential: about 100 ms, then about 200 ms (plus up to 20 % jitter).
+    expect(sleeps[0]).toBeGreaterThanOrEqual(100);
+    expect(sleeps[0]).toBeLessThanOrEqual(120);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(200);
+    expect(sleeps[1]).toBeLessThanOrEqual(240);
+  });
+
+  it('gives up after its retries with an error that says the API is not answering', async () => {
+    server.script.push({ status: 503 }, { status: 503 }, { status: 503 });
+    const error = await client({ retries: 2 }).fetchDailyPapers('2026-08-13').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as Error).message).toMatch(/is not answering .*date=2026-08-13.* \(HTTP 503 after 3 attempts\)/);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('times out a request that never answers, and retries it', async () => {
+    server.script.push({ status: 0, hang: true });
+    const fetched = await client({ timeoutMs: 300 }).fetchDailyPapers('2026-08-13');
+    expect(fetched.items).toHaveLength(20);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('refuses a body that is not JSON without retrying it', async () => {
+    server.script.push({ status: 200, body: '[{"paper": {"id": "2608.00677", ' });
+    const error = await client().fetchDailyPapers('2026-08-13').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HfApiError);
+    expect((error as Error).message).toMatch(/answered .*date=2026-08-13.* with a body that is not JSON/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses an answer that is not the papers schema, naming the item', async () => {
+    const items = readHfFixture('2026-08-13') as Array<{ paper: Record<string, unknown> }>;
+    items[4]!.paper.upvotes = null;
+    server.days.set('2026-08-21', items);
+    const error = await client().fetchDailyPapers('2026-08-21').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HfApiError);
+    expect((error as HfApiError).details).toEqual([{ field: 'items[4].paper.upvotes', message: `arXiv ${items[4]!.paper.id}: must not be null` }]);
+  });
+
+  it('does not retry a 400 (an invalid date)', async () => {
+    const error = await client().fetchDailyPapers('2026-13-40').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HfApiError);
+    expect((error as Error).message).toMatch(/refused .*HTTP 400/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends HF_TOKEN as a bearer token when configured, and nothing otherwise', async () => {
+    const config = { ingest: { cron: '0 5 * * * *', days: 3, hfApiUrl: server.url, hfToken: 'hf_test_token' } };
+    await hfClientFromConfig(config).fetchDailyPapers('2026-02-07');
+    await hfClientFromConfig({ ingest: { ...config.ingest, hfToken: undefined } }).fetchDailyPapers('2026-02-07');
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer hf_test_token', undefined]);
+    expect(server.requests[0]!.headers.accept).toBe('application/json');
+  });
+
+  it('reads the wait from RateLimit and Retry-After headers', () => {
+    expect(retryDelayFromHeaders(new Headers({ ratelimit: '"api";r=0;t=17' }))).toBe(17_000);
+    expect(retryDelayFromHeaders(new Headers({ ratelimit: '"api";r=12;t=17' }))).toBeUndefined();
+    expect(retryDelayFromHeaders(new Headers({ 'retry-after': '5' }))).toBe(5000);
+    const now = new Date('2026-02-03T10:00:00Z');
+    expect(retryDelayFromHeaders(new Headers({ 'retry-after': 'Tue, 03 Feb 2026 10:00:30 GMT' }), now)).toBe(30_000);
+    expect(retryDelayFromHeaders(new Headers({}))).toBeUndefined();
+  });
+});
+
+describe('ingesting from the API into Postgres', () => {
+  let server: HfReplayServer;
+  let fromApi: TestRuntime;
+  let fromFile: TestRuntime;
+  let app: App;
+  let worker: WorkerHost | undefined;
+
+  beforeAll(async () => {
+    server = await startHfReplayServer();
+    for (const day of ['2024-03-21', '2026-02-03', '2026-08-13']) server.days.set(day, readHfFixture(day));
+    fromApi = await createTestRuntime('papers-hf-ingest', { HF_API_URL: server.url, HF_TOKEN: 'hf_ingest_token' }, { clock: () => new Date('2026-02-04T09:00:00Z') });
+    fromFile = await createTestRuntime('papers-hf-file');
+    app = await buildApp(fromApi.runtime);
+  });
+  afterAll(async () => {
+    await worker?.close(5000);
+    await app?.close();
+    await fromApi?.cleanup();
+    await fromFile?.cleanup();
+    await server?.close();
+  });
+
+  const papersOf = (test: TestRuntime) =>
+    test.runtime.database.sql`select id, title, abstract, authors, published_at, ai_summary, ai_keywords, github_repo, github_stars,
+      project_page, thumbnail_url, organization, upvotes, num_comments from papers order by id`;
+  const appearancesOf = (test: TestRuntime) => test.runtime.database.sql`select paper_id, daily_date from paper_appearances order by 1, 2`;
+
+  it('stores the same papers from pages of 10 as from the file', async () => {
+    const client = hfClientFromConfig(fromApi.config, { pageSize: 10 });
+    const results = await ingestDailyPapers(fromApi.runtime, ['2024-03-21', '2026-02-03', '2026-08-13'], { client });
+    expect(results.map((r) => r.ok && r.summary.papers)).toEqual([18, 44, 20]);
+    for (const day of ['2024-03-21', '2026-02-03', '2026-08-13']) await importPapersFile(fromFile.runtime, hfFixturePath(day));
+    const stored = await papersOf(fromApi);
+    expect(stored).toHaveLength(82);
+    expect(stored).toEqual(await papersOf(fromFile));
+    expect(await appearancesOf(fromApi)).toEqual(await appearancesOf(fromFile));
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer hf_ingest_token')).toBe(true);
+  });
+
+  it('runs an ingest now with POST /admin/ingest and answers the summary', async () => {
+    const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2026-02-03' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'completed',
+      results: [{ date: '2026-02-03', summary: 'imported 44 papers (0 new, 44 updated) for 2026-02-03', papers: 44, created: 0, updated: 44 }],
+    });
+    const [audit] = await fromApi.runtime.database.sql`select action, target from admin_audit_log order by id desc limit 1`;
+    expect(audit).toEqual({ action: 'papers.ingest', target: '2026-02-03' });
+  });
+
+  it('without a date, fetches today and the previous INGEST_DAYS days', async () => {
+    server.requests.length = 0;
+    const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().results.map((r: { date: string }) => r.date)).toEqual(['2026-02-01', '2026-02-02', '2026-02-03', '2026-02-04']);
+    expect(server.requests.map((r) => r.query.date)).toEqual(['2026-02-01', '2026-02-02', '2026-02-03', '2026-02-04']);
+  });
+
+  it('answers 503 when Hugging Face does not answer, keeping the dates that worked', async () => {
+    // Retry-After: 0 keeps the route's backoff out of the test's time.
+    server.script.push(...Array.from({ length: 3 }, () => ({ status: 503, headers: { 'retry-after': '0' } })));
+    const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2026-08-13' } });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error).toMatch(/^Ingest failed for 2026-08-13: The Hugging Face API .* is not answering/);
+    expect(response.json().details).toEqual([{ field: '2026-08-13', message: expect.stringMatching(/HTTP 503 after 3 attempts/) }]);
+  });
+
+  it('validates the date of POST /admin/ingest', async () => {
+    const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2026-13-40' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().details).toEqual([{ field: 'date', message: expect.stringMatching(/YYYY-MM-DD/) }]);
+  });
+
+  it('queues the ingest for the worker with "wait": false, and the worker runs it', async () => {
+    const before = (await fromApi.runtime.database.sql`select count(*)::int as n from paper_stats where daily_date = '2024-03-21'`)[0]!.n;
+    const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2024-03-21', wait: false } });
+    expect(response.statusCode).toBe(202);
+    const { jobId, dates } = response.json();
+    expect(dates).toEqual(['2024-03-21']);
+    expect(jobId).toBe('ingest-2024-03-21-202602040900');
+
+    const client = hfClientFromConfig(fromApi.config, { pageSize: 10, retryBaseDelayMs: 1 });
+    worker = await startWorkers(fromApi.runtime, [ingestProcessor(fromApi.runtime, { client })], []);
+    const job = await fromApi.runtime.queues.ingest.getJob(jobId);
+    await waitUntil('the ingest job to complete', async () => (await job!.getState()) === 'completed');
+    const after = (await fromApi.runtime.database.sql`select count(*)::int as n from paper_stats where daily_date = '2024-03-21'`)[0]!.n;
+    expect(after).toBe(before + 18);
+  });
+
+  it('runs `cli ingest --date D` and prints the summary line', async () => {
+    const env = {
+      DATABASE_URL: fromApi.config.databaseUrl,
+      REDIS_URL: fromApi.config.redisUrl,
+      QUEUE_PREFIX: fromApi.queuePrefix,
+      HF_API_URL: server.url,
+      LOG_LEVEL: 'warn',
+    };
+    const run = startProcess('services/cli/main.ts', ['ingest', '--date', '2026-08-13'], env);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toBe('imported 20 papers (0 new, 20 updated) for 2026-08-13\n');
+    expect(run.stderr()).toContain('fetching 2026-08-13');
+
+    const weekend = startProcess('services/cli/main.ts', ['ingest', '--date=2026-02-07'], env);
+    expect(await weekend.exited).toBe(0);
+    expect(weekend.stdout()).toBe('imported 0 papers (0 new, 0 updated) for 2026-02-07\n');
+
+    server.script.push({ status: 400, body: '{"error":"Invalid date"}' });
+    const refused = startProcess('services/cli/main.ts', ['ingest', '--date', '2026-08-13'], env);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/ingest 2026-08-13 failed: The Hugging Face API refused .*HTTP 400/);
+  });
+});
