@@ -1,0 +1,156 @@
+import type { DigestPaper } from './digest-types.js';
+
+/**
+ * What a digest card shows, derived from a stored paper. Values are plain text (never HTML):
+ * the templates escape them. LaTeX stays as text; only the escapes that would read as noise
+ * (`\% \$ \& \_`) are undone and `\url{...}` is reduced to its address.
+ */
+
+export interface DigestCardLinks {
+  /** The paper's Hugging Face page (where the discussion is). */
+  paper: string;
+  arxiv: string;
+  pdf: string;
+  /** Code repository; null when absent or not an http(s) URL. */
+  code: string | null;
+  projectPage: string | null;
+}
+
+export interface DigestCard {
+  id: string;
+  /** Position in the edition, 1 = most trending. */
+  rank: number;
+  title: string;
+  /** "A, B, C and 597 others"; empty when no author is known. */
+  authors: string;
+  upvotes: number;
+  numComments: number;
+  summary: string;
+  /** True when the summary is the AI TL;DR, false when taken from the abstract. */
+  summaryIsAi: boolean;
+  links: DigestCardLinks;
+}
+
+/** Authors named before "and N others". */
+export const LISTED_AUTHORS = 3;
+/** A summary stops at about this many characters (Gmail clips messages over ~102 KB). */
+export const SUMMARY_MAX_CHARS = 420;
+/** A first sentence shorter than this gets the second one too. */
+const SHORT_SENTENCE_CHARS = 140;
+
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Paper text never contains a live placeholder: `%%` gets a zero-width space in between, so a
+ * title like "%%UNSUBSCRIBE_URL%%" stays text instead of becoming a reader's link.
+ */
+function defusePlaceholders(text: string): string {
+  return text.replace(/%(?=%)/g, '%\u200b');
+}
+
+/** Display text: LaTeX escapes undone, whitespace collapsed, placeholders defused. */
+function displayText(text: string): string {
+  return defusePlaceholders(collapseWhitespace(cleanLatex(text)));
+}
+
+/** Undoes the harmless LaTeX escapes and `\url{}`; everything else stays as written. */
+export function cleanLatex(text: string): string {
+  return text.replace(/\\url\{([^{}]*)\}/g, '$1').replace(/\\([%$&_])/g, '$1');
+}
+
+export function shortenAuthors(names: readonly string[], listed = LISTED_AUTHORS): string {
+  const authors = names.map(collapseWhitespace).filter(Boolean);
+  if (authors.length === 0) return '';
+  if (authors.length === 1) return authors[0]!;
+  // Naming all but one to write "and 1 others" would be silly: name them all instead.
+  if (authors.length <= listed + 1) return `${authors.slice(0, -1).join(', ')} and ${authors.at(-1)}`;
+  const others = authors.length - listed;
+  return `${authors.slice(0, listed).join(', ')} and ${others} others`;
+}
+
+// Words whose trailing period does not end a sentence.
+const ABBREVIATIONS = new Set([
+  'e.g', 'i.e', 'al', 'etc', 'vs', 'cf', 'fig', 'figs', 'eq', 'eqs', 'sec', 'approx', 'resp', 'no', 'dr', 'mr', 'ms',
+  'prof', 'st', 'vol', 'ref', 'refs', 'tab', 'incl', 'est',
+]);
+
+/** Splits prose into sentences: at `.`, `!` or `?` followed by a space and a capital, digit or quote. */
+export function splitSentences(text: string): string[] {
+  const sentences: string[] = [];
+  const boundary = /[.!?]["')\]]?\s+(?=[\p{Lu}\p{N}"“'(\[$\\])/gu;
+  let start = 0;
+  for (let match = boundary.exec(text); match; match = boundary.exec(text)) {
+    const end = match.index + match[0].trimEnd().length;
+    const lastWord = (/(\S+)$/.exec(text.slice(start, match.index))?.[1] ?? '').toLowerCase().replace(/^[(["'“]+/, '');
+    // "e.g. The", "et al. Our", and single initials like "J. Smith" do not end a sentence.
+    if (text[match.index] === '.' && (ABBREVIATIONS.has(lastWord) || /^\p{L}$/u.test(lastWord))) continue;
+    sentences.push(text.slice(start, end).trim());
+    start = match.index + match[0].length;
+  }
+  const rest = text.slice(start).trim();
+  if (rest) sentences.push(rest);
+  return sentences;
+}
+
+function truncateAtWord(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.slice(0, maxChars);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > maxChars * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
+}
+
+/** The abstract's first sentence, or two when the first is short; at most SUMMARY_MAX_CHARS. */
+export function summarizeAbstract(abstract: string): string {
+  const sentences = splitSentences(collapseWhitespace(cleanLatex(abstract)));
+  if (sentences.length === 0) return '';
+  let summary = sentences[0]!;
+  if (summary.length < SHORT_SENTENCE_CHARS && sentences[1]) summary = `${summary} ${sentences[1]}`;
+  return truncateAtWord(summary, SUMMARY_MAX_CHARS);
+}
+
+/** An http(s) URL as given (trimmed), or null for anything else (javascript:, relative, garbage). */
+export function httpUrlOrNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  if (!trimmed || /[\s<>"]|%%/.test(trimmed)) return null;
+  try {
+    const url = new URL(trimmed);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** arXiv ids (2602.01234, hep-th/9901001) go into paths as they are; anything else is encoded. */
+function idPath(id: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9./-]*$/.test(id) && !id.includes('..') ? id : encodeURIComponent(id);
+}
+
+export function paperLinks(paper: Pick<DigestPaper, 'id' | 'githubRepo' | 'projectPage'>): DigestCardLinks {
+  const id = idPath(paper.id);
+  return {
+    paper: `https://huggingface.co/papers/${id}`,
+    arxiv: `https://arxiv.org/abs/${id}`,
+    pdf: `https://arxiv.org/pdf/${id}`,
+    code: httpUrlOrNull(paper.githubRepo),
+    projectPage: httpUrlOrNull(paper.projectPage),
+  };
+}
+
+/** The card for one paper at its rank (1-based) in the edition. */
+export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
+  // AI summaries are one sentence (median 204 characters) but reach 1.6k; cards stay short.
+  const aiSummary = paper.aiSummary ? truncateAtWord(displayText(paper.aiSummary), SUMMARY_MAX_CHARS) : '';
+  return {
+    id: paper.id,
+    rank,
+    title: displayText(paper.title),
+    authors: defusePlaceholders(shortenAuthors(paper.authors)),
+    upvotes: paper.upvotes,
+    numComments: paper.numComments,
+    summary: aiSummary || defusePlaceholders(summarizeAbstract(paper.abstract)),
+    summaryIsAi: aiSummary !== '',
+    links: paperLinks(paper),
+  };
+}

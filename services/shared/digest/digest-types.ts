@@ -1,0 +1,29 @@
+/**
+ * Plain values the digest code takes: a stored paper as an edition froze it, and the edition
+ * itself. Callers map database rows to these; nothing here touches Postgres.
+ */
+
+export interface DigestPaper {
+  /** arXiv id, e.g. "2602.01234". */
+  id: string;
+  title: string;
+  abstract: string;
+  /** Visible author names in arXiv order. */
+  authors: readonly string[];
+  aiSummary: string | null;
+  aiKeywords: readonly string[];
+  githubRepo: string | null;
+  projectPage: string | null;
+  /** The counts frozen with the edition (edition_papers), not the latest ones. */
+  upvotes: number;
+  numComments: number;
+}
+
+export interface DigestEdition {
+  kind: 'daily' | 'weekly';
+  /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one. */
+  key: string;
+  /** First and last daily date covered, "YYYY-MM-DD" (equal for a daily edition). */
+  periodStart: string;
+  periodEnd: string;
+}

@@ -1,0 +1,45 @@
+import { domainToASCII } from 'node:url';
+import { InvalidInputError } from '../errors.js';
+
+/**
+ * Addresses as they go into a header we write ourselves (the digest's To: slot). Anything
+ * that could change the header's structure (CR, LF, `<`, `>`, `,`, quotes, spaces, control
+ * characters) is refused rather than cleaned: a stored address like that is a bug or an
+ * attack, and the delivery should fail visibly.
+ */
+
+// RFC 5322 dot-atom characters for the local part; quoted local parts are not accepted.
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+/** The address ready for a header: ASCII, an international domain in punycode. Throws InvalidInputError. */
+export function headerSafeAddress(email: string): string {
+  const refuse = (why: string): never => {
+    throw new InvalidInputError(`email address refused: ${why}`, [{ field: 'email', message: why }]);
+  };
+  if (/[\r\n]/.test(email)) refuse('contains a line break');
+  const trimmed = email.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) refuse('must look like name@example.org');
+  const local = trimmed.slice(0, at);
+  const domain = domainToASCII(trimmed.slice(at + 1));
+  if (local.length > 64 || !LOCAL_PART.test(local)) refuse('local part has characters that cannot go into a header');
+  if (!domain || domain.length > 253 || !domain.split('.').every((label) => DOMAIN_LABEL.test(label))) {
+    refuse('domain is not a valid host name');
+  }
+  const address = `${local}@${domain.toLowerCase()}`;
+  if (address.length > 254) refuse('is longer than 254 characters');
+  return address;
+}
+
+/** The bare address of a mailbox like `Paperboy <papers@example.org>` (or `papers@example.org`). */
+export function bareAddress(mailbox: string): string {
+  const bracketed = /<([^<>]+)>\s*$/.exec(mailbox);
+  return (bracketed ? bracketed[1]! : mailbox).trim();
+}
+
+/** The domain of a mailbox, for Message-IDs: `example.org` from `Paperboy <papers@example.org>`. */
+export function mailboxDomain(mailbox: string): string {
+  const address = bareAddress(mailbox);
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}

@@ -1,0 +1,126 @@
+import MailComposer, { type MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+
+/**
+ * A complete MIME message built once by nodemailer's MailComposer, with slots for the few
+ * values that differ per recipient. Filling the slots is string concatenation (microseconds),
+ * where composing a message costs about 1.4 ms.
+ *
+ * A slot is a marker string placed in the composer's input. After composing, each marker is
+ * found again in the output: in the top-level header block it is replaced verbatim (values
+ * are checked to be one line of printable ASCII); in a body part it is replaced by the value
+ * quoted-printable encoded between two soft line breaks, so lines stay within 76 characters
+ * and an `=` in a URL becomes `=3D`. That is why both text parts are forced to
+ * quoted-printable: base64 would hide the markers, and 7bit/8bit would allow neither.
+ * MailComposer may soft-wrap a marker across lines (`%%PB_UNSUB=\r\nSCRIBE%%`); the search
+ * allows a soft line break between any two characters of a marker.
+ */
+
+export interface MessageGap {
+  slot: string;
+  where: 'header' | 'body';
+}
+
+export interface PreparedMessage {
+  /** Literal pieces: chunks[0], gap[0], chunks[1], ..., chunks[n]. */
+  readonly chunks: readonly Buffer[];
+  readonly gaps: readonly MessageGap[];
+  /** Bytes of the literal pieces (the message without its slot values). */
+  readonly size: number;
+}
+
+/** The marker for a slot in text: `%%PB_NAME%%`. Names are upper-case letters, digits, `_`. */
+export function slotMarker(slot: string): string {
+  if (!/^[A-Z0-9_]+$/.test(slot)) throw new Error(`slot name "${slot}" must be A-Z, 0-9 or _`);
+  return `%%PB_${slot}%%`;
+}
+
+/** A marker usable where an address must parse (To, Cc): `%%PB_NAME%%@slot.invalid`. */
+export function addressSlotMarker(slot: string): string {
+  return `${slotMarker(slot)}@slot.invalid`;
+}
+
+export type PreparableMessage = Omit<MailComposerOptions, 'text' | 'html' | 'newline' | 'raw'> & { text: string; html: string };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Composes the message once. `markers` maps each slot name to the marker string used for it
+ * in `message`; every slot must be found at least once, or the build is refused (a template
+ * that lost its unsubscribe link must not be sent).
+ */
+export async function prepareMessage(message: PreparableMessage, markers: Readonly<Record<string, string>>): Promise<PreparedMessage> {
+  const composed = await new MailComposer({
+    ...message,
+    newline: 'windows',
+    text: { content: message.text, contentTransferEncoding: 'quoted-printable' },
+    html: { content: message.html, contentTransferEncoding: 'quoted-printable' },
+  })
+    .compile()
+    .build();
+  // Everything MailComposer emits is 7-bit (headers are encoded words, bodies quoted-printable).
+  const source = composed.toString('latin1');
+  const headerEnd = source.indexOf('\r\n\r\n');
+
+  const slotByMarker = new Map(Object.entries(markers).map(([slot, marker]) => [marker, slot]));
+  const pattern = new RegExp(
+    [...slotByMarker.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map((marker) => [...marker].map(escapeRegExp).join('(?:=\\r\\n)?'))
+      .join('|'),
+    'g',
+  );
+
+  const chunks: Buffer[] = [];
+  const gaps: MessageGap[] = [];
+  const found = new Set<string>();
+  let last = 0;
+  for (const match of source.matchAll(pattern)) {
+    const slot = slotByMarker.get(match[0].replaceAll('=\r\n', ''))!;
+    chunks.push(Buffer.from(source.slice(last, match.index), 'latin1'));
+    gaps.push({ slot, where: match.index < headerEnd ? 'header' : 'body' });
+    found.add(slot);
+    last = match.index + match[0].length;
+  }
+  chunks.push(Buffer.from(source.slice(last), 'latin1'));
+
+  const missing = Object.keys(markers).filter((slot) => !found.has(slot));
+  if (missing.length > 0) throw new Error(`message template lost its slot(s) ${missing.join(', ')} while composing`);
+  return { chunks, gaps, size: chunks.reduce((sum, chunk) => sum + chunk.length, 0) };
+}
+
+/** Thrown when a value cannot go into a header slot without changing the message's structure. */
+export class UnsafeHeaderValueError extends Error {
+  constructor(readonly slot: string) {
+    super(`value for header slot ${slot} must be one line of printable ASCII`);
+    this.name = 'UnsafeHeaderValueError';
+  }
+}
+
+/** Printable ASCII and space only: no CR/LF (header injection), no NUL, no 8-bit bytes. */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+
+/** The message with every slot filled. Every slot of the message needs a value. */
+export function fillMessage(prepared: PreparedMessage, values: Readonly<Record<string, string>>): Buffer {
+  const encoded = new Map<string, Buffer>();
+  const parts: Buffer[] = [prepared.chunks[0]!];
+  prepared.gaps.forEach((gap, index) => {
+    const key = `${gap.where}:${gap.slot}`;
+    let piece = encoded.get(key);
+    if (!piece) {
+      const value = values[gap.slot];
+      if (value === undefined) throw new Error(`no value for message slot ${gap.slot}`);
+      if (gap.where === 'header') {
+        if (!HEADER_SAFE.test(value)) throw new UnsafeHeaderValueError(gap.slot);
+        piece = Buffer.from(value, 'latin1');
+      } else {
+        piece = Buffer.from(`=\r\n${qpWrap(qpEncode(value), 75)}=\r\n`, 'latin1');
+      }
+      encoded.set(key, piece);
+    }
+    parts.push(piece, prepared.chunks[index + 1]!);
+  });
+  return Buffer.concat(parts);
+}

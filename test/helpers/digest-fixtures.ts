@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DigestEdition, DigestPaper } from '../../services/shared/digest/digest-types.js';
+
+/**
+ * Recorded Hugging Face Daily Papers days (test/fixtures/hf-daily-papers, copied from
+ * ../shared/fixtures) mapped to the plain values the digest code takes. Deliberately not
+ * the ingest parser: the digest tests only need the fields a card shows.
+ */
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'hf-daily-papers');
+
+export const FIXTURE_DAYS = ['2024-03-21', '2026-02-03', '2026-08-13'] as const;
+export type FixtureDay = (typeof FIXTURE_DAYS)[number];
+
+interface FixtureItem {
+  numComments?: number;
+  paper: {
+    id: string;
+    title: string;
+    summary: string;
+    authors: Array<{ name: string; hidden?: boolean }>;
+    upvotes: number;
+    ai_summary?: string | null;
+    ai_keywords?: string[] | null;
+    githubRepo?: string | null;
+    projectPage?: string | null;
+  };
+}
+
+/** The day's papers in the fixture's order (by upvotes, descending). */
+export function fixturePapers(day: FixtureDay): DigestPaper[] {
+  const items = JSON.parse(readFileSync(path.join(FIXTURES, `${day}.json`), 'utf8')) as FixtureItem[];
+  return items.map(({ paper, numComments }) => ({
+    id: paper.id,
+    title: paper.title,
+    abstract: paper.summary,
+    authors: paper.authors.filter((author) => !author.hidden).map((author) => author.name),
+    aiSummary: paper.ai_summary ?? null,
+    aiKeywords: paper.ai_keywords ?? [],
+    githubRepo: paper.githubRepo ?? null,
+    projectPage: paper.projectPage ?? null,
+    upvotes: paper.upvotes,
+    numComments: numComments ?? 0,
+  }));
+}
+
+export function dailyEdition(day: string): DigestEdition {
+  return { kind: 'daily', key: day, periodStart: day, periodEnd: day };
+}
+
+let sequence = 0;
+
+/** A hand-made paper; every field can be overridden. */
+export function makePaper(overrides: Partial<DigestPaper> = {}): DigestPaper {
+  sequence += 1;
+  return {
+    id: `2602.${String(10000 + sequence)}`,
+    title: `Paper number ${sequence}`,
+    abstract: `We study thing ${sequence}. It works well.`,
+    authors: ['Ada Lovelace', 'Alan Turing'],
+    aiSummary: null,
+    aiKeywords: [],
+    githubRepo: null,
+    projectPage: null,
+    upvotes: 10,
+    numComments: 1,
+    ...overrides,
+  };
+}

@@ -1,0 +1,91 @@
+import { createHash, createVerify } from 'node:crypto';
+
+/**
+ * A small offline DKIM verifier (RFC 6376, rsa-sha256, relaxed/relaxed only) with the public
+ * key given, for tests: mailauth would do this but needs Node 22. It checks both the body
+ * hash (`bh=`) and the signature (`b=`) over the headers named in `h=`.
+ */
+
+export interface DkimCheck {
+  ok: boolean;
+  problem?: string;
+  domain?: string;
+  selector?: string;
+  signedHeaders: string[];
+}
+
+function splitMessage(raw: string): { headers: string[]; body: string } {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = end === -1 ? raw : raw.slice(0, end);
+  const body = end === -1 ? '' : raw.slice(end + 4);
+  // Unfolded header fields, each with its original text (folding kept for canonicalization).
+  const headers: string[] = [];
+  for (const line of head.split('\r\n')) {
+    if (/^[ \t]/.test(line) && headers.length > 0) headers[headers.length - 1] += `\r\n${line}`;
+    else headers.push(line);
+  }
+  return { headers, body };
+}
+
+function relaxedHeader(field: string): string {
+  const colon = field.indexOf(':');
+  const name = field.slice(0, colon).trim().toLowerCase();
+  const value = field
+    .slice(colon + 1)
+    .replace(/\r\n/g, '')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
+  return `${name}:${value}`;
+}
+
+function relaxedBody(body: string): string {
+  const lines = body.split('\r\n').map((line) => line.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
+}
+
+function tags(value: string): Map<string, string> {
+  return new Map(
+    value
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const eq = part.indexOf('=');
+        return [part.slice(0, eq).trim(), part.slice(eq + 1).replace(/\s+/g, '')] as [string, string];
+      }),
+  );
+}
+
+export function verifyDkim(rawMessage: Buffer | string, publicKeyPem: string): DkimCheck {
+  const raw = typeof rawMessage === 'string' ? rawMessage : rawMessage.toString('latin1');
+  const { headers, body } = splitMessage(raw);
+  const signatureField = headers.find((field) => /^dkim-signature:/i.test(field));
+  if (!signatureField) return { ok: false, problem: 'no DKIM-Signature', signedHeaders: [] };
+  const t = tags(signatureField.slice(signatureField.indexOf(':') + 1).replace(/\r\n/g, ''));
+  const signedHeaders = (t.get('h') ?? '').split(':').map((name) => name.trim().toLowerCase());
+  const result = { domain: t.get('d'), selector: t.get('s'), signedHeaders };
+  if (t.get('a') !== 'rsa-sha256' || t.get('c') !== 'relaxed/relaxed') return { ok: false, problem: 'unsupported a= or c=', ...result };
+
+  const bodyHash = createHash('sha256').update(relaxedBody(body), 'latin1').digest('base64');
+  if (bodyHash !== t.get('bh')) return { ok: false, problem: 'body hash mismatch', ...result };
+
+  // Each name in h= takes the last not yet used instance of that header, bottom-up (RFC 6376 5.4.2).
+  const used = new Set<number>();
+  const signedText = signedHeaders
+    .map((name) => {
+      for (let i = headers.length - 1; i >= 0; i--) {
+        if (!used.has(i) && headers[i]!.slice(0, headers[i]!.indexOf(':')).trim().toLowerCase() === name) {
+          used.add(i);
+          return `${relaxedHeader(headers[i]!)}\r\n`;
+        }
+      }
+      return '';
+    })
+    .join('');
+  const unsignedSignature = relaxedHeader(signatureField).replace(/([;:\s]b=)[^;]*/, '$1');
+  const verifier = createVerify('RSA-SHA256');
+  verifier.update(signedText + unsignedSignature, 'latin1');
+  const ok = verifier.verify(publicKeyPem, t.get('b') ?? '', 'base64');
+  return ok ? { ok, ...result } : { ok, problem: 'signature mismatch', ...result };
+}

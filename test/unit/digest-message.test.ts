@@ -1,0 +1,161 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../services/shared/config/config.js';
+import {
+  createDigestMessageBuilder,
+  digestSettings,
+  fillDigestMessage,
+  prepareDigestMessage,
+} from '../../services/shared/digest/digest-message.js';
+import { toDigestCard } from '../../services/shared/digest/digest-content.js';
+import { renderDigestVariant } from '../../services/shared/digest/render-digest.js';
+import { InvalidInputError } from '../../services/shared/errors.js';
+import { fillMessage, prepareMessage, slotMarker } from '../../services/shared/mail/message-template.js';
+import { verifyToken } from '../../services/shared/tokens/tokens.js';
+import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
+
+const config = configFromEnv({
+  PUBLIC_URL: 'https://news.example.org',
+  MAIL_FROM: 'Paperboy <papers@example.org>',
+  SECRET_KEY: 'unit-test-secret-key-unit-test-secret-key',
+  MAIL_POSTAL_ADDRESS: 'Paperboy Ltd, 1 Main St, Springfield',
+});
+const settings = digestSettings(config);
+const sentAt = new Date('2026-02-04T06:30:00Z');
+const edition = dailyEdition('2026-02-03');
+const papers = fixturePapers('2026-02-03');
+
+function headerLine(mail: ParsedMail, name: string): string[] {
+  return mail.headerLines.filter((line) => line.key === name.toLowerCase()).map((line) => line.line);
+}
+
+describe('digest message: built once per variant, filled per reader', () => {
+  it('fills a complete message that parses, with every header of the contract', async () => {
+    const builder = createDigestMessageBuilder(edition, papers, settings);
+    const filled = await builder.build(papers.map((p) => p.id), { subscriberId: 4242, email: 'Ada@Example.com', deliveryId: 987654 }, sentAt);
+    const mail = await simpleParser(filled.raw);
+
+    expect(filled.messageId).toBe('<digest.987654@example.org>');
+    expect(filled.envelope).toEqual({ from: 'papers@example.org', to: 'Ada@example.com' });
+    expect(mail.messageId).toBe('<digest.987654@example.org>');
+    expect(mail.from?.value).toEqual([{ address: 'papers@example.org', name: 'Paperboy' }]);
+    expect((mail.to as { text: string }).text).toBe('Ada@example.com');
+    expect(mail.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
+    expect(mail.date?.toISOString()).toBe(sentAt.toISOString());
+    expect(headerLine(mail, 'List-Id')).toEqual(['List-ID: "Paperboy daily digest" <paperboy-daily.news.example.org>']);
+    expect(headerLine(mail, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
+    expect(headerLine(mail, 'MIME-Version')).toEqual(['MIME-Version: 1.0']);
+    expect(mail.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+    for (const name of ['From', 'To', 'Subject', 'Message-ID', 'Date', 'List-Unsubscribe']) expect(headerLine(mail, name)).toHaveLength(1);
+
+    const [unsubscribeLine] = headerLine(mail, 'List-Unsubscribe');
+    const unsubscribeUrl = /^List-Unsubscribe: <(https:\/\/news\.example\.org\/unsubscribe\?token=([^>]+))>$/.exec(unsubscribeLine!);
+    expect(unsubscribeUrl).not.toBeNull();
+    const token = unsubscribeUrl![2]!;
+    expect(verifyToken(config.secretKey, token, 'unsubscribe', sentAt)).toMatchObject({ ok: true, subscriberId: 4242, expiresAt: undefined });
+
+    const html = mail.html as string;
+    expect(html).toContain(`href="${unsubscribeUrl![1]}"`);
+    expect(mail.text).toContain(`Unsubscribe:     ${unsubscribeUrl![1]}`);
+    const preferences = /https:\/\/news\.example\.org\/preferences\?token=([A-Za-z0-9._-]+)/.exec(mail.text!)!;
+    expect(verifyToken(config.secretKey, preferences[1], 'preferences', sentAt)).toMatchObject({ ok: true, subscriberId: 4242 });
+    expect(html).toContain(`href="${preferences[0]}"`);
+    for (const part of [html, mail.text!, filled.raw.toString('latin1')]) {
+      expect(part).not.toContain('%%');
+      expect(part).not.toContain('slot.invalid');
+    }
+    expect(html).toContain('Paperboy Ltd, 1 Main St, Springfield');
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
+  });
+
+  it('keeps every line of the message within the limits (76 in the QP bodies, CRLF only)', async () => {
+    const builder = createDigestMessageBuilder(edition, papers, settings);
+    const longAddress = `${'a'.repeat(60)}@${'sub.'.repeat(20)}example.org`;
+    const filled = await builder.build(papers.map((p) => p.id), { subscriberId: 2 ** 40, email: longAddress, deliveryId: 1 }, sentAt);
+    const source = filled.raw.toString('latin1');
+    expect(source).not.toMatch(/[^\r]\n/);
+    expect(source).not.toMatch(/[^\x09\x0a\x0d\x20-\x7e]/);
+    const bodyLines = source.slice(source.indexOf('\r\n\r\n')).split('\r\n');
+    expect(bodyLines.filter((line) => line.length > 76)).toEqual([]);
+    const mail = await simpleParser(filled.raw);
+    expect((mail.to as { text: string }).text).toBe(longAddress);
+  });
+
+  it('gives two readers of one variant their own links from one prepared message', async () => {
+    const builder = createDigestMessageBuilder(edition, papers, settings);
+    const ids = papers.slice(0, 10).map((p) => p.id);
+    const prepared = await builder.prepare(ids);
+    expect(await builder.prepare([...ids].reverse())).toBe(prepared);
+    expect(builder.cachedVariants).toBe(1);
+
+    const one = await simpleParser(fillDigestMessage(prepared, { subscriberId: 1, email: 'one@example.com', deliveryId: 11 }, sentAt).raw);
+    const two = await simpleParser(fillDigestMessage(prepared, { subscriberId: 2, email: 'two@example.com', deliveryId: 12 }, sentAt).raw);
+    const linksOf = (mail: ParsedMail) => ({
+      header: headerLine(mail, 'List-Unsubscribe')[0],
+      html: (mail.html as string).match(/href="https:\/\/news\.example\.org\/(?:unsubscribe|preferences)\?token=[^"]+"/g),
+      text: mail.text!.match(/https:\/\/news\.example\.org\/(?:unsubscribe|preferences)\?token=\S+/g),
+    });
+    const a = linksOf(one);
+    const b = linksOf(two);
+    expect(a.header).not.toBe(b.header);
+    expect(a.html).toHaveLength(4);
+    expect(a.text).toHaveLength(2);
+    expect(a.html).not.toEqual(b.html);
+    expect(a.text).not.toEqual(b.text);
+    expect(one.messageId).toBe('<digest.11@example.org>');
+    expect(two.messageId).toBe('<digest.12@example.org>');
+    expect(one.subject).toBe(two.subject);
+    // Apart from the reader's own parts, the two messages are the same bytes.
+    const strip = (mail: ParsedMail) => (mail.html as string).replace(/token=[^"]+/g, 'token=T');
+    expect(strip(one)).toBe(strip(two));
+  });
+
+  it('refuses addresses that could break the header instead of emitting them', async () => {
+    const prepared = await createDigestMessageBuilder(edition, papers, settings).prepare([papers[0]!.id]);
+    const fill = (email: string) => () => fillDigestMessage(prepared, { subscriberId: 1, email, deliveryId: 1 }, sentAt);
+    expect(fill('victim@example.com\r\nBcc: everyone@example.com')).toThrow(InvalidInputError);
+    expect(fill('victim@example.com\nX-Evil: 1')).toThrow(InvalidInputError);
+    expect(fill('"Evil" <victim@example.com>')).toThrow(InvalidInputError);
+    expect(fill('a@example.com, b@example.com')).toThrow(InvalidInputError);
+    expect(fill('no-at-sign')).toThrow(InvalidInputError);
+    expect(fill('nul\u0000@example.com')).toThrow(InvalidInputError);
+    // An international domain is sent in its ASCII form.
+    const filled = fillDigestMessage(prepared, { subscriberId: 1, email: 'leser@bücher.example', deliveryId: 1 }, sentAt);
+    expect(filled.envelope.to).toBe('leser@xn--bcher-kva.example');
+  });
+
+  it('refuses a template that lost its unsubscribe link', async () => {
+    const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper(), 1)], settings);
+    const broken = { ...rendered, html: rendered.html.replaceAll('%%UNSUBSCRIBE_URL%%', 'https://example.org/') };
+    await expect(prepareDigestMessage(broken, edition, settings)).rejects.toThrow(/HTML_UNSUBSCRIBE_URL/);
+  });
+});
+
+describe('prepared message slots', () => {
+  it('finds a marker that quoted-printable wrapped across lines, and fills it with valid QP', async () => {
+    // Put the marker where the 76-column wrap must cut through it, at every offset.
+    for (let offset = 55; offset < 76; offset++) {
+      const html = `<p>${'x'.repeat(offset)}<a href="${slotMarker('LINK')}">link</a> ${'y'.repeat(50)}</p>`;
+      const prepared = await prepareMessage(
+        { from: 'a@example.org', to: 'b@example.org', subject: 'wrap', text: `${'t'.repeat(offset)} ${slotMarker('LINK')}`, html },
+        { LINK: slotMarker('LINK') },
+      );
+      const value = 'https://example.org/u?token=abc.def&x=1';
+      const raw = fillMessage(prepared, { LINK: value });
+      expect(raw.toString('latin1').split('\r\n').filter((line) => line.length > 76)).toEqual([]);
+      const mail = await simpleParser(raw);
+      expect(mail.html).toBe(`<p>${'x'.repeat(offset)}<a href="${value}">link</a> ${'y'.repeat(50)}</p>`);
+      expect(mail.text).toBe(`${'t'.repeat(offset)} ${value}`);
+    }
+  });
+
+  it('fills header slots verbatim but never with a line break', async () => {
+    const prepared = await prepareMessage(
+      { from: 'a@example.org', to: 'b@example.org', subject: 's', headers: { 'X-Slot': { prepared: true, value: slotMarker('H') } }, text: 't', html: '<p>h</p>' },
+      { H: slotMarker('H') },
+    );
+    expect(fillMessage(prepared, { H: 'value 1' }).toString('latin1')).toMatch(/(?:^|\r\n)X-Slot: value 1\r\n/);
+    expect(() => fillMessage(prepared, { H: 'x\r\nBcc: y@example.org' })).toThrow(/printable ASCII/);
+    expect(() => fillMessage(prepared, {})).toThrow(/no value for message slot H/);
+  });
+});

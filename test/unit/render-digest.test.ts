@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { toDigestCard } from '../../services/shared/digest/digest-content.js';
+import {
+  createDigestRenderer,
+  DIGEST_PLACEHOLDERS,
+  fillDigestPlaceholders,
+  renderDigestVariant,
+  type DigestRenderSettings,
+} from '../../services/shared/digest/render-digest.js';
+import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
+
+const settings: DigestRenderSettings = { publicUrl: 'https://news.example.org', postalAddress: 'Paperboy Ltd, 1 Main St, Springfield' };
+
+function count(haystack: string, needle: string): number {
+  return haystack.split(needle).length - 1;
+}
+
+describe('renderDigestVariant', () => {
+  it('compiles the largest recorded day (44 papers) under strict validation and under 100 KB', async () => {
+    const papers = fixturePapers('2026-02-03');
+    expect(papers).toHaveLength(44);
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), papers.map((paper, i) => toDigestCard(paper, i + 1)), settings);
+    expect(Buffer.byteLength(rendered.html)).toBeLessThan(100 * 1024);
+    for (const paper of papers) expect(rendered.html).toContain(`https://huggingface.co/papers/${paper.id}`);
+    expect(rendered.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
+  });
+
+  it('keeps the per-reader placeholders through MJML, in the html and the text', async () => {
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(makePaper(), 1)], settings);
+    expect(rendered.html).toContain(`href="${DIGEST_PLACEHOLDERS.unsubscribeUrl}"`);
+    expect(rendered.html).toContain(`href="${DIGEST_PLACEHOLDERS.preferencesUrl}"`);
+    expect(rendered.text).toContain(`Unsubscribe:     ${DIGEST_PLACEHOLDERS.unsubscribeUrl}`);
+    expect(rendered.text).toContain(`Preferences:     ${DIGEST_PLACEHOLDERS.preferencesUrl}`);
+  });
+
+  it('shows the date, a card per paper with its links, and the footer in both parts', async () => {
+    const paper = makePaper({
+      id: '2602.12345',
+      title: 'Sparse Attention at Scale',
+      authors: ['A', 'B', 'C', 'D', 'E', 'F'],
+      upvotes: 42,
+      numComments: 1,
+      aiSummary: 'A sparse attention kernel that is fast.',
+      githubRepo: 'https://github.com/org/sparse',
+      projectPage: 'https://sparse.example.org/',
+    });
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(paper, 3)], settings);
+    for (const part of [rendered.html, rendered.text]) {
+      expect(part).toContain('Tuesday, 3 February 2026');
+      expect(part).toContain('Sparse Attention at Scale');
+      expect(part).toContain('A, B, C and 3 others');
+      expect(part).toContain('42 upvotes');
+      expect(part).toContain('1 comment');
+      expect(part).toContain('A sparse attention kernel that is fast.');
+      expect(part).toContain('https://arxiv.org/abs/2602.12345');
+      expect(part).toContain('https://arxiv.org/pdf/2602.12345');
+      expect(part).toContain('https://github.com/org/sparse');
+      expect(part).toContain('https://sparse.example.org/');
+      expect(part).toContain('https://news.example.org/editions/2026-02-03');
+      expect(part).toContain('Paperboy Ltd, 1 Main St, Springfield');
+      expect(part).toContain('because you subscribed to Paperboy at news.example.org');
+    }
+    expect(rendered.html).toMatch(/<a href="https:\/\/huggingface.co\/papers\/2602.12345"[^>]*>Sparse Attention at Scale<\/a>/);
+    expect(rendered.html).toContain('View in browser');
+  });
+
+  it('shows a <script> title as text in the html and as-is in the text part', async () => {
+    const paper = makePaper({ title: '<script>alert(1)</script>', authors: ['<b>Mallory</b>'], aiSummary: 'Tags like </think> & "quotes".' });
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(paper, 1)], settings);
+    expect(rendered.html).not.toContain('<script>');
+    expect(rendered.html).not.toContain('<b>Mallory');
+    expect(rendered.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(rendered.html).toContain('Tags like &lt;/think&gt; &amp; &quot;quotes&quot;.');
+    expect(rendered.text).toContain('1. <script>alert(1)</script>');
+    expect(rendered.text).toContain('Tags like </think> & "quotes".');
+    // The subject is a header, not HTML: it keeps the characters.
+    expect(rendered.subject).toContain('<script>alert(1)</script>');
+  });
+
+  it('is dark-mode aware, uses system fonts and loads nothing from outside', async () => {
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(makePaper(), 1)], settings);
+    expect(rendered.html).toContain('<meta name="color-scheme" content="light dark">');
+    expect(rendered.html).toContain('@media (prefers-color-scheme: dark)');
+    expect(rendered.html).toContain('-apple-system, BlinkMacSystemFont');
+    expect(rendered.html).not.toContain('fonts.googleapis.com');
+    expect(rendered.html).not.toMatch(/<link\b/);
+    expect(rendered.html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  });
+
+  it('names a weekly edition by its week', async () => {
+    const edition = { kind: 'weekly' as const, key: '2026-W06', periodStart: '2026-02-02', periodEnd: '2026-02-08' };
+    const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper({ title: 'Weekly best' }), 1)], settings);
+    expect(rendered.subject).toBe('Trending papers, week of 2 Feb 2026: Weekly best');
+    expect(rendered.text).toContain('Week of 2 February 2026');
+    expect(rendered.html).toContain('https://news.example.org/editions/2026-W06');
+  });
+
+  it('refuses to render an empty selection', async () => {
+    await expect(renderDigestVariant(dailyEdition('2026-02-03'), [], settings)).rejects.toThrow(/at least one paper/);
+  });
+});
+
+describe('createDigestRenderer', () => {
+  const papers = fixturePapers('2026-08-13');
+
+  it('compiles once per selection and shows the selection in rank order', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings);
+    const ids = [papers[5]!.id, papers[0]!.id, papers[2]!.id];
+    const first = await renderer.render(ids);
+    const again = await renderer.render([...ids].reverse());
+    expect(again).toBe(first);
+    expect(renderer.cachedVariants).toBe(1);
+    expect(first.paperIds).toEqual([papers[0]!.id, papers[2]!.id, papers[5]!.id]);
+    expect(first.text.indexOf('1. ')).toBeLessThan(first.text.indexOf('3. '));
+    expect(first.text).toContain('6. ');
+    const other = await renderer.render([papers[1]!.id]);
+    expect(other.variantKey).not.toBe(first.variantKey);
+    expect(renderer.cachedVariants).toBe(2);
+  });
+
+  it('keeps at most maxCachedVariants results', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings, { maxCachedVariants: 2 });
+    for (const paper of papers.slice(0, 5)) await renderer.render([paper.id]);
+    expect(renderer.cachedVariants).toBe(2);
+  });
+
+  it('rejects ids that are not in the edition', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings);
+    await expect(renderer.render(['9999.99999'])).rejects.toThrow(/not in edition 2026-08-13/);
+  });
+});
+
+describe('fillDigestPlaceholders', () => {
+  it('puts links into both parts, attribute-escaped in the html', async () => {
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(makePaper(), 1)], settings);
+    const filled = fillDigestPlaceholders(rendered, { unsubscribeUrl: 'https://x.org/u?a=1&b=2', preferencesUrl: 'https://x.org/p' });
+    expect(filled.html).toContain('href="https://x.org/u?a=1&amp;b=2"');
+    expect(filled.text).toContain('https://x.org/u?a=1&b=2');
+    expect(count(filled.html + filled.text, '%%')).toBe(0);
+  });
+});
