@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+
+/**
+ * Server-rendered pages from `templates/pages/*.hbs`. Each page wraps itself in the layout
+ * partial (`{{#> layout title="..."}} ... {{/layout}}`), so no template ever needs a
+ * triple-stash: every value goes through Handlebars' `{{ }}` escaping.
+ */
+export interface PageRenderer {
+  render(page: string, data: object): string;
+}
+
+function findPagesDir(start = import.meta.dirname): string {
+  let dir = start;
+  for (;;) {
+    const candidate = path.join(dir, 'templates', 'pages');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no templates/pages folder above ${start}`);
+    dir = parent;
+  }
+}
+
+/** Reads and compiles every page and partial once; call when the app is built, not at import. */
+export async function createPageRenderer(pagesDir = findPagesDir()): Promise<PageRenderer> {
+  const handlebars = Handlebars.create();
+  handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+  const partialsDir = path.join(pagesDir, 'partials');
+  for (const file of await readdir(partialsDir)) {
+    if (!file.endsWith('.hbs')) continue;
+    handlebars.registerPartial(path.basename(file, '.hbs'), await readFile(path.join(partialsDir, file), 'utf8'));
+  }
+  const pages = new Map<string, Handlebars.TemplateDelegate>();
+  for (const file of await readdir(pagesDir)) {
+    if (!file.endsWith('.hbs')) continue;
+    pages.set(path.basename(file, '.hbs'), handlebars.compile(await readFile(path.join(pagesDir, file), 'utf8')));
+  }
+
+  return {
+    render(page, data) {
+      const template = pages.get(page);
+      if (!template) throw new Error(`no page template templates/pages/${page}.hbs`);
+      return template(data);
+    },
+  };
+}

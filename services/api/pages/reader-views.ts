@@ -1,0 +1,111 @@
+import type { EditionRow, FrozenPaper } from '../../shared/editions/edition-repo.js';
+import type { ErrorDetail } from '../../shared/errors.js';
+import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../shared/subscribers/preferences.js';
+
+/**
+ * View models for the reader pages: plain data the Handlebars templates print (escaped). A form
+ * shown again after an error keeps exactly what the reader typed, so values are strings here.
+ */
+
+export interface Option {
+  value: string;
+  label: string;
+  selected: boolean;
+}
+
+export interface PreferenceFieldsView {
+  daily: boolean;
+  weekly: boolean;
+  weekdays: Option[];
+  hours: Option[];
+  timeZones: Option[];
+  topics: string;
+  maxPapers: string;
+  maxPapersLimit: number;
+  /** Lets /assets/timezone.js pre-select the browser's zone (new signups only). */
+  autodetect: boolean;
+}
+
+export interface ErrorsView {
+  errors: Record<string, string>;
+  errorList: ErrorDetail[];
+}
+
+function text(value: unknown, fallback: string): string {
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  if (value === undefined || value === null) return fallback;
+  return String(value);
+}
+
+let zoneList: string[] | undefined;
+function allTimeZones(): string[] {
+  zoneList ??= ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+  return zoneList;
+}
+
+/** Form fields from what was submitted (strings) or what is stored (a Preferences). */
+export function preferenceFieldsView(values: Record<string, unknown> | Preferences, autodetect: boolean): PreferenceFieldsView {
+  const raw = values as Record<string, unknown>;
+  const frequency = text(raw.frequency, DEFAULT_PREFERENCES.frequency);
+  const weekday = text(raw.weekday, String(DEFAULT_PREFERENCES.weekday));
+  const sendHour = text(raw.sendHour, String(DEFAULT_PREFERENCES.sendHour));
+  const timeZone = text(raw.timeZone, DEFAULT_PREFERENCES.timeZone).trim();
+  const zones = allTimeZones();
+  // A zone the list lacks (an alias such as Asia/Calcutta, or a typo to correct) stays selectable.
+  const zoneValues = timeZone && !zones.includes(timeZone) ? [timeZone, ...zones] : zones;
+  return {
+    daily: frequency !== 'weekly',
+    weekly: frequency === 'weekly',
+    weekdays: WEEKDAY_NAMES.map((name, index) => ({ value: String(index + 1), label: name, selected: String(index + 1) === weekday.trim() })),
+    hours: Array.from({ length: 24 }, (_, hour) => ({
+      value: String(hour),
+      label: `${String(hour).padStart(2, '0')}:00`,
+      selected: String(hour) === sendHour.trim(),
+    })),
+    timeZones: zoneValues.map((zone) => ({ value: zone, label: zone, selected: zone === timeZone })),
+    topics: Array.isArray(raw.topics) ? formatTopics(raw.topics.map(String)) : text(raw.topics, ''),
+    maxPapers: text(raw.maxPapers, String(DEFAULT_PREFERENCES.maxPapers)),
+    maxPapersLimit: MAX_PAPERS_LIMIT,
+    autodetect,
+  };
+}
+
+export function errorsView(details: ErrorDetail[] = []): ErrorsView {
+  const errors: Record<string, string> = {};
+  for (const detail of details) errors[detail.field] ??= detail.message;
+  return { errors, errorList: details };
+}
+
+const SUMMARY_LENGTH = 230;
+
+function shorten(value: string, length: number): string {
+  const clean = value.replace(/\s+/g, ' ').trim();
+  if (clean.length <= length) return clean;
+  const cut = clean.slice(0, length);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length - 30)).replace(/[,.;:]$/, '')}…`;
+}
+
+function authorLine(authors: string[]): string {
+  if (authors.length === 0) return 'Unknown authors';
+  return authors.length > 3 ? `${authors.slice(0, 3).join(', ')} et al.` : authors.join(', ');
+}
+
+/** The sample on the signup page: the edition's date and its first papers, shortened. */
+export function editionPreviewView(edition: Pick<EditionRow, 'key' | 'periodStart'> | undefined, frozen: FrozenPaper[], limit: number) {
+  if (!edition || frozen.length === 0) return undefined;
+  const date = new Date(`${edition.periodStart}T00:00:00Z`);
+  return {
+    dateLabel: Number.isNaN(date.getTime())
+      ? edition.key
+      : new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date),
+    papers: frozen.slice(0, limit).map(({ paper, upvotes, numComments }, index) => ({
+      rank: index + 1,
+      title: paper.title,
+      url: `https://huggingface.co/papers/${encodeURIComponent(paper.id)}`,
+      summary: shorten(paper.aiSummary ?? paper.abstract, SUMMARY_LENGTH),
+      authors: authorLine(paper.authors),
+      upvotes,
+      numComments,
+    })),
+  };
+}

@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findFrozenPapers, findLatestEditionRow } from '../../shared/editions/edition-repo.js';
+import { InvalidInputError, type ErrorDetail } from '../../shared/errors.js';
+import { wantsJson } from '../content-negotiation.js';
+import { editionPreviewView, errorsView, preferenceFieldsView } from '../pages/reader-views.js';
+import { requestContext, sendMessage, sendPage, type ReaderContext } from './reader-context.js';
+
+/** Same words whatever happened to the address: new, pending, confirmed, unsubscribed or suppressed. */
+export const SIGNUP_ACCEPTED_MESSAGE =
+  'Thanks! If this address can receive Paperboy, a confirmation link is on its way. Click it to start your subscription.';
+
+const PREVIEW_PAPERS = 3;
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Documents the fields; validation happens in the service so the form can be shown again with messages. */
+const signupBody = z
+  .looseObject({
+    email: z.unknown().optional().describe('The reader\'s email address (required)'),
+    frequency: z.unknown().optional().describe('"daily" (default) or "weekly"'),
+    weekday: z.unknown().optional().describe('Weekday of a weekly digest, 1 = Monday ... 7 = Sunday (default 1)'),
+    sendHour: z.unknown().optional().describe('Local hour 0-23 at which the digest arrives (default 7)'),
+    timeZone: z.unknown().optional().describe('IANA time zone, e.g. "Europe/Berlin" (default "UTC")'),
+    topics: z.unknown().optional().describe('Comma-separated keywords, or an array; empty means every paper'),
+    maxPapers: z.unknown().optional().describe('Most papers per email, 1-50 (default 10)'),
+    website: z.unknown().optional().describe('Leave empty (a trap for bots)'),
+  })
+  .optional();
+
+const accepted = z.object({ status: z.literal('accepted'), message: z.string() });
+const errorBody = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+
+/** The honeypot: a field people never see. Anything in it means a form-filling bot. */
+export function isHoneypotFilled(body: Record<string, unknown>): boolean {
+  const value = body.website;
+  return typeof value === 'string' ? value.trim() !== '' : value !== undefined && value !== null;
+}
+
+/** The signup page (`GET /`) and `POST /subscribe`, for the form and for JSON. */
+export function signupRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
+  const { runtime } = ctx;
+
+  async function renderSignup(reply: FastifyReply, status: number, values: Record<string, unknown>, details: ErrorDetail[]) {
+    let preview;
+    try {
+      const { db } = runtime.database;
+      const edition = await findLatestEditionRow(db, 'daily');
+      preview = editionPreviewView(edition, edition ? await findFrozenPapers(db, edition.id) : [], PREVIEW_PAPERS);
+    } catch (error) {
+      // The sample is decoration: the form must work without it.
+      reply.log.warn({ err: error }, 'could not load the edition preview');
+    }
+    return sendPage(ctx, reply, status, 'signup', {
+      values: { email: typeof values.email === 'string' ? values.email : '' },
+      prefs: preferenceFieldsView(values, true),
+      ...errorsView(details),
+      preview,
+    });
+  }
+
+  function acceptedAnswer(request: FastifyRequest, reply: FastifyReply) {
+    if (wantsJson(request)) return reply.status(202).send({ status: 'accepted' as const, message: SIGNUP_ACCEPTED_MESSAGE });
+    return sendMessage(ctx, reply, 200, {
+      title: 'Check your inbox',
+      heading: 'Check your inbox',
+      icon: 'mail',
+      paragraphs: [
+        SIGNUP_ACCEPTED_MESSAGE,
+        'It can take a minute or two. If nothing arrives, look in your spam or promotions folder.',
+      ],
+      actions: [{ label: 'Back to the home page', href: '/', style: 'secondary' }],
+      fine: 'Nothing arrived after ten minutes? Sign up again and we will resend the link.',
+    });
+  }
+
+  return async (app) => {
+    app.get(
+      '/',
+      { schema: { tags: ['readers'], summary: 'Signup page (HTML)' } },
+      async (_request, reply) => renderSignup(reply, 200, {}, []),
+    );
+
+    app.post(
+      '/subscribe',
+      {
+        bodyLimit: BODY_LIMIT_BYTES,
+        config: { rateLimit: { max: runtime.config.signupRateLimitPerHour, timeWindow: 3600_000 } },
+        schema: {
+          tags: ['readers'],
+          summary: 'Subscribe: stores a pending reader and emails a confirmation link (double opt-in)',
+          description:
+            'Form (application/x-www-form-urlencoded) or JSON. Answers the same whether or not the address was known. ' +
+            'JSON: 202 on success, 400 { error, details: [{ field, message }] } on bad input, 429 when one network signs up too often.',
+          body: signupBody,
+          response: { 202: accepted, 400: errorBody },
+        },
+      },
+      async (request, reply) => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        if (isHoneypotFilled(body)) {
+          request.log.info('signup honeypot filled; ignored');
+          return acceptedAnswer(request, reply);
+        }
+        try {
+          const outcome = await ctx.service.subscribe(body, requestContext(request));
+          request.log.info({ outcome }, 'signup');
+        } catch (error) {
+          if (!(error instanceof InvalidInputError)) throw error;
+          if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
+          return renderSignup(reply, 400, body, error.details);
+        }
+        return acceptedAnswer(request, reply);
+      },
+    );
+  };
+}

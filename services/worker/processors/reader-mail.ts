@@ -1,0 +1,92 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { QUEUE_NAMES } from '../../shared/queue/queues.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { describePreferences } from '../../shared/subscribers/preferences.js';
+import { readReaderMailJob, type ReaderMailKind } from '../../shared/subscribers/reader-mail-jobs.js';
+import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../shared/subscribers/reader-mail.js';
+import { findSubscriberById, isSuppressed, type SubscriberRow } from '../../shared/subscribers/subscriber-repo.js';
+import { preferencesOf } from '../../shared/subscribers/subscription-service.js';
+import { suppressionHash } from '../../shared/subscribers/suppression.js';
+import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken } from '../../shared/tokens/tokens.js';
+import type { ProcessorDefinition } from '../worker-host.js';
+
+export type ReaderMailResult = { sent: true; messageId: string } | { sent: false; skipped: string };
+
+/** The domain of MAIL_FROM ("Paperboy <papers@example.org>" → "example.org"), for Message-IDs. */
+function fromDomain(from: string): string {
+  const match = /@([^>\s]+)>?\s*$/.exec(from);
+  return match?.[1] ?? 'paperboy.invalid';
+}
+
+function statusLabel(row: SubscriberRow): string {
+  if (row.status === 'unsubscribed') return 'unsubscribed, no digests';
+  return describePreferences(preferencesOf(row));
+}
+
+/**
+ * Sends one transactional email to one reader: the double opt-in confirmation or a fresh set of
+ * links. Reads the reader at send time, so a reader who confirmed, left or was erased since the
+ * job was queued gets nothing. SMTP 4xx and lost connections throw (BullMQ retries with backoff);
+ * a permanent 5xx fails the job at once.
+ */
+export function readerMailProcessor(runtime: Runtime, options: ReaderMailRendererOptions = {}): ProcessorDefinition {
+  const renderer = createReaderMailRenderer(options);
+  const { config } = runtime;
+
+  function link(route: string, token: string): string {
+    return `${config.publicUrl}${route}?token=${encodeURIComponent(token)}`;
+  }
+
+  function valuesFor(kind: ReaderMailKind, row: SubscriberRow, now: Date): Record<string, string> {
+    const common = { postalAddress: config.mail.postalAddress };
+    if (kind === 'confirmation') {
+      const expiresAt = new Date(now.getTime() + CONFIRMATION_TOKEN_TTL_SECONDS * 1000);
+      const token = createToken(config.secretKey, { subscriberId: row.id, purpose: 'confirm', expiresAt });
+      return {
+        ...common,
+        confirmUrl: link('/confirm', token),
+        schedule: describePreferences(preferencesOf(row)),
+        validFor: `${Math.round(CONFIRMATION_TOKEN_TTL_SECONDS / 3600)} hours`,
+      };
+    }
+    return {
+      ...common,
+      status: statusLabel(row),
+      preferencesUrl: link('/preferences', createToken(config.secretKey, { subscriberId: row.id, purpose: 'preferences' })),
+      unsubscribeUrl: link('/unsubscribe', createToken(config.secretKey, { subscriberId: row.id, purpose: 'unsubscribe' })),
+    };
+  }
+
+  async function process(job: Job): Promise<ReaderMailResult> {
+    const request = readReaderMailJob(job.name, job.data);
+    if (!request) throw new UnrecoverableError(`not a reader mail job: name "${job.name}", data must be { subscriberId }`);
+    const { subscriberId, kind } = request;
+    const { db } = runtime.database;
+    const row = await findSubscriberById(db, subscriberId);
+    if (!row) return { sent: false, skipped: 'subscriber no longer exists' };
+    if (kind === 'confirmation' && row.status !== 'pending') return { sent: false, skipped: `subscriber is ${row.status}` };
+    if (await isSuppressed(db, suppressionHash(row.emailNormalized))) return { sent: false, skipped: 'address is suppressed' };
+
+    const content = await renderer.render(kind, valuesFor(kind, row, runtime.clock()));
+    try {
+      const sent = await runtime.mail.send({
+        from: config.mail.from,
+        to: row.email,
+        subject: content.subject,
+        text: content.text,
+        html: content.html,
+        // One id per job: a retry after a lost SMTP answer carries the same Message-ID.
+        messageId: `<${job.id ?? `${kind}-${subscriberId}`}@${fromDomain(config.mail.from)}>`,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+      return { sent: true, messageId: sent.messageId };
+    } catch (error) {
+      if ((error as { permanent?: boolean }).permanent) {
+        throw new UnrecoverableError(`SMTP refused the message permanently: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+  }
+
+  return { queue: QUEUE_NAMES.transactional, concurrency: 5, process };
+}

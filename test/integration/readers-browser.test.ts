@@ -1,0 +1,269 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../services/api/app.js';
+import { editionPapers, editions, papers, subscribers } from '../../services/shared/db/schema.js';
+import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
+import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
+import { freePort, PROJECT_ROOT } from '../helpers/processes.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.js';
+
+/**
+ * A reader's whole path in real Chromium: the signup page, the confirmation email from the
+ * in-process SMTP server, the confirmation link, the preference center, the unsubscribe button
+ * and resubscribing. Screenshots of every page at desktop and phone widths go to
+ * test-artifacts/screenshots/.
+ */
+
+const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const WIDTHS = [
+  { label: 'desktop', width: 1280, height: 900 },
+  { label: 'phone', width: 390, height: 844 },
+];
+
+let smtp: TestSmtpServer;
+let test: TestRuntime;
+let app: App;
+let worker: WorkerHost;
+let baseUrl: string;
+const profiles: string[] = [];
+const contexts: BrowserContext[] = [];
+
+async function openBrowser(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'paperboy-chromium-'));
+  profiles.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timezoneId: 'Europe/Berlin',
+    locale: 'en-GB',
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+  });
+  contexts.push(context);
+  const page = context.pages()[0] ?? (await context.newPage());
+  // CSP violations and script errors show up as console errors: a page must have none.
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // The form-error and bad-link pages answer 400 on purpose; anything else is a problem.
+    if (message.type() === 'error' && !/status of 400/.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  return { context, page, problems };
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  for (const { label, width, height } of WIDTHS) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function subscriberRow(email: string) {
+  const [row] = await test.runtime.database.db.select().from(subscribers).where(eq(subscribers.emailNormalized, email.toLowerCase()));
+  return row;
+}
+
+async function seedEdition(): Promise<void> {
+  const { db } = test.runtime.database;
+  const publishedAt = new Date('2026-03-01T12:00:00Z');
+  await db.insert(papers).values([
+    {
+      id: '2603.01001',
+      title: 'Scaling Test-Time Compute for Long-Horizon Agents',
+      abstract: 'We study how agents use extra inference compute.',
+      aiSummary: 'Agents that think longer at inference solve more long-horizon tasks, and the gains follow a simple scaling law across three benchmarks.',
+      authors: ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra'],
+      publishedAt,
+    },
+    {
+      id: '2603.01002',
+      title: 'Diffusion Models Are Secretly <Good> Planners',
+      abstract: 'Planning with diffusion.',
+      aiSummary: 'A diffusion policy trained on offline trajectories matches classical planners on navigation while running ten times faster.',
+      authors: ['Barbara Liskov', 'Donald Knuth'],
+      publishedAt,
+    },
+    {
+      id: '2603.01003',
+      title: 'A Small Vision-Language Model That Reads Charts',
+      abstract: 'Charts.',
+      aiSummary: 'A 2B-parameter model trained on synthetic charts answers chart questions as well as models ten times its size.',
+      authors: ['Margaret Hamilton'],
+      publishedAt,
+    },
+  ]);
+  const [edition] = await db.insert(editions).values({ kind: 'daily', key: '2026-03-01', periodStart: '2026-03-01', periodEnd: '2026-03-01' }).returning();
+  await db.insert(editionPapers).values([
+    { editionId: edition!.id, paperId: '2603.01001', rank: 1, upvotes: 214, numComments: 12 },
+    { editionId: edition!.id, paperId: '2603.01002', rank: 2, upvotes: 167, numComments: 5 },
+    { editionId: edition!.id, paperId: '2603.01003', rank: 3, upvotes: 98, numComments: 2 },
+  ]);
+}
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  smtp = await startTestSmtpServer();
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  test = await createTestRuntime('readers-browser', {
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: baseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SIGNUP_RATE_LIMIT: '100',
+    MAIL_FROM: 'Paperboy <papers@paperboy.test>',
+  });
+  await seedEdition();
+  app = await buildApp(test.runtime);
+  await app.listen({ port, host: '127.0.0.1' });
+  worker = await startWorkers(test.runtime, [readerMailProcessor(test.runtime, { validationLevel: 'strict' })], []);
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  for (const profile of profiles) await rm(profile, { recursive: true, force: true });
+  await worker?.close(5000);
+  await app?.close();
+  await test?.cleanup();
+  await smtp?.close();
+});
+
+describe('a reader in Chromium', () => {
+  it('signs up, confirms from the email, changes preferences, unsubscribes and comes back', async () => {
+    const { page, problems } = await openBrowser();
+    const email = 'browser.reader@example.org';
+
+    // Signup page: the sample edition, the browser's time zone pre-selected.
+    await page.goto(`${baseUrl}/`);
+    await expect.poll(() => page.locator('#timeZone').inputValue()).toBe('Europe/Berlin');
+    expect(await page.locator('.sample h3').first().textContent()).toContain('Scaling Test-Time Compute');
+    expect(await page.locator('.sample h3').nth(1).textContent()).toContain('Diffusion Models Are Secretly <Good> Planners');
+    await screenshot(page, '01-signup');
+
+    // Keyboard: the first Tab reaches the skip link, and the email field shows a focus ring.
+    await page.keyboard.press('Tab');
+    // Evaluated in the page (strings keep browser globals out of this Node file's types).
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
+    await page.locator('#email').focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('email')).outlineWidth")).toBe('3px');
+
+    // A mistake first: the form comes back with the message and what was typed.
+    await page.fill('#email', 'browser.reader@localhost');
+    await page.fill('#topics', 'agents, robotics');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('#email-error').textContent()).toContain('top-level');
+    expect(await page.locator('#topics').inputValue()).toBe('agents, robotics');
+    expect(await page.locator('#timeZone').inputValue()).toBe('Europe/Berlin');
+    await screenshot(page, '02-signup-error');
+
+    await page.fill('#email', email);
+    await page.check('#frequency-weekly');
+    await expect.poll(() => page.locator('#weekday').isVisible()).toBe(true);
+    await page.selectOption('#weekday', '3');
+    await page.selectOption('#sendHour', '8');
+    await page.fill('#maxPapers', '5');
+    await Promise.all([page.waitForURL(`${baseUrl}/subscribe#subscribe`), page.click('button[type=submit]')]);
+    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+    await screenshot(page, '03-check-inbox');
+    expect(await subscriberRow(email)).toMatchObject({
+      status: 'pending',
+      frequency: 'weekly',
+      weekday: 3,
+      sendHour: 8,
+      timeZone: 'Europe/Berlin',
+      topics: ['agents', 'robotics'],
+      maxPapers: 5,
+      consentSource: 'signup_form',
+    });
+
+    // The confirmation email, and its link.
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail!.recipients).toEqual([email]);
+    const confirmUrl = new RegExp(`${baseUrl.replace(/[.]/g, '\\.')}/confirm\\?token=\\S+`).exec(mail!.parsed.text ?? '')?.[0];
+    expect(confirmUrl).toBeDefined();
+    expect(mail!.parsed.html).toContain('Confirm my subscription');
+    await page.goto(confirmUrl!);
+    expect(await page.locator('h1').textContent()).toBe('You are subscribed');
+    expect(await page.locator('.summary-line').textContent()).toContain('weekly on Wednesdays at 08:00 (Europe/Berlin)');
+    await screenshot(page, '04-confirmed');
+    expect((await subscriberRow(email))?.status).toBe('confirmed');
+
+    // Preference center: change, save, see it saved; download the data.
+    await Promise.all([page.waitForURL(/\/preferences\?token=/), page.click('text=Change preferences')]);
+    expect(await page.locator('#topics').inputValue()).toBe('agents, robotics');
+    await screenshot(page, '05-preferences');
+    await page.check('#frequency-daily');
+    await expect.poll(() => page.locator('#weekday').isVisible()).toBe(false);
+    await page.selectOption('#sendHour', '18');
+    await page.selectOption('#timeZone', 'America/New_York');
+    await page.fill('#topics', 'Agents, LLM');
+    await Promise.all([page.waitForURL(/saved=1/), page.click('text=Save preferences')]);
+    expect(await page.locator('.notice.ok').textContent()).toContain('daily at 18:00 (America/New_York)');
+    await screenshot(page, '06-preferences-saved');
+    expect(await subscriberRow(email)).toMatchObject({ frequency: 'daily', sendHour: 18, timeZone: 'America/New_York', topics: ['agents', 'llm'] });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download my data (JSON)')]);
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8'));
+    expect(exported.subscriber).toMatchObject({ email, status: 'confirmed' });
+    expect(exported.consent).toMatchObject({ form: 'signup-v1', source: 'signup_form' });
+
+    // Unsubscribe: the page only shows a button; the button unsubscribes.
+    await Promise.all([page.waitForURL(/\/unsubscribe\?token=/), page.click('a:has-text("Unsubscribe")')]);
+    expect(await page.locator('h1').textContent()).toBe('Unsubscribe from Paperboy?');
+    await screenshot(page, '07-unsubscribe');
+    expect((await subscriberRow(email))?.status).toBe('confirmed');
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Unsubscribe")')]);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('You are unsubscribed');
+    await screenshot(page, '08-unsubscribed');
+    expect((await subscriberRow(email))?.status).toBe('unsubscribed');
+
+    // And back again.
+    await page.click('button:text-is("Resubscribe")');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Welcome back');
+    await screenshot(page, '09-resubscribed');
+    expect((await subscriberRow(email))?.status).toBe('confirmed');
+
+    // A broken link gets a helpful page.
+    await page.goto(`${baseUrl}/confirm?token=c.1.0.forged`);
+    expect(await page.locator('h1').textContent()).toBe('This link does not work');
+    await screenshot(page, '10-bad-link');
+
+    // Dark mode: the same page in the reader's dark colour scheme.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${baseUrl}/`);
+    await screenshot(page, '11-signup-dark');
+
+    expect(problems).toEqual([]);
+  });
+
+  it('works without JavaScript: the form submits with UTC as the time zone', async () => {
+    const { page } = await openBrowser({ javaScriptEnabled: false });
+    const email = 'no-js.reader@example.org';
+    await page.goto(`${baseUrl}/`);
+    expect(await page.locator('#timeZone').inputValue()).toBe('UTC');
+    await page.fill('#email', email);
+    await Promise.all([page.waitForURL(`${baseUrl}/subscribe#subscribe`), page.click('button[type=submit]')]);
+    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+    expect(await subscriberRow(email)).toMatchObject({ status: 'pending', timeZone: 'UTC', frequency: 'daily' });
+  });
+});

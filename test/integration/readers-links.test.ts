@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deliveries, editions, papers, sendRuns, sentPapers } from '../../services/shared/db/schema.js';
+import { createSubscriptionService } from '../../services/shared/subscribers/subscription-service.js';
+import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
+
+/** Links from emails: confirm, tokens, one-click unsubscribe, resubscribe, the preference center and its export, fresh links. */
+
+let h: ReaderHarness;
+beforeAll(async () => {
+  h = await createReaderHarness('readers-links');
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.clock.now = new Date(h.clock.now.getTime() + 2 * 3600_000);
+});
+
+describe('GET /confirm', () => {
+  it('confirms once, idempotently, and links to working preferences', async () => {
+    const row = await h.subscribe(h.uniqueEmail('confirm'));
+    const url = `/confirm?token=${h.token(row.id, 'confirm', new Date(h.clock.now.getTime() + 3600_000))}`;
+    const first = await h.app.inject({ method: 'GET', url });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('You are subscribed');
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('confirmed');
+    const second = await h.app.inject({ method: 'GET', url });
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toContain('You are already subscribed');
+    const preferencesHref = /href="(\/preferences\?token[^"]+)"/.exec(first.body)?.[1]?.replace(/&#x3D;/g, '=');
+    expect(preferencesHref).toBeDefined();
+    const preferences = await h.app.inject({ method: 'GET', url: preferencesHref! });
+    expect(preferences.statusCode).toBe(200);
+    expect(preferences.body).toContain(row.email);
+    const viaJson = await h.app.inject({ method: 'GET', url, headers: json });
+    expect(viaJson.json()).toEqual({ status: 'confirmed', outcome: 'already-confirmed' });
+  });
+});
+
+describe('link tokens', () => {
+  let reader: { id: number; email: string };
+  let other: { id: number; email: string };
+  beforeAll(async () => {
+    reader = await h.subscribe(h.uniqueEmail('tokens'));
+    other = await h.subscribe(h.uniqueEmail('tokens-other'));
+  });
+
+  const cases: Array<[string, () => string, RegExp]> = [
+    ['a forged signature', () => `/confirm?token=${h.token(reader.id, 'confirm').slice(0, -3)}abc`, /does not work/],
+    ['another reader\'s id in a genuine token', () => `/unsubscribe?token=${h.token(reader.id, 'unsubscribe').replace(`.${reader.id.toString(36)}.`, `.${other.id.toString(36)}.`)}`, /does not work/],
+    ['an unsubscribe token on /confirm', () => `/confirm?token=${h.token(reader.id, 'unsubscribe')}`, /belongs to another page/],
+    ['a confirm token on /preferences', () => `/preferences?token=${h.token(reader.id, 'confirm', new Date(h.clock.now.getTime() + 3600_000))}`, /belongs to another page/],
+    ['a preferences token on /unsubscribe', () => `/unsubscribe?token=${h.token(reader.id, 'preferences')}`, /belongs to another page/],
+    ['an expired confirmation', () => `/confirm?token=${h.token(reader.id, 'confirm', new Date(h.clock.now.getTime() - 1000))}`, /has expired/],
+    ['no token', () => '/preferences', /needs the link/],
+    ['garbage', () => '/preferences/export?token=%3Cscript%3E', /does not work/],
+  ];
+  for (const [what, url, heading] of cases) {
+    it(`refuses ${what} with a 400 page that offers a fresh link`, async () => {
+      const response = await h.app.inject({ method: 'GET', url: url() });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toContain('text/html');
+      expect(response.body).toMatch(heading);
+      expect(response.body).toContain('action="/links/resend"');
+      const viaJson = await h.app.inject({ method: 'GET', url: url(), headers: json });
+      expect(viaJson.statusCode).toBe(400);
+      expect(viaJson.json().details[0].field).toBe('token');
+      expect((await h.subscriberByEmail(reader.email))?.status).toBe('pending');
+      expect((await h.subscriberByEmail(other.email))?.status).toBe('pending');
+    });
+  }
+
+  it('refuses a forged token on the one-click POST without unsubscribing anyone', async () => {
+    const forged = h.token(reader.id, 'unsubscribe').replace(`.${reader.id.toString(36)}.`, `.${other.id.toString(36)}.`);
+    const response = await h.app.inject({ method: 'POST', url: `/unsubscribe?token=${forged}`, ...form({ 'List-Unsubscribe': 'One-Click' }) });
+    expect(response.statusCode).toBe(400);
+    expect((await h.subscriberByEmail(other.email))?.status).toBe('pending');
+  });
+});
+
+describe('unsubscribe', () => {
+  async function confirmedReader(tag: string) {
+    const row = await h.subscribe(h.uniqueEmail(tag));
+    await createSubscriptionService(h.test.runtime).confirm(row.id);
+    return row;
+  }
+
+  it('GET shows a button and never unsubscribes, however often a scanner opens it', async () => {
+    const row = await confirmedReader('scanner');
+    for (let i = 0; i < 3; i += 1) {
+      const response = await h.app.inject({ method: 'GET', url: `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}`, headers: { 'user-agent': 'LinkScanner/2.0' } });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toMatch(/<form method="post" action="\/unsubscribe\?token[^"]+"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit" class="danger">Unsubscribe<\/button>/);
+      expect(response.body).toContain('Switch to weekly instead');
+    }
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('confirmed');
+  });
+
+  it('one-click POST (urlencoded) unsubscribes with 200, no redirect, and again 200', async () => {
+    const row = await confirmedReader('oneclick-form');
+    const url = `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}`;
+    const first = await h.app.inject({ method: 'POST', url, ...form({ 'List-Unsubscribe': 'One-Click' }) });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers.location).toBeUndefined();
+    expect(first.body).toContain('You are unsubscribed');
+    const stored = await h.subscriberByEmail(row.email);
+    expect(stored?.status).toBe('unsubscribed');
+    expect(stored?.unsubscribedAt?.toISOString()).toBe(h.clock.now.toISOString());
+    const second = await h.app.inject({ method: 'POST', url, ...form({ 'List-Unsubscribe': 'One-Click' }) });
+    expect(second.statusCode).toBe(200);
+    expect(second.headers.location).toBeUndefined();
+  });
+
+  it('one-click POST (multipart/form-data, RFC 7578) unsubscribes with 200 and no redirect', async () => {
+    const row = await confirmedReader('oneclick-multipart');
+    const boundary = '----paperboy-test-boundary';
+    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
+    const response = await h.app.inject({
+      method: 'POST',
+      url: `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers.location).toBeUndefined();
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('unsubscribed');
+  });
+
+  it('POST without a body unsubscribes too, and JSON clients get JSON', async () => {
+    const row = await confirmedReader('oneclick-empty');
+    const response = await h.app.inject({ method: 'POST', url: `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}` });
+    expect(response.statusCode).toBe(200);
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('unsubscribed');
+    const viaJson = await h.app.inject({ method: 'POST', url: `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}`, headers: json });
+    expect(viaJson.json()).toEqual({ status: 'unsubscribed', outcome: 'already-unsubscribed' });
+  });
+
+  it('resubscribes from the unsubscribed page, or switches to weekly instead', async () => {
+    const row = await confirmedReader('comeback');
+    const url = `/unsubscribe?token=${h.token(row.id, 'unsubscribe')}`;
+    const page = await h.app.inject({ method: 'POST', url, ...form({}) });
+    expect(page.body).toContain('Resubscribe');
+    const resubscribe = await h.app.inject({ method: 'POST', url: `/resubscribe?token=${h.token(row.id, 'unsubscribe')}`, ...form({}) });
+    expect(resubscribe.statusCode).toBe(200);
+    expect(resubscribe.body).toContain('Welcome back');
+    expect(await h.subscriberByEmail(row.email)).toMatchObject({ status: 'confirmed', unsubscribedAt: null, consentForm: 'resubscribe-v1' });
+
+    const weekly = await h.app.inject({ method: 'POST', url: `/resubscribe?token=${h.token(row.id, 'unsubscribe')}`, ...form({ frequency: 'weekly' }) });
+    expect(weekly.body).toContain('Switched to weekly');
+    expect(await h.subscriberByEmail(row.email)).toMatchObject({ status: 'confirmed', frequency: 'weekly' });
+  });
+});
+
+describe('preference center', () => {
+  it('shows and changes every preference, keeping typed values on an error', async () => {
+    const row = await h.subscribe(h.uniqueEmail('center'), { topics: 'agents' });
+    const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    const page = await h.app.inject({ method: 'GET', url });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('value="agents"');
+    expect(page.body).not.toContain('data-autodetect'); // the stored zone is never overwritten by the browser's
+
+    const saved = await h.app.inject({
+      method: 'POST',
+      url,
+      ...form({ frequency: 'weekly', weekday: '5', sendHour: '18', timeZone: 'America/New_York', topics: 'Robotics, RL', maxPapers: '25' }),
+    });
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toMatch(/^\/preferences\?token=.+&saved=1$/);
+    expect(await h.subscriberByEmail(row.email)).toMatchObject({
+      frequency: 'weekly',
+      weekday: 5,
+      sendHour: 18,
+      timeZone: 'America/New_York',
+      topics: ['robotics', 'rl'],
+      maxPapers: 25,
+    });
+    const after = await h.app.inject({ method: 'GET', url: saved.headers.location as string });
+    expect(after.body).toContain('Saved.');
+    expect(after.body).toContain('<option value="America/New_York" selected>');
+
+    const bad = await h.app.inject({ method: 'POST', url, ...form({ frequency: 'daily', sendHour: '25', timeZone: 'UTC', topics: 'kept, values', maxPapers: '3' }) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('id="sendHour-error"');
+    expect(bad.body).toContain('value="kept, values"');
+    expect((await h.subscriberByEmail(row.email))?.sendHour).toBe(18);
+
+    const viaJson = await h.app.inject({ method: 'POST', url, headers: json, payload: { maxPapers: 7 } });
+    expect(viaJson.statusCode).toBe(200);
+    expect(viaJson.json().preferences).toMatchObject({ maxPapers: 7, frequency: 'weekly', topics: ['robotics', 'rl'] });
+    const badJson = await h.app.inject({ method: 'POST', url, headers: json, payload: { timeZone: 'Nowhere/City' } });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json().details).toEqual([{ field: 'timeZone', message: expect.stringContaining('IANA') }]);
+  });
+
+  it('exports everything stored about the reader as a JSON download', async () => {
+    const row = await h.subscribe(h.uniqueEmail('export'));
+    const { db } = h.test.runtime.database;
+    await db.insert(papers).values({ id: '2603.00900', title: 'Exported paper', abstract: 'x', publishedAt: h.clock.now });
+    const [edition] = await db.insert(editions).values({ kind: 'daily', key: '2026-02-20', periodStart: '2026-02-20', periodEnd: '2026-02-20' }).returning();
+    const [run] = await db.insert(sendRuns).values({ editionId: edition!.id, kind: 'manual' }).returning();
+    const [delivery] = await db
+      .insert(deliveries)
+      .values({ sendRunId: run!.id, editionId: edition!.id, subscriberId: row.id, status: 'sent', paperIds: ['2603.00900'], messageId: '<m1@example.org>', sentAt: h.clock.now })
+      .returning();
+    await db.insert(sentPapers).values({ subscriberId: row.id, paperId: '2603.00900', deliveryId: delivery!.id, sentAt: h.clock.now });
+
+    const response = await h.app.inject({ method: 'GET', url: `/preferences/export?token=${h.token(row.id, 'preferences')}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename=".+\.json"$/);
+    const data = response.json();
+    expect(data.subscriber).toMatchObject({ id: row.id, email: row.email, status: 'pending' });
+    expect(data.consent).toMatchObject({ form: 'signup-v1', source: 'api', at: h.clock.now.toISOString() });
+    expect(data.deliveries).toEqual([expect.objectContaining({ edition: '2026-02-20', status: 'sent', messageId: '<m1@example.org>', paperIds: ['2603.00900'] })]);
+    expect(data.sentPapers).toEqual([{ paperId: '2603.00900', title: 'Exported paper', sentAt: h.clock.now.toISOString() }]);
+  });
+});
+
+describe('fresh links', () => {
+  it('answers the same for known and unknown addresses, and mails only the known one', async () => {
+    const service = createSubscriptionService(h.test.runtime);
+    const row = await h.subscribe(h.uniqueEmail('fresh'));
+    await service.confirm(row.id);
+    const known = await h.app.inject({ method: 'POST', url: '/links/resend', ...form({ email: row.email }) });
+    const unknown = await h.app.inject({ method: 'POST', url: '/links/resend', ...form({ email: h.uniqueEmail('nobody') }) });
+    expect(known.statusCode).toBe(200);
+    expect(known.body).toBe(unknown.body);
+    expect((await h.jobsFor(row.id)).map((job) => job.name)).toEqual(expect.arrayContaining(['confirmation', 'manage-links']));
+
+    const bad = await h.app.inject({ method: 'POST', url: '/links/resend', headers: json, payload: { email: 'no-at-sign' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details[0].field).toBe('email');
+    const badForm = await h.app.inject({ method: 'POST', url: '/links/resend', ...form({ email: 'x y@example.org' }) });
+    expect(badForm.statusCode).toBe(400);
+    expect(badForm.body).toContain('id="email-error"');
+  });
+});
