@@ -22,11 +22,13 @@ CREATE TABLE "deliveries" (
 	"edition_id" bigint NOT NULL,
 	"subscriber_id" bigint NOT NULL,
 	"status" "delivery_status" DEFAULT 'queued' NOT NULL,
+	"resend" boolean DEFAULT false NOT NULL,
 	"paper_ids" text[] DEFAULT '{}'::text[] NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"message_id" text,
 	"last_error" text,
 	"claimed_at" timestamp with time zone,
+	"claimed_by" text,
 	"sent_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -158,6 +160,7 @@ ALTER TABLE "sent_papers" ADD CONSTRAINT "sent_papers_paper_id_papers_id_fk" FOR
 ALTER TABLE "sent_papers" ADD CONSTRAINT "sent_papers_delivery_id_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."deliveries"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "admin_audit_log_at_idx" ON "admin_audit_log" USING btree ("at");--> statement-breakpoint
 CREATE UNIQUE INDEX "deliveries_run_subscriber_key" ON "deliveries" USING btree ("send_run_id","subscriber_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "deliveries_edition_subscriber_first_copy_key" ON "deliveries" USING btree ("edition_id","subscriber_id") WHERE not "deliveries"."resend";--> statement-breakpoint
 CREATE INDEX "deliveries_subscriber_edition_idx" ON "deliveries" USING btree ("subscriber_id","edition_id");--> statement-breakpoint
 CREATE INDEX "deliveries_unfinished_idx" ON "deliveries" USING btree ("updated_at") WHERE "deliveries"."status" in ('queued', 'claimed');--> statement-breakpoint
 CREATE INDEX "deliveries_run_status_idx" ON "deliveries" USING btree ("send_run_id","status");--> statement-breakpoint

@@ -4,6 +4,8 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { ConfigError, parseConfig } from './shared/config/config.js';
 import { prepareDatabase } from './shared/db/migrate.js';
 import { createLogger } from './shared/logging/logger.js';
+import { formatImportSummary } from './shared/papers/paper-import-service.js';
+import { importSamplePapersIfEmpty } from './shared/papers/sample-papers.js';
 import { createRuntime } from './shared/runtime.js';
 import { startWorkerRole } from './worker/index.js';
 import type { WorkerHost } from './worker/worker-host.js';
@@ -32,6 +34,13 @@ async function main(): Promise<void> {
   }
 
   const runtime = createRuntime(config, logger);
+  // A fresh, empty install shows real papers at once; an install with papers is left alone.
+  try {
+    const sample = await importSamplePapersIfEmpty(runtime);
+    if (sample) logger.info(sample, `empty database: ${formatImportSummary(sample)} (sample data)`);
+  } catch (error) {
+    logger.warn({ err: error }, 'could not import the sample papers; continuing without them');
+  }
   let api: ApiServer | undefined;
   let worker: WorkerHost | undefined;
 

@@ -8,7 +8,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Runtime } from '../shared/runtime.js';
 import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
+import { adminEditionRoutes } from './routes/admin-editions.js';
+import { adminPaperRoutes } from './routes/admin-papers.js';
+import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
+import { readerRoutes } from './routes/readers.js';
 
 /** Public bodies are small (a signup form); admin imports stream and set their own limit. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -57,11 +61,16 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(runtime));
+  await app.register(readerRoutes(runtime));
+  // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
+  if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
 
   // Everything under /admin needs a bearer token; the hook guards routes added here later too.
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', requireAdminToken(runtime.config.adminTokens));
+      await admin.register(adminPaperRoutes(runtime));
+      await admin.register(adminEditionRoutes(runtime));
     },
     { prefix: '/admin' },
   );

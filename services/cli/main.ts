@@ -4,10 +4,14 @@ import { DomainError } from '../shared/errors.js';
 import { createLogger } from '../shared/logging/logger.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { UsageError, type Command } from './command.js';
+import { importCommand } from './commands/import.js';
+import { ingestCommand } from './commands/ingest.js';
+import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
+import { sendCommand } from './commands/send.js';
 
 /** Every command of `npm run cli -- <command>`. */
-const COMMANDS: Command[] = [migrateCommand];
+const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, sendCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

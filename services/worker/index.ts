@@ -1,14 +1,25 @@
 import type { Runtime } from '../shared/runtime.js';
+import { editionsProcessor, editionsScheduler } from './processors/editions.js';
+import { ingestProcessor, ingestScheduler } from './processors/ingest.js';
+import { readerMailProcessor } from './processors/reader-mail.js';
+import { deliverProcessor, fanoutProcessor, maintenanceProcessor, sendingSchedulers } from './processors/sending.js';
 import { startWorkers, type ProcessorDefinition, type SchedulerDefinition, type WorkerHost } from './worker-host.js';
 
 /** Every queue processor of the worker role. */
-function processorsFor(_runtime: Runtime): ProcessorDefinition[] {
-  return [];
+function processorsFor(runtime: Runtime): ProcessorDefinition[] {
+  return [
+    readerMailProcessor(runtime),
+    ingestProcessor(runtime),
+    editionsProcessor(runtime),
+    fanoutProcessor(runtime),
+    deliverProcessor(runtime),
+    maintenanceProcessor(runtime),
+  ];
 }
 
 /** Recurring work, upserted on every start so each scheduler exists exactly once. */
-function schedulersFor(_runtime: Runtime): SchedulerDefinition[] {
-  return [];
+function schedulersFor(runtime: Runtime): SchedulerDefinition[] {
+  return [ingestScheduler(runtime), editionsScheduler(runtime), ...sendingSchedulers()];
 }
 
 export async function startWorkerRole(runtime: Runtime): Promise<WorkerHost> {

@@ -19,6 +19,8 @@ export interface SchedulerDefinition {
   job: { name: string; data?: Record<string, unknown> };
 }
 
+const SCHEDULER_REFRESH_MS = 60_000;
+
 export interface WorkerHost {
   workers: Worker[];
   /** Stops taking jobs and waits for jobs in flight up to `deadlineMs`, then forces the close. */
@@ -49,16 +51,26 @@ export async function startWorkers(
     return worker;
   });
 
-  for (const scheduler of schedulers) {
-    await runtime.queues[scheduler.queue].upsertJobScheduler(scheduler.id, scheduler.repeat, {
-      name: scheduler.job.name,
-      data: scheduler.job.data ?? {},
-    });
-  }
+  const upsertSchedulers = async () => {
+    for (const scheduler of schedulers) {
+      await runtime.queues[scheduler.queue].upsertJobScheduler(scheduler.id, scheduler.repeat, {
+        name: scheduler.job.name,
+        data: scheduler.job.data ?? {},
+      });
+    }
+  };
+  await upsertSchedulers();
+  // Schedulers live in Redis: if Redis loses its data, the next refresh brings them back (and
+  // with them reconcile, which rebuilds the lost jobs from Postgres). Upserting is idempotent.
+  const refresh = setInterval(() => {
+    upsertSchedulers().catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not refresh job schedulers'));
+  }, SCHEDULER_REFRESH_MS);
+  refresh.unref();
 
   return {
     workers,
     async close(deadlineMs) {
+      clearInterval(refresh);
       await Promise.all(
         workers.map(async (worker) => {
           // pause() stops fetching and waits for the jobs in flight; close() afterwards has

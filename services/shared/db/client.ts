@@ -19,18 +19,27 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number;
 }
 
-/** One pool per process; the composition root owns it and closes it last. */
+/**
+ * The process's database access; the composition root owns it and closes it last. drizzle
+ * rewires its postgres.js client (timestamps and JSON pass through as strings), so the raw
+ * `sql` client is a separate small pool that keeps postgres.js's own types (Date, objects).
+ * Connections open on demand, so the second pool costs nothing until the data layer uses it.
+ */
 export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
-  const sql = postgres(options.url, {
-    max: options.maxConnections ?? 10,
+  const settings = {
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
     onnotice: () => {},
-  });
+  };
+  const max = options.maxConnections ?? 10;
+  const drizzleClient = postgres(options.url, { ...settings, max });
+  const sql = postgres(options.url, { ...settings, max });
   return {
-    db: drizzle(sql, { schema }),
+    db: drizzle(drizzleClient, { schema }),
     sql,
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 })]);
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   date,
   index,
@@ -232,18 +233,26 @@ export const deliveries = pgTable(
       .notNull()
       .references(() => subscribers.id, { onDelete: 'cascade' }),
     status: deliveryStatus('status').notNull().default('queued'),
+    /** A resend's copy; every other copy is the reader's one and only copy of the edition. */
+    resend: boolean('resend').notNull().default(false),
     /** The reader's own selection, fixed at fan-out so a retry sends the same papers. */
     paperIds: text('paper_ids').array().notNull().default(sql`'{}'::text[]`),
     attempts: integer('attempts').notNull().default(0),
     messageId: text('message_id'),
     lastError: text('last_error'),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** The job that holds the claim: a retry of that same job (its worker died) may take it back. */
+    claimedBy: text('claimed_by'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('deliveries_run_subscriber_key').on(t.sendRunId, t.subscriberId),
+    // Scheduled and manual sends give each reader each edition at most once, whatever runs race.
+    uniqueIndex('deliveries_edition_subscriber_first_copy_key')
+      .on(t.editionId, t.subscriberId)
+      .where(sql`not ${t.resend}`),
     index('deliveries_subscriber_edition_idx').on(t.subscriberId, t.editionId),
     // Reconcile looks for rows stuck in queued/claimed; the partial index keeps that cheap.
     index('deliveries_unfinished_idx')

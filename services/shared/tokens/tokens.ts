@@ -26,7 +26,7 @@ export type TokenCheck =
 export const CONFIRMATION_TOKEN_TTL_SECONDS = 48 * 3600;
 
 const SIGNATURE_BYTES = 18;
-const PURPOSE_BY_CODE = new Map(Object.entries(TOKEN_PURPOSES).map(([purpose, code]) => [code, purpose as TokenPurpose]));
+const PURPOSE_BY_CODE = new Map<string, TokenPurpose>(Object.entries(TOKEN_PURPOSES).map(([purpose, code]) => [code, purpose as TokenPurpose]));
 
 function sign(secretKey: string, body: string): string {
   return createHmac('sha256', secretKey).update(`paperboy-link-v1|${body}`).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { isDailyDate } from '../../shared/papers/daily-date.js';
+import { findLatestDailyDate } from '../../shared/papers/paper-repo.js';
+import { startManualSend } from '../../shared/sending/send-service.js';
+import { option, UsageError, type Command } from '../command.js';
+import { describeOutcome, workSendRun } from '../run-send.js';
+
+/** `send [--date D]`: assemble the edition if needed and send it to every reader who has not had it. */
+export const sendCommand: Command = {
+  name: 'send',
+  usage: 'send [--date YYYY-MM-DD]',
+  summary: "send an edition now to every confirmed reader who has not had it (default: the newest day with papers)",
+  async run(context) {
+    const given = option(context.args, 'date');
+    if (given !== undefined && !isDailyDate(given)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${given}")`);
+    const runtime = await context.runtime();
+    const date = given ?? (await findLatestDailyDate(runtime.database.db));
+    if (!date) {
+      context.print('no papers yet: import some first (npm run cli -- import FILE, or ingest)');
+      return 1;
+    }
+    const started = performance.now();
+    const run = await startManualSend(runtime, date, 'cli');
+    context.print(`send run ${run.id} for ${date} started`);
+    const outcome = await workSendRun(runtime, run.id);
+    const where = runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
+    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, where));
+    return outcome.deliveries.failed > 0 ? 1 : 0;
+  },
+};

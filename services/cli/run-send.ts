@@ -1,0 +1,36 @@
+import type { Runtime } from '../shared/runtime.js';
+import { findSendRun } from '../shared/sending/send-run-repo.js';
+import { describeSendRun, type SendRunProgress } from '../shared/sending/send-service.js';
+import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../worker/processors/sending.js';
+import { startWorkers } from '../worker/worker-host.js';
+import { createProgress } from './progress.js';
+
+/**
+ * Works a send run to its end from the shell: the CLI runs the send workers itself (beside any
+ * worker processes already running, which share the work), shows progress, and returns the
+ * final counts. A run is finished when every delivery is sent, failed or skipped.
+ */
+export async function workSendRun(runtime: Runtime, runId: number): Promise<SendRunProgress> {
+  const host = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
+  const progress = createProgress('sending', 0);
+  try {
+    for (;;) {
+      const run = await findSendRun(runtime.database.sql, runId);
+      if (!run) throw new Error(`send run ${runId} disappeared`);
+      const state = await describeSendRun(runtime, run);
+      const { sent, failed, skipped, queued, claimed } = state.deliveries;
+      progress.update(sent + failed + skipped, sent + failed + skipped + queued + claimed);
+      if (run.status === 'completed') return state;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    progress.stop();
+    await host.close(runtime.config.shutdownTimeoutMs);
+  }
+}
+
+export function describeOutcome(state: SendRunProgress, seconds: number, where: string): string {
+  const { sent, failed, skipped } = state.deliveries;
+  const rate = seconds > 0 ? ` (${Math.round(sent / seconds).toLocaleString('en-US')}/s)` : '';
+  return `sent ${sent.toLocaleString('en-US')} digests of ${state.run.editionKey} in ${seconds.toFixed(1)} s${rate}: ${failed} failed, ${skipped} skipped; ${where}`;
+}

@@ -1,0 +1,135 @@
+import type { Sql } from '../db/client.js';
+
+/**
+ * Data access for the delivery ledger's state machine:
+ * queued -> claimed -> sent | failed | queued (transient failure, retried) ; queued -> skipped.
+ * A delivery is claimed before the SMTP conversation and marked sent right after it, so a
+ * retried job never sends what was sent.
+ */
+
+export interface ClaimedDelivery {
+  id: number;
+  sendRunId: number;
+  editionId: number;
+  subscriberId: number;
+  paperIds: string[];
+  attempts: number;
+  email: string;
+  /** False when the reader unsubscribed or was suppressed after the fan-out. */
+  stillWanted: boolean;
+}
+
+/**
+ * Claims for job `jobId` the given deliveries that are queued, claimed by an earlier attempt of
+ * the same job (its worker died; BullMQ hands a stalled job to another worker), or claimed so
+ * long ago that their worker must have died (`staleClaimBefore`), and returns them with what
+ * sending needs. The UPDATE ... RETURNING is atomic: two workers racing for one delivery never
+ * both get it.
+ */
+export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, staleClaimBefore: Date): Promise<ClaimedDelivery[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<
+    { id: string; send_run_id: string; edition_id: string; subscriber_id: string; paper_ids: string[]; attempts: number; email: string; still_wanted: boolean }[]
+  >`
+    update deliveries d
+    set status = 'claimed', claimed_at = now(), claimed_by = ${jobId}, attempts = d.attempts + 1, updated_at = now()
+    from subscribers s
+    where d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
+      and (d.status = 'queued'
+           or (d.status = 'claimed' and (d.claimed_by = ${jobId} or d.claimed_at < ${staleClaimBefore})))
+    returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.paper_ids, d.attempts, s.email,
+      (s.status = 'confirmed' and not exists (
+        select 1 from suppressions x where x.email_hash = encode(sha256(convert_to(s.email_normalized, 'UTF8')), 'hex')
+      )) as still_wanted`;
+  return rows.map((row) => ({
+    id: Number(row.id),
+    sendRunId: Number(row.send_run_id),
+    editionId: Number(row.edition_id),
+    subscriberId: Number(row.subscriber_id),
+    paperIds: row.paper_ids,
+    attempts: row.attempts,
+    email: row.email,
+    stillWanted: row.still_wanted,
+  }));
+}
+
+/**
+ * Marks a claimed delivery sent and records its papers as sent to the reader, in one
+ * statement, so "sent" and "never this paper again" cannot disagree.
+ */
+export async function markDeliverySent(sql: Sql, id: number, messageId: string): Promise<void> {
+  await sql`
+    with sent as (
+      update deliveries set status = 'sent', message_id = ${messageId}, sent_at = now(), last_error = null, updated_at = now()
+      where id = ${id} and status = 'claimed'
+      returning id, subscriber_id, paper_ids
+    )
+    insert into sent_papers (subscriber_id, paper_id, delivery_id)
+    select sent.subscriber_id, unnest(sent.paper_ids), sent.id from sent
+    on conflict do nothing`;
+}
+
+export async function markDeliveryFailed(sql: Sql, id: number, error: string): Promise<void> {
+  await sql`
+    update deliveries set status = 'failed', last_error = ${error}, updated_at = now()
+    where id = ${id} and status = 'claimed'`;
+}
+
+/** A transient failure: back to queued, to be claimed again by the job's retry. */
+export async function releaseDeliveryForRetry(sql: Sql, id: number, error: string): Promise<void> {
+  await sql`
+    update deliveries set status = 'queued', last_error = ${error}, updated_at = now()
+    where id = ${id} and status = 'claimed'`;
+}
+
+export async function markDeliveriesSkipped(sql: Sql, ids: number[], reason: string): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update deliveries set status = 'skipped', last_error = ${reason}, updated_at = now()
+    where id = any(${ids}::bigint[]) and status = 'claimed'`;
+}
+
+export interface StrandedBatch {
+  sendRunId: number;
+  deliveryIds: number[];
+}
+
+/**
+ * Deliveries left queued or claimed past `before` (their job was lost: a crash, a Redis flush),
+ * grouped by run, oldest first, at most `limit`.
+ */
+export async function findStrandedDeliveries(sql: Sql, before: Date, limit: number): Promise<StrandedBatch[]> {
+  const rows = await sql<{ id: string; send_run_id: string }[]>`
+    select id, send_run_id from deliveries
+    where status in ('queued', 'claimed') and updated_at < ${before}
+    order by id
+    limit ${limit}`;
+  const byRun = new Map<number, number[]>();
+  for (const row of rows) {
+    const runId = Number(row.send_run_id);
+    let ids = byRun.get(runId);
+    if (!ids) byRun.set(runId, (ids = []));
+    ids.push(Number(row.id));
+  }
+  return [...byRun].map(([sendRunId, deliveryIds]) => ({ sendRunId, deliveryIds }));
+}
+
+/** Queued deliveries of a run, after `afterId`, for enqueueing (used when a fan-out resumes). */
+export async function findQueuedDeliveryIds(sql: Sql, runId: number, afterId: number, limit: number): Promise<number[]> {
+  const rows = await sql<{ id: string }[]>`
+    select id from deliveries where send_run_id = ${runId} and status = 'queued' and id > ${afterId}
+    order by id limit ${limit}`;
+  return rows.map((row) => Number(row.id));
+}
+
+/**
+ * A permanent recipient failure (mailbox unknown or disabled): the reader's address goes on the
+ * suppression list, hashed as everywhere else, so nothing is ever sent to it again.
+ */
+export async function suppressBouncedReader(sql: Sql, subscriberId: number, detail: string): Promise<void> {
+  await sql`
+    insert into suppressions (email_hash, reason, detail)
+    select encode(sha256(convert_to(email_normalized, 'UTF8')), 'hex'), 'hard_bounce', ${detail}
+    from subscribers where id = ${subscriberId}
+    on conflict (email_hash) do nothing`;
+}

@@ -1,0 +1,97 @@
+/**
+ * When a reader is due. A reader gets an edition at the first send hour, on their own clock,
+ * after the edition exists (for weekly readers: the first such hour on their weekday). The rule
+ * catches up by itself: a reader whose hour fell while no worker ran is due at the next check.
+ */
+
+export interface SendTimePreference {
+  frequency: 'daily' | 'weekly';
+  /** ISO weekday, 1 = Monday ... 7 = Sunday; used by weekly readers. */
+  weekday: number;
+  /** Local hour, 0-23. */
+  sendHour: number;
+  /** IANA time zone. */
+  timeZone: string;
+}
+
+interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The wall-clock time in `timeZone` at `instant`. */
+export function localTimeAt(instant: Date, timeZone: string): LocalTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(instant)) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year as number,
+    month: parts.month as number,
+    day: parts.day as number,
+    hour: parts.hour as number,
+    minute: parts.minute as number,
+    second: parts.second as number,
+  };
+}
+
+/** The UTC instant at which `timeZone`'s clock shows the given local date and hour. */
+function instantOfLocal(year: number, month: number, day: number, hour: number, timeZone: string): Date {
+  const wanted = Date.UTC(year, month - 1, day, hour);
+  // Two rounds of "subtract the zone's offset" settle on the right instant; in a DST gap the
+  // nonexistent hour resolves to the hour after it.
+  let guess = wanted;
+  for (let i = 0; i < 2; i += 1) {
+    const local = localTimeAt(new Date(guess), timeZone);
+    const shownAsUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+    guess += wanted - shownAsUtc;
+  }
+  return new Date(guess);
+}
+
+function isoWeekday(year: number, month: number, day: number): number {
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return weekday === 0 ? 7 : weekday;
+}
+
+/** The first instant at or after `after` when the reader's clock shows their send hour (and weekday). */
+export function firstSendTimeAfter(after: Date, preference: SendTimePreference): Date {
+  const start = localTimeAt(after, preference.timeZone);
+  for (let offset = 0; offset <= 8; offset += 1) {
+    const date = new Date(Date.UTC(start.year, start.month - 1, start.day + offset));
+    const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    if (preference.frequency === 'weekly' && isoWeekday(year, month, day) !== preference.weekday) continue;
+    const candidate = instantOfLocal(year, month, day, preference.sendHour, preference.timeZone);
+    if (candidate.getTime() >= after.getTime()) return candidate;
+  }
+  throw new Error(`no send time found after ${after.toISOString()} for ${JSON.stringify(preference)}`);
+}
+
+/** True when the reader's send time for an edition that became ready at `readyAt` has come by `now`. */
+export function isDue(preference: SendTimePreference, readyAt: Date, now: Date): boolean {
+  return firstSendTimeAfter(readyAt, preference).getTime() <= now.getTime();
+}

@@ -1,0 +1,78 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { QUEUE_NAMES } from '../../shared/queue/queues.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { deliverBatch, type DeliveryOutcome } from '../../shared/sending/delivery-service.js';
+import { createEditionMessages } from '../../shared/sending/edition-messages.js';
+import { runFanout } from '../../shared/sending/fanout-service.js';
+import { reconcile } from '../../shared/sending/reconcile-service.js';
+import { deliverPacing, SEND_JOB_NAMES, type DeliverJobData, type FanoutJobData } from '../../shared/sending/send-jobs.js';
+import { SCHEDULE_SLOT_MINUTES, startScheduledRuns } from '../../shared/sending/send-service.js';
+import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
+
+/** The fan-out queue runs the quarter-hourly schedule and each run's fan-out. */
+export function fanoutProcessor(runtime: Runtime): ProcessorDefinition {
+  return {
+    queue: QUEUE_NAMES.fanout,
+    concurrency: 2,
+    async process(job: Job) {
+      if (job.name === SEND_JOB_NAMES.scheduleDue) {
+        const runs = await startScheduledRuns(runtime);
+        return { runsStarted: runs.map((run) => run.id) };
+      }
+      if (job.name === SEND_JOB_NAMES.fanout) {
+        const { runId } = job.data as FanoutJobData;
+        return runFanout(runtime, runId, (readersSeen) => job.updateProgress({ readersSeen }));
+      }
+      throw new UnrecoverableError(`unknown job ${job.name} on ${QUEUE_NAMES.fanout}`);
+    },
+  };
+}
+
+export class TransientDeliveryError extends Error {}
+
+/**
+ * Sends deliver jobs. A job whose batch hit transient SMTP failures throws after the rest of the
+ * batch went out, so BullMQ retries it with backoff and the retry claims only what is left.
+ */
+export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: DeliveryOutcome) => void): ProcessorDefinition {
+  const messages = createEditionMessages(runtime);
+  const { limiter } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
+  return {
+    queue: QUEUE_NAMES.deliver,
+    // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
+    // keep the pool busy while others wait on Postgres.
+    concurrency: 4,
+    ...(limiter ? { limiter } : {}),
+    async process(job: Job<DeliverJobData>) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const result = await deliverBatch({ ...runtime, messages, ...(onOutcome ? { onOutcome } : {}) }, { ...job.data, id: job.id as string, lastAttempt });
+      if (result.retrying > 0) {
+        throw new TransientDeliveryError(`${result.retrying} of ${job.data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
+      }
+      return result;
+    },
+  };
+}
+
+export function maintenanceProcessor(runtime: Runtime): ProcessorDefinition {
+  return {
+    queue: QUEUE_NAMES.maintenance,
+    concurrency: 1,
+    async process(job: Job) {
+      if (job.name === SEND_JOB_NAMES.reconcile) return reconcile(runtime);
+      throw new UnrecoverableError(`unknown job ${job.name} on ${QUEUE_NAMES.maintenance}`);
+    },
+  };
+}
+
+export function sendingSchedulers(): SchedulerDefinition[] {
+  return [
+    {
+      queue: 'fanout',
+      id: 'sending-schedule-due',
+      repeat: { pattern: `0 */${SCHEDULE_SLOT_MINUTES} * * * *`, tz: 'UTC' },
+      job: { name: SEND_JOB_NAMES.scheduleDue },
+    },
+    { queue: 'maintenance', id: 'sending-reconcile', repeat: { every: 60_000 }, job: { name: SEND_JOB_NAMES.reconcile } },
+  ];
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { Sql } from '../../services/shared/db/client.js';
+import { importPapersFile } from '../../services/shared/papers/paper-import-service.js';
+import type { Runtime } from '../../services/shared/runtime.js';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
+
+/** Imports one recorded Hugging Face day (2024-03-21, 2026-02-03 or 2026-08-13). */
+export async function importFixtureDay(runtime: Runtime, date: string): Promise<void> {
+  await importPapersFile(runtime, path.join(FIXTURES, `${date}.json`), { date });
+}
+
+export interface ReaderOverrides {
+  frequency?: 'daily' | 'weekly';
+  weekday?: number;
+  sendHour?: number;
+  timeZone?: string;
+  topics?: string[];
+  maxPapers?: number;
+  status?: 'pending' | 'confirmed' | 'unsubscribed';
+}
+
+/**
+ * Inserts `count` readers reader-{start}@example.org ... in one statement (fast enough for
+ * thousands) and returns their ids in order.
+ */
+export async function insertReaders(sql: Sql, count: number, overrides: ReaderOverrides = {}, start = 1, domain = 'example.org'): Promise<number[]> {
+  const rows = await sql<{ id: string }[]>`
+    insert into subscribers (email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+                             consent_at, consent_source, confirmed_at)
+    select 'reader-' || n || '@' || ${domain}, 'reader-' || n || '@' || ${domain}, ${overrides.status ?? 'confirmed'},
+           ${overrides.frequency ?? 'daily'}, ${overrides.weekday ?? 1}, ${overrides.sendHour ?? 7}, ${overrides.timeZone ?? 'UTC'},
+           ${overrides.topics ?? []}::text[], ${overrides.maxPapers ?? 10}, now(), 'import', now()
+    from generate_series(${start}::int, ${start + count - 1}::int) as n
+    order by n
+    returning id`;
+  return rows.map((row) => Number(row.id));
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcile } from '../../services/shared/sending/reconcile-service.js';
+import { findSendRun } from '../../services/shared/sending/send-run-repo.js';
+import { startManualSend } from '../../services/shared/sending/send-service.js';
+import { deliverProcessor, fanoutProcessor } from '../../services/worker/processors/sending.js';
+import { startWorkers } from '../../services/worker/worker-host.js';
+import { importFixtureDay, insertReaders } from '../helpers/factories.js';
+import { freePort, startProcess, waitUntil, type RunningProcess } from '../helpers/processes.js';
+import { deleteQueueKeys, TEST_REDIS_URL } from '../helpers/redis.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js';
+
+const DATE = '2026-08-13';
+
+/** Every reader has exactly one sent delivery in the run; returns how many copies the server saw twice. */
+async function expectExactlyOnce(test: TestRuntime, smtp: TestSmtpServer, runId: number, readers: number) {
+  const sql = test.runtime.database.sql;
+  const [counts] = await sql<{ sent: string; readers: string; other: string }[]>`
+    select count(*) filter (where status = 'sent') as sent, count(distinct subscriber_id) as readers,
+           count(*) filter (where status <> 'sent') as other
+    from deliveries where send_run_id = ${runId}`;
+  expect({ sent: Number(counts!.sent), readers: Number(counts!.readers), other: Number(counts!.other) }).toEqual({ sent: readers, readers, other: 0 });
+
+  const byAddress = new Map<string, ReceivedMail[]>();
+  for (const mail of smtp.messages) byAddress.set(mail.recipients[0]!, [...(byAddress.get(mail.recipients[0]!) ?? []), mail]);
+  expect(byAddress.size).toBe(readers);
+  const doubles = [...byAddress.values()].filter((copies) => copies.length > 1);
+  // A copy sent twice is one whose worker died between the server's answer and the ledger
+  // write: the second copy must carry the same Message-ID, so mail systems fold them.
+  for (const copies of doubles) expect(new Set(copies.map((mail) => mail.parsed.messageId)).size).toBe(1);
+  return doubles.length;
+}
+
+describe('sending survives faults', () => {
+  let smtp: TestSmtpServer;
+  let test: TestRuntime;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    test = await createTestRuntime('sending-faults', { SMTP_URL: smtp.url });
+    await importFixtureDay(test.runtime, DATE);
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await smtp?.close();
+  });
+
+  it('a worker killed (SIGKILL) mid-run and started again sends every reader exactly one digest', async () => {
+    smtp.messages.length = 0;
+    const readers = 3000;
+    await insertReaders(test.runtime.database.sql, readers, {}, 1, 'kill.example.org');
+    const workerEnv = async () => ({
+      PAPERBOY_ROLE: 'worker',
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DATABASE_URL: test.database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: test.queuePrefix,
+      SMTP_URL: smtp.url,
+      LOG_LEVEL: 'error',
+      HF_API_URL: 'http://127.0.0.1:9/none',
+    });
+    let worker: RunningProcess = startProcess('services/main.ts', [], await workerEnv());
+    const run = await startManualSend(test.runtime, DATE, 'test');
+    await waitUntil('a third of the run to arrive', () => smtp.messages.length >= readers / 3, 60_000);
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toBe('SIGKILL');
+    const arrivedBeforeKill = smtp.messages.length;
+    expect(arrivedBeforeKill).toBeLessThan(readers);
+
+    worker = startProcess('services/main.ts', [], await workerEnv());
+    try {
+      await waitUntil('the run to complete after the restart', async () => (await findSendRun(test.runtime.database.sql, run.id))?.status === 'completed', 150_000);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    const doubles = await expectExactlyOnce(test, smtp, run.id, readers);
+    console.info(`kill test: ${arrivedBeforeKill} of ${readers} arrived before SIGKILL; ${doubles} sent twice with the same Message-ID`);
+  }, 240_000);
+
+  it('Redis losing its data mid-run: reconcile rebuilds the jobs from Postgres and finishes the run', async () => {
+    smtp.messages.length = 0;
+    const readers = 2000;
+    await insertReaders(test.runtime.database.sql, readers, {}, 1, 'flush.example.org');
+    const runtime = test.runtime;
+    const workers = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime)], []);
+    try {
+      const run = await startManualSend(runtime, DATE, 'test');
+      await waitUntil('some of the run to arrive', () => smtp.messages.length >= 200, 60_000);
+      // What a Redis restart without persistence does to this installation: every key is gone.
+      await deleteQueueKeys(test.queuePrefix);
+      expect(smtp.messages.length).toBeLessThan(readers);
+
+      await waitUntil(
+        'reconcile to finish the run',
+        async () => {
+          await reconcile(runtime, { settleMs: 0 });
+          return (await findSendRun(runtime.database.sql, run.id))?.status === 'completed';
+        },
+        120_000,
+      );
+      const doubles = await expectExactlyOnce(test, smtp, run.id, readers);
+      expect(doubles).toBe(0);
+    } finally {
+      await workers.close(5000);
+    }
+  }, 180_000);
+});

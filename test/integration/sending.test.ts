@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assembleEdition } from '../../services/shared/editions/edition-service.js';
+import { findSendRun } from '../../services/shared/sending/send-run-repo.js';
+import { describeSendRun, startManualSend, startScheduledRuns } from '../../services/shared/sending/send-service.js';
+import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../services/worker/processors/sending.js';
+import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
+import { importFixtureDay, insertReaders } from '../helpers/factories.js';
+import { waitUntil } from '../helpers/processes.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.js';
+
+const DATE = '2026-08-13';
+
+describe('sending an edition', () => {
+  let smtp: TestSmtpServer;
+  let test: TestRuntime;
+  let workers: WorkerHost | undefined;
+  let clockNow = new Date('2026-08-14T07:00:00Z');
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    test = await createTestRuntime('sending', { SMTP_URL: smtp.url, MAIL_FROM: 'Paperboy <papers@paperboy.test>' }, { clock: () => clockNow });
+    await importFixtureDay(test.runtime, DATE);
+  });
+  afterEach(async () => {
+    await workers?.close(5000);
+    workers = undefined;
+    smtp.messages.length = 0;
+    smtp.setRecipientPolicy(undefined);
+    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions cascade`;
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+    await smtp?.close();
+  });
+
+  async function startSendingWorkers() {
+    const runtime = test.runtime;
+    workers = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
+  }
+
+  async function waitForRun(runId: number) {
+    await waitUntil(`run ${runId} to complete`, async () => (await findSendRun(test.runtime.database.sql, runId))?.status === 'completed', 60_000);
+    return describeSendRun(test.runtime, (await findSendRun(test.runtime.database.sql, runId))!);
+  }
+
+  it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {
+    const [first] = await insertReaders(test.runtime.database.sql, 3);
+    await insertReaders(test.runtime.database.sql, 1, { status: 'pending' }, 100);
+    await startSendingWorkers();
+    const run = await startManualSend(test.runtime, DATE, 'test');
+    const done = await waitForRun(run.id);
+
+    expect(done.deliveries).toMatchObject({ sent: 3, failed: 0, skipped: 0, queued: 0, claimed: 0 });
+    expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-2@example.org', 'reader-3@example.org']);
+    const mail = smtp.messages.find((m) => m.recipients[0] === 'reader-1@example.org')!;
+    expect(mail.parsed.html).toBeTruthy();
+    expect(mail.parsed.text).toBeTruthy();
+    expect(mail.parsed.messageId).toMatch(/^<digest\.\d+@paperboy\.test>$/);
+    const header = (name: string) => mail.parsed.headerLines.filter((line) => line.key === name).map((line) => line.line);
+    expect(header('list-unsubscribe')).toHaveLength(1);
+    expect(header('list-unsubscribe')[0]).toMatch(new RegExp(`^List-Unsubscribe: <http://paperboy\\.test/unsubscribe\\?token=u\\.${first!.toString(36)}\\.`));
+    expect(header('list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
+    expect(header('list-id')).toHaveLength(1);
+
+    // Sending again gives nobody a second copy.
+    const again = await startManualSend(test.runtime, DATE, 'test');
+    expect((await waitForRun(again.id)).deliveries).toMatchObject({ sent: 0, queued: 0 });
+    expect(smtp.messages).toHaveLength(3);
+  });
+
+  it('narrows to topics, leaves out papers already sent, caps, and skips readers with nothing left', async () => {
+    const sql = test.runtime.database.sql;
+    const edition = await assembleEdition(test.runtime, DATE);
+    const topicWord = edition.papers[0]!.title.split(/\s+/).find((word) => word.length > 6)!.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const [capped] = await insertReaders(sql, 1, { maxPapers: 2 }, 1);
+    const [topical] = await insertReaders(sql, 1, { topics: [topicWord] }, 2);
+    const [nothing] = await insertReaders(sql, 1, { topics: ['zzzunmatchedtopic'] }, 3);
+    const [hadSome] = await insertReaders(sql, 1, { maxPapers: 3 }, 4);
+    const top = edition.papers.slice(0, 2).map((p) => p.id);
+    await sql`insert into sent_papers (subscriber_id, paper_id) select ${hadSome!}, unnest(${top}::text[])`;
+
+    await startSendingWorkers();
+    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    expect(done.deliveries).toMatchObject({ sent: 3, skipped: 1 });
+
+    const rows = await sql<{ subscriber_id: string; status: string; paper_ids: string[] }[]>`
+      select subscriber_id, status, paper_ids from deliveries where send_run_id = ${done.run.id}`;
+    const of = (id: number) => rows.find((row) => Number(row.subscriber_id) === id)!;
+    expect(of(capped!).paper_ids).toEqual(top);
+    expect(of(nothing!)).toMatchObject({ status: 'skipped', paper_ids: [] });
+    expect(of(hadSome!).paper_ids).toEqual(edition.papers.slice(2, 5).map((p) => p.id));
+    expect(of(topical!).paper_ids.length).toBeGreaterThan(0);
+    expect(of(topical!).paper_ids.length).toBeLessThan(edition.papers.length);
+    // Sent papers are remembered so no reader sees them twice.
+    const remembered = await sql`select paper_id from sent_papers where subscriber_id = ${capped!}`;
+    expect(remembered.map((r) => r.paper_id).sort()).toEqual([...top].sort());
+    expect(smtp.messages.map((m) => m.recipients[0])).not.toContain('reader-3@example.org');
+  });
+
+  it('gives readers in other time zones their copy at their own hour', async () => {
+    const sql = test.runtime.database.sql;
+    const edition = await assembleEdition(test.runtime, DATE);
+    await sql`update editions set assembled_at = '2026-08-14T06:00:00Z' where id = ${edition.edition.id}`;
+    await insertReaders(sql, 1, { sendHour: 7, timeZone: 'UTC' }, 1);
+    await insertReaders(sql, 1, { sendHour: 7, timeZone: 'America/New_York' }, 2);
+    await startSendingWorkers();
+
+    clockNow = new Date('2026-08-14T07:00:00Z');
+    const [atSeven] = await startScheduledRuns(test.runtime);
+    expect((await waitForRun(atSeven!.id)).deliveries.sent).toBe(1);
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
+
+    clockNow = new Date('2026-08-14T11:00:00Z'); // 07:00 in New York (EDT)
+    const [inNewYork] = await startScheduledRuns(test.runtime);
+    expect((await waitForRun(inNewYork!.id)).deliveries.sent).toBe(1);
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org', 'reader-2@example.org']);
+
+    // An hour later nobody is due: the run finds nobody and leaves no trace.
+    clockNow = new Date('2026-08-14T12:00:00Z');
+    const [later] = await startScheduledRuns(test.runtime);
+    await waitUntil('the empty run to disappear', async () => !(await findSendRun(sql, later!.id)));
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('retries a 451 until the server accepts, and everything arrives once', async () => {
+    await insertReaders(test.runtime.database.sql, 5);
+    let refusals = 0;
+    smtp.setRecipientPolicy(() => (refusals++ < 4 ? { code: 451, message: '4.3.0 Try again later' } : undefined));
+    await startSendingWorkers();
+    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    expect(done.deliveries).toMatchObject({ sent: 5, failed: 0 });
+    expect(refusals).toBeGreaterThanOrEqual(4);
+    const recipients = smtp.messages.map((m) => m.recipients[0]);
+    expect(new Set(recipients).size).toBe(5);
+    expect(recipients).toHaveLength(5);
+  });
+
+  it('fails and suppresses an unknown mailbox (550 5.1.1) and delivers the rest', async () => {
+    const sql = test.runtime.database.sql;
+    await insertReaders(sql, 4);
+    smtp.setRecipientPolicy((address) => (address === 'reader-2@example.org' ? { code: 550, message: '5.1.1 No such user' } : undefined));
+    await startSendingWorkers();
+    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    expect(done.deliveries).toMatchObject({ sent: 3, failed: 1 });
+    const [failed] = await sql`select d.last_error from deliveries d join subscribers s on s.id = d.subscriber_id where s.email = 'reader-2@example.org'`;
+    expect(failed!.last_error).toContain('5.1.1');
+    const suppressed = await sql`select reason from suppressions where email_hash = encode(sha256(convert_to('reader-2@example.org', 'UTF8')), 'hex')`;
+    expect(suppressed.map((r) => r.reason)).toEqual(['hard_bounce']);
+  });
+
+  it('fails a policy rejection (550 5.7.1) without suppressing the reader', async () => {
+    const sql = test.runtime.database.sql;
+    await insertReaders(sql, 2);
+    smtp.setRecipientPolicy((address) => (address === 'reader-1@example.org' ? { code: 550, message: '5.7.1 Message refused by policy' } : undefined));
+    await startSendingWorkers();
+    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    expect(done.deliveries).toMatchObject({ sent: 1, failed: 1 });
+    expect(await sql`select 1 from suppressions`).toHaveLength(0);
+  });
+
+  it('does not send to a reader who unsubscribed after the fan-out', async () => {
+    const sql = test.runtime.database.sql;
+    const [leaver] = await insertReaders(sql, 2);
+    // No deliver worker yet: the fan-out writes the ledger, then the reader leaves.
+    workers = await startWorkers(test.runtime, [fanoutProcessor(test.runtime)], []);
+    const run = await startManualSend(test.runtime, DATE, 'test');
+    await waitUntil('the fan-out', async () => (await findSendRun(sql, run.id))?.status === 'sending');
+    await sql`update subscribers set status = 'unsubscribed' where id = ${leaver!}`;
+    await workers.close(5000);
+    await startSendingWorkers();
+    const done = await waitForRun(run.id);
+    expect(done.deliveries).toMatchObject({ sent: 1, skipped: 1 });
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-2@example.org']);
+  });
+});
