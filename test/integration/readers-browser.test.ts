@@ -1,14 +1,13 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { editionPapers, editions, papers, subscribers } from '../../services/shared/db/schema.js';
 import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
-import { freePort, PROJECT_ROOT } from '../helpers/processes.js';
+import { openBrowser as launchBrowser, screenshotAtWidths, SCREENSHOTS, type Browser } from '../helpers/browser.js';
+import { freePort } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.js';
 
@@ -19,45 +18,17 @@ import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server
  * test-artifacts/screenshots/.
  */
 
-const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const WIDTHS = [
-  { label: 'desktop', width: 1280, height: 900 },
-  { label: 'phone', width: 390, height: 844 },
-];
-
 let smtp: TestSmtpServer;
 let test: TestRuntime;
 let app: App;
 let worker: WorkerHost;
 let baseUrl: string;
-const profiles: string[] = [];
-const contexts: BrowserContext[] = [];
+const browsers: Browser[] = [];
 
 async function openBrowser(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const profile = await mkdtemp(path.join(tmpdir(), 'paperboy-chromium-'));
-  profiles.push(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    headless: true,
-    timezoneId: 'Europe/Berlin',
-    locale: 'en-GB',
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 900 },
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-  });
-  contexts.push(context);
-  const page = context.pages()[0] ?? (await context.newPage());
+  const browser = await launchBrowser(options);
+  browsers.push(browser);
+  const { context, page } = browser;
   // CSP violations and script errors show up as console errors: a page must have none.
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -68,13 +39,7 @@ async function openBrowser(options: { javaScriptEnabled?: boolean } = {}): Promi
   return { context, page, problems };
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  for (const { label, width, height } of WIDTHS) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const screenshot = screenshotAtWidths;
 
 async function subscriberRow(email: string) {
   const [row] = await test.runtime.database.db.select().from(subscribers).where(eq(subscribers.emailNormalized, email.toLowerCase()));
@@ -138,8 +103,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  for (const profile of profiles) await rm(profile, { recursive: true, force: true });
+  for (const browser of browsers) await browser.close().catch(() => {});
   await worker?.close(5000);
   await app?.close();
   await test?.cleanup();

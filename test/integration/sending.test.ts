@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../services/api/app.js';
 import { assembleEdition } from '../../services/shared/editions/edition-service.js';
 import { findSendRun } from '../../services/shared/sending/send-run-repo.js';
 import { describeSendRun, startManualSend, startScheduledRuns } from '../../services/shared/sending/send-service.js';
@@ -62,6 +63,23 @@ describe('sending an edition', () => {
     expect(header('list-unsubscribe')[0]).toMatch(new RegExp(`^List-Unsubscribe: <http://paperboy\\.test/unsubscribe\\?token=u\\.${first!.toString(36)}\\.`));
     expect(header('list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
     expect(header('list-id')).toHaveLength(1);
+
+    // The one-click target works as a mailbox provider uses it (RFC 8058: a POST, no cookies).
+    const oneClick = /<([^>]+)>/.exec(header('list-unsubscribe')[0]!)![1]!.replace('http://paperboy.test', '');
+    const app = await buildApp(test.runtime);
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: oneClick,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const [reader] = await test.runtime.database.sql`select status from subscribers where id = ${first!}`;
+    expect(reader!.status).toBe('unsubscribed');
 
     // Sending again gives nobody a second copy.
     const again = await startManualSend(test.runtime, DATE, 'test');

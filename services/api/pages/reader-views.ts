@@ -1,4 +1,4 @@
-import type { EditionRow, FrozenPaper } from '../../shared/editions/edition-repo.js';
+import type { EditionPaper } from '../../shared/editions/edition-service.js';
 import type { ErrorDetail } from '../../shared/errors.js';
 import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../shared/subscribers/preferences.js';
 
@@ -91,21 +91,21 @@ function authorLine(authors: string[]): string {
 }
 
 /** The sample on the signup page: the edition's date and its first papers, shortened. */
-export function editionPreviewView(edition: Pick<EditionRow, 'key' | 'periodStart'> | undefined, frozen: FrozenPaper[], limit: number) {
-  if (!edition || frozen.length === 0) return undefined;
-  const date = new Date(`${edition.periodStart}T00:00:00Z`);
+export function editionPreviewView(sample: { date: string; papers: EditionPaper[] } | undefined) {
+  if (!sample || sample.papers.length === 0) return undefined;
+  const date = new Date(`${sample.date}T00:00:00Z`);
   return {
     dateLabel: Number.isNaN(date.getTime())
-      ? edition.key
+      ? sample.date
       : new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date),
-    papers: frozen.slice(0, limit).map(({ paper, upvotes, numComments }, index) => ({
-      rank: index + 1,
+    papers: sample.papers.map((paper) => ({
+      rank: paper.rank,
       title: paper.title,
-      url: `https://huggingface.co/papers/${encodeURIComponent(paper.id)}`,
+      url: paper.links.huggingFace,
       summary: shorten(paper.aiSummary ?? paper.abstract, SUMMARY_LENGTH),
       authors: authorLine(paper.authors),
-      upvotes,
-      numComments,
+      upvotes: paper.upvotes,
+      numComments: paper.numComments,
     })),
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findFrozenPapers, findLatestEditionRow } from '../../shared/editions/edition-repo.js';
+import { latestPapersSample } from '../../shared/editions/edition-service.js';
 import { InvalidInputError, type ErrorDetail } from '../../shared/errors.js';
 import { wantsJson } from '../content-negotiation.js';
 import { editionPreviewView, errorsView, preferenceFieldsView } from '../pages/reader-views.js';
@@ -44,9 +44,7 @@ export function signupRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
   async function renderSignup(reply: FastifyReply, status: number, values: Record<string, unknown>, details: ErrorDetail[]) {
     let preview;
     try {
-      const { db } = runtime.database;
-      const edition = await findLatestEditionRow(db, 'daily');
-      preview = editionPreviewView(edition, edition ? await findFrozenPapers(db, edition.id) : [], PREVIEW_PAPERS);
+      preview = editionPreviewView(await latestPapersSample(runtime, PREVIEW_PAPERS));
     } catch (error) {
       // The sample is decoration: the form must work without it.
       reply.log.warn({ err: error }, 'could not load the edition preview');

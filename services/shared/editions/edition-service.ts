@@ -1,6 +1,6 @@
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
-import { findPapersByDailyDate } from '../papers/paper-repo.js';
+import { findLatestDailyDate, findPapersByDailyDate } from '../papers/paper-repo.js';
 import { toPaperView, type PaperView } from '../papers/paper-view.js';
 import type { Runtime } from '../runtime.js';
 import {
@@ -122,6 +122,21 @@ export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Pr
 export async function rankedPapersOfDay(deps: EditionReadDeps, date: string): Promise<EditionPaper[]> {
   const ranked = rankPapers(await findPapersByDailyDate(deps.database.db, date));
   return ranked.map((row, index) => ({ rank: index + 1, ...toPaperView(row) }));
+}
+
+/**
+ * A taste of what readers get, for the signup page: the newest daily edition's top papers, or,
+ * on a fresh install that has papers (the sample) but no edition yet, the newest day's papers
+ * ranked as an edition would rank them — shown without freezing anything that could be mailed.
+ */
+export async function latestPapersSample(deps: EditionReadDeps, limit: number): Promise<{ date: string; papers: EditionPaper[] } | undefined> {
+  const edition = await findLatestEditionRow(deps.database.db, 'daily');
+  if (edition) {
+    const { papers } = await withPapers(deps, edition);
+    return { date: edition.periodStart, papers: papers.slice(0, limit) };
+  }
+  const date = await findLatestDailyDate(deps.database.db);
+  return date ? { date, papers: (await rankedPapersOfDay(deps, date)).slice(0, limit) } : undefined;
 }
 
 /** An edition by key ("2026-02-03" or "2026-W06") with its papers in rank order; undefined if none. */
