@@ -30,6 +30,8 @@ export async function createTestRuntime(
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PUBLIC_URL: 'http://paperboy.test',
+    // Never the real Hugging Face: tests that fetch start a local replay server and say so.
+    HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
     ...env,
   });
   const runtime = createRuntime(config, createLogger({ level: config.logLevel }), overrides);

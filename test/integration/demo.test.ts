@@ -31,6 +31,7 @@ describe('npm run cli -- demo', () => {
       QUEUE_PREFIX: queuePrefix,
       OUTBOX_DIR: outbox,
       LOG_LEVEL: 'error',
+      HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
     });
     expect(await demo.exited).toBe(0);
     expect(demo.stdout()).toContain('imported 20 papers (20 new, 0 updated) for 2026-08-13');

@@ -28,19 +28,26 @@ async function get(url: string): Promise<number> {
   }
 }
 
+/** What a started Paperboy needs here; the HF API points at a closed local port (no network). */
+function paperboyEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: 'warn',
+    OUTBOX_DIR: `/tmp/${queuePrefix}-outbox`,
+    HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
+    ...extra,
+  };
+}
+
 describe('npm start', () => {
   it('creates its database, becomes ready, and exits 0 on SIGTERM', async () => {
     expect(await databaseExists(databaseName)).toBe(false);
     const port = await freePort();
-    const app = startProcess('services/main.ts', [], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      LOG_LEVEL: 'warn',
-      OUTBOX_DIR: `/tmp/${queuePrefix}-outbox`,
-    });
+    const app = startProcess('services/main.ts', [], paperboyEnv(port));
     await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
     expect(await get(`http://127.0.0.1:${port}/healthz`)).toBe(200);
     expect(await databaseExists(databaseName)).toBe(true);
@@ -52,15 +59,7 @@ describe('npm start', () => {
 
   it('runs the worker role alone, answering health checks but no public routes', async () => {
     const port = await freePort();
-    const worker = startProcess('services/main.ts', [], {
-      PAPERBOY_ROLE: 'worker',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      LOG_LEVEL: 'warn',
-    });
+    const worker = startProcess('services/main.ts', [], paperboyEnv(port, { PAPERBOY_ROLE: 'worker' }));
     await waitUntil('the worker to answer /readyz', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe(404);
     worker.child.kill('SIGTERM');
