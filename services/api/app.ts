@@ -8,8 +8,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Runtime } from '../shared/runtime.js';
 import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
+import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
+import { trackRoutes } from './route-table.js';
 import { adminEditionRoutes } from './routes/admin-editions.js';
 import { adminPaperRoutes } from './routes/admin-papers.js';
+import { adminQueueRoutes, QUEUE_DASHBOARD_PATH } from './routes/admin-queues.js';
+import { adminSendRoutes } from './routes/admin-sends.js';
+import { adminSubscriberRoutes } from './routes/admin-subscribers.js';
+import { archiveRoutes } from './routes/archive.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
 import { readerRoutes } from './routes/readers.js';
@@ -34,9 +40,11 @@ export async function buildApp(runtime: Runtime): Promise<App> {
     genReqId: () => Math.random().toString(36).slice(2, 10),
   }).withTypeProvider<ZodTypeProvider>();
 
+  trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installHttpMetrics(app, runtime.metrics);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -62,15 +70,29 @@ export async function buildApp(runtime: Runtime): Promise<App> {
 
   await app.register(healthRoutes(runtime));
   await app.register(readerRoutes(runtime));
+  await app.register(archiveRoutes(runtime));
+  await app.register(metricsRoutes(runtime.metrics));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
 
   // Everything under /admin needs a bearer token; the hook guards routes added here later too.
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireAdminToken(runtime.config.adminTokens));
+      // The queue dashboard is opened in a browser, which cannot send a bearer header: there a
+      // token given once as ?token= becomes an HttpOnly cookie scoped to that path (admin-auth.ts).
+      admin.addHook(
+        'onRequest',
+        requireAdminToken(runtime.config.adminTokens, {
+          path: QUEUE_DASHBOARD_PATH,
+          secretKey: runtime.config.secretKey,
+          secure: runtime.config.publicUrl.startsWith('https:'),
+        }),
+      );
       await admin.register(adminPaperRoutes(runtime));
       await admin.register(adminEditionRoutes(runtime));
+      await admin.register(adminSendRoutes(runtime));
+      await admin.register(adminSubscriberRoutes(runtime));
+      await admin.register(adminQueueRoutes(runtime));
     },
     { prefix: '/admin' },
   );

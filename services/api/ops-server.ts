@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Runtime } from '../shared/runtime.js';
 import { installErrorHandlers } from './error-handler.js';
+import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
 import { healthRoutes } from './routes/health.js';
 import type { ApiServer } from './server.js';
 
@@ -14,7 +15,10 @@ export async function startOpsServer(runtime: Runtime): Promise<ApiServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installHttpMetrics(app, runtime.metrics);
   await app.register(healthRoutes(runtime));
+  // The worker's own registry: emails sent and failed, SMTP latency, queue depths, run progress.
+  await app.register(metricsRoutes(runtime.metrics));
   const address = await app.listen({ port: runtime.config.http.port, host: runtime.config.http.host });
   return { app: app as unknown as ApiServer['app'], address, close: () => app.close() };
 }

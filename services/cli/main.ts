@@ -9,9 +9,11 @@ import { ingestCommand } from './commands/ingest.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sendCommand } from './commands/send.js';
+import { resendCommand } from './commands/resend.js';
+import { subscribersCommand } from './commands/subscribers.js';
 
 /** Every command of `npm run cli -- <command>`. */
-const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, sendCommand, demoCommand];
+const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { createDatabaseClient, type DatabaseClient } from './db/client.js';
 import type { Logger } from './logging/logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './queue/queues.js';
 import { createProbeClient } from './queue/redis.js';
@@ -20,6 +21,8 @@ export interface Runtime {
   mail: MailTransport;
   /** Fails fast while Redis is down; used by /readyz. */
   redisProbe: Redis;
+  /** This process's Prometheus registry and recorders (one per runtime). */
+  metrics: Metrics;
   clock: Clock;
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     queues,
     mail,
     redisProbe,
+    metrics: createMetrics({ queues, database }),
     clock: overrides.clock ?? systemClock,
     close() {
       // Order matters: producers first, then the SMTP pool, then the database pool last, since

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../shared/errors.js';
 import { dailyDateSchema, isDailyDate } from '../../shared/papers/daily-date.js';
 import { paperViewSchema } from '../../shared/papers/paper-view.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { reportEditionSends, type EditionSendReport, type RunReport } from '../../shared/sending/send-report.js';
 
 const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
 
@@ -42,6 +43,57 @@ export function toEditionJson(edition: EditionRow, paperCount: number): z.output
 /** Frozen papers: the counts are those of the moment the edition was assembled. */
 export const editionPaperJsonSchema = paperViewSchema.extend({ rank: z.number().int() });
 
+export const deliveryCountsSchema = z.object({
+  queued: z.number().int(),
+  claimed: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+});
+
+/** A send run as operators see it: who started it, for whom, and how far it got. */
+export const sendRunJsonSchema = z.object({
+  id: z.number().int(),
+  editionKey: z.string(),
+  kind: z.enum(['scheduled', 'manual', 'resend']),
+  status: z.enum(['fanning_out', 'sending', 'completed']),
+  audience: z.record(z.string(), z.unknown()).meta({ description: 'Who the run is for, e.g. {"kind":"resend","to":"failed"}' }),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  fanoutCompletedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  deliveries: deliveryCountsSchema,
+  progress: z.number().meta({ description: 'Share of deliveries settled (sent, failed or skipped), 0..1' }),
+});
+
+export function toRunJson(report: RunReport): z.output<typeof sendRunJsonSchema> {
+  const { run } = report;
+  return {
+    id: run.id,
+    editionKey: run.editionKey,
+    kind: run.kind,
+    status: run.status,
+    audience: run.audience as unknown as Record<string, unknown>,
+    createdBy: run.createdBy,
+    createdAt: run.createdAt.toISOString(),
+    fanoutCompletedAt: run.fanoutCompletedAt?.toISOString() ?? null,
+    completedAt: run.completedAt?.toISOString() ?? null,
+    deliveries: report.deliveries,
+    progress: report.progress,
+  };
+}
+
+/** An edition with how its sending went: runs newest first, and delivery totals over all runs. */
+const editionWithSendsSchema = editionJsonSchema.extend({ deliveries: deliveryCountsSchema, runs: z.array(sendRunJsonSchema) });
+
+function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionSendReport | undefined) {
+  return {
+    ...edition,
+    deliveries: report?.deliveries ?? { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 },
+    runs: (report?.runs ?? []).map(toRunJson),
+  };
+}
+
 const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** Editions as frozen: the listing and one edition with its ranked papers. */
@@ -52,19 +104,22 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin', 'editions'],
-          summary: 'Editions, newest first',
-          description: 'Pages of `limit`; pass the last `periodEnd` as `before` for the next page.',
+          summary: 'Editions, newest first, with their send runs and delivery counts',
+          description:
+            'Pages of `limit`; pass the last `periodEnd` as `before` for the next page. Each edition carries its send runs (newest first) with ' +
+            'deliveries by status (queued, claimed, sent, failed, skipped) and progress, and the totals over all runs.',
           security: [{ adminToken: [] }],
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             before: dailyDateSchema.optional(),
           }),
-          response: { 200: z.object({ editions: z.array(editionJsonSchema) }), 400: errorSchema },
+          response: { 200: z.object({ editions: z.array(editionWithSendsSchema) }), 400: errorSchema },
         },
       },
       async (request) => {
         const rows = await listEditions(runtime, { limit: request.query.limit, before: request.query.before });
-        return { editions: rows.map((row) => toEditionJson(row, row.paperCount)) };
+        const reports = await reportEditionSends(runtime, rows.map((row) => row.id));
+        return { editions: rows.map((row) => withSends(toEditionJson(row, row.paperCount), reports.get(row.id))) };
       },
     );
 
@@ -73,11 +128,11 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin', 'editions'],
-          summary: 'One frozen edition with its papers in rank order',
+          summary: 'One frozen edition with its papers in rank order, its send runs and delivery counts',
           security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           response: {
-            200: z.object({ edition: editionJsonSchema, papers: z.array(editionPaperJsonSchema) }),
+            200: z.object({ edition: editionWithSendsSchema, papers: z.array(editionPaperJsonSchema) }),
             400: errorSchema,
             404: errorSchema,
           },
@@ -91,7 +146,8 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             `No edition for ${date} yet: editions are assembled at DIGEST_CRON (yesterday's) or when an edition is sent`,
           );
         }
-        return { edition: toEditionJson(found.edition, found.papers.length), papers: found.papers };
+        const reports = await reportEditionSends(runtime, [found.edition.id]);
+        return { edition: withSends(toEditionJson(found.edition, found.papers.length), reports.get(found.edition.id)), papers: found.papers };
       },
     );
   };

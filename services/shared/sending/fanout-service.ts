@@ -3,6 +3,7 @@ import { getEditionWithPapers } from '../editions/edition-service.js';
 import type { Runtime } from '../runtime.js';
 import { findQueuedDeliveryIds } from './delivery-repo.js';
 import { planFanoutPage } from './fanout-plan.js';
+import { runResendFanout } from './resend-service.js';
 import { findAlreadySentPapers, findReadersWithCopy, insertDeliveries, nextFanoutReaders } from './fanout-repo.js';
 import { deliverPacing, enqueueDeliveries } from './send-jobs.js';
 import {
@@ -41,7 +42,8 @@ export async function runFanout(
   const run = await findSendRun(sql, runId);
   const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
   if (!run || run.status !== 'fanning_out') return result;
-  if (run.audience.kind === 'resend') throw new Error(`run ${run.id} is a resend; resend fan-out is not handled here`);
+  // Resends walk a different audience (failed, all, a list); see resend-service.ts.
+  if (run.audience.kind === 'resend') return runResendFanout(deps, run, onProgress);
 
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
   if (run.fanoutCursor > 0) await enqueueQueuedLeftovers(deps, run, chunkSize);

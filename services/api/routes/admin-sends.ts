@@ -1,0 +1,148 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAdminAction } from '../../shared/audit/audit-repo.js';
+import { digestRenderSettings, createDigestRenderer, fillDigestPlaceholders } from '../../shared/digest/render-digest.js';
+import { getEditionWithPapers } from '../../shared/editions/edition-service.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { dailyDateSchema } from '../../shared/papers/daily-date.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { toDigestEdition } from '../../shared/sending/edition-messages.js';
+import { MAX_RESEND_ADDRESSES, planResend, startResend } from '../../shared/sending/resend-service.js';
+import { progressOf } from '../../shared/sending/send-report.js';
+import { countDeliveriesByStatus, type SendRun } from '../../shared/sending/send-run-repo.js';
+import { startManualSend } from '../../shared/sending/send-service.js';
+import { DEFAULT_PREFERENCES } from '../../shared/subscribers/preferences.js';
+import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
+
+const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+
+/** The preview's own policy: our rendered email, no script, framed nowhere else. */
+const PREVIEW_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox";
+
+const resendTargetSchema = z
+  .union([z.enum(['failed', 'all']), z.array(z.string().max(254)).min(1).max(MAX_RESEND_ADDRESSES)])
+  .meta({ description: '"failed" (readers whose latest delivery of this edition failed), "all" (every confirmed reader of its frequency) or a list of addresses' });
+
+const watchSchema = z.string().meta({ description: 'Where to watch the run: the admin view of the edition' });
+
+/** Sending from the admin API: send now, resend, and the preview of an edition. */
+export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  const watchUrl = (key: string) => `/admin/editions/${encodeURIComponent(key)}`;
+  const runJson = async (run: SendRun) => {
+    const deliveries = await countDeliveriesByStatus(runtime.database.sql, run.id);
+    return toRunJson({ run, deliveries, progress: progressOf(run, deliveries) });
+  };
+
+  return async (app) => {
+    app.post(
+      '/editions/:date/send',
+      {
+        schema: {
+          tags: ['admin', 'sending'],
+          summary: 'Assemble (if needed) and send a daily edition now',
+          description:
+            'Sends to every confirmed daily reader who has not had this edition, whatever their send hour. Repeating it sends nobody ' +
+            'a second copy (the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it at `watch`.',
+          security: [{ adminToken: [] }],
+          params: z.object({ date: dailyDateSchema }),
+          response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const { date } = request.params;
+        const actor = request.adminName ?? 'unknown';
+        const run = await startManualSend(runtime, date, actor);
+        await recordAdminAction(runtime.database.db, { actor, action: 'editions.send', target: date, params: { runId: run.id }, ip: request.ip });
+        return reply.status(202).send({ run: await runJson(run), watch: watchUrl(date) });
+      },
+    );
+
+    app.post(
+      '/editions/:date/resend',
+      {
+        schema: {
+          tags: ['admin', 'sending'],
+          summary: 'Resend a frozen edition to those it failed for, to everyone, or to named addresses',
+          description:
+            'Creates a new send run over the edition as frozen. Unsubscribed, pending and suppressed readers are never included. ' +
+            '`?dryRun=true` answers how many readers it would reach and creates nothing. With an `Idempotency-Key` header, repeating ' +
+            'the request returns the run the first one created (`created: false`); the same key for another resend is a 409.',
+          security: [{ adminToken: [] }],
+          params: z.object({ date: editionKeySchema }),
+          querystring: z.object({ dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: count, create nothing' }) }),
+          headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+          body: z.object({ to: resendTargetSchema }),
+          response: {
+            200: z.object({
+              dryRun: z.literal(true),
+              edition: z.string(),
+              recipients: z.number().int(),
+              unmatched: z.array(z.string()).meta({ description: 'Listed addresses that are not confirmed, unsuppressed readers' }),
+            }),
+            202: z.object({
+              run: sendRunJsonSchema,
+              created: z.boolean().meta({ description: 'false when the Idempotency-Key named an existing run' }),
+              recipients: z.number().int(),
+              unmatched: z.array(z.string()),
+              watch: watchSchema,
+            }),
+            400: errorSchema,
+            404: errorSchema,
+            409: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { date } = request.params;
+        const { to } = request.body;
+        if (request.query.dryRun === 'true') {
+          const plan = await planResend(runtime, date, to);
+          return reply.status(200).send({ dryRun: true as const, edition: plan.edition.key, recipients: plan.recipients, unmatched: plan.unmatched });
+        }
+        const actor = request.adminName ?? 'unknown';
+        const idempotencyKey = request.headers['idempotency-key'];
+        const { run, created, plan } = await startResend(runtime, date, to, { actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        await recordAdminAction(runtime.database.db, {
+          actor,
+          action: 'editions.resend',
+          target: date,
+          // Addresses are counted, not copied: an erased reader must not live on in the audit log.
+          params: { to: Array.isArray(to) ? { addresses: to.length } : to, runId: run.id, created, idempotencyKey: idempotencyKey ?? null },
+          ip: request.ip,
+        });
+        return reply.status(202).send({ run: await runJson(run), created, recipients: plan.recipients, unmatched: plan.unmatched, watch: watchUrl(date) });
+      },
+    );
+
+    app.get(
+      '/editions/:date/preview',
+      {
+        schema: {
+          tags: ['admin', 'editions'],
+          summary: 'The edition rendered as an email, without sending',
+          description:
+            `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +
+            'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing.',
+          security: [{ adminToken: [] }],
+          params: z.object({ date: editionKeySchema }),
+          querystring: z.object({ format: z.enum(['html', 'text']).default('html') }),
+          response: { 200: z.string().meta({ description: 'text/html or text/plain' }), 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const { date } = request.params;
+        const found = await getEditionWithPapers(runtime, date);
+        if (!found) throw new NotFoundError(`No edition ${date} yet: assemble or send it first`);
+        const { edition, papers } = toDigestEdition(found);
+        if (papers.length === 0) throw new NotFoundError(`Edition ${date} holds no papers`);
+        const renderer = createDigestRenderer(edition, papers, digestRenderSettings(runtime.config));
+        const rendered = await renderer.render(papers.slice(0, DEFAULT_PREFERENCES.maxPapers).map((paper) => paper.id));
+        const signup = `${runtime.config.publicUrl}/`;
+        const filled = fillDigestPlaceholders(rendered, { unsubscribeUrl: signup, preferencesUrl: signup });
+        reply.header('x-digest-subject', encodeURIComponent(rendered.subject));
+        if (request.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(filled.text);
+        return reply.type('text/html; charset=utf-8').header('content-security-policy', PREVIEW_CSP).send(filled.html);
+      },
+    );
+  };
+}

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { toDigestCard } from '../../shared/digest/digest-content.js';
+import { digestSubject, editionUrl } from '../../shared/digest/render-digest.js';
+import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../shared/editions/edition-service.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { escapeHtml } from '../../shared/html.js';
+import { dailyDateSchema } from '../../shared/papers/daily-date.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { toDigestEdition } from '../../shared/sending/edition-messages.js';
+import { createPageRenderer } from '../pages/page-renderer.js';
+import { editionKeySchema } from './admin-editions.js';
+
+/**
+ * The public side of editions: the archive, each edition's web version ("view in browser",
+ * linked from every digest) and an Atom feed. The web version is the edition for everyone:
+ * all its papers, no reader's links, and a way to subscribe.
+ */
+
+const PAGE_SIZE = 30;
+const FEED_ENTRIES = 30;
+const CACHE = 'public, max-age=300';
+
+const longDay = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const shortDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "Thursday 13 August 2026", or "Week of 10 August 2026" for a weekly edition. */
+export function editionLabel(edition: { kind: 'daily' | 'weekly'; periodStart: string }): string {
+  const start = new Date(`${edition.periodStart}T00:00:00Z`);
+  return edition.kind === 'daily' ? longDay.format(start) : `Week of ${shortDay.format(start)}`;
+}
+
+// XML 1.0 allows no C0 control characters except tab, newline and carriage return.
+const xmlText = (value: unknown) => escapeHtml(String(value ?? '').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, ''));
+
+function cardsOf(found: EditionWithPapers) {
+  return toDigestEdition(found).papers.map((paper, index) => toDigestCard(paper, index + 1));
+}
+
+/** The Atom document (RFC 4287) for the newest editions. */
+export function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: Date): string {
+  const updated = editions[0]?.edition.assembledAt ?? now;
+  const entries = editions.map((found) => {
+    const { edition } = toDigestEdition(found);
+    const cards = cardsOf(found);
+    const url = editionUrl(publicUrl, edition);
+    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> (${card.upvotes} upvotes)</li>`).join('');
+    return [
+      '  <entry>',
+      `    <id>${xmlText(url)}</id>`,
+      `    <title type="text">${xmlText(digestSubject(edition, cards))}</title>`,
+      `    <updated>${found.edition.assembledAt.toISOString()}</updated>`,
+      `    <link rel="alternate" type="text/html" href="${xmlText(url)}"/>`,
+      `    <summary type="text">${xmlText(cards.map((card) => card.title).join(' · '))}</summary>`,
+      `    <content type="html">${xmlText(`<ol>${list}</ol>`)}</content>`,
+      '  </entry>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    `  <id>${xmlText(`${publicUrl}/editions`)}</id>`,
+    '  <title type="text">Paperboy: trending research papers</title>',
+    '  <subtitle type="text">The most upvoted new papers from Hugging Face Daily Papers, one edition a day.</subtitle>',
+    `  <updated>${updated.toISOString()}</updated>`,
+    `  <link rel="self" type="application/atom+xml" href="${xmlText(`${publicUrl}/feed.xml`)}"/>`,
+    `  <link rel="alternate" type="text/html" href="${xmlText(`${publicUrl}/editions`)}"/>`,
+    '  <author><name>Paperboy</name></author>',
+    ...entries,
+    '</feed>',
+    '',
+  ].join('\n');
+}
+
+export function archiveRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+  return async (app) => {
+    const pages = await createPageRenderer();
+    const { publicUrl } = runtime.config;
+
+    app.get(
+      '/editions',
+      {
+        schema: {
+          tags: ['editions'],
+          summary: 'Archive of past editions (HTML)',
+          description: `Newest first, ${PAGE_SIZE} a page; \`before\` (a period end date) pages back.`,
+          querystring: z.object({ before: dailyDateSchema.optional() }),
+          produces: ['text/html'],
+        },
+      },
+      async (request, reply) => {
+        const rows = await listEditions(runtime, { limit: PAGE_SIZE, before: request.query.before });
+        const editions = await Promise.all(
+          rows.map(async (row) => {
+            const found = await getEditionWithPapers(runtime, row.key);
+            return {
+              url: `/editions/${encodeURIComponent(row.key)}`,
+              kind: row.kind,
+              kindLabel: row.kind === 'daily' ? 'Daily edition' : `Weekly edition ${row.key}`,
+              label: editionLabel(row),
+              headline: found?.papers[0]?.title ?? '',
+              paperCount: row.paperCount,
+            };
+          }),
+        );
+        const last = rows[rows.length - 1];
+        const nextUrl = rows.length === PAGE_SIZE && last ? `/editions?before=${last.periodEnd}` : undefined;
+        return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(pages.render('editions', { editions, nextUrl }));
+      },
+    );
+
+    app.get(
+      '/editions/:key',
+      {
+        schema: {
+          tags: ['editions'],
+          summary: 'The web version of an edition ("view in browser", HTML)',
+          params: z.object({ key: editionKeySchema }),
+          produces: ['text/html'],
+        },
+      },
+      async (request, reply) => {
+        const found = await getEditionWithPapers(runtime, request.params.key);
+        if (!found) throw new NotFoundError(`No edition ${request.params.key}`);
+        const { edition } = toDigestEdition(found);
+        const cards = cardsOf(found);
+        const label = editionLabel(edition);
+        const html = pages.render('edition', {
+          title: `${edition.kind === 'daily' ? 'Papers of' : 'Papers, week of'} ${edition.kind === 'daily' ? label : label.replace('Week of ', '')}`,
+          heading: label,
+          kindLabel: edition.kind === 'daily' ? 'Daily edition' : `Weekly edition ${edition.key}`,
+          intro: `The ${cards.length} trending papers from Hugging Face Daily Papers ${edition.kind === 'daily' ? 'of this day' : 'of this week'}, ranked by upvotes and discussion.`,
+          papers: cards,
+        });
+        return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(html);
+      },
+    );
+
+    app.get(
+      '/feed.xml',
+      { schema: { tags: ['editions'], summary: 'Atom feed of the editions', produces: ['application/atom+xml'] } },
+      async (_request, reply) => {
+        const rows = await listEditions(runtime, { limit: FEED_ENTRIES });
+        const editions = (await Promise.all(rows.map((row) => getEditionWithPapers(runtime, row.key)))).filter(
+          (found): found is EditionWithPapers => found !== undefined,
+        );
+        return reply
+          .header('cache-control', CACHE)
+          .type('application/atom+xml; charset=utf-8')
+          .send(renderAtomFeed(publicUrl, editions, runtime.clock()));
+      },
+    );
+  };
+}

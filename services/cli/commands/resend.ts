@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { isIsoWeek } from '../../shared/editions/iso-week.js';
+import { isDailyDate } from '../../shared/papers/daily-date.js';
+import { planResend, startResend, type ResendTarget } from '../../shared/sending/resend-service.js';
+import { flag, option, positionals, UsageError, type Command } from '../command.js';
+import { describeOutcome, workSendRun } from '../run-send.js';
+
+/** `resend --date D --to failed|all|EMAIL...`: a new send run over a frozen edition, worked to its end. */
+export const resendCommand: Command = {
+  name: 'resend',
+  usage: 'resend --date YYYY-MM-DD|YYYY-Www --to failed|all|EMAIL... [--dry-run]',
+  summary: 'resend a frozen edition to the readers it failed for, to every confirmed reader, or to the given addresses',
+  async run(context) {
+    const date = option(context.args, 'date');
+    if (!date || !(isDailyDate(date) || isIsoWeek(date))) throw new UsageError('--date must be an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+    const first = option(context.args, 'to');
+    if (!first) throw new UsageError('--to needs failed, all, or one or more addresses');
+    // Addresses may follow --to as further words: --to a@x.org b@y.org
+    const more = positionals(context.args, ['date', 'to']);
+    const to: ResendTarget = first === 'failed' || first === 'all' ? first : [first, ...more];
+    if (!Array.isArray(to) && more.length > 0) throw new UsageError(`unexpected arguments: ${more.join(' ')}`);
+    const runtime = await context.runtime();
+
+    if (flag(context.args, 'dry-run')) {
+      const plan = await planResend(runtime, date, to);
+      context.print(`a resend of ${date} to ${Array.isArray(to) ? `${to.length} addresses` : to} would reach ${plan.recipients} readers`);
+      for (const address of plan.unmatched) context.print(`  not a confirmed reader: ${address}`);
+      return 0;
+    }
+    const started = performance.now();
+    const { run, plan } = await startResend(runtime, date, to, { actor: 'cli' });
+    context.print(`resend run ${run.id} for ${date} started (${plan.recipients} readers)`);
+    for (const address of plan.unmatched) context.print(`  not a confirmed reader, left out: ${address}`);
+    const outcome = await workSendRun(runtime, run.id);
+    const where = runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
+    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, where));
+    return outcome.deliveries.failed > 0 ? 1 : 0;
+  },
+};

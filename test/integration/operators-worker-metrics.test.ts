@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpsServer } from '../../services/api/ops-server.js';
+import type { ApiServer } from '../../services/api/server.js';
+import { freePort } from '../helpers/processes.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+describe('operators: a worker-only process serves its own /metrics', () => {
+  let test: TestRuntime;
+  let server: ApiServer;
+
+  beforeAll(async () => {
+    test = await createTestRuntime('ops-worker-metrics', { PORT: String(await freePort()), HOST: '127.0.0.1' });
+    server = await startOpsServer(test.runtime);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await test?.cleanup();
+  });
+
+  it('answers Prometheus text with the delivery counters and queue gauges of this process', async () => {
+    test.runtime.metrics.recordDelivery({ status: 'sent', latencyMs: 12 });
+    test.runtime.metrics.recordDelivery({ status: 'failed', reason: 'permanent-recipient' });
+    await test.runtime.queues.maintenance.add('ops-worker-metrics-probe', {}, { jobId: 'ops-worker-metrics-probe' });
+
+    const response = await fetch(`${server.address}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/^# HELP paperboy_emails_sent_total /m);
+    expect(text).toMatch(/^# TYPE paperboy_smtp_send_duration_seconds histogram$/m);
+    expect(text).toMatch(/^paperboy_emails_sent_total 1$/m);
+    expect(text).toMatch(/^paperboy_emails_failed_total\{reason="permanent-recipient"\} 1$/m);
+    expect(text).toMatch(/^paperboy_queue_jobs\{queue="maintenance",state="waiting"\} 1$/m);
+    expect(text).toMatch(/^paperboy_queue_oldest_waiting_seconds\{queue="maintenance"\} \d/m);
+    expect(text).toMatch(/^paperboy_process_resident_memory_bytes \d+/m);
+    // Health stays as it was.
+    expect((await fetch(`${server.address}/healthz`)).status).toBe(200);
+  });
+});
