@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { escapeHtml } from '../html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../mail/address.js';
-import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type PreparedMessage } from '../mail/message-template.js';
+import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../mail/message-template.js';
 import { readerLinks } from './digest-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
@@ -132,7 +132,7 @@ export function digestMessageId(deliveryId: number | string, domain: string): st
  * One reader's copy. Throws InvalidInputError when the address could break the header
  * (CR/LF, brackets, spaces...): the caller marks that delivery failed.
  */
-export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: DigestRecipient, sentAt: Date): FilledDigestMessage {
+export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: DigestRecipient, sentAt: Date, allocate?: MessageAllocator): FilledDigestMessage {
   const to = headerSafeAddress(recipient.email);
   const messageId = digestMessageId(recipient.deliveryId, prepared.messageIdDomain);
   const links = readerLinks(prepared.settings, recipient.subscriberId);
@@ -145,15 +145,15 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
     [SLOT.htmlPreferences]: escapeHtml(links.preferencesUrl),
     [SLOT.textUnsubscribe]: links.unsubscribeUrl,
     [SLOT.textPreferences]: links.preferencesUrl,
-  });
+  }, allocate);
   return { raw, messageId, envelope: { from: prepared.envelopeFrom, to } };
 }
 
 export interface DigestMessageBuilder {
   /** The prepared message of a selection, rendered and composed once per variant. */
   prepare(paperIds: readonly string[]): Promise<PreparedDigestMessage>;
-  /** A reader's complete message for a selection. */
-  build(paperIds: readonly string[], recipient: DigestRecipient, sentAt: Date): Promise<FilledDigestMessage>;
+  /** A reader's complete message for a selection; `allocate` gives the buffer to write it into. */
+  build(paperIds: readonly string[], recipient: DigestRecipient, sentAt: Date, allocate?: MessageAllocator): Promise<FilledDigestMessage>;
   readonly cachedVariants: number;
 }
 
@@ -176,8 +176,8 @@ export function createDigestMessageBuilder(
     cache.get(variantKeyOf(paperIds), async () => prepareDigestMessage(await renderer.render(paperIds), edition, settings));
   return {
     prepare,
-    async build(paperIds, recipient, sentAt) {
-      return fillDigestMessage(await prepare(paperIds), recipient, sentAt);
+    async build(paperIds, recipient, sentAt, allocate) {
+      return fillDigestMessage(await prepare(paperIds), recipient, sentAt, allocate);
     },
     get cachedVariants() {
       return cache.size;

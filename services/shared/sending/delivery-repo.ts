@@ -54,19 +54,28 @@ export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, st
 }
 
 /**
- * Marks a claimed delivery sent and records its papers as sent to the reader, in one
- * statement, so "sent" and "never this paper again" cannot disagree.
+ * Marks claimed deliveries sent and records their papers as sent to the readers, in one
+ * statement, so "sent" and "never this paper again" cannot disagree. Takes many at once: the
+ * sender writes the marks of every message answered while the previous write was in flight.
  */
-export async function markDeliverySent(sql: Sql, id: number, messageId: string): Promise<void> {
+export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<{ id: number; messageId: string }>): Promise<void> {
+  if (sent.length === 0) return;
   await sql`
-    with sent as (
-      update deliveries set status = 'sent', message_id = ${messageId}, sent_at = now(), last_error = null, updated_at = now()
-      where id = ${id} and status = 'claimed'
-      returning id, subscriber_id, paper_ids
+    with done as (
+      select * from unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.messageId)}::text[]) as v(id, message_id)
+    ), sent as (
+      update deliveries d set status = 'sent', message_id = done.message_id, sent_at = now(), last_error = null, updated_at = now()
+      from done
+      where d.id = done.id and d.status = 'claimed'
+      returning d.id, d.subscriber_id, d.paper_ids
     )
     insert into sent_papers (subscriber_id, paper_id, delivery_id)
     select sent.subscriber_id, unnest(sent.paper_ids), sent.id from sent
     on conflict do nothing`;
+}
+
+export async function markDeliverySent(sql: Sql, id: number, messageId: string): Promise<void> {
+  await markDeliveriesSent(sql, [{ id, messageId }]);
 }
 
 export async function markDeliveryFailed(sql: Sql, id: number, error: string): Promise<void> {

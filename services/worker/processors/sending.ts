@@ -1,7 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { createMessageBufferPool } from '../../shared/mail/message-template.js';
 import { QUEUE_NAMES } from '../../shared/queue/queues.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { deliverBatch, type DeliveryOutcome } from '../../shared/sending/delivery-service.js';
+import { createSentMarker, deliverBatch, type DeliveryOutcome } from '../../shared/sending/delivery-service.js';
 import { createEditionMessages } from '../../shared/sending/edition-messages.js';
 import { runFanout } from '../../shared/sending/fanout-service.js';
 import { reconcile } from '../../shared/sending/reconcile-service.js';
@@ -36,6 +37,9 @@ export class TransientDeliveryError extends Error {}
  */
 export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: DeliveryOutcome) => void): ProcessorDefinition {
   const messages = createEditionMessages(runtime);
+  // One marker for the process: the "sent" marks of all concurrent jobs share each write.
+  const sentMarker = createSentMarker(runtime.database.sql);
+  const messageBuffers = createMessageBufferPool();
   const { limiter } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
   return {
     queue: QUEUE_NAMES.deliver,
@@ -45,7 +49,8 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
     ...(limiter ? { limiter } : {}),
     async process(job: Job<DeliverJobData>) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const result = await deliverBatch({ ...runtime, messages, ...(onOutcome ? { onOutcome } : {}) }, { ...job.data, id: job.id as string, lastAttempt });
+      // Without a given callback, outcomes feed this process's metrics (/metrics).
+      const result = await deliverBatch({ ...runtime, messages, sentMarker, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...job.data, id: job.id as string, lastAttempt });
       if (result.retrying > 0) {
         throw new TransientDeliveryError(`${result.retrying} of ${job.data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
       }
