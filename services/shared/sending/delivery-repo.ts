@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { notSuppressed, suppressionHashOf } from '../subscribers/suppression-sql.js';
 
 /**
  * Data access for the delivery ledger's state machine:
@@ -38,9 +39,7 @@ export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, st
       and (d.status = 'queued'
            or (d.status = 'claimed' and (d.claimed_by = ${jobId} or d.claimed_at < ${staleClaimBefore})))
     returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.paper_ids, d.attempts, s.email,
-      (s.status = 'confirmed' and not exists (
-        select 1 from suppressions x where x.email_hash = encode(sha256(convert_to(s.email_normalized, 'UTF8')), 'hex')
-      )) as still_wanted`;
+      (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted`;
   return rows.map((row) => ({
     id: Number(row.id),
     sendRunId: Number(row.send_run_id),
@@ -138,7 +137,7 @@ export async function findQueuedDeliveryIds(sql: Sql, runId: number, afterId: nu
 export async function suppressBouncedReader(sql: Sql, subscriberId: number, detail: string): Promise<void> {
   await sql`
     insert into suppressions (email_hash, reason, detail)
-    select encode(sha256(convert_to(email_normalized, 'UTF8')), 'hex'), 'hard_bounce', ${detail}
+    select ${suppressionHashOf(sql, 'email_normalized')}, 'hard_bounce', ${detail}
     from subscribers where id = ${subscriberId}
     on conflict (email_hash) do nothing`;
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { notSuppressed } from '../subscribers/suppression-sql.js';
 
 /** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
 
@@ -21,17 +22,30 @@ export async function nextFanoutReaders(
   sql: Sql,
   page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number },
 ): Promise<FanoutReader[]> {
-  const rows = await sql<
-    { id: string; frequency: 'daily' | 'weekly'; weekday: number; send_hour: number; time_zone: string; topics: string[]; max_papers: number }[]
-  >`
+  const rows = await sql<FanoutReaderRow[]>`
     select s.id, s.frequency, s.weekday, s.send_hour, s.time_zone, s.topics, s.max_papers
     from subscribers s
     where s.status = 'confirmed' and s.frequency = ${page.frequency}
       and s.id > ${page.afterId} and s.id <= ${page.upToId}
-      and not exists (select 1 from suppressions x where x.email_hash = encode(sha256(convert_to(s.email_normalized, 'UTF8')), 'hex'))
+      and ${notSuppressed(sql, 's.email_normalized')}
     order by s.id
     limit ${page.limit}`;
-  return rows.map((row) => ({
+  return rows.map(toFanoutReader);
+}
+
+/** A reader row as the fan-out and resend queries select it. */
+export interface FanoutReaderRow {
+  id: string;
+  frequency: 'daily' | 'weekly';
+  weekday: number;
+  send_hour: number;
+  time_zone: string;
+  topics: string[];
+  max_papers: number;
+}
+
+export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
+  return {
     id: Number(row.id),
     frequency: row.frequency,
     weekday: row.weekday,
@@ -39,7 +53,7 @@ export async function nextFanoutReaders(
     timeZone: row.time_zone,
     topics: row.topics,
     maxPapers: row.max_papers,
-  }));
+  };
 }
 
 /** Which of `paperIds` each of `subscriberIds` was already sent. */

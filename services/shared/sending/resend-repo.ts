@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.js';
-import type { FanoutReader } from './fanout-repo.js';
+import { notSuppressed } from '../subscribers/suppression-sql.js';
+import { toFanoutReader, type FanoutReader, type FanoutReaderRow } from './fanout-repo.js';
 
 /**
  * Data access for resends: the readers a resend reaches, walked by keyset on the subscriber id
@@ -7,36 +8,17 @@ import type { FanoutReader } from './fanout-repo.js';
  * contract: only confirmed readers, never a suppressed address.
  */
 
-const NOT_SUPPRESSED = (sql: Sql) =>
-  sql`not exists (select 1 from suppressions x where x.email_hash = encode(sha256(convert_to(s.email_normalized, 'UTF8')), 'hex'))`;
+const NOT_SUPPRESSED = (sql: Sql) => notSuppressed(sql, 's.email_normalized');
 
 export interface ResendReader extends FanoutReader {
   /** "failed" resends: the papers of the copy that failed, sent again as they were. */
   failedPaperIds?: string[];
 }
 
-type ReaderRow = {
-  id: string;
-  frequency: 'daily' | 'weekly';
-  weekday: number;
-  send_hour: number;
-  time_zone: string;
-  topics: string[];
-  max_papers: number;
-  paper_ids?: string[];
-};
+type ReaderRow = FanoutReaderRow & { paper_ids?: string[] };
 
 function toReader(row: ReaderRow): ResendReader {
-  return {
-    id: Number(row.id),
-    frequency: row.frequency,
-    weekday: row.weekday,
-    sendHour: row.send_hour,
-    timeZone: row.time_zone,
-    topics: row.topics,
-    maxPapers: row.max_papers,
-    ...(row.paper_ids ? { failedPaperIds: row.paper_ids } : {}),
-  };
+  return { ...toFanoutReader(row), ...(row.paper_ids ? { failedPaperIds: row.paper_ids } : {}) };
 }
 
 export interface ResendPage {

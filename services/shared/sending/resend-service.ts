@@ -1,11 +1,10 @@
-import { createReaderSelector } from '../digest/reader-selection.js';
+import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
 import { findEditionByKey, type EditionRow } from '../editions/edition-repo.js';
-import { getEditionWithPapers } from '../editions/edition-service.js';
 import { ConflictError, InvalidInputError, NotFoundError, type ErrorDetail } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { checkEmailAddress } from '../subscribers/email-address.js';
-import { findQueuedDeliveryIds } from './delivery-repo.js';
-import { insertDeliveries, nextFanoutReaders, type PlannedDelivery } from './fanout-repo.js';
+import { nextFanoutReaders } from './fanout-repo.js';
+import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-service.js';
 import {
   countConfirmedReaders,
   countFailedReaders,
@@ -14,8 +13,8 @@ import {
   nextListedReaders,
   type ResendReader,
 } from './resend-repo.js';
-import { deliverPacing, enqueueDeliveries, enqueueFanout } from './send-jobs.js';
-import { completeSendRunIfSettled, createOrFindSendRun, markFanoutComplete, saveFanoutCursor, type SendRun } from './send-run-repo.js';
+import { enqueueFanout } from './send-jobs.js';
+import { createOrFindSendRun, type SendRun } from './send-run-repo.js';
 
 /**
  * Resends: a new send run over an edition as it was frozen, to
@@ -113,70 +112,35 @@ export async function startResend(
   return { run, created, plan };
 }
 
-const PAGE_SIZE = 1000;
-
 /**
- * The fan-out of a resend run: walks its audience by keyset from the run's checkpoint, writes
- * one ledger row per reader (resend = true; the unique (run, reader) key makes a repeated page a
- * no-op) and enqueues deliver jobs, saving the checkpoint per page. Called by runFanout.
+ * The readers a resend run walks, by keyset like any fan-out (see runFanout), and their copies:
+ * "failed" readers get the papers of the copy that failed, others the edition's papers matched
+ * to their topics and capped (papers they were sent before stay in: a resend sends them again).
  */
-export async function runResendFanout(
-  deps: ResendDeps,
-  run: SendRun,
-  onProgress: (readersSeen: number) => Promise<void> | void,
-): Promise<{ written: number; queued: number; readersSeen: number }> {
+export function createResendAudience(deps: Pick<Runtime, 'database'>, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
   if (run.audience.kind !== 'resend') throw new Error(`run ${run.id} is not a resend`);
   const target = run.audience.to;
   const { sql } = deps.database;
-  const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
-  const result = { written: 0, queued: 0, readersSeen: 0 };
-
-  // A crash between writing a page and enqueueing it: enqueue what is queued first.
-  if (run.fanoutCursor > 0) {
-    for (let after = 0; ; ) {
-      const ids = await findQueuedDeliveryIds(sql, run.id, after, 10 * chunkSize);
-      if (ids.length === 0) break;
-      await enqueueDeliveries(deps.queues, run.id, ids, chunkSize);
-      after = ids[ids.length - 1] as number;
-    }
-  }
-
-  const edition = await getEditionWithPapers(deps, run.editionKey);
-  if (!edition) throw new Error(`edition ${run.editionKey} of run ${run.id} no longer exists`);
-  const selector = createReaderSelector(edition.papers);
-  const inEdition = new Set(edition.papers.map((paper) => paper.id));
+  const selector = createReaderSelector(papers);
+  const inEdition = new Set(papers.map((paper) => paper.id));
   const nothingSent = new Set<string>();
-  const nextPage = (afterId: number): Promise<ResendReader[]> => {
-    const page = { afterId, upToId: run.fanoutUpperBound, limit: PAGE_SIZE };
-    if (target === 'all') return nextFanoutReaders(sql, { ...page, frequency: run.editionKind });
-    if (target === 'failed') return nextFailedReaders(sql, { ...page, editionId: run.editionId });
-    return nextListedReaders(sql, target, page);
+  return {
+    resend: true,
+    nextReaders(afterId): Promise<ResendReader[]> {
+      const page = { afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE };
+      if (target === 'all') return nextFanoutReaders(sql, { ...page, frequency: run.editionKind });
+      if (target === 'failed') return nextFailedReaders(sql, { ...page, editionId: run.editionId });
+      return nextListedReaders(sql, target, page);
+    },
+    async plan(readers: ResendReader[]) {
+      return readers.map((reader) => {
+        const failedCopy = reader.failedPaperIds?.filter((id) => inEdition.has(id));
+        const paperIds =
+          failedCopy && failedCopy.length > 0
+            ? failedCopy
+            : selector.select({ topics: reader.topics, alreadySent: nothingSent, maxPapers: reader.maxPapers }).paperIds;
+        return { subscriberId: reader.id, paperIds };
+      });
+    },
   };
-
-  let cursor = run.fanoutCursor;
-  for (;;) {
-    const readers = await nextPage(cursor);
-    if (readers.length === 0) break;
-    const planned: PlannedDelivery[] = readers.map((reader) => {
-      const failedCopy = reader.failedPaperIds?.filter((id) => inEdition.has(id));
-      const paperIds =
-        failedCopy && failedCopy.length > 0
-          ? failedCopy
-          : selector.select({ topics: reader.topics, alreadySent: nothingSent, maxPapers: reader.maxPapers }).paperIds;
-      return { subscriberId: reader.id, paperIds };
-    });
-    const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: true }, planned);
-    await enqueueDeliveries(deps.queues, run.id, queuedIds, chunkSize);
-    cursor = readers[readers.length - 1]!.id;
-    await saveFanoutCursor(sql, run.id, cursor);
-    result.written += inserted;
-    result.queued += queuedIds.length;
-    result.readersSeen += readers.length;
-    await onProgress(result.readersSeen);
-  }
-
-  await markFanoutComplete(sql, run.id);
-  await completeSendRunIfSettled(sql, run.id);
-  deps.logger.info({ runId: run.id, edition: run.editionKey, ...result }, 'resend fan-out complete');
-  return result;
 }

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.js';
+import { notSuppressed } from './suppression-sql.js';
 
 /**
  * Operator queries about readers: look-up, erasure, bulk import and export. Bulk statements
@@ -158,7 +159,7 @@ export async function upsertImportedSubscribers(
       ${rows.map((r) => r.timeZone)}::text[], ${rows.map((r) => r.topics.join('\n'))}::text[], ${rows.map((r) => r.maxPapers)}::int2[],
       ${rows.map((r) => r.consentAt?.toISOString() ?? null) as string[]}::timestamptz[]
     ) as r(email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, consent_at)
-    where not exists (select 1 from suppressions x where x.email_hash = encode(sha256(convert_to(r.email_normalized, 'UTF8')), 'hex'))
+    where ${notSuppressed(sql, 'r.email_normalized')}
     on conflict (email_normalized) do update set
       status = case when excluded.status = 'unsubscribed' then 'unsubscribed'::subscriber_status else 'confirmed'::subscriber_status end,
       confirmed_at = case when excluded.status = 'confirmed' then excluded.confirmed_at else s.confirmed_at end,
