@@ -163,4 +163,19 @@ describe('confirmation email', () => {
     const unsubscribe = /http:\/\/paperboy\.test(\/unsubscribe\?token=[^\s]+)/.exec(links.parsed.text ?? '')![1]!;
     expect((await app.inject({ method: 'POST', url: unsubscribe })).statusCode).toBe(200);
   });
+
+  it('suppresses an address whose mailbox does not exist (550 5.1.1), without retrying', async () => {
+    const email = 'no-such-mailbox@example.org';
+    smtp.setRecipientPolicy((address) => (address === email ? { code: 550, message: '5.1.1 No such user here' } : undefined));
+    try {
+      await app.inject({ method: 'POST', url: '/subscribe', payload: { email } });
+      await waitForIdleQueue();
+    } finally {
+      smtp.setRecipientPolicy(undefined);
+    }
+    const [suppressed] = await test.runtime.database.db.select().from(suppressions).where(eq(suppressions.emailHash, suppressionHash(email)));
+    expect(suppressed).toMatchObject({ reason: 'hard_bounce' });
+    expect(suppressed!.detail).toContain('5.1.1');
+    expect(messagesTo(email)).toHaveLength(0);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/client.js';
-import { notSuppressed, suppressionHashOf } from '../subscribers/suppression-sql.js';
+import { notSuppressed } from '../subscribers/suppression-repo.js';
 
 /**
  * Data access for the delivery ledger's state machine:
@@ -128,16 +128,4 @@ export async function findQueuedDeliveryIds(sql: Sql, runId: number, afterId: nu
     select id from deliveries where send_run_id = ${runId} and status = 'queued' and id > ${afterId}
     order by id limit ${limit}`;
   return rows.map((row) => Number(row.id));
-}
-
-/**
- * A permanent recipient failure (mailbox unknown or disabled): the reader's address goes on the
- * suppression list, hashed as everywhere else, so nothing is ever sent to it again.
- */
-export async function suppressBouncedReader(sql: Sql, subscriberId: number, detail: string): Promise<void> {
-  await sql`
-    insert into suppressions (email_hash, reason, detail)
-    select ${suppressionHashOf(sql, 'email_normalized')}, 'hard_bounce', ${detail}
-    from subscribers where id = ${subscriberId}
-    on conflict (email_hash) do nothing`;
 }

@@ -2,13 +2,13 @@ import { InvalidInputError } from '../errors.js';
 import type { MessageBufferPool } from '../mail/message-template.js';
 import type { Sql } from '../db/client.js';
 import type { Runtime } from '../runtime.js';
+import { suppressBouncedReader } from '../subscribers/suppression-repo.js';
 import {
   claimDeliveries,
   markDeliveriesSkipped,
   markDeliveriesSent,
   markDeliveryFailed,
   releaseDeliveryForRetry,
-  suppressBouncedReader,
   type ClaimedDelivery,
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';

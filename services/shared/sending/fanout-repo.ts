@@ -1,5 +1,5 @@
 import type { Sql } from '../db/client.js';
-import { notSuppressed } from '../subscribers/suppression-sql.js';
+import { notSuppressed } from '../subscribers/suppression-repo.js';
 
 /** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
 

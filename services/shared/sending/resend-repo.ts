@@ -1,5 +1,5 @@
 import type { Sql } from '../db/client.js';
-import { notSuppressed } from '../subscribers/suppression-sql.js';
+import { notSuppressed } from '../subscribers/suppression-repo.js';
 import { toFanoutReader, type FanoutReader, type FanoutReaderRow } from './fanout-repo.js';
 
 /**

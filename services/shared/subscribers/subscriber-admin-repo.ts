@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.js';
-import { notSuppressed } from './suppression-sql.js';
+import { notSuppressed } from './suppression-repo.js';
 
 /**
  * Operator queries about readers: look-up, erasure, bulk import and export. Bulk statements

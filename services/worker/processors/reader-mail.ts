@@ -1,6 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { QUEUE_NAMES } from '../../shared/queue/queues.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { classifySmtpFailure } from '../../shared/sending/smtp-failure.js';
+import { suppressBouncedReader } from '../../shared/subscribers/suppression-repo.js';
 import { describePreferences } from '../../shared/subscribers/preferences.js';
 import { readReaderMailJob, type ReaderMailKind } from '../../shared/subscribers/reader-mail-jobs.js';
 import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../shared/subscribers/reader-mail.js';
@@ -81,10 +83,11 @@ export function readerMailProcessor(runtime: Runtime, options: ReaderMailRendere
       });
       return { sent: true, messageId: sent.messageId };
     } catch (error) {
-      if ((error as { permanent?: boolean }).permanent) {
-        throw new UnrecoverableError(`SMTP refused the message permanently: ${(error as Error).message}`);
-      }
-      throw error;
+      const failure = classifySmtpFailure(error);
+      if (failure.kind === 'transient') throw error;
+      // A mailbox that does not exist never will: keep every later email away from it.
+      if (failure.kind === 'permanent-recipient') await suppressBouncedReader(runtime.database.sql, subscriberId, failure.reason);
+      throw new UnrecoverableError(`SMTP refused the message permanently: ${failure.reason}`);
     }
   }
 

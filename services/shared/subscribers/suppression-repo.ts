@@ -4,6 +4,8 @@ import type { Sql } from '../db/client.js';
 /** The pool or one of its transactions: both build query fragments. */
 type QueryBuilder = Sql | postgres.TransactionSql;
 
+/** Data access for the suppression list that the sending side needs in SQL. */
+
 /**
  * The suppression hash (see suppression.ts) computed inside Postgres, so a query can filter or
  * record suppressions of many readers in one statement. Must stay equal to `suppressionHash`.
@@ -16,4 +18,16 @@ export function suppressionHashOf(sql: QueryBuilder, column: string) {
 /** True for rows whose address is not on the suppression list. */
 export function notSuppressed(sql: QueryBuilder, column: string) {
   return sql`not exists (select 1 from suppressions x where x.email_hash = ${suppressionHashOf(sql, column)})`;
+}
+
+/**
+ * A permanent recipient failure (mailbox unknown or disabled): the reader's address goes on the
+ * suppression list, hashed as everywhere else, so nothing is ever sent to it again.
+ */
+export async function suppressBouncedReader(sql: QueryBuilder, subscriberId: number, detail: string): Promise<void> {
+  await sql`
+    insert into suppressions (email_hash, reason, detail)
+    select ${suppressionHashOf(sql, 'email_normalized')}, 'hard_bounce', ${detail}
+    from subscribers where id = ${subscriberId}
+    on conflict (email_hash) do nothing`;
 }
