@@ -30,7 +30,7 @@ export interface ClaimedDelivery {
 export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, staleClaimBefore: Date): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await sql<
-    { id: string; send_run_id: string; edition_id: string; subscriber_id: string; paper_ids: string[]; attempts: number; email: string; still_wanted: boolean }[]
+    { id: string; send_run_id: string; edition_id: string; subscriber_id: string; paper_list: string; attempts: number; email: string; still_wanted: boolean }[]
   >`
     update deliveries d
     set status = 'claimed', claimed_at = now(), claimed_by = ${jobId}, attempts = d.attempts + 1, updated_at = now()
@@ -38,14 +38,22 @@ export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, st
     where d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
       and (d.status = 'queued'
            or (d.status = 'claimed' and (d.claimed_by = ${jobId} or d.claimed_at < ${staleClaimBefore})))
-    returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.paper_ids, d.attempts, s.email,
+    returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, array_to_string(d.paper_ids, ',') as paper_list, d.attempts, s.email,
       (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted`;
+  // Most readers of a batch get the same papers: they share one array, which keeps what a job
+  // holds while it runs small (paper ids never contain commas; the fan-out joins them the same way).
+  const paperLists = new Map<string, string[]>();
+  const paperIdsOf = (list: string) => {
+    let ids = paperLists.get(list);
+    if (!ids) paperLists.set(list, (ids = list === '' ? [] : list.split(',')));
+    return ids;
+  };
   return rows.map((row) => ({
     id: Number(row.id),
     sendRunId: Number(row.send_run_id),
     editionId: Number(row.edition_id),
     subscriberId: Number(row.subscriber_id),
-    paperIds: row.paper_ids,
+    paperIds: paperIdsOf(row.paper_list),
     attempts: row.attempts,
     email: row.email,
     stillWanted: row.still_wanted,
@@ -95,6 +103,22 @@ export async function markDeliveriesSkipped(sql: Sql, ids: number[], reason: str
   await sql`
     update deliveries set status = 'skipped', last_error = ${reason}, updated_at = now()
     where id = any(${ids}::bigint[]) and status = 'claimed'`;
+}
+
+/**
+ * Whether one of the next `window` ledger rows after `afterId` is a queued delivery of the run:
+ * a short walk of the primary key. A job that sees one skips the run's completion check (the
+ * run is not settled, and that delivery's job checks when it ends). The full check walks the
+ * (run, status) index, whose 'queued' range fills with dead entries as a big run progresses (a
+ * million-reader run made it the most expensive statement of the send); near the end of a
+ * run, where this finds nothing, the full check runs as before.
+ */
+export async function hasQueuedDeliveryAhead(sql: Sql, runId: number, afterId: number, window = 256): Promise<boolean> {
+  const rows = await sql`
+    select 1 from (select send_run_id, status from deliveries where id > ${afterId} order by id limit ${window}) ahead
+    where ahead.send_run_id = ${runId} and ahead.status = 'queued'
+    limit 1`;
+  return rows.length > 0;
 }
 
 export interface StrandedBatch {

@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.js';
 import { suppressBouncedReader } from '../subscribers/suppression-repo.js';
 import {
   claimDeliveries,
+  hasQueuedDeliveryAhead,
   markDeliveriesSkipped,
   markDeliveriesSent,
   markDeliveryFailed,
@@ -144,7 +145,9 @@ export async function deliverBatch(
   }
   if (markError) throw markError;
 
-  await completeSendRunIfSettled(sql, run.id);
+  // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
+  const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
+  if (!(await hasQueuedDeliveryAhead(sql, run.id, lastId))) await completeSendRunIfSettled(sql, run.id);
   return result;
 }
 

@@ -56,7 +56,13 @@ export async function enqueueDeliveries(queues: Queues, runId: number, deliveryI
   return jobs.length;
 }
 
-const DEFAULT_DELIVER_CHUNK = 100;
+/**
+ * 50 deliveries a job: a job then lives about 0.2 s at full speed, short enough that what it
+ * holds (claimed rows, pending marks) mostly dies young instead of piling up in V8's old
+ * generation (with 100, a worker's RSS climbed by 100+ MB between full collections); the
+ * per-job cost (three small queries and a BullMQ round trip) stays around 1 % of the send.
+ */
+const DEFAULT_DELIVER_CHUNK = 50;
 
 /**
  * How many deliveries one deliver job carries, and the global job rate that enforces
