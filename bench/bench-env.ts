@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { prepareDatabase } from '../services/shared/db/migrate.js';
+
+/**
+ * The bench's own database on the local Postgres and its own queue prefix on the local Redis.
+ * `remove()` drops exactly that database and deletes exactly the keys under that prefix.
+ */
+
+export const POSTGRES_SERVER = process.env.BENCH_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface BenchEnv {
+  databaseUrl: string;
+  databaseName: string;
+  redisUrl: string;
+  queuePrefix: string;
+  remove(): Promise<void>;
+}
+
+export async function createBenchEnv(): Promise<BenchEnv> {
+  const stamp = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${randomBytes(3).toString('hex')}`;
+  const databaseName = `paperboy_bench_${stamp}`;
+  const databaseUrl = `${POSTGRES_SERVER}/${databaseName}`;
+  const queuePrefix = `pbbench-${stamp.replace('_', '-')}`;
+  await prepareDatabase(databaseUrl);
+  return {
+    databaseUrl,
+    databaseName,
+    redisUrl: REDIS_URL,
+    queuePrefix,
+    async remove() {
+      const admin = postgres(`${POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+      await deleteKeys(REDIS_URL, queuePrefix);
+    },
+  };
+}
+
+/** Deletes the keys under `prefix:` only (SCAN + DEL; never FLUSH). */
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

@@ -1,0 +1,204 @@
+import path from 'node:path';
+import { configFromEnv } from '../services/shared/config/config.js';
+import { createReaderSelector } from '../services/shared/digest/reader-selection.js';
+import { assembleEdition, getEditionWithPapers } from '../services/shared/editions/edition-service.js';
+import { createLogger } from '../services/shared/logging/logger.js';
+import { importPapersFile } from '../services/shared/papers/paper-import-service.js';
+import { createRuntime, type Runtime } from '../services/shared/runtime.js';
+import { createEditionMessages } from '../services/shared/sending/edition-messages.js';
+import { createBenchEnv, type BenchEnv } from './bench-env.js';
+import { buildDist, PROJECT_ROOT } from './child-process.js';
+import { measureRenderCost } from './render-cost.js';
+import { describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
+import { measureSend, type SendFigures } from './send-throughput.js';
+import { measureSignup } from './signup-api.js';
+import { measureSmtpCeiling } from './smtp-ceiling.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
+
+/**
+ * `npm run bench [-- --quick] [--subscribers N] [--scale] [--only send,render,signup,scale]
+ *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."]`: every benchmark with its baseline in one run, then
+ * docs/BENCHMARKS.md. See docs/BENCHMARKS.md for what each figure means.
+ */
+
+const EDITION_DATE = '2026-02-03';
+const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/hf-daily-papers', `${EDITION_DATE}.json`);
+const ALL = ['render', 'send', 'signup', 'scale'] as const;
+type Part = (typeof ALL)[number];
+
+function parseArgs(argv: string[]) {
+  const value = (name: string) => {
+    const index = argv.indexOf(`--${name}`);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const scale = argv.includes('--scale');
+  const subscribers = Number(value('subscribers') ?? (quick ? 10_000 : 100_000));
+  const only = (value('only')?.split(',') ?? [...ALL]) as Part[];
+  const unknown = only.filter((part) => !ALL.includes(part));
+  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100) {
+    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."]`);
+  }
+  const scalePoints = [...new Set([quick ? 2_000 : 10_000, subscribers, ...(scale ? [1_000_000] : [])])].sort((a, b) => a - b);
+  return {
+    quick,
+    subscribers,
+    only: new Set(only),
+    scalePoints,
+    section: (scale ? 'million' : quick ? 'quick' : 'full') as BenchResults['section'],
+    poolSize: Number(value('pool') ?? 5),
+    cpuProf: argv.includes('--cpu-prof'),
+    /** Run Paperboy from its TypeScript sources via tsx instead of the built dist/ (what Docker runs). */
+    tsx: argv.includes('--tsx'),
+    /** Extra node flags for the worker process, e.g. --worker-flags "--max-old-space-size=128". */
+    workerFlags: value('worker-flags')?.split(/\s+/).filter(Boolean) ?? [],
+  };
+}
+
+const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${path.join(PROJECT_ROOT, 'test-artifacts', 'cpu-prof')}`];
+const log = (line: string) => console.log(line);
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function benchRuntime(env: BenchEnv): Runtime {
+  const config = configFromEnv({
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    QUEUE_PREFIX: env.queuePrefix,
+    PUBLIC_URL: 'https://news.example.org',
+    MAIL_FROM: 'Paperboy <papers@news.example.org>',
+    MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
+    SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
+    LOG_LEVEL: 'silent',
+  });
+  return createRuntime(config, createLogger({ level: 'silent' }));
+}
+
+/** The finished message a default reader of the edition receives (the baseline sends it). */
+async function sampleMessage(runtime: Runtime) {
+  const edition = await getEditionWithPapers(runtime, EDITION_DATE);
+  if (!edition) throw new Error(`edition ${EDITION_DATE} was not assembled`);
+  const selection = createReaderSelector(edition.papers).select({ topics: [], alreadySent: new Set(), maxPapers: 10 });
+  const builder = await createEditionMessages(runtime).forEdition(EDITION_DATE);
+  return builder.build(selection.paperIds, { subscriberId: 1, email: 'reader-1@example.org', deliveryId: 1 }, new Date());
+}
+
+function printSend(label: string, figures: SendFigures) {
+  log(
+    `  ${label}: ${fmt(figures.accepted)} messages in ${fmt(figures.seconds, 1)} s = ${fmt(figures.messagesPerSecond)} msg/s; ` +
+      `worker ${fmt(figures.workerCpuUsPerMessage)} µs CPU/msg (${fmt(figures.workerCpuPct)} % of a core), peak RSS ${fmt(figures.peakRssMb)} MB; ` +
+      `Postgres ${fmt((figures.postgresCpuS * 1e6) / figures.accepted)} µs CPU/msg; machine ${fmt(figures.machineBusyPct)} % busy; ` +
+      `${fmt(figures.distinctRecipients)} distinct recipients; ledger settled at ${fmt(figures.ledgerSettledSeconds, 1)} s`,
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const env = await createBenchEnv();
+  log(`bench: database ${env.databaseName}, queue prefix ${env.queuePrefix}`);
+  const runtime = benchRuntime(env);
+  let sink: SmtpSink | undefined;
+  const cleanup = async () => {
+    await sink?.stop().catch(() => {});
+    await runtime.close().catch(() => {});
+    await env.remove();
+    log(`bench: removed database ${env.databaseName} and queue prefix ${env.queuePrefix}`);
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    const results: BenchResults = {
+      startedAt,
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      section: args.section,
+      poolSize: args.poolSize,
+      machine: describeMachine(),
+      versions: await describeVersions(runtime.database.sql, env.redisUrl),
+      scale: [],
+    };
+    log(`machine: ${results.machine}\nversions: ${results.versions}`);
+    let entry = 'services/main.ts';
+    if (!args.tsx && (args.only.has('send') || args.only.has('scale') || args.only.has('signup'))) {
+      log('building dist/ (npm run build): Paperboy runs as the Docker image runs it, node dist/services/main.js');
+      entry = path.relative(PROJECT_ROOT, buildDist());
+    }
+    results.entry = entry;
+
+    if (args.only.has('render')) {
+      log('\n2. Render cost per email (fill the prepared message vs MJML + compose per reader)');
+      const render = await measureRenderCost(args.quick ? { compiles: 10, fills: 5_000, dkim: false } : { compiles: 30, fills: 20_000 });
+      results.render = render;
+      log(
+        `  fill ${fmt(render.fillUs, 1)} µs/email; MJML ${fmt(render.mjmlCompileMs, 2)} ms + compose ${fmt(render.composeMs, 2)} ms per reader` +
+          ` = ${fmt((render.mjmlCompileMs + render.composeMs) * 1000)} µs; ratio ${fmt(render.naiveOverFill)}×`,
+      );
+    }
+
+    const sending = args.only.has('send') || args.only.has('scale');
+    if (sending) {
+      await importPapersFile(runtime, FIXTURE, { date: EDITION_DATE });
+      await assembleEdition(runtime, EDITION_DATE);
+      sink = await startSmtpSink();
+      log(`\nSMTP sink pid ${sink.process.pid} on ${sink.url}`);
+      const message = await sampleMessage(runtime);
+
+      log(`\n1. Send throughput baseline: plain pooled nodemailer (${args.poolSize} connections), one prebuilt ${fmt(message.raw.length / 1024, 1)} KB message`);
+      results.ceiling = await measureSmtpCeiling({ sink, raw: message.raw, envelopeFrom: message.envelope.from, messages: args.quick ? 5_000 : 30_000, poolSize: args.poolSize, log });
+      log(
+        `  ceiling: ${fmt(results.ceiling.messagesPerSecond)} msg/s (${fmt(results.ceiling.messages)} in ${fmt(results.ceiling.seconds, 1)} s); ` +
+          `client ${fmt(results.ceiling.clientCpuUsPerMessage)} µs CPU/msg`,
+      );
+
+      const points = args.only.has('scale') ? args.scalePoints : [args.subscribers];
+      for (const subscribers of points) {
+        log(`\n${subscribers === args.subscribers ? '1./4.' : '4.'} Send to ${fmt(subscribers)} readers (worker process, pool ${args.poolSize})`);
+        const figures = await measureSend({
+          env,
+          runtime,
+          sink,
+          editionDate: EDITION_DATE,
+          entry,
+          subscribers,
+          poolSize: args.poolSize,
+          log,
+          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
+        });
+        printSend(`${fmt(subscribers)} readers`, figures);
+        results.scale.push(figures);
+        if (subscribers === args.subscribers) {
+          results.send = figures;
+          log(`  ratio to the plain pooled-SMTP ceiling: ${(figures.messagesPerSecond / results.ceiling.messagesPerSecond).toFixed(2)}×`);
+        }
+      }
+      // Free the ledger's disk before the signup bench.
+      await runtime.database.sql`truncate sent_papers, deliveries, send_runs, subscribers cascade`;
+    }
+
+    if (args.only.has('signup')) {
+      const seconds = args.quick ? 4 : 10;
+      log(`\n3. Signup API: POST /subscribe, 50 connections, ${seconds} s each`);
+      const signup = await measureSignup({ env, entry, sql: runtime.database.sql, connections: 50, seconds, log, apiNodeArgs: args.cpuProf ? profileFlags : [] });
+      results.signup = signup;
+      for (const [label, f] of [['Paperboy', signup.paperboy], ['bare insert', signup.bare]] as const) {
+        log(`  ${label}: ${fmt(f.requestsPerSecond)} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, codes ${JSON.stringify(f.statusCodes)}, errors ${f.errors}; ` +
+            `server ${fmt(f.serverCpuUsPerRequest)} µs CPU/req (${fmt(f.serverCpuPct)} % of a core), Postgres ${fmt(f.postgresCpuUsPerRequest)} µs CPU/req`);
+      }
+      log(`  ratio: ${(signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond).toFixed(2)}×`);
+    }
+
+    log('\nTargets:');
+    for (const row of evaluateTargets(results)) log(`  ${row.pass === undefined ? '-' : row.pass ? 'PASS' : 'FAIL'}  ${row.target}: ${row.measured}`);
+    const file = writeBenchmarksFile(results);
+    log(`\n${renderSection(results)}\nwritten to ${path.relative(PROJECT_ROOT, file)}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

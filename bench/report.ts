@@ -1,0 +1,235 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Sql } from 'postgres';
+import { Redis } from 'ioredis';
+import type { RenderCostFigures } from './render-cost.js';
+import type { SendFigures } from './send-throughput.js';
+import type { SignupFigures } from './signup-api.js';
+import type { CeilingFigures } from './smtp-ceiling.js';
+import { PROJECT_ROOT } from './child-process.js';
+
+/** What a bench run measured, and the markdown of docs/BENCHMARKS.md made from it. */
+
+export interface BenchResults {
+  startedAt: Date;
+  command: string;
+  section: 'full' | 'million' | 'quick';
+  poolSize: number;
+  /** What the Paperboy processes ran: dist/services/main.js (built) or services/main.ts (tsx). */
+  entry?: string;
+  machine: string;
+  versions: string;
+  ceiling?: CeilingFigures;
+  send?: SendFigures;
+  render?: RenderCostFigures;
+  signup?: SignupFigures;
+  scale: SendFigures[];
+}
+
+const PACKAGES = ['fastify', 'bullmq', 'ioredis', 'nodemailer', 'mjml', 'postgres', 'drizzle-orm', 'smtp-server', 'autocannon'];
+
+export function describeMachine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`;
+}
+
+export async function describeVersions(sql: Sql, redisUrl: string): Promise<string> {
+  const [pg] = await sql<{ server_version: string }[]>`show server_version`;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  let redisVersion = 'unknown';
+  try {
+    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? redisVersion;
+  } finally {
+    redis.disconnect();
+  }
+  const packages = PACKAGES.map((name) => {
+    try {
+      const json = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+      return `${name} ${json.version}`;
+    } catch {
+      return `${name} ?`;
+    }
+  });
+  return `Node ${process.versions.node}, PostgreSQL ${pg?.server_version.split(' ')[0]}, Redis ${redisVersion}; ${packages.join(', ')}`;
+}
+
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+const verdict = (pass: boolean | undefined) => (pass === undefined ? 'not measured' : pass ? '**pass**' : '**FAIL**');
+
+interface TargetRow {
+  target: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+export function evaluateTargets(results: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const { ceiling, send, render, signup, scale } = results;
+  if (send && ceiling) {
+    const r = send.messagesPerSecond / ceiling.messagesPerSecond;
+    rows.push({ target: 'send ≥ 0.5× plain pooled SMTP', measured: `${n(send.messagesPerSecond)} / ${n(ceiling.messagesPerSecond)} msg/s = ${ratio(r)}`, pass: r >= 0.5 });
+  }
+  const sizes = [...scale].sort((a, b) => a.subscribers - b.subscribers);
+  const largest = sizes[sizes.length - 1];
+  const smallest = sizes[0];
+  if (largest) {
+    const million = sizes.find((point) => point.subscribers >= 1_000_000);
+    const minutes = million ? million.seconds / 60 : 1_000_000 / largest.messagesPerSecond / 60;
+    rows.push({
+      target: '1,000,000 readers well under an hour',
+      measured: million ? `${n(minutes, 1)} min measured` : `${n(minutes, 1)} min projected from ${n(largest.subscribers)}`,
+      pass: minutes < 45,
+    });
+    rows.push({
+      target: `worker peak RSS < 300 MB at ${million ? '1,000,000' : n(largest.subscribers)}`,
+      measured: `${n(largest.peakRssMb)} MB`,
+      pass: largest.peakRssMb < 300,
+    });
+  }
+  if (largest && smallest && largest !== smallest) {
+    const growth = largest.peakRssMb / smallest.peakRssMb - 1;
+    rows.push({
+      target: `peak RSS at ${n(largest.subscribers)} within 20 % of ${n(smallest.subscribers)}`,
+      measured: `${n(largest.peakRssMb)} vs ${n(smallest.peakRssMb)} MB (${growth >= 0 ? '+' : ''}${n(growth * 100, 1)} %)`,
+      pass: Math.abs(growth) <= 0.2,
+    });
+    // Start-up (edition load, MJML compile, JIT warm-up) is spread over fewer messages in a small
+    // send, so its cost per email may be higher; what must not happen is the cost growing.
+    const cost = largest.workerCpuUsPerMessage / smallest.workerCpuUsPerMessage - 1;
+    rows.push({
+      target: 'cost per email does not grow with the list (≤ +20 %)',
+      measured: `${n(smallest.workerCpuUsPerMessage)} → ${n(largest.workerCpuUsPerMessage)} µs worker CPU/msg (${cost >= 0 ? '+' : ''}${n(cost * 100, 1)} %)`,
+      pass: cost <= 0.2,
+    });
+  }
+  if (render) {
+    rows.push({
+      target: 'per-email render ≥ 100× cheaper than MJML per reader',
+      measured: `${n(render.fillUs, 1)} µs vs ${n((render.mjmlCompileMs + render.composeMs) * 1000)} µs = ${n(render.naiveOverFill)}×`,
+      pass: render.naiveOverFill >= 100,
+    });
+  }
+  if (signup) {
+    const r = signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond;
+    const codes = Object.keys(signup.paperboy.statusCodes);
+    const clean = codes.every((code) => code === '202' || code === '429') && signup.paperboy.errors === 0;
+    rows.push({ target: 'signup ≥ 0.5× bare Fastify insert', measured: `${n(signup.paperboy.requestsPerSecond)} / ${n(signup.bare.requestsPerSecond)} req/s = ${ratio(r)}`, pass: r >= 0.5 });
+    rows.push({ target: 'signup: only 202 and 429, zero 5xx', measured: formatCodes(signup.paperboy.statusCodes, signup.paperboy.errors), pass: clean });
+  }
+  return rows;
+}
+
+function formatCodes(codes: Record<string, number>, errors: number): string {
+  const parts = Object.entries(codes).map(([code, count]) => `${code}: ${n(count)}`);
+  if (errors > 0) parts.push(`errors/timeouts: ${n(errors)}`);
+  return parts.join(', ') || 'none';
+}
+
+export function renderSection(results: BenchResults): string {
+  const title =
+    results.section === 'million' ? 'Latest 1,000,000-reader run' : results.section === 'quick' ? 'Latest quick run (`--quick`)' : 'Latest full run';
+  const lines = [
+    `## ${title}`,
+    '',
+    `- Date: ${results.startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC; command: \`${results.command}\``,
+    `- Machine: ${results.machine}`,
+    `- Versions: ${results.versions}`,
+    `- Paperboy processes: \`node ${results.entry === undefined || results.entry.endsWith('.js') ? '' : '--import tsx '}${results.entry ?? 'dist/services/main.js'}\` (PAPERBOY_ROLE=worker / api)`,
+    `- SMTP pool: ${results.poolSize} connections (worker and baseline alike); everything (Postgres, Redis, sink, worker, load generator) on this one machine`,
+    '',
+    '| Target | Measured | Result |',
+    '| --- | --- | --- |',
+    ...evaluateTargets(results).map((row) => `| ${row.target} | ${row.measured} | ${verdict(row.pass)} |`),
+    '',
+  ];
+  const { ceiling, send, render, signup } = results;
+  if (send && ceiling) {
+    lines.push(
+      `### Send throughput (${n(send.subscribers)} readers)`,
+      '',
+      '| | msg/s | seconds | sender CPU µs/msg | message size |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| Paperboy send (startManualSend → last message at the sink) | ${n(send.messagesPerSecond)} | ${n(send.seconds, 1)} | ${n(send.workerCpuUsPerMessage)} (worker) | ${n(send.averageMessageBytes / 1024, 1)} KB |`,
+      `| Baseline: plain pooled nodemailer, one prebuilt \`raw\` message | ${n(ceiling.messagesPerSecond)} | ${n(ceiling.seconds, 1)} | ${n(ceiling.clientCpuUsPerMessage)} (client) | ${n(ceiling.messageBytes / 1024, 1)} KB |`,
+      `| Ratio | ${ratio(send.messagesPerSecond / ceiling.messagesPerSecond)} | | | |`,
+      '',
+    );
+  }
+  if (results.scale.length > 0) {
+    lines.push(
+      '### Scale',
+      '',
+      '| Readers | msg/s | wall | worker CPU µs/msg | worker CPU | Postgres CPU µs/msg | machine busy | worker peak RSS | ledger settled |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...[...results.scale]
+        .sort((a, b) => a.subscribers - b.subscribers)
+        .map(
+          (p) =>
+            `| ${n(p.subscribers)} | ${n(p.messagesPerSecond)} | ${n(p.seconds, 1)} s | ${n(p.workerCpuUsPerMessage)} | ${n(p.workerCpuPct)} % | ${n((p.postgresCpuS * 1e6) / p.accepted)} | ${n(p.machineBusyPct)} % | ${n(p.peakRssMb)} MB | ${n(p.ledgerSettledSeconds, 1)} s |`,
+        ),
+      '',
+      'CPU is user + system time from /proc (worker, all `postgres` processes); "machine busy" is both cores over the send; "ledger settled" is when the run was marked completed.',
+      '',
+    );
+  }
+  if (render) {
+    lines.push(
+      `### Render cost per email (${render.papers} papers, ${n(render.messageBytes / 1024, 1)} KB message)`,
+      '',
+      '| | per email |',
+      '| --- | ---: |',
+      `| Paperboy: fill the reader's parts into the prepared message | ${n(render.fillUs, 1)} µs |`,
+      `| Naive: MJML compile (${n(render.mjmlCompileMs, 2)} ms) + compose MIME (${n(render.composeMs, 2)} ms) per reader | ${n((render.mjmlCompileMs + render.composeMs) * 1000)} µs |`,
+      `| Ratio | ${n(render.naiveOverFill)}× |`,
+      `| (once per variant: prepare the slotted message) | ${n(render.prepareMs, 2)} ms |`,
+      ...(render.dkimSignMs !== undefined ? [`| (per email when DKIM is on: RSA-2048 signing in the transport) | ${n(render.dkimSignMs * 1000)} µs |`] : []),
+      '',
+    );
+  }
+  if (signup) {
+    const row = (label: string, f: SignupFigures['paperboy']) => `| ${label} | ${n(f.requestsPerSecond)} | ${n(f.p50Ms)} ms | ${n(f.p99Ms)} ms | ${formatCodes(f.statusCodes, f.errors)} |`;
+    lines.push(
+      `### Signup API (${signup.connections} connections, ${signup.seconds} s, a new address per request)`,
+      '',
+      '| | req/s | p50 | p99 | status codes |',
+      '| --- | ---: | ---: | ---: | --- |',
+      row('Paperboy `POST /subscribe` (JSON)', signup.paperboy),
+      row('Baseline: bare Fastify route, one postgres.js insert', signup.bare),
+      `| Ratio | ${ratio(signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond)} | | | |`,
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+const HEADER = `# Benchmarks
+
+Measured with \`npm run bench\` (see \`bench/main.ts\`): it creates its own database and queue
+prefix, starts an SMTP sink, a Paperboy worker and API as separate processes, measures each
+figure beside its baseline in the same run, then removes what it created. Ratios matter more
+than absolute figures: everything shares the one machine. Sections are rewritten by the run
+that measured them: \`npm run bench\` (full, 100,000 readers), \`npm run bench -- --scale --only scale\`
+(adds 1,000,000 readers), \`npm run bench -- --quick\` (about a minute).
+`;
+
+const SECTIONS = ['full', 'million', 'quick'] as const;
+
+/** Rewrites this run's section of docs/BENCHMARKS.md and keeps the others. */
+export function writeBenchmarksFile(results: BenchResults, file = path.join(PROJECT_ROOT, 'docs', 'BENCHMARKS.md')): string {
+  let previous = '';
+  try {
+    previous = readFileSync(file, 'utf8');
+  } catch {
+    // First run.
+  }
+  const sections = SECTIONS.map((name) => {
+    if (name === results.section) return { name, body: renderSection(results) };
+    const match = new RegExp(`<!-- bench:${name} -->\\n([\\s\\S]*?)<!-- /bench:${name} -->`).exec(previous);
+    return { name, body: match?.[1]?.trimEnd() };
+  });
+  const text = [HEADER, ...sections.filter((s) => s.body).map((s) => `<!-- bench:${s.name} -->\n${s.body}\n<!-- /bench:${s.name} -->\n`)].join('\n');
+  writeFileSync(file, text);
+  return file;
+}

@@ -1,0 +1,174 @@
+import type { Runtime } from '../services/shared/runtime.js';
+import { startManualSend } from '../services/shared/sending/send-service.js';
+import type { BenchEnv } from './bench-env.js';
+import { cpuSecondsByName, cpuSecondsOf, freePort, machineCpu, memoryOf, startProcess, waitForHttp, waitUntil } from './child-process.js';
+import type { SmtpSink } from './smtp-sink-client.js';
+
+/**
+ * One send of one edition to N confirmed readers, worked by a real worker process
+ * (`PAPERBOY_ROLE=worker npm start`) whose SMTP_URL is the sink. Timed from the operator's
+ * "send now" (startManualSend) to the last message the sink accepted; the worker's memory is
+ * sampled from /proc while it runs and its CPU time is read before and after.
+ */
+
+export interface SendFigures {
+  subscribers: number;
+  accepted: number;
+  distinctRecipients: number;
+  seconds: number;
+  messagesPerSecond: number;
+  /** Worker CPU (user + system) per message, microseconds. */
+  workerCpuUsPerMessage: number;
+  /** Worker CPU share of one core over the send. */
+  workerCpuPct: number;
+  /** Other processes' CPU over the send, seconds: Postgres, Redis, the sink. */
+  postgresCpuS: number;
+  redisCpuS: number;
+  sinkCpuS: number;
+  /** Both cores busy, share of the send's wall time. */
+  machineBusyPct: number;
+  /** VmHWM of the worker at the end of the send, MB (the process's peak RSS). */
+  peakRssMb: number;
+  /** Wall seconds until every delivery of the run was settled in the ledger. */
+  ledgerSettledSeconds: number;
+  averageMessageBytes: number;
+}
+
+export interface SendPointOptions {
+  env: BenchEnv;
+  runtime: Runtime;
+  sink: SmtpSink;
+  editionDate: string;
+  subscribers: number;
+  poolSize: number;
+  log: (line: string) => void;
+  /** services/main.ts (tsx) or dist/services/main.js (built). */
+  entry: string;
+  /** Extra node flags for the worker (e.g. --cpu-prof). */
+  workerNodeArgs?: string[];
+}
+
+const INSERT_CHUNK = 200_000;
+
+/** Replaces the readers and the ledger with `count` fresh confirmed daily readers. */
+export async function resetReaders(sql: Runtime['database']['sql'], count: number, log: (line: string) => void): Promise<void> {
+  await sql`truncate sent_papers, deliveries, send_runs, suppressions, subscribers cascade`;
+  for (let start = 1; start <= count; start += INSERT_CHUNK) {
+    const end = Math.min(count, start + INSERT_CHUNK - 1);
+    await sql`
+      insert into subscribers (email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+                               consent_at, consent_source, confirmed_at)
+      select 'reader-' || n || '@example.org', 'reader-' || n || '@example.org', 'confirmed', 'daily', 1, 7, 'UTC',
+             '{}'::text[], 10, now(), 'import', now()
+      from generate_series(${start}::int, ${end}::int) as n`;
+    log(`  readers inserted: ${end.toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`);
+  }
+  await sql`vacuum analyze subscribers`;
+}
+
+export async function measureSend(options: SendPointOptions): Promise<SendFigures> {
+  const { env, runtime, sink, subscribers, log } = options;
+  const { sql } = runtime.database;
+  await resetReaders(sql, subscribers, log);
+  await sink.reset();
+
+  const port = await freePort();
+  const worker = startProcess(
+    options.entry,
+    {
+      NODE_ENV: 'production',
+      PAPERBOY_ROLE: 'worker',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      QUEUE_PREFIX: env.queuePrefix,
+      SMTP_URL: sink.url,
+      SMTP_POOL_SIZE: String(options.poolSize),
+      PUBLIC_URL: 'https://news.example.org',
+      MAIL_FROM: 'Paperboy <papers@news.example.org>',
+      MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
+      SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
+      ADMIN_TOKEN: 'bench-admin-token-0123456789',
+      LOG_LEVEL: 'warn',
+    },
+    { nodeArgs: options.workerNodeArgs ?? [] },
+  );
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, worker);
+    const startRss = memoryOf(worker.pid);
+    log(`  worker pid ${worker.pid} ready (RSS ${startRss.rssMb.toFixed(0)} MB)`);
+
+    const cpuBefore = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+    const startedAt = Date.now();
+    const run = await startManualSend(runtime, options.editionDate, 'bench');
+
+    let peakRss = 0;
+    let lastLog = 0;
+    let lastAccepted = 0;
+    let lastLogAt = startedAt;
+    const timeoutMs = Math.max(120_000, subscribers * 10);
+    let dead = false;
+    void worker.exited.then(() => (dead = true));
+    let accepted = 0;
+    await waitUntil(
+      `${subscribers} messages at the sink`,
+      async () => {
+        if (dead) throw new Error(`worker exited during the send:\n${worker.tail()}`);
+        const memory = memoryOf(worker.pid);
+        peakRss = Math.max(peakRss, memory.hwmMb);
+        const stats = await sink.stats();
+        accepted = stats.accepted;
+        const now = Date.now();
+        if (now - lastLog >= 2000 || accepted >= subscribers) {
+          const rate = ((accepted - lastAccepted) * 1000) / Math.max(1, now - lastLogAt);
+          log(
+            `  ${((now - startedAt) / 1000).toFixed(1).padStart(6)} s  sent ${accepted.toLocaleString('en-US').padStart(9)} / ${subscribers.toLocaleString('en-US')}` +
+              `  ${Math.round(rate).toLocaleString('en-US').padStart(6)} msg/s now  RSS ${memory.rssMb.toFixed(0)} MB (peak ${memory.hwmMb.toFixed(0)})`,
+          );
+          lastLog = now;
+          lastAccepted = accepted;
+          lastLogAt = now;
+        }
+        return accepted >= subscribers;
+      },
+      timeoutMs,
+      250,
+    );
+    const stats = await sink.stats();
+    const endedAt = stats.lastAt ?? Date.now();
+    const memory = memoryOf(worker.pid);
+    peakRss = Math.max(peakRss, memory.hwmMb);
+    const cpuAfter = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+
+    await waitUntil(
+      'the run to complete in the ledger',
+      async () => (await sql<{ status: string }[]>`select status from send_runs where id = ${run.id}`)[0]?.status === 'completed',
+      120_000,
+      100,
+    );
+    const settledAt = Date.now();
+
+    const seconds = (endedAt - startedAt) / 1000;
+    const workerCpu = cpuAfter.worker - cpuBefore.worker;
+    const machine = (cpuAfter.machine.busy - cpuBefore.machine.busy) / Math.max(1, cpuAfter.machine.total - cpuBefore.machine.total);
+    return {
+      subscribers,
+      accepted: stats.accepted,
+      distinctRecipients: stats.distinctRecipients,
+      seconds,
+      messagesPerSecond: stats.accepted / seconds,
+      workerCpuUsPerMessage: (workerCpu * 1e6) / stats.accepted,
+      workerCpuPct: (workerCpu / seconds) * 100,
+      postgresCpuS: cpuAfter.postgres - cpuBefore.postgres,
+      redisCpuS: cpuAfter.redis - cpuBefore.redis,
+      sinkCpuS: cpuAfter.sink - cpuBefore.sink,
+      machineBusyPct: machine * 100,
+      peakRssMb: peakRss,
+      ledgerSettledSeconds: (settledAt - startedAt) / 1000,
+      averageMessageBytes: stats.bytes / Math.max(1, stats.accepted),
+    };
+  } finally {
+    await worker.stop();
+  }
+}
