@@ -9,6 +9,7 @@ import { createEditionMessages } from '../services/shared/sending/edition-messag
 import { createBenchEnv, type BenchEnv } from './bench-env.js';
 import { buildDist, PROJECT_ROOT } from './child-process.js';
 import { measureRenderCost } from './render-cost.js';
+import { DEPLOYED_WORKER_FLAGS } from './worker-flags.js';
 import { describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
 import { measureSend, type SendFigures } from './send-throughput.js';
 import { measureSignup } from './signup-api.js';
@@ -50,8 +51,8 @@ function parseArgs(argv: string[]) {
     cpuProf: argv.includes('--cpu-prof'),
     /** Run Paperboy from its TypeScript sources via tsx instead of the built dist/ (what Docker runs). */
     tsx: argv.includes('--tsx'),
-    /** Extra node flags for the worker process, e.g. --worker-flags "--max-old-space-size=128". */
-    workerFlags: value('worker-flags')?.split(/\s+/).filter(Boolean) ?? [],
+    /** Node flags for the worker process; by default the ones docker-compose.yml gives the worker. */
+    workerFlags: value('worker-flags')?.split(/\s+/).filter(Boolean) ?? DEPLOYED_WORKER_FLAGS,
   };
 }
 
