@@ -58,3 +58,20 @@ export async function deleteKeys(redisUrl: string, prefix: string): Promise<numb
   }
   return deleted;
 }
+
+/**
+ * The environment every Paperboy the bench runs shares (in-process runtime, worker, API): its
+ * own database and queue prefix, production-grade secrets and an https public URL.
+ */
+export function paperboyEnv(env: BenchEnv): Record<string, string> {
+  return {
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    QUEUE_PREFIX: env.queuePrefix,
+    PUBLIC_URL: 'https://news.example.org',
+    MAIL_FROM: 'Paperboy <papers@news.example.org>',
+    MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
+    SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  };
+}

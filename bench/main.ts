@@ -6,7 +6,7 @@ import { createLogger } from '../services/shared/logging/logger.js';
 import { importPapersFile } from '../services/shared/papers/paper-import-service.js';
 import { createRuntime, type Runtime } from '../services/shared/runtime.js';
 import { createEditionMessages } from '../services/shared/sending/edition-messages.js';
-import { createBenchEnv, type BenchEnv } from './bench-env.js';
+import { createBenchEnv, paperboyEnv, type BenchEnv } from './bench-env.js';
 import { buildDist, PROJECT_ROOT } from './child-process.js';
 import { measureRenderCost } from './render-cost.js';
 import { DEPLOYED_WORKER_FLAGS } from './worker-flags.js';
@@ -62,13 +62,7 @@ const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maxim
 
 function benchRuntime(env: BenchEnv): Runtime {
   const config = configFromEnv({
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    QUEUE_PREFIX: env.queuePrefix,
-    PUBLIC_URL: 'https://news.example.org',
-    MAIL_FROM: 'Paperboy <papers@news.example.org>',
-    MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
-    SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
+    ...paperboyEnv(env),
     LOG_LEVEL: 'silent',
   });
   return createRuntime(config, createLogger({ level: 'silent' }));

@@ -1,6 +1,6 @@
 import type { Runtime } from '../services/shared/runtime.js';
 import { startManualSend } from '../services/shared/sending/send-service.js';
-import type { BenchEnv } from './bench-env.js';
+import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, machineCpu, memoryOf, startProcess, waitForHttp, waitUntil } from './child-process.js';
 import type { SmtpSink } from './smtp-sink-client.js';
 
@@ -80,16 +80,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       PAPERBOY_ROLE: 'worker',
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: env.databaseUrl,
-      REDIS_URL: env.redisUrl,
-      QUEUE_PREFIX: env.queuePrefix,
+      ...paperboyEnv(env),
       SMTP_URL: sink.url,
       SMTP_POOL_SIZE: String(options.poolSize),
-      PUBLIC_URL: 'https://news.example.org',
-      MAIL_FROM: 'Paperboy <papers@news.example.org>',
-      MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
-      SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
-      ADMIN_TOKEN: 'bench-admin-token-0123456789',
       LOG_LEVEL: 'warn',
     },
     { nodeArgs: options.workerNodeArgs ?? [] },

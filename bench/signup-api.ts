@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { BenchEnv } from './bench-env.js';
+import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, startProcess, waitForHttp, type BenchProcess } from './child-process.js';
 
 /**
@@ -108,14 +108,7 @@ export async function measureSignup(options: {
     PAPERBOY_ROLE: 'api',
     PORT: String(apiPort),
     HOST: '127.0.0.1',
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    QUEUE_PREFIX: env.queuePrefix,
-    PUBLIC_URL: 'https://news.example.org',
-    MAIL_FROM: 'Paperboy <papers@news.example.org>',
-    MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
-    SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
-    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    ...paperboyEnv(env),
     SIGNUP_RATE_LIMIT: '100000',
     LOG_LEVEL: 'warn',
   }, { nodeArgs: options.apiNodeArgs ?? [] });
