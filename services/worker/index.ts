@@ -2,6 +2,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { editionsProcessor, editionsScheduler } from './processors/editions.js';
 import { ingestProcessor, ingestScheduler } from './processors/ingest.js';
 import { readerMailProcessor } from './processors/reader-mail.js';
+import { startReaderMailRelay } from './reader-mail-relay.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor, sendingSchedulers } from './processors/sending.js';
 import { startWorkers, type ProcessorDefinition, type SchedulerDefinition, type WorkerHost } from './worker-host.js';
 
@@ -22,6 +23,15 @@ function schedulersFor(runtime: Runtime): SchedulerDefinition[] {
   return [ingestScheduler(runtime), editionsScheduler(runtime), ...sendingSchedulers()];
 }
 
+/** The queue workers and the relay that feeds reader mail from the Postgres outbox to them. */
 export async function startWorkerRole(runtime: Runtime): Promise<WorkerHost> {
-  return startWorkers(runtime, processorsFor(runtime), schedulersFor(runtime));
+  const host = await startWorkers(runtime, processorsFor(runtime), schedulersFor(runtime));
+  const relay = startReaderMailRelay(runtime);
+  return {
+    workers: host.workers,
+    async close(deadlineMs) {
+      await relay.close();
+      await host.close(deadlineMs);
+    },
+  };
 }

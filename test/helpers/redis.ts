@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
@@ -21,4 +22,17 @@ export async function deleteQueueKeys(prefix: string, url = TEST_REDIS_URL): Pro
   } finally {
     redis.disconnect();
   }
+}
+
+/** A private Redis on its own port, for tests that stop it: never the shared one. */
+export function startPrivateRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+/** Kills a private Redis and waits until it is gone. */
+export async function stopPrivateRedis(redis: ChildProcess): Promise<void> {
+  if (redis.exitCode !== null || redis.signalCode !== null) return;
+  const stopped = new Promise((resolve) => redis.once('exit', resolve));
+  redis.kill('SIGKILL');
+  await stopped;
 }

@@ -4,10 +4,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { editionPapers, editions, papers, subscribers } from '../../services/shared/db/schema.js';
-import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
-import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { openBrowser as launchBrowser, screenshotAtWidths, SCREENSHOTS, type Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/processes.js';
+import { startReaderMailWorker } from '../helpers/readers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.js';
 
@@ -21,7 +20,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server
 let smtp: TestSmtpServer;
 let test: TestRuntime;
 let app: App;
-let worker: WorkerHost;
+let worker: { close(): Promise<void> };
 let baseUrl: string;
 const browsers: Browser[] = [];
 
@@ -99,12 +98,12 @@ beforeAll(async () => {
   await seedEdition();
   app = await buildApp(test.runtime);
   await app.listen({ port, host: '127.0.0.1' });
-  worker = await startWorkers(test.runtime, [readerMailProcessor(test.runtime, { validationLevel: 'strict' })], []);
+  worker = await startReaderMailWorker(test.runtime);
 });
 
 afterAll(async () => {
   for (const browser of browsers) await browser.close().catch(() => {});
-  await worker?.close(5000);
+  await worker?.close();
   await app?.close();
   await test?.cleanup();
   await smtp?.close();

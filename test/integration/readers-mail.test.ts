@@ -5,18 +5,18 @@ import { subscribers, suppressions } from '../../services/shared/db/schema.js';
 import { createReaderMailRenderer } from '../../services/shared/subscribers/reader-mail.js';
 import { suppressionHash } from '../../services/shared/subscribers/suppression.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/shared/tokens/tokens.js';
-import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
-import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
+import { countReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { startReaderMailWorker } from '../helpers/readers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js';
 
-/** The double opt-in email, end to end: API → BullMQ job → worker → real SMTP server. */
+/** The double opt-in email, end to end: API → Postgres outbox → relay → BullMQ job → worker → real SMTP server. */
 
 const now = new Date('2026-03-02T09:00:00Z');
 let smtp: TestSmtpServer;
 let test: TestRuntime;
 let app: App;
-let worker: WorkerHost;
+let worker: { close(): Promise<void> };
 
 function messagesTo(address: string): ReceivedMail[] {
   return smtp.messages.filter((message) => message.recipients.includes(address));
@@ -30,11 +30,12 @@ async function waitForMessageTo(address: string): Promise<ReceivedMail> {
   }
 }
 
-/** Bounded poll until the transactional queue has nothing waiting, delayed or running. */
+/** Bounded poll until the outbox is empty and the transactional queue has nothing waiting, delayed or running. */
 async function waitForIdleQueue(): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const counts = await test.runtime.queues.transactional.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    if (Object.values(counts).every((n) => n === 0)) return;
+    const owed = await countReaderMailOutbox(test.runtime.database.sql);
+    if (owed === 0 && Object.values(counts).every((n) => n === 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('transactional queue did not drain');
@@ -44,10 +45,10 @@ beforeAll(async () => {
   smtp = await startTestSmtpServer();
   test = await createTestRuntime('readers-mail', { SMTP_URL: smtp.url, MAIL_FROM: 'Paperboy <papers@paperboy.test>', SIGNUP_RATE_LIMIT: '1000' }, { clock: () => now });
   app = await buildApp(test.runtime);
-  worker = await startWorkers(test.runtime, [readerMailProcessor(test.runtime, { validationLevel: 'strict' })], []);
+  worker = await startReaderMailWorker(test.runtime);
 });
 afterAll(async () => {
-  await worker?.close(5000);
+  await worker?.close();
   await app?.close();
   await test?.cleanup();
   await smtp?.close();

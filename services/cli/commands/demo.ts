@@ -3,11 +3,7 @@ import { importSamplePapers, SAMPLE_DAILY_DATE } from '../../shared/papers/sampl
 import { formatImportSummary } from '../../shared/papers/paper-import-service.js';
 import { startManualSend } from '../../shared/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../shared/subscribers/preferences.js';
-import {
-  confirmPendingSubscriber,
-  findSubscriberByNormalizedEmail,
-  insertPendingSubscriber,
-} from '../../shared/subscribers/subscriber-repo.js';
+import { upsertImportedSubscribers } from '../../shared/subscribers/subscriber-admin-repo.js';
 import type { Command } from '../command.js';
 import { describeOutcome, workSendRun } from '../run-send.js';
 
@@ -23,21 +19,15 @@ export const demoCommand: Command = {
   summary: 'import sample papers, subscribe a demo reader, send the digest (to the outbox) and say where to look',
   async run(context) {
     const runtime = await context.runtime();
-    const { db } = runtime.database;
     context.print(formatImportSummary(await importSamplePapers(runtime)));
 
-    const now = runtime.clock();
-    if (!(await findSubscriberByNormalizedEmail(db, DEMO_READER))) {
-      await insertPendingSubscriber(db, {
-        email: DEMO_READER,
-        emailNormalized: DEMO_READER,
-        preferences: { ...DEFAULT_PREFERENCES },
-        consent: { at: now, ip: null, userAgent: null, form: 'cli-demo', source: 'admin' },
-        now,
-      });
-    }
-    const reader = await findSubscriberByNormalizedEmail(db, DEMO_READER);
-    if (reader?.status === 'pending') await confirmPendingSubscriber(db, reader.id, now);
+    // As an import with consent collected: confirmed at once, no confirmation email queued.
+    // Idempotent: a second demo finds the reader confirmed and changes nothing.
+    await upsertImportedSubscribers(
+      runtime.database.sql,
+      [{ email: DEMO_READER, emailNormalized: DEMO_READER, status: 'confirmed', ...DEFAULT_PREFERENCES, consentAt: runtime.clock() }],
+      { now: runtime.clock(), consentForm: 'cli-demo' },
+    );
     context.print(`demo reader ${DEMO_READER} is subscribed`);
 
     const started = performance.now();

@@ -129,6 +129,25 @@ export const subscribers = pgTable(
   ],
 );
 
+/**
+ * Transactional emails a reader is owed (confirmation, fresh links), written in the same statement
+ * that takes the mail slot: a signup commits its confirmation with it, whether or not Redis is up.
+ * The worker's relay moves rows onto the transactional queue and deletes them; the slot names the
+ * job, so a row relayed twice is still one email.
+ */
+export const readerMailKind = pgEnum('reader_mail_kind', ['confirmation', 'manage-links']);
+
+export const readerMailOutbox = pgTable('reader_mail_outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  subscriberId: bigint('subscriber_id', { mode: 'number' })
+    .notNull()
+    .references(() => subscribers.id, { onDelete: 'cascade' }),
+  kind: readerMailKind('kind').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  sentInWindow: smallint('sent_in_window').notNull(),
+  createdAt: createdAt(),
+});
+
 /** Addresses that must never be mailed again, kept as a SHA-256 of the normalised address. */
 export const suppressionReason = pgEnum('suppression_reason', ['erased', 'hard_bounce', 'complaint', 'admin']);
 

@@ -1,17 +1,24 @@
 import type { Queue } from 'bullmq';
+import { readerMailKind } from '../db/schema.js';
 import type { MailSlot } from './subscriber-repo.js';
 
 /**
  * Transactional mail to one reader travels as a job on the transactional queue: the job's name
  * says which email, its data holds the reader's id and nothing else (never the address). The
  * processor reads the rest from Postgres when it runs, and skips a reader who confirmed, left or
- * was erased meanwhile.
+ * was erased meanwhile. Requests reach the queue through the outbox (see reader-mail-outbox.ts).
  */
-export const READER_MAIL_KINDS = ['confirmation', 'manage-links'] as const;
+export const READER_MAIL_KINDS = readerMailKind.enumValues;
 export type ReaderMailKind = (typeof READER_MAIL_KINDS)[number];
 
 export interface ReaderMailJobData {
   subscriberId: number;
+}
+
+/** One email a reader is owed: which one, and the mail slot taken for it. */
+export interface ReaderMailRequest {
+  kind: ReaderMailKind;
+  slot: MailSlot;
 }
 
 /**
@@ -23,11 +30,14 @@ export function readerMailJobId(kind: ReaderMailKind, slot: MailSlot): string {
   return `${kind}-${slot.subscriberId}-${window}-${slot.sentInWindow}`;
 }
 
-export async function enqueueReaderMail(queue: Queue, kind: ReaderMailKind, slot: MailSlot): Promise<string> {
-  const jobId = readerMailJobId(kind, slot);
-  const data: ReaderMailJobData = { subscriberId: slot.subscriberId };
-  await queue.add(kind, data, { jobId });
-  return jobId;
+/** Adds the requests as jobs in one round trip; returns their job ids. */
+export async function enqueueReaderMails(queue: Queue, requests: ReaderMailRequest[]): Promise<string[]> {
+  const jobs = requests.map(({ kind, slot }) => {
+    const data: ReaderMailJobData = { subscriberId: slot.subscriberId };
+    return { name: kind, data, opts: { jobId: readerMailJobId(kind, slot) } };
+  });
+  await queue.addBulk(jobs);
+  return jobs.map((job) => job.opts.jobId);
 }
 
 /** The job's kind and reader, or undefined for a job this processor does not understand. */

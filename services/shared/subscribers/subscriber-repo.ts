@@ -1,7 +1,9 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
-import { deliveries, editions, papers, sentPapers, subscribers, suppressions } from '../db/schema.js';
+import type { Database, Sql } from '../db/client.js';
+import { deliveries, editions, papers, readerMailOutbox, subscribers, suppressions, sentPapers } from '../db/schema.js';
 import type { Preferences } from './preferences.js';
+import type { ReaderMailKind } from './reader-mail-jobs.js';
+import { suppressionHash } from './suppression.js';
 
 /**
  * Every query about readers. Each statement that changes a reader's state is a single UPDATE
@@ -110,64 +112,101 @@ export interface NewPendingSubscriber {
   now: Date;
 }
 
+export type SignupWrite = 'created' | 'known' | 'suppressed';
+
 /**
- * Inserts a pending reader holding the first mail slot of a fresh window. The unique index on
- * `email_normalized` makes concurrent signups of one address race-safe: ON CONFLICT DO NOTHING
- * waits for a concurrent insert to commit and then yields no row, so exactly one caller gets the
- * slot and the others fall through to `reopenSubscription`.
+ * The signup of an address: one statement, since it is the one hot path a flood of requests
+ * takes. A suppressed address writes nothing; a new one becomes a pending reader holding the
+ * first mail slot of a fresh window, with its confirmation email queued in the outbox; a known
+ * one ('known') is left to `reopenSubscription`. The unique index on `email_normalized` makes
+ * concurrent signups of one address race-safe: ON CONFLICT DO NOTHING waits for a concurrent
+ * insert to commit and then yields no row, so exactly one caller creates the reader.
+ * Raw postgres.js rather than drizzle: a named prepared statement, planned once per connection.
  */
-export async function insertPendingSubscriber(db: Database, reader: NewPendingSubscriber): Promise<MailSlot | undefined> {
-  const [slot] = await db
-    .insert(subscribers)
-    .values({
-      email: reader.email,
-      emailNormalized: reader.emailNormalized,
-      status: 'pending',
-      ...preferenceColumns(reader.preferences),
-      ...consentColumns(reader.consent),
-      confirmationWindowStartedAt: reader.now,
-      confirmationsSentInWindow: 1,
-      createdAt: reader.now,
-      updatedAt: reader.now,
-    })
-    .onConflictDoNothing({ target: subscribers.emailNormalized })
-    .returning(slotColumns);
-  return toSlot(slot);
+export async function insertPendingSubscriber(sql: Sql, reader: NewPendingSubscriber): Promise<SignupWrite> {
+  const { preferences: p, consent: c, now } = reader;
+  const [outcome] = await sql<{ suppressed: boolean; created: boolean }[]>`
+    with suppressed as (
+      select 1 from suppressions where email_hash = ${suppressionHash(reader.emailNormalized)}
+    ), created as (
+      insert into subscribers (
+        email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+        consent_at, consent_ip, consent_user_agent, consent_form, consent_source,
+        confirmation_window_started_at, confirmations_sent_in_window, created_at, updated_at)
+      select ${reader.email}, ${reader.emailNormalized}, 'pending', ${p.frequency}::digest_frequency, ${p.weekday}, ${p.sendHour},
+        ${p.timeZone}, ${p.topics}::text[], ${p.maxPapers},
+        ${c.at}, ${c.ip}, ${c.userAgent}, ${c.form}, ${c.source}::consent_source,
+        ${now}, 1, ${now}, ${now}
+      where not exists (select 1 from suppressed)
+      on conflict (email_normalized) do nothing
+      returning id, confirmation_window_started_at, confirmations_sent_in_window
+    ), queued as (
+      insert into reader_mail_outbox (subscriber_id, kind, window_started_at, sent_in_window)
+      select id, 'confirmation', confirmation_window_started_at, confirmations_sent_in_window from created
+    )
+    select exists (select 1 from suppressed) as suppressed, exists (select 1 from created) as created`;
+  if (outcome?.suppressed) return 'suppressed';
+  return outcome?.created ? 'created' : 'known';
+}
+
+type SlotClaim = (tx: Pick<Database, 'update'>) => Promise<MailSlot | undefined>;
+
+/**
+ * Takes a mail slot and queues the email it was taken for, in one transaction: a slot is never
+ * used up without its email in the outbox, and no email is queued without a slot.
+ */
+async function claimSlotAndQueue(db: Database, kind: ReaderMailKind, claim: SlotClaim): Promise<MailSlot | undefined> {
+  return db.transaction(async (tx) => {
+    const slot = await claim(tx);
+    if (slot) {
+      await tx.insert(readerMailOutbox).values({
+        subscriberId: slot.subscriberId,
+        kind,
+        windowStartedAt: slot.windowStartedAt,
+        sentInWindow: slot.sentInWindow,
+      });
+    }
+    return slot;
+  });
 }
 
 /**
  * A signup of a known address that is pending or unsubscribed: back to pending with the new
- * consent record and preferences, taking a mail slot for the confirmation. Returns nothing when
- * the address is confirmed (nothing changes) or its window is used up.
+ * consent record and preferences, taking a mail slot and queuing the confirmation. Returns
+ * nothing when the address is confirmed (nothing changes) or its window is used up.
  */
 export async function reopenSubscription(db: Database, reader: NewPendingSubscriber): Promise<MailSlot | undefined> {
   const slot = takeMailSlot(reader.now);
-  const [claimed] = await db
-    .update(subscribers)
-    .set({
-      status: 'pending',
-      email: reader.email,
-      ...preferenceColumns(reader.preferences),
-      ...consentColumns(reader.consent),
-      // A new consent needs a new confirmation; the old one no longer stands for it.
-      confirmedAt: null,
-      ...slot.set,
-      updatedAt: reader.now,
-    })
-    .where(and(eq(subscribers.emailNormalized, reader.emailNormalized), inArray(subscribers.status, ['pending', 'unsubscribed']), slot.allowed))
-    .returning(slotColumns);
-  return toSlot(claimed);
+  return claimSlotAndQueue(db, 'confirmation', async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({
+        status: 'pending',
+        email: reader.email,
+        ...preferenceColumns(reader.preferences),
+        ...consentColumns(reader.consent),
+        // A new consent needs a new confirmation; the old one no longer stands for it.
+        confirmedAt: null,
+        ...slot.set,
+        updatedAt: reader.now,
+      })
+      .where(and(eq(subscribers.emailNormalized, reader.emailNormalized), inArray(subscribers.status, ['pending', 'unsubscribed']), slot.allowed))
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
 }
 
-/** Takes a mail slot for any transactional email to this reader (e.g. fresh links); none left → undefined. */
-export async function claimMailSlot(db: Database, subscriberId: number, now: Date): Promise<MailSlot | undefined> {
+/** Takes a mail slot for a transactional email to this reader (e.g. fresh links) and queues it; none left → undefined. */
+export async function claimMailSlot(db: Database, subscriberId: number, kind: ReaderMailKind, now: Date): Promise<MailSlot | undefined> {
   const slot = takeMailSlot(now);
-  const [claimed] = await db
-    .update(subscribers)
-    .set({ ...slot.set, updatedAt: now })
-    .where(and(eq(subscribers.id, subscriberId), slot.allowed))
-    .returning(slotColumns);
-  return toSlot(claimed);
+  return claimSlotAndQueue(db, kind, async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({ ...slot.set, updatedAt: now })
+      .where(and(eq(subscribers.id, subscriberId), slot.allowed))
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
 }
 
 /** pending → confirmed. Returns the row when this call confirmed it; undefined when it was not pending. */
@@ -210,7 +249,7 @@ export async function restoreConfirmedSubscriber(
 
 /**
  * unsubscribed (never confirmed) or pending → pending with a new consent record, taking a mail
- * slot for the confirmation.
+ * slot and queuing the confirmation.
  */
 export async function restorePendingSubscriber(
   db: Database,
@@ -219,18 +258,20 @@ export async function restorePendingSubscriber(
   changes: Partial<Preferences>,
 ): Promise<MailSlot | undefined> {
   const slot = takeMailSlot(consent.at);
-  const [claimed] = await db
-    .update(subscribers)
-    .set({ status: 'pending', unsubscribedAt: null, ...consentColumns(consent), ...changes, ...slot.set, updatedAt: consent.at })
-    .where(
-      and(
-        eq(subscribers.id, id),
-        sql`(${subscribers.status} = 'pending' or (${subscribers.status} = 'unsubscribed' and ${subscribers.confirmedAt} is null))`,
-        slot.allowed,
-      ),
-    )
-    .returning(slotColumns);
-  return toSlot(claimed);
+  return claimSlotAndQueue(db, 'confirmation', async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({ status: 'pending', unsubscribedAt: null, ...consentColumns(consent), ...changes, ...slot.set, updatedAt: consent.at })
+      .where(
+        and(
+          eq(subscribers.id, id),
+          sql`(${subscribers.status} = 'pending' or (${subscribers.status} = 'unsubscribed' and ${subscribers.confirmedAt} is null))`,
+          slot.allowed,
+        ),
+      )
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
 }
 
 export async function updateSubscriberPreferences(

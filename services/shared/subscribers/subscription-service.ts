@@ -1,11 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { DatabaseClient } from '../db/client.js';
-import { DependencyUnavailableError, InvalidInputError, NotFoundError, type ErrorDetail } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import type { Queues } from '../queue/queues.js';
+import { InvalidInputError, NotFoundError, type ErrorDetail } from '../errors.js';
 import { checkEmailAddress } from './email-address.js';
 import { checkPreferences, DEFAULT_PREFERENCES, type Frequency, type Preferences } from './preferences.js';
-import { enqueueReaderMail, type ReaderMailKind } from './reader-mail-jobs.js';
 import {
   claimMailSlot,
   confirmPendingSubscriber,
@@ -21,7 +18,6 @@ import {
   restorePendingSubscriber,
   updateSubscriberPreferences,
   type ConsentRecord,
-  type MailSlot,
   type SubscriberRow,
 } from './subscriber-repo.js';
 import { suppressionHash } from './suppression.js';
@@ -72,10 +68,8 @@ export interface SubscriberExport {
 }
 
 export interface SubscriptionServiceDeps {
-  database: Pick<DatabaseClient, 'db'>;
-  queues: Pick<Queues, 'transactional'>;
+  database: Pick<DatabaseClient, 'db' | 'sql'>;
   clock: Clock;
-  logger: Logger;
 }
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -98,8 +92,7 @@ function summarizeDetails(details: ErrorDetail[]): string {
 }
 
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
-  const { db } = deps.database;
-  const log = deps.logger.child({ component: 'subscriptions' });
+  const { db, sql } = deps.database;
 
   function consentFrom(context: RequestContext, form: string): ConsentRecord {
     return {
@@ -109,16 +102,6 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       form,
       source: context.source,
     };
-  }
-
-  async function sendReaderMail(kind: ReaderMailKind, slot: MailSlot): Promise<void> {
-    try {
-      await enqueueReaderMail(deps.queues.transactional, kind, slot);
-    } catch (error) {
-      // The row already holds the slot; the reader can ask again (the window allows three).
-      log.error({ err: error, subscriberId: slot.subscriberId, kind }, 'could not enqueue reader mail');
-      throw new DependencyUnavailableError('We could not send the email just now; please try again in a minute');
-    }
   }
 
   async function requireSubscriber(id: number): Promise<SubscriberRow> {
@@ -151,7 +134,6 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      */
     async subscribe(input: Record<string, unknown>, context: RequestContext): Promise<SubscribeOutcome> {
       const signup = parseSignup(input);
-      if (await isSuppressed(db, suppressionHash(signup.normalized))) return 'suppressed';
       const reader = {
         email: signup.email,
         emailNormalized: signup.normalized,
@@ -159,16 +141,9 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         consent: consentFrom(context, SIGNUP_FORM_VERSION),
         now: deps.clock(),
       };
-      const created = await insertPendingSubscriber(db, reader);
-      if (created) {
-        await sendReaderMail('confirmation', created);
-        return 'created';
-      }
-      const reopened = await reopenSubscription(db, reader);
-      if (reopened) {
-        await sendReaderMail('confirmation', reopened);
-        return 'confirmation-resent';
-      }
+      const written = await insertPendingSubscriber(sql, reader);
+      if (written !== 'known') return written;
+      if (await reopenSubscription(db, reader)) return 'confirmation-resent';
       const existing = await findSubscriberByNormalizedEmail(db, signup.normalized);
       return existing?.status === 'confirmed' ? 'already-confirmed' : 'throttled';
     },
@@ -204,14 +179,10 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       }
       const consent = consentFrom(context, RESUBSCRIBE_FORM_VERSION);
       if (await restoreConfirmedSubscriber(db, subscriberId, consent, changes)) return 'resubscribed';
-      const slot = await restorePendingSubscriber(db, subscriberId, consent, changes);
-      if (!slot) {
-        // Confirmed by a concurrent request meanwhile, or the mail window is used up.
-        const now = await requireSubscriber(subscriberId);
-        return now.status === 'confirmed' ? 'already-subscribed' : 'throttled';
-      }
-      await sendReaderMail('confirmation', slot);
-      return 'confirmation-sent';
+      if (await restorePendingSubscriber(db, subscriberId, consent, changes)) return 'confirmation-sent';
+      // Confirmed by a concurrent request meanwhile, or the mail window is used up.
+      const now = await requireSubscriber(subscriberId);
+      return now.status === 'confirmed' ? 'already-subscribed' : 'throttled';
     },
 
     /** Validates and stores preferences; fields left out keep their stored values. */
@@ -237,10 +208,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       if (await isSuppressed(db, suppressionHash(email.normalized))) return 'suppressed';
       const row = await findSubscriberByNormalizedEmail(db, email.normalized);
       if (!row) return 'unknown';
-      const slot = await claimMailSlot(db, row.id, deps.clock());
-      if (!slot) return 'throttled';
-      await sendReaderMail(row.status === 'pending' ? 'confirmation' : 'manage-links', slot);
-      return 'sent';
+      const kind = row.status === 'pending' ? 'confirmation' : 'manage-links';
+      return (await claimMailSlot(db, row.id, kind, deps.clock())) ? 'sent' : 'throttled';
     },
 
     async findSubscriber(subscriberId: number): Promise<SubscriberRow | undefined> {

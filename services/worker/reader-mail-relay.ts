@@ -1,0 +1,70 @@
+import type { Runtime } from '../shared/runtime.js';
+import { enqueueReaderMails } from '../shared/subscribers/reader-mail-jobs.js';
+import { relayReaderMailOutbox } from '../shared/subscribers/reader-mail-outbox.js';
+
+/**
+ * Moves transactional reader mail from the Postgres outbox onto the transactional queue. Signups
+ * only write Postgres (one statement, and they keep working while Redis is down); this loop
+ * carries their confirmations on. It polls: an empty pass is one indexed query, and a full batch
+ * is followed at once by the next.
+ */
+
+export interface ReaderMailRelayOptions {
+  /** Wait after a pass that found less than a full batch. */
+  idleMs?: number;
+  batchSize?: number;
+}
+
+export interface ReaderMailRelay {
+  /** One pass now; resolves with how many requests it moved. */
+  relayOnce(): Promise<number>;
+  /** Stops the loop after the pass in flight. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_IDLE_MS = 250;
+const DEFAULT_BATCH_SIZE = 500;
+/** After a failed pass (Redis or Postgres down), wait longer before the next. */
+const FAILURE_BACKOFF_MS = 2000;
+
+export function startReaderMailRelay(runtime: Runtime, options: ReaderMailRelayOptions = {}): ReaderMailRelay {
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const log = runtime.logger.child({ role: 'worker', component: 'reader-mail-relay' });
+  let stopped = false;
+  let failing = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<unknown> = Promise.resolve();
+
+  const relayOnce = () =>
+    relayReaderMailOutbox(runtime.database.sql, batchSize, (requests) => enqueueReaderMails(runtime.queues.transactional, requests));
+
+  const pass = async () => {
+    let wait = idleMs;
+    try {
+      const moved = await relayOnce();
+      if (failing) log.info('reader mail relay is moving requests again');
+      failing = false;
+      if (moved === batchSize) wait = 0;
+    } catch (error) {
+      // Log the first failure of a streak only: the requests wait in Postgres meanwhile.
+      if (!failing) log.warn({ err: error }, 'could not relay reader mail; requests wait in the outbox and are retried');
+      failing = true;
+      wait = FAILURE_BACKOFF_MS;
+    }
+    if (!stopped) timer = setTimeout(schedule, wait);
+  };
+  const schedule = () => {
+    inFlight = pass();
+  };
+  schedule();
+
+  return {
+    relayOnce,
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      await inFlight;
+    },
+  };
+}
