@@ -6,6 +6,7 @@ import { redisOptionsFromUrl } from '../../shared/queue/redis.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { createSubscriptionService } from '../../shared/subscribers/subscription-service.js';
 import { wantsJson } from '../content-negotiation.js';
+import { createBatchedRedisStore } from '../rate-limit-store.js';
 import { createPageRenderer } from '../pages/page-renderer.js';
 import { assetRoutes } from './assets.js';
 import { confirmRoutes } from './confirm.js';
@@ -25,8 +26,8 @@ class TooManyRequestsError extends Error {
 
 /**
  * Everything a reader touches: signup, confirmation, unsubscribe, preferences, fresh links.
- * Builds their shared service and page renderer once, and a Redis-backed rate limiter so the
- * per-network signup limit holds across every API process.
+ * Builds their shared service and page renderer once, and a rate limiter whose counts are shared
+ * through Redis so the per-network signup limit holds across every API process.
  */
 export function readerRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
@@ -38,16 +39,20 @@ export function readerRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
     const redis = new Redis({ ...redisOptionsFromUrl(runtime.config.redisUrl), connectTimeout: 2000, maxRetriesPerRequest: 1 });
     redis.on('error', () => {
-      // With skipOnError the limiter lets requests through while Redis is down; ioredis reconnects.
+      // The store keeps limiting on this process's own counts while Redis is down; ioredis reconnects.
+    });
+    const counts = createBatchedRedisStore(redis, {
+      nameSpace: `${runtime.config.queuePrefix}:rate-limit:`,
+      onSyncFailed: (error) => app.log.warn({ err: error }, 'rate limit counts cannot reach Redis; each API process limits on its own counts until it returns'),
+      onSyncRecovered: () => app.log.info('rate limit counts reach Redis again'),
     });
     app.addHook('onClose', async () => {
+      await counts.close();
       redis.disconnect();
     });
     await app.register(rateLimit, {
       global: false,
-      redis,
-      nameSpace: `${runtime.config.queuePrefix}:rate-limit:`,
-      skipOnError: true,
+      store: counts.Store,
       errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.after),
     });
 
