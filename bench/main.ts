@@ -172,13 +172,14 @@ async function main(): Promise<void> {
     if (args.only.has('signup')) {
       const seconds = args.quick ? 4 : 10;
       log(`\n3. Signup API: POST /subscribe, 50 connections, ${seconds} s each`);
-      const signup = await measureSignup({ env, entry, sql: runtime.database.sql, connections: 50, seconds, log, apiNodeArgs: args.cpuProf ? profileFlags : [] });
+      const signup = await measureSignup({ env, entry, runtime, connections: 50, seconds, log, apiNodeArgs: args.cpuProf ? profileFlags : [] });
       results.signup = signup;
       for (const [label, f] of [['Paperboy', signup.paperboy], ['bare insert', signup.bare]] as const) {
         log(`  ${label}: ${fmt(f.requestsPerSecond)} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, codes ${JSON.stringify(f.statusCodes)}, errors ${f.errors}; ` +
             `server ${fmt(f.serverCpuUsPerRequest)} µs CPU/req (${fmt(f.serverCpuPct)} % of a core), Postgres ${fmt(f.postgresCpuUsPerRequest)} µs CPU/req`);
       }
       log(`  ratio: ${(signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond).toFixed(2)}×`);
+      log(`  outbox relay: ${fmt(signup.relay.requests)} confirmations onto the queue in ${fmt(signup.relay.seconds, 1)} s = ${fmt(signup.relay.requestsPerSecond)}/s`);
     }
 
     log('\nTargets:');

@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module';
+import type { Runtime } from '../services/shared/runtime.js';
+import { enqueueReaderMails } from '../services/shared/subscribers/reader-mail-jobs.js';
+import { relayReaderMailOutbox } from '../services/shared/subscribers/reader-mail-outbox.js';
 import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, startProcess, waitForHttp, type BenchProcess } from './child-process.js';
 
@@ -33,9 +36,17 @@ export interface LoadFigures {
   postgresCpuUsPerRequest: number;
 }
 
+/** The worker's share of a signup: moving its confirmation from the outbox onto the queue. */
+export interface RelayFigures {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+}
+
 export interface SignupFigures {
   paperboy: LoadFigures;
   bare: LoadFigures;
+  relay: RelayFigures;
   connections: number;
   seconds: number;
 }
@@ -88,9 +99,22 @@ async function withProcess<T>(proc: BenchProcess, healthUrl: string, work: () =>
   }
 }
 
+/** Relays the whole outbox the signups left, in the worker's batches of 500, as fast as it goes. */
+async function measureRelay(runtime: Runtime): Promise<RelayFigures> {
+  const started = performance.now();
+  let requests = 0;
+  for (;;) {
+    const moved = await relayReaderMailOutbox(runtime.database.sql, 500, (batch) => enqueueReaderMails(runtime.queues.transactional, batch));
+    if (moved === 0) break;
+    requests += moved;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { requests, seconds, requestsPerSecond: requests / seconds };
+}
+
 export async function measureSignup(options: {
   env: BenchEnv;
-  sql: import('postgres').Sql;
+  runtime: Runtime;
   connections: number;
   seconds: number;
   log: (line: string) => void;
@@ -100,7 +124,7 @@ export async function measureSignup(options: {
   apiNodeArgs?: string[];
 }): Promise<SignupFigures> {
   const { env, connections, seconds, log } = options;
-  await options.sql`create table if not exists bench_bare_subscribers (like subscribers including defaults including constraints including indexes)`;
+  await options.runtime.database.sql`create table if not exists bench_bare_subscribers (like subscribers including defaults including constraints including indexes)`;
 
   const apiPort = await freePort();
   const api = startProcess(options.entry, {
@@ -118,6 +142,9 @@ export async function measureSignup(options: {
     return load(`http://127.0.0.1:${apiPort}`, 'paperboy', connections, seconds, log, api.pid);
   });
 
+  log('  relaying the confirmations the signups left in the outbox (the worker\'s part)');
+  const relay = await measureRelay(options.runtime);
+
   const barePort = await freePort();
   const bare = startProcess('bench/bare-signup-server.ts', { DATABASE_URL: env.databaseUrl, PORT: String(barePort) });
   log(`  bare Fastify + postgres.js insert, ${connections} connections, ${seconds} s`);
@@ -125,5 +152,5 @@ export async function measureSignup(options: {
     await load(`http://127.0.0.1:${barePort}`, 'warm-up', 10, 1, () => {}, bare.pid);
     return load(`http://127.0.0.1:${barePort}`, 'bare', connections, seconds, log, bare.pid);
   });
-  return { paperboy, bare: baseline, connections, seconds };
+  return { paperboy, bare: baseline, relay, connections, seconds };
 }
