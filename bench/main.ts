@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       const signup = await measureSignup({ env, entry, runtime, connections: 50, seconds, log, apiNodeArgs: args.cpuProf ? profileFlags : [] });
       results.signup = signup;
       for (const [label, f] of [['Paperboy', signup.paperboy], ['bare insert', signup.bare]] as const) {
-        log(`  ${label}: ${fmt(f.requestsPerSecond)} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, codes ${JSON.stringify(f.statusCodes)}, errors ${f.errors}; ` +
+        log(`  ${label}: ${fmt(f.requestsPerSecond)} req/s, p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms)} ms, codes ${JSON.stringify(f.statusCodes)}, errors ${f.errors}; ` +
             `server ${fmt(f.serverCpuUsPerRequest)} µs CPU/req (${fmt(f.serverCpuPct)} % of a core), Postgres ${fmt(f.postgresCpuUsPerRequest)} µs CPU/req`);
       }
       log(`  ratio: ${(signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond).toFixed(2)}×`);

@@ -192,7 +192,7 @@ export function renderSection(results: BenchResults): string {
     const row = (label: string, f: SignupFigures['paperboy']) =>
       `| ${label} | ${n(f.requestsPerSecond)} | ${n(f.p50Ms)} ms | ${n(f.p99Ms)} ms | ${n(f.serverCpuUsPerRequest)} µs | ${n(f.postgresCpuUsPerRequest)} µs | ${formatCodes(f.statusCodes, f.errors)} |`;
     lines.push(
-      `### Signup API (${signup.connections} connections, ${signup.seconds} s, a new address per request)`,
+      `### Signup API (${signup.connections} connections, ${signup.seconds} s on each server in ${signup.rounds} alternating rounds, a new address per request)`,
       '',
       '| | req/s | p50 | p99 | server CPU/req | Postgres CPU/req | status codes |',
       '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
