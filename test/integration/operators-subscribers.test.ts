@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { buildApp, type App } from '../../services/api/app.js';
-import { countReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
 import { insertReaders } from '../helpers/factories.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -24,7 +24,7 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
   });
 
   /** Transactional emails owed (no worker relays them here, so every one stays in the outbox). */
-  const queuedMail = () => countReaderMailOutbox(test.runtime.database.sql);
+  const queuedMail = async () => (await readerMailOutboxBacklog(test.runtime.database.sql)).count;
   const importCsv = (csv: string, query = '') =>
     app.inject({ method: 'POST', url: `/admin/subscribers/import${query}`, headers: { ...ADMIN, 'content-type': 'text/csv' }, payload: csv });
   const rows = () =>
@@ -151,9 +151,11 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
   it('erases a reader with their history, keeping a suppression that blocks a new signup and an import', async () => {
     const sql = test.runtime.database.sql;
     const [id] = await insertReaders(sql, 1, {}, 1, 'erase.example.org'); // reader-1@erase.example.org
+    await sql`insert into sent_papers (subscriber_id, paper_id) values (${id!}, '2609.00001')`;
     const erased = await app.inject({ method: 'DELETE', url: `/admin/subscribers/${id}`, headers: ADMIN });
     expect(erased.statusCode).toBe(204);
     expect(await sql`select 1 from subscribers where id = ${id!}`).toHaveLength(0);
+    expect(await sql`select 1 from sent_papers where subscriber_id = ${id!}`).toHaveLength(0);
     const [suppression] = await sql<{ email_hash: string; reason: string }[]>`select email_hash, reason from suppressions`;
     expect(suppression!.reason).toBe('erased');
     expect(suppression!.email_hash).toMatch(/^[0-9a-f]{64}$/);

@@ -90,9 +90,10 @@ export async function listSubscribers(
 
 /**
  * Erases a reader: records the hashed address as suppressed (so it cannot be signed up or
- * imported again) and deletes the row; deliveries and sent papers go with it by ON DELETE
- * CASCADE. One transaction: there is never a moment with neither the row nor the suppression.
- * Returns false when there was no such reader.
+ * imported again) and deletes the row; deliveries and owed mail go with it by ON DELETE
+ * CASCADE, sent papers (no foreign key, see the schema) right after. One transaction: there is
+ * never a moment with neither the row nor the suppression. Returns false when there was no such
+ * reader.
  */
 export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {
   return sql.begin(async (tx) => {
@@ -103,6 +104,9 @@ export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {
       values (encode(sha256(convert_to(${row.email_normalized}::text, 'UTF8')), 'hex'), 'erased', 'erased by an operator')
       on conflict (email_hash) do nothing`;
     await tx`delete from subscribers where id = ${id}`;
+    // After the reader's deliveries are gone: a send marking one of them waited for this
+    // transaction's delete, so whatever it recorded is visible here, and nothing comes later.
+    await tx`delete from sent_papers where subscriber_id = ${id}`;
     return true;
   }) as Promise<boolean>;
 }
