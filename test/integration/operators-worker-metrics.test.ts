@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsServer } from '../../services/api/ops-server.js';
 import type { ApiServer } from '../../services/api/server.js';
+import { DEFAULT_PREFERENCES } from '../../services/shared/subscribers/preferences.js';
+import { insertPendingSubscriber } from '../../services/shared/subscribers/subscriber-repo.js';
 import { freePort } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -21,6 +23,14 @@ describe('operators: a worker-only process serves its own /metrics', () => {
     test.runtime.metrics.recordDelivery({ status: 'sent', latencyMs: 12 });
     test.runtime.metrics.recordDelivery({ status: 'failed', reason: 'permanent-recipient' });
     await test.runtime.queues.maintenance.add('ops-worker-metrics-probe', {}, { jobId: 'ops-worker-metrics-probe' });
+    // A signup whose confirmation no relay has moved yet.
+    await insertPendingSubscriber(test.runtime.database.sql, {
+      email: 'owed@example.org',
+      emailNormalized: 'owed@example.org',
+      preferences: { ...DEFAULT_PREFERENCES },
+      consent: { at: new Date(), ip: null, userAgent: null, form: 'signup-v1', source: 'api' },
+      now: new Date(),
+    });
 
     const response = await fetch(`${server.address}/metrics`);
     expect(response.status).toBe(200);
@@ -32,6 +42,8 @@ describe('operators: a worker-only process serves its own /metrics', () => {
     expect(text).toMatch(/^paperboy_emails_failed_total\{reason="permanent-recipient"\} 1$/m);
     expect(text).toMatch(/^paperboy_queue_jobs\{queue="maintenance",state="waiting"\} 1$/m);
     expect(text).toMatch(/^paperboy_queue_oldest_waiting_seconds\{queue="maintenance"\} \d/m);
+    expect(text).toMatch(/^paperboy_reader_mail_outbox 1$/m);
+    expect(text).toMatch(/^paperboy_reader_mail_outbox_oldest_seconds \d/m);
     expect(text).toMatch(/^paperboy_process_resident_memory_bytes \d+/m);
     // Health stays as it was.
     expect((await fetch(`${server.address}/healthz`)).status).toBe(200);

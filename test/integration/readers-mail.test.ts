@@ -5,7 +5,7 @@ import { subscribers, suppressions } from '../../services/shared/db/schema.js';
 import { createReaderMailRenderer } from '../../services/shared/subscribers/reader-mail.js';
 import { suppressionHash } from '../../services/shared/subscribers/suppression.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/shared/tokens/tokens.js';
-import { countReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
 import { startReaderMailWorker } from '../helpers/readers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js';
@@ -34,7 +34,7 @@ async function waitForMessageTo(address: string): Promise<ReceivedMail> {
 async function waitForIdleQueue(): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const counts = await test.runtime.queues.transactional.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    const owed = await countReaderMailOutbox(test.runtime.database.sql);
+    const owed = (await readerMailOutboxBacklog(test.runtime.database.sql)).count;
     if (owed === 0 && Object.values(counts).every((n) => n === 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

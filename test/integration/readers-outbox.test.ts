@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countReaderMailOutbox, relayReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog, relayReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
 import { enqueueReaderMails } from '../../services/shared/subscribers/reader-mail-jobs.js';
 import { eraseSubscriber } from '../../services/shared/subscribers/subscriber-admin-repo.js';
 import { createReaderHarness, type ReaderHarness } from '../helpers/readers.js';
@@ -38,7 +38,7 @@ describe('reader mail outbox', () => {
     expect((await queue.getJobs(['waiting'])).filter((job) => job.data.subscriberId === subscriberId)).toHaveLength(0);
 
     expect(await relayOnce()).toBe(1);
-    expect(await countReaderMailOutbox(h.test.runtime.database.sql)).toBe(0);
+    expect((await readerMailOutboxBacklog(h.test.runtime.database.sql)).count).toBe(0);
     const jobs = (await queue.getJobs(['waiting'])).filter((job) => job.data.subscriberId === subscriberId);
     expect(jobs.map((job) => job.name)).toEqual(['confirmation']);
     expect(jobs[0]!.id).toMatch(new RegExp(`^confirmation-${subscriberId}-[0-9a-z]+-1$`));
@@ -64,7 +64,7 @@ describe('reader mail outbox', () => {
         throw new Error('queue unavailable');
       }),
     ).rejects.toThrow('queue unavailable');
-    expect(await countReaderMailOutbox(h.test.runtime.database.sql)).toBe(1);
+    expect((await readerMailOutboxBacklog(h.test.runtime.database.sql)).count).toBe(1);
     expect(await relayOnce()).toBe(1);
   });
 
@@ -72,7 +72,7 @@ describe('reader mail outbox', () => {
     await relayOnce();
     const emails = Array.from({ length: 30 }, () => h.uniqueEmail('backlog'));
     for (const email of emails) await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email } });
-    expect(await countReaderMailOutbox(h.test.runtime.database.sql)).toBe(30);
+    expect((await readerMailOutboxBacklog(h.test.runtime.database.sql)).count).toBe(30);
     let moved = 0;
     for (;;) {
       const passes = await Promise.all([relayOnce(4), relayOnce(4), relayOnce(4)]);
@@ -91,8 +91,8 @@ describe('reader mail outbox', () => {
     const email = h.uniqueEmail('erased');
     await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email } });
     const reader = await h.subscriberByEmail(email);
-    expect(await countReaderMailOutbox(h.test.runtime.database.sql)).toBe(1);
+    expect((await readerMailOutboxBacklog(h.test.runtime.database.sql)).count).toBe(1);
     expect(await eraseSubscriber(h.test.runtime.database.sql, reader!.id)).toBe(true);
-    expect(await countReaderMailOutbox(h.test.runtime.database.sql)).toBe(0);
+    expect((await readerMailOutboxBacklog(h.test.runtime.database.sql)).count).toBe(0);
   });
 });

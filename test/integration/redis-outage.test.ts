@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { readerMailJobId } from '../../services/shared/subscribers/reader-mail-jobs.js';
-import { countReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
 import { startReaderMailRelay, type ReaderMailRelay } from '../../services/worker/reader-mail-relay.js';
 import { freePort, waitUntil } from '../helpers/processes.js';
 import { startPrivateRedis, stopPrivateRedis } from '../helpers/redis.js';
@@ -61,15 +61,15 @@ describe('a Redis outage', () => {
       select id, confirmation_window_started_at as window, confirmations_sent_in_window as sent
       from subscribers where email_normalized = 'during-outage@example.org'`;
     expect(reader).toBeDefined();
-    expect(await countReaderMailOutbox(test.runtime.database.sql)).toBe(1);
+    expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(1);
     // The relay cannot reach the queue: the request stays in the outbox.
     await expect(relay.relayOnce()).rejects.toThrow();
-    expect(await countReaderMailOutbox(test.runtime.database.sql)).toBe(1);
+    expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(1);
 
     redis = startPrivateRedis(port);
     await waitUntil('ready again after Redis restarts', async () => (await readiness()).status === 200);
     expect(await relay.relayOnce()).toBe(1);
-    expect(await countReaderMailOutbox(test.runtime.database.sql)).toBe(0);
+    expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(0);
     const jobId = readerMailJobId('confirmation', { subscriberId: Number(reader!.id), windowStartedAt: reader!.window, sentInWindow: reader!.sent });
     const job = await test.runtime.queues.transactional.getJob(jobId);
     expect(job?.name).toBe('confirmation');

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { readerMailOutboxBacklog } from '../subscribers/reader-mail-outbox.js';
 import type { DatabaseClient } from '../db/client.js';
 import type { Queues } from '../queue/queues.js';
 import type { DeliveryOutcome } from '../sending/delivery-service.js';
@@ -96,6 +97,23 @@ export function createMetrics(deps: { queues: Queues; database: DatabaseClient }
           this.set({ queue: queue.name }, oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0);
         }),
       );
+    },
+  });
+  // Owed reader mail the worker has not yet moved to the queue: grows while Redis is down.
+  new Gauge({
+    name: 'paperboy_reader_mail_outbox',
+    help: 'Transactional reader emails (confirmations, fresh links) waiting in the Postgres outbox for the relay',
+    registers: [registry],
+    async collect() {
+      this.set((await readerMailOutboxBacklog(deps.database.sql)).count);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_reader_mail_outbox_oldest_seconds',
+    help: 'Age of the oldest email waiting in the reader mail outbox (0 when none waits)',
+    registers: [registry],
+    async collect() {
+      this.set((await readerMailOutboxBacklog(deps.database.sql)).oldestSeconds);
     },
   });
   new Gauge({

@@ -32,8 +32,10 @@ export async function relayReaderMailOutbox(
   });
 }
 
-/** How many requests wait in the outbox (for metrics and tests). */
-export async function countReaderMailOutbox(sql: Sql): Promise<number> {
-  const [row] = await sql<{ count: number }[]>`select count(*)::int as count from reader_mail_outbox`;
-  return row?.count ?? 0;
+/** How many requests wait in the outbox, and for how long the oldest has (0 when none waits). */
+export async function readerMailOutboxBacklog(sql: Sql): Promise<{ count: number; oldestSeconds: number }> {
+  const [row] = await sql<{ count: number; oldestSeconds: number }[]>`
+    select count(*)::int as count, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as "oldestSeconds"
+    from reader_mail_outbox`;
+  return { count: row?.count ?? 0, oldestSeconds: Math.max(0, row?.oldestSeconds ?? 0) };
 }
