@@ -123,7 +123,7 @@ export function createBatchedRedisStore(redis: Redis, options: BatchedRedisStore
   }
 
   const timer = setInterval(() => {
-    if (dirty.size > 0 && !syncing) void sync();
+    if (dirty.size > 0 && !syncing) sync().catch((error: unknown) => options.onSyncFailed?.(error));
   }, options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS);
   timer.unref();
 
