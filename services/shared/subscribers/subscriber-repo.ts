@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql } from '../db/client.js';
-import { deliveries, editions, papers, readerMailOutbox, subscribers, suppressions, sentPapers } from '../db/schema.js';
+import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, suppressions } from '../db/schema.js';
 import type { Preferences } from './preferences.js';
 import type { ReaderMailKind } from './reader-mail-jobs.js';
 import { suppressionHash } from './suppression.js';
