@@ -171,6 +171,13 @@ export function renderSection(results: BenchResults): string {
         ),
       '',
       'CPU is user + system time from /proc (worker, all `postgres` processes); "machine busy" is both cores over the send; "ledger settled" is when the run was marked completed.',
+      ...(results.scale.some((point) => point.benchVacuums > 0)
+        ? [
+            '',
+            'Postgres on this machine runs with autovacuum off; the bench vacuumed the ledger as autovacuum would with its defaults ' +
+              `(times: ${results.scale.map((point) => `${point.benchVacuums} at ${n(point.subscribers)} readers`).join(', ')}).`,
+          ]
+        : []),
       '',
     );
   }
