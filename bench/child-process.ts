@@ -24,6 +24,13 @@ export interface BenchProcess {
  * figures are the process's. `ipc` adds an IPC channel. Output is kept only as a
  * short tail, so a chatty process cannot grow the bench's memory.
  */
+/** Every child still running, so an interrupted bench (Ctrl-C) can stop them before it cleans up. */
+const running = new Set<BenchProcess>();
+
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all([...running].map((proc) => proc.stop()));
+}
+
 export function startProcess(entry: string, env: Record<string, string>, options: { ipc?: boolean; nodeArgs?: string[] } = {}): BenchProcess {
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, entry], {
@@ -41,7 +48,7 @@ export function startProcess(entry: string, env: Record<string, string>, options
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return {
+  const proc: BenchProcess = {
     child,
     pid: child.pid!,
     tail: () => tail,
@@ -57,6 +64,9 @@ export function startProcess(entry: string, env: Record<string, string>, options
       return exited;
     },
   };
+  running.add(proc);
+  void exited.then(() => running.delete(proc));
+  return proc;
 }
 
 export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {

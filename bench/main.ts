@@ -7,7 +7,7 @@ import { importPapersFile } from '../services/shared/papers/paper-import-service
 import { createRuntime, type Runtime } from '../services/shared/runtime.js';
 import { createEditionMessages } from '../services/shared/sending/edition-messages.js';
 import { createBenchEnv, paperboyEnv, type BenchEnv } from './bench-env.js';
-import { buildDist, PROJECT_ROOT } from './child-process.js';
+import { buildDist, PROJECT_ROOT, stopAllProcesses } from './child-process.js';
 import { measureRenderCost } from './render-cost.js';
 import { DEPLOYED_WORKER_FLAGS } from './worker-flags.js';
 import { describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   const runtime = benchRuntime(env);
   let sink: SmtpSink | undefined;
   const cleanup = async () => {
+    // A worker or API still running holds connections that would block dropping the database.
+    await stopAllProcesses();
     await sink?.stop().catch(() => {});
     await runtime.close().catch(() => {});
     await env.remove();
