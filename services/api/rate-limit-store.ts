@@ -38,7 +38,7 @@ export interface BatchedRedisStoreOptions {
   /** Prefix of every Redis key. */
   nameSpace: string;
   syncIntervalMs?: number;
-  /** Counters kept in memory at most; beyond it the oldest go (their hits are settled first when possible). */
+  /** Counters kept in memory at most; beyond it the one created first is forgotten, unsettled hits and all. */
   maxKeys?: number;
   /** The first failed sync of a streak, and the first success after it. */
   onSyncFailed?: (error: unknown) => void;
@@ -131,8 +131,9 @@ export function createBatchedRedisStore(redis: Redis, options: BatchedRedisStore
     const now = Date.now();
     let counter = counters.get(key);
     if (!counter || counter.windowEndsAt <= now) {
-      if (!counter && counters.size >= maxKeys) prune(now);
       if (!counter && counters.size >= maxKeys) {
+        // No scan here (a flood from many networks would pay it per request): expired counters
+        // go at the minute's prune, and at the cap the counter seen first goes now.
         const oldest = counters.keys().next().value as string;
         counters.delete(oldest);
         dirty.delete(oldest);
@@ -158,13 +159,6 @@ export function createBatchedRedisStore(redis: Redis, options: BatchedRedisStore
       counter.pending += 1;
       dirty.add(this.route + key);
       callback(null, { current: counter.settled + counter.pending, ttl: Math.max(0, counter.windowEndsAt - Date.now()) });
-    }
-
-    read(key: string, callback: Callback): void {
-      const counter = counters.get(this.route + key);
-      const now = Date.now();
-      if (!counter || counter.windowEndsAt <= now) return callback(null, { current: 0, ttl: 0 });
-      callback(null, { current: counter.settled + counter.pending, ttl: counter.windowEndsAt - now });
     }
 
     child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {

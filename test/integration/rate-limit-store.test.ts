@@ -22,11 +22,16 @@ describe('rate limit counts shared through Redis', () => {
   const prefix = uniqueQueuePrefix('rate-limit-store');
   const clients: Redis[] = [];
   const stores: BatchedRedisStore[] = [];
-  const open = (url = TEST_REDIS_URL, onSyncFailed?: (error: unknown) => void) => {
+  const open = (url = TEST_REDIS_URL, onSyncFailed?: (error: unknown) => void, maxKeys?: number) => {
     const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1000 });
     redis.on('error', () => {});
     clients.push(redis);
-    const store = createBatchedRedisStore(redis, { nameSpace: `${prefix}:rate-limit:`, syncIntervalMs: 3_600_000, ...(onSyncFailed ? { onSyncFailed } : {}) });
+    const store = createBatchedRedisStore(redis, {
+      nameSpace: `${prefix}:rate-limit:`,
+      syncIntervalMs: 3_600_000,
+      ...(onSyncFailed ? { onSyncFailed } : {}),
+      ...(maxKeys ? { maxKeys } : {}),
+    });
     stores.push(store);
     return { redis, store };
   };
@@ -69,6 +74,16 @@ describe('rate limit counts shared through Redis', () => {
     expect((await incr(store, '198.51.100.9', 50)).current).toBe(2);
     await store.sync();
     await waitUntil('the 50 ms window to end', async () => (await incr(store, '198.51.100.9', 50)).current === 1, 5000);
+  });
+
+  it('keeps at most maxKeys counters, forgetting the one created first', async () => {
+    const { store } = open(TEST_REDIS_URL, undefined, 2);
+    expect((await incr(store, '192.0.2.1')).current).toBe(1);
+    expect((await incr(store, '192.0.2.1')).current).toBe(2);
+    expect((await incr(store, '192.0.2.2')).current).toBe(1);
+    expect((await incr(store, '192.0.2.3')).current).toBe(1); // the cap: 192.0.2.1 goes
+    expect((await incr(store, '192.0.2.2')).current).toBe(2); // kept
+    expect((await incr(store, '192.0.2.1')).current).toBe(1); // counted afresh (nothing was settled)
   });
 
   describe('while Redis is down', () => {
