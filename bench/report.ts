@@ -210,7 +210,7 @@ export function renderSection(results: BenchResults): string {
       'A Paperboy signup: the per-network rate limit (counted in memory, settled in Redis every 100 ms),',
       'validation, then one prepared statement that checks the suppression list, inserts the pending',
       'reader and queues its confirmation in the outbox. The worker relays the outbox onto the queue:',
-      `${n(signup.relay.requests)} confirmations in ${n(signup.relay.seconds, 1)} s = ${n(signup.relay.requestsPerSecond)}/s (batches of 500).`,
+      `${n(signup.relay.requests)} confirmations in ${n(signup.relay.seconds, 1)} s = ${n(signup.relay.requestsPerSecond)}/s (batches of ${n(signup.relay.batchSize)}).`,
       '',
     );
   }

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Runtime } from '../services/shared/runtime.js';
-import { enqueueReaderMails } from '../services/shared/subscribers/reader-mail-jobs.js';
-import { relayReaderMailOutbox } from '../services/shared/subscribers/reader-mail-outbox.js';
+import { DEFAULT_BATCH_SIZE, relayReaderMail } from '../services/worker/reader-mail-relay.js';
 import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, startProcess, waitForHttp } from './child-process.js';
 
@@ -42,6 +41,7 @@ export interface LoadFigures {
 
 /** The worker's share of a signup: moving its confirmation from the outbox onto the queue. */
 export interface RelayFigures {
+  batchSize: number;
   requests: number;
   seconds: number;
   requestsPerSecond: number;
@@ -131,17 +131,17 @@ async function checkpoint(sql: Runtime['database']['sql']): Promise<void> {
   });
 }
 
-/** Relays the whole outbox the signups left, in the worker's batches of 500, as fast as it goes. */
+/** Relays the whole outbox the signups left, in the worker's batches, as fast as it goes. */
 async function measureRelay(runtime: Runtime): Promise<RelayFigures> {
   const started = performance.now();
   let requests = 0;
   for (;;) {
-    const moved = await relayReaderMailOutbox(runtime.database.sql, 500, (batch) => enqueueReaderMails(runtime.queues.transactional, batch));
+    const moved = await relayReaderMail(runtime);
     if (moved === 0) break;
     requests += moved;
   }
   const seconds = (performance.now() - started) / 1000;
-  return { requests, seconds, requestsPerSecond: requests / seconds };
+  return { batchSize: DEFAULT_BATCH_SIZE, requests, seconds, requestsPerSecond: requests / seconds };
 }
 
 export async function measureSignup(options: {
@@ -155,8 +155,9 @@ export async function measureSignup(options: {
   /** Extra node flags for the API process (e.g. --cpu-prof). */
   apiNodeArgs?: string[];
 }): Promise<SignupFigures> {
-  const { env, connections, seconds, log } = options;
+  const { env, connections, log } = options;
   const { sql } = options.runtime.database;
+  const roundSeconds = Math.max(1, Math.round(options.seconds / ROUNDS));
   await sql`create table if not exists bench_bare_subscribers (like subscribers including defaults including constraints including indexes)`;
 
   const [apiPort, barePort] = [await freePort(), await freePort()];
@@ -183,7 +184,6 @@ export async function measureSignup(options: {
       await waitForHttp(`${server.url}/healthz`, server.process);
       await load(server.url, 'warm-up', 10, 1, () => {}, server.process.pid);
     }
-    const roundSeconds = Math.max(1, Math.round(seconds / ROUNDS));
     log(`  Paperboy API (PAPERBOY_ROLE=api) and a bare Fastify + postgres.js insert, ${connections} connections, ${ROUNDS} rounds of ${roundSeconds} s each`);
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const server of servers) {
@@ -198,5 +198,5 @@ export async function measureSignup(options: {
   log("  relaying the confirmations the signups left in the outbox (the worker's part)");
   const relay = await measureRelay(options.runtime);
   const [paperboy, bare] = servers.map((server) => combine(server.rounds)) as [LoadFigures, LoadFigures];
-  return { paperboy, bare, relay, connections, seconds: ROUNDS * Math.max(1, Math.round(seconds / ROUNDS)), rounds: ROUNDS };
+  return { paperboy, bare, relay, connections, seconds: ROUNDS * roundSeconds, rounds: ROUNDS };
 }

@@ -16,16 +16,19 @@ export interface ReaderMailRelayOptions {
 }
 
 export interface ReaderMailRelay {
-  /** One pass now; resolves with how many requests it moved. */
-  relayOnce(): Promise<number>;
   /** Stops the loop after the pass in flight. */
   close(): Promise<void>;
 }
 
 const DEFAULT_IDLE_MS = 250;
-const DEFAULT_BATCH_SIZE = 500;
+export const DEFAULT_BATCH_SIZE = 500;
 /** After a failed pass (Redis or Postgres down), wait longer before the next. */
 const FAILURE_BACKOFF_MS = 2000;
+
+/** One pass: moves up to `batchSize` of the oldest owed emails onto the queue; resolves with how many. */
+export function relayReaderMail(runtime: Pick<Runtime, 'database' | 'queues'>, batchSize = DEFAULT_BATCH_SIZE): Promise<number> {
+  return relayReaderMailOutbox(runtime.database.sql, batchSize, (requests) => enqueueReaderMails(runtime.queues.transactional, requests));
+}
 
 export function startReaderMailRelay(runtime: Runtime, options: ReaderMailRelayOptions = {}): ReaderMailRelay {
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
@@ -36,13 +39,10 @@ export function startReaderMailRelay(runtime: Runtime, options: ReaderMailRelayO
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<unknown> = Promise.resolve();
 
-  const relayOnce = () =>
-    relayReaderMailOutbox(runtime.database.sql, batchSize, (requests) => enqueueReaderMails(runtime.queues.transactional, requests));
-
   const pass = async () => {
     let wait = idleMs;
     try {
-      const moved = await relayOnce();
+      const moved = await relayReaderMail(runtime, batchSize);
       if (failing) log.info('reader mail relay is moving requests again');
       failing = false;
       if (moved === batchSize) wait = 0;
@@ -60,7 +60,6 @@ export function startReaderMailRelay(runtime: Runtime, options: ReaderMailRelayO
   schedule();
 
   return {
-    relayOnce,
     async close() {
       stopped = true;
       clearTimeout(timer);

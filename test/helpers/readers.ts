@@ -4,7 +4,7 @@ import { buildApp, type App } from '../../services/api/app.js';
 import { subscribers } from '../../services/shared/db/schema.js';
 import { createToken, type TokenPurpose } from '../../services/shared/tokens/tokens.js';
 import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
-import { startReaderMailRelay, type ReaderMailRelay } from '../../services/worker/reader-mail-relay.js';
+import { relayReaderMail, startReaderMailRelay } from '../../services/worker/reader-mail-relay.js';
 import { startWorkers } from '../../services/worker/worker-host.js';
 import { createTestRuntime, type TestRuntime } from './runtime.js';
 
@@ -20,8 +20,6 @@ export interface ReaderHarness {
   uniqueEmail(tag: string): string;
   token(subscriberId: number, purpose: TokenPurpose, expiresAt?: Date): string;
   subscriberByEmail(email: string): Promise<typeof subscribers.$inferSelect | undefined>;
-  /** The worker's outbox relay, running as in production (a short idle wait keeps tests quick). */
-  relay: ReaderMailRelay;
   /** Every transactional job of one reader, in any state, after relaying what the outbox holds. */
   jobsFor(subscriberId: number): Promise<Array<{ id?: string; name: string; data: { subscriberId: number } }>>;
   /** POSTs a JSON signup, expects 202, returns the stored row. */
@@ -55,7 +53,6 @@ export async function createReaderHarness(label: string, env: Record<string, str
   const clock = { now: new Date('2026-03-02T09:00:00Z') };
   const test = await createTestRuntime(label, { SIGNUP_RATE_LIMIT: '10000', ...env }, { clock: () => clock.now });
   const app = await buildApp(test.runtime);
-  const relay = startReaderMailRelay(test.runtime, { idleMs: 20 });
   let sequence = 0;
 
   const subscriberByEmail = async (email: string) => {
@@ -71,9 +68,8 @@ export async function createReaderHarness(label: string, env: Record<string, str
     token: (subscriberId, purpose, expiresAt) =>
       createToken(test.config.secretKey, { subscriberId, purpose, ...(expiresAt ? { expiresAt } : {}) }),
     subscriberByEmail,
-    relay,
     async jobsFor(subscriberId) {
-      await relay.relayOnce();
+      await relayReaderMail(test.runtime);
       const jobs = await test.runtime.queues.transactional.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
       return jobs.filter((job) => job.data.subscriberId === subscriberId);
     },
@@ -85,7 +81,6 @@ export async function createReaderHarness(label: string, env: Record<string, str
       return row;
     },
     async close() {
-      await relay.close();
       await app.close();
       await test.cleanup();
     },

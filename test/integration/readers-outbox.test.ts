@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readerMailOutboxBacklog, relayReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
-import { enqueueReaderMails } from '../../services/shared/subscribers/reader-mail-jobs.js';
+import { relayReaderMail } from '../../services/worker/reader-mail-relay.js';
 import { eraseSubscriber } from '../../services/shared/subscribers/subscriber-admin-repo.js';
 import { createReaderHarness, type ReaderHarness } from '../helpers/readers.js';
 
@@ -13,8 +13,6 @@ let h: ReaderHarness;
 
 beforeAll(async () => {
   h = await createReaderHarness('readers-outbox');
-  // The harness's relay loop would race these tests' own passes; they drive the relay by hand.
-  await h.relay.close();
 });
 afterAll(async () => {
   await h?.close();
@@ -23,8 +21,7 @@ afterAll(async () => {
 const outboxRows = () =>
   h.test.runtime.database.sql<{ subscriber_id: string; kind: string; sent_in_window: number }[]>`
     select subscriber_id, kind, sent_in_window from reader_mail_outbox order by id`;
-const relayOnce = (limit = 500) =>
-  relayReaderMailOutbox(h.test.runtime.database.sql, limit, (requests) => enqueueReaderMails(h.test.runtime.queues.transactional, requests));
+const relayOnce = (batchSize?: number) => relayReaderMail(h.test.runtime, batchSize);
 
 describe('reader mail outbox', () => {
   it('holds a signup\'s confirmation until the relay moves it to the queue as one job named by its mail slot', async () => {

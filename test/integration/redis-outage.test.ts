@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { readerMailJobId } from '../../services/shared/subscribers/reader-mail-jobs.js';
 import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
-import { startReaderMailRelay, type ReaderMailRelay } from '../../services/worker/reader-mail-relay.js';
+import { relayReaderMail } from '../../services/worker/reader-mail-relay.js';
 import { freePort, waitUntil } from '../helpers/processes.js';
 import { startPrivateRedis, stopPrivateRedis } from '../helpers/redis.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
@@ -14,18 +14,14 @@ describe('a Redis outage', () => {
   let redis: ChildProcess;
   let test: TestRuntime;
   let app: App;
-  let relay: ReaderMailRelay;
 
   beforeAll(async () => {
     port = await freePort();
     redis = startPrivateRedis(port);
     test = await createTestRuntime('readiness', { REDIS_URL: `redis://127.0.0.1:${port}` });
     app = await buildApp(test.runtime);
-    // Started by hand below, so each pass is the test's own; a long idle wait keeps the loop out of the way.
-    relay = startReaderMailRelay(test.runtime, { idleMs: 3_600_000 });
   });
   afterAll(async () => {
-    await relay?.close();
     await app?.close();
     if (redis) await stopPrivateRedis(redis);
     // The queues point at the private Redis, which is gone; close without waiting on it.
@@ -63,12 +59,12 @@ describe('a Redis outage', () => {
     expect(reader).toBeDefined();
     expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(1);
     // The relay cannot reach the queue: the request stays in the outbox.
-    await expect(relay.relayOnce()).rejects.toThrow();
+    await expect(relayReaderMail(test.runtime)).rejects.toThrow();
     expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(1);
 
     redis = startPrivateRedis(port);
     await waitUntil('ready again after Redis restarts', async () => (await readiness()).status === 200);
-    expect(await relay.relayOnce()).toBe(1);
+    expect(await relayReaderMail(test.runtime)).toBe(1);
     expect((await readerMailOutboxBacklog(test.runtime.database.sql)).count).toBe(0);
     const jobId = readerMailJobId('confirmation', { subscriberId: Number(reader!.id), windowStartedAt: reader!.window, sentInWindow: reader!.sent });
     const job = await test.runtime.queues.transactional.getJob(jobId);

@@ -30,14 +30,14 @@ export function readerMailJobId(kind: ReaderMailKind, slot: MailSlot): string {
   return `${kind}-${slot.subscriberId}-${window}-${slot.sentInWindow}`;
 }
 
-/** Adds the requests as jobs in one round trip; returns their job ids. */
-export async function enqueueReaderMails(queue: Queue, requests: ReaderMailRequest[]): Promise<string[]> {
-  const jobs = requests.map(({ kind, slot }) => {
-    const data: ReaderMailJobData = { subscriberId: slot.subscriberId };
-    return { name: kind, data, opts: { jobId: readerMailJobId(kind, slot) } };
-  });
-  await queue.addBulk(jobs);
-  return jobs.map((job) => job.opts.jobId);
+/** Adds the requests as jobs in one round trip. */
+export async function enqueueReaderMails(queue: Queue, requests: ReaderMailRequest[]): Promise<void> {
+  await queue.addBulk(
+    requests.map(({ kind, slot }) => {
+      const data: ReaderMailJobData = { subscriberId: slot.subscriberId };
+      return { name: kind, data, opts: { jobId: readerMailJobId(kind, slot) } };
+    }),
+  );
 }
 
 /** The job's kind and reader, or undefined for a job this processor does not understand. */
