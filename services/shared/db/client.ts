@@ -4,6 +4,8 @@ import * as schema from './schema.js';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
+/** The pool or one of its transactions: data-layer functions that may run inside a transaction take this. */
+export type SqlExecutor = Sql | postgres.TransactionSql;
 
 export interface DatabaseClient {
   db: Database;

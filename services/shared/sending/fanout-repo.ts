@@ -1,16 +1,12 @@
 import type { Sql } from '../db/client.js';
+import { preferencesFromColumns, type PreferenceColumns } from '../subscribers/preference-columns.js';
+import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../subscribers/suppression-repo.js';
 
 /** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
 
-export interface FanoutReader {
+export interface FanoutReader extends Preferences {
   id: number;
-  frequency: 'daily' | 'weekly';
-  weekday: number;
-  sendHour: number;
-  timeZone: string;
-  topics: string[];
-  maxPapers: number;
 }
 
 /**
@@ -34,26 +30,12 @@ export async function nextFanoutReaders(
 }
 
 /** A reader row as the fan-out and resend queries select it. */
-export interface FanoutReaderRow {
+export interface FanoutReaderRow extends PreferenceColumns {
   id: string;
-  frequency: 'daily' | 'weekly';
-  weekday: number;
-  send_hour: number;
-  time_zone: string;
-  topics: string[];
-  max_papers: number;
 }
 
 export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
-  return {
-    id: Number(row.id),
-    frequency: row.frequency,
-    weekday: row.weekday,
-    sendHour: row.send_hour,
-    timeZone: row.time_zone,
-    topics: row.topics,
-    maxPapers: row.max_papers,
-  };
+  return { id: Number(row.id), ...preferencesFromColumns(row) };
 }
 
 /** Which of `paperIds` each of `subscriberIds` was already sent. */

@@ -1,5 +1,6 @@
-import type postgres from 'postgres';
-import type { Sql } from '../db/client.js';
+import type { Sql, SqlExecutor } from '../db/client.js';
+import { preferencesFromColumns, type PreferenceColumns } from './preference-columns.js';
+import type { Preferences } from './preferences.js';
 import { notSuppressed } from './suppression-repo.js';
 
 /**
@@ -8,19 +9,10 @@ import { notSuppressed } from './suppression-repo.js';
  * hundred statements, not a million.
  */
 
-/** Either the pool or a transaction of it. */
-export type SqlExecutor = Sql | postgres.TransactionSql;
-
-export interface SubscriberListRow {
+export interface SubscriberListRow extends Preferences {
   id: number;
   email: string;
   status: 'pending' | 'confirmed' | 'unsubscribed';
-  frequency: 'daily' | 'weekly';
-  weekday: number;
-  sendHour: number;
-  timeZone: string;
-  topics: string[];
-  maxPapers: number;
   consentAt: Date | null;
   consentSource: string;
   confirmedAt: Date | null;
@@ -28,16 +20,10 @@ export interface SubscriberListRow {
   createdAt: Date;
 }
 
-type RawRow = {
+type RawRow = PreferenceColumns & {
   id: string;
   email: string;
   status: SubscriberListRow['status'];
-  frequency: SubscriberListRow['frequency'];
-  weekday: number;
-  send_hour: number;
-  time_zone: string;
-  topics: string[];
-  max_papers: number;
   consent_at: Date | null;
   consent_source: string;
   confirmed_at: Date | null;
@@ -54,12 +40,7 @@ function toListRow(row: RawRow): SubscriberListRow {
     id: Number(row.id),
     email: row.email,
     status: row.status,
-    frequency: row.frequency,
-    weekday: row.weekday,
-    sendHour: row.send_hour,
-    timeZone: row.time_zone,
-    topics: row.topics,
-    maxPapers: row.max_papers,
+    ...preferencesFromColumns(row),
     consentAt: row.consent_at,
     consentSource: row.consent_source,
     confirmedAt: row.confirmed_at,
@@ -118,16 +99,10 @@ export async function findSuppressedHashes(sql: SqlExecutor, hashes: string[]): 
   return new Set(rows.map((row) => row.email_hash));
 }
 
-export interface ImportedSubscriber {
+export interface ImportedSubscriber extends Preferences {
   email: string;
   emailNormalized: string;
   status: 'pending' | 'confirmed' | 'unsubscribed';
-  frequency: 'daily' | 'weekly';
-  weekday: number;
-  sendHour: number;
-  timeZone: string;
-  topics: string[];
-  maxPapers: number;
   consentAt: Date | null;
 }
 

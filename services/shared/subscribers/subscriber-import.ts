@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import type { SqlExecutor } from '../db/client.js';
 import { InvalidInputError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { checkEmailAddress } from './email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
 import { checkPreferences } from './preferences.js';
-import { findSuppressedHashes, upsertImportedSubscribers, type ImportedSubscriber, type SqlExecutor } from './subscriber-admin-repo.js';
+import { findSuppressedHashes, upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';
 import { suppressionHash } from './suppression.js';
 
 /**
