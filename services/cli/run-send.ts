@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Runtime } from '../shared/runtime.js';
 import { findSendRun } from '../shared/sending/send-run-repo.js';
 import { describeSendRun, type SendRunProgress } from '../shared/sending/send-service.js';
@@ -27,6 +28,11 @@ export async function workSendRun(runtime: Runtime, runId: number): Promise<Send
     progress.stop();
     await host.close(runtime.config.shutdownTimeoutMs);
   }
+}
+
+/** Where a CLI send's messages went, for its summary line. */
+export function mailDestination(runtime: Runtime): string {
+  return runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
 }
 
 export function describeOutcome(state: SendRunProgress, seconds: number, where: string): string {

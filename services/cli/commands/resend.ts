@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { isIsoWeek } from '../../shared/editions/iso-week.js';
 import { isDailyDate } from '../../shared/papers/daily-date.js';
 import { planResend, startResend, type ResendTarget } from '../../shared/sending/resend-service.js';
 import { flag, option, positionals, UsageError, type Command } from '../command.js';
-import { describeOutcome, workSendRun } from '../run-send.js';
+import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
 
 /** `resend --date D --to failed|all|EMAIL...`: a new send run over a frozen edition, worked to its end. */
 export const resendCommand: Command = {
@@ -32,8 +31,7 @@ export const resendCommand: Command = {
     context.print(`resend run ${run.id} for ${date} started (${plan.recipients} readers)`);
     for (const address of plan.unmatched) context.print(`  not a confirmed reader, left out: ${address}`);
     const outcome = await workSendRun(runtime, run.id);
-    const where = runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
-    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, where));
+    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, mailDestination(runtime)));
     return outcome.deliveries.failed > 0 ? 1 : 0;
   },
 };

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { isDailyDate } from '../../shared/papers/daily-date.js';
 import { findLatestDailyDate } from '../../shared/papers/paper-repo.js';
 import { startManualSend } from '../../shared/sending/send-service.js';
 import { option, UsageError, type Command } from '../command.js';
-import { describeOutcome, workSendRun } from '../run-send.js';
+import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
 
 /** `send [--date D]`: assemble the edition if needed and send it to every reader who has not had it. */
 export const sendCommand: Command = {
@@ -23,8 +22,7 @@ export const sendCommand: Command = {
     const run = await startManualSend(runtime, date, 'cli');
     context.print(`send run ${run.id} for ${date} started`);
     const outcome = await workSendRun(runtime, run.id);
-    const where = runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
-    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, where));
+    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, mailDestination(runtime)));
     return outcome.deliveries.failed > 0 ? 1 : 0;
   },
 };
