@@ -1,5 +1,7 @@
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
 import { freePort, startProcess, waitUntil } from '../helpers/processes.js';
@@ -13,6 +15,7 @@ afterAll(async () => {
   await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
   await admin.end();
   await deleteQueueKeys(queuePrefix);
+  await rm(`/tmp/${queuePrefix}-outbox`, { recursive: true, force: true });
 });
 
 async function databaseExists(name: string): Promise<boolean> {
@@ -51,6 +54,21 @@ describe('npm start', () => {
     await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
     expect(await get(`http://127.0.0.1:${port}/healthz`)).toBe(200);
     expect(await databaseExists(databaseName)).toBe(true);
+
+    // The whole reader-mail path of one process: signup → outbox → the worker role's relay →
+    // the transactional queue → the confirmation written to OUTBOX_DIR (no SMTP_URL here).
+    const signup = await fetch(`http://127.0.0.1:${port}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: 'lifecycle-reader@example.org' }),
+    });
+    expect(signup.status).toBe(202);
+    const outbox = `/tmp/${queuePrefix}-outbox`;
+    const confirmations = async () => (await readdir(outbox).catch(() => [] as string[])).filter((name) => name.includes('confirmation'));
+    await waitUntil('the confirmation in the outbox', async () => (await confirmations()).length === 1);
+    const message = await readFile(path.join(outbox, (await confirmations())[0]!), 'utf8');
+    expect(message).toMatch(/^To: lifecycle-reader@example\.org$/m);
+    expect(message).toMatch(/^Subject: Confirm your Paperboy subscription$/m);
 
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
