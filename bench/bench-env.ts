@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { prepareDatabase } from '../services/shared/db/migrate.js';
+import { prepareDatabase } from '../services/core/platform/db/migrate.js';
 
 /**
  * The bench's own database on the local Postgres and its own queue prefix on the local Redis.

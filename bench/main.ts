@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { configFromEnv } from '../services/shared/config/config.js';
-import { createReaderSelector } from '../services/shared/digest/reader-selection.js';
-import { assembleEdition, getEditionWithPapers } from '../services/shared/editions/edition-service.js';
-import { createLogger } from '../services/shared/logging/logger.js';
-import { importPapersFile } from '../services/shared/papers/paper-import-service.js';
-import { createRuntime, type Runtime } from '../services/shared/runtime.js';
-import { createEditionMessages } from '../services/shared/sending/edition-messages.js';
+import { configFromEnv } from '../services/core/platform/config/config.js';
+import { createReaderSelector } from '../services/core/digest/reader-selection.js';
+import { assembleEdition, getEditionWithPapers } from '../services/core/editions/edition-service.js';
+import { createLogger } from '../services/core/platform/logging/logger.js';
+import { importPapersFile } from '../services/core/papers/paper-import-service.js';
+import { createRuntime, type Runtime } from '../services/runtime.js';
+import { createEditionMessages } from '../services/core/sending/edition-messages.js';
 import { createBenchEnv, paperboyEnv, type BenchEnv } from './bench-env.js';
 import { buildDist, PROJECT_ROOT, stopAllProcesses } from './child-process.js';
 import { measureRenderCost } from './render-cost.js';

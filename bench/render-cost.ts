@@ -2,11 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { toDigestCard } from '../services/shared/digest/digest-content.js';
-import { readerLinks } from '../services/shared/digest/digest-links.js';
-import { fillDigestMessage, prepareDigestMessage, type DigestSettings } from '../services/shared/digest/digest-message.js';
-import type { DigestEdition, DigestPaper } from '../services/shared/digest/digest-types.js';
-import { fillDigestPlaceholders, renderDigestVariant } from '../services/shared/digest/render-digest.js';
+import { toDigestCard } from '../services/core/digest/digest-content.js';
+import { readerLinks } from '../services/core/digest/digest-links.js';
+import { fillDigestMessage, prepareDigestMessage, type DigestSettings } from '../services/core/digest/digest-message.js';
+import type { DigestEdition, DigestPaper } from '../services/core/digest/digest-types.js';
+import { fillDigestPlaceholders, renderDigestVariant } from '../services/core/digest/render-digest.js';
 
 /**
  * What one email costs when only the reader's parts are filled into a message built once per

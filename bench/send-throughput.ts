@@ -1,6 +1,6 @@
-import type { Sql } from '../services/shared/db/client.js';
-import type { Runtime } from '../services/shared/runtime.js';
-import { startManualSend } from '../services/shared/sending/send-service.js';
+import type { Sql } from '../services/core/platform/db/client.js';
+import type { Runtime } from '../services/runtime.js';
+import { startManualSend } from '../services/core/sending/send-service.js';
 import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, machineCpu, memoryOf, startProcess, waitForHttp, waitUntil } from './child-process.js';
 import type { SmtpSink } from './smtp-sink-client.js';

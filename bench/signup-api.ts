@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Runtime } from '../services/shared/runtime.js';
+import type { Runtime } from '../services/runtime.js';
 import { DEFAULT_BATCH_SIZE, relayReaderMail } from '../services/worker/reader-mail-relay.js';
 import { paperboyEnv, type BenchEnv } from './bench-env.js';
 import { cpuSecondsByName, cpuSecondsOf, freePort, startProcess, waitForHttp } from './child-process.js';

@@ -1,12 +1,12 @@
 import closeWithGrace from 'close-with-grace';
 import { startOpsServer } from './api/ops-server.js';
 import { startApiServer, type ApiServer } from './api/server.js';
-import { ConfigError, parseConfig } from './shared/config/config.js';
-import { prepareDatabase } from './shared/db/migrate.js';
-import { createLogger } from './shared/logging/logger.js';
-import { formatImportSummary } from './shared/papers/paper-import-service.js';
-import { importSamplePapersIfEmpty } from './shared/papers/sample-papers.js';
-import { createRuntime } from './shared/runtime.js';
+import { ConfigError, parseConfig } from './core/platform/config/config.js';
+import { prepareDatabase } from './core/platform/db/migrate.js';
+import { createLogger } from './core/platform/logging/logger.js';
+import { formatImportSummary } from './core/papers/paper-import-service.js';
+import { importSamplePapersIfEmpty } from './core/papers/sample-papers.js';
+import { createRuntime } from './runtime.js';
 import { startWorkerRole } from './worker/index.js';
 import type { WorkerHost } from './worker/worker-host.js';
 

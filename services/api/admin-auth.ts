@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AdminToken } from '../shared/config/config.js';
+import type { AdminToken } from '../core/platform/config/config.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../runtime.js';
 import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';

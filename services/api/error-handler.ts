@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, type ErrorDetail } from '../shared/errors.js';
-import { escapeHtml } from '../shared/html.js';
+import { DomainError, type ErrorDetail } from '../core/platform/errors.js';
+import { escapeHtml } from '../core/platform/html.js';
 import { wantsJson } from './content-negotiation.js';
 
 export interface ErrorBody {

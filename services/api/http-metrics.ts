@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Metrics } from '../shared/metrics/metrics.js';
+import type { Metrics } from '../core/platform/metrics/metrics.js';
 
 /**
  * Counts every answered request by route pattern (`/admin/subscribers/:id`, never the raw URL,

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../runtime.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
 import { healthRoutes } from './routes/health.js';

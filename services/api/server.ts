@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../runtime.js';
 import { buildApp, type App } from './app.js';
 
 export interface ApiServer {

@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../runtime.js';
 
 /** What a command gets: its arguments and a runtime opened on first use (and closed after). */
 export interface CommandContext {

@@ -1,8 +1,8 @@
-import { ConfigError, parseConfig } from '../shared/config/config.js';
-import { prepareDatabase } from '../shared/db/migrate.js';
-import { DomainError } from '../shared/errors.js';
-import { createLogger } from '../shared/logging/logger.js';
-import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { ConfigError, parseConfig } from '../core/platform/config/config.js';
+import { prepareDatabase } from '../core/platform/db/migrate.js';
+import { DomainError } from '../core/platform/errors.js';
+import { createLogger } from '../core/platform/logging/logger.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { UsageError, type Command } from './command.js';
 import { importCommand } from './commands/import.js';
 import { ingestCommand } from './commands/ingest.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Runtime } from '../shared/runtime.js';
-import { findSendRun } from '../shared/sending/send-run-repo.js';
-import { describeSendRun, type SendRunProgress } from '../shared/sending/send-service.js';
+import type { Runtime } from '../runtime.js';
+import { findSendRun } from '../core/sending/send-run-repo.js';
+import { describeSendRun, type SendRunProgress } from '../core/sending/send-service.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../worker/processors/sending.js';
 import { startWorkers } from '../worker/worker-host.js';
 import { createProgress } from './progress.js';

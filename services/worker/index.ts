@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/runtime.js';
+import type { Runtime } from '../runtime.js';
 import { editionsProcessor, editionsScheduler } from './processors/editions.js';
 import { ingestProcessor, ingestScheduler } from './processors/ingest.js';
 import { readerMailProcessor } from './processors/reader-mail.js';

@@ -1,6 +1,6 @@
-import type { Runtime } from '../shared/runtime.js';
-import { enqueueReaderMails } from '../shared/subscribers/reader-mail-jobs.js';
-import { relayReaderMailOutbox } from '../shared/subscribers/reader-mail-outbox.js';
+import type { Runtime } from '../runtime.js';
+import { enqueueReaderMails } from '../core/reader-mail/reader-mail-jobs.js';
+import { relayReaderMailOutbox } from '../core/reader-mail/reader-mail-outbox.js';
 
 /**
  * Moves transactional reader mail from the Postgres outbox onto the transactional queue. Signups

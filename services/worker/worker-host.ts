@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
-import type { QueueName, Queues } from '../shared/queue/queues.js';
-import { workerConnection } from '../shared/queue/redis.js';
-import type { Runtime } from '../shared/runtime.js';
+import type { QueueName, Queues } from '../core/platform/queue/queues.js';
+import { workerConnection } from '../core/platform/queue/redis.js';
+import type { Runtime } from '../runtime.js';
 
 export interface ProcessorDefinition {
   queue: QueueName;

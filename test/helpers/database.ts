@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { prepareDatabase } from '../../services/shared/db/migrate.js';
+import { prepareDatabase } from '../../services/core/platform/db/migrate.js';
 
 /** Server the tests use; CI and developer machines run Postgres here with trust auth. */
 export const TEST_POSTGRES_SERVER = process.env.TEST_POSTGRES_SERVER ?? 'postgres://postgres@127.0.0.1:5432';

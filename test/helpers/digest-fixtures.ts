@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DigestEdition, DigestPaper } from '../../services/shared/digest/digest-types.js';
+import type { DigestEdition, DigestPaper } from '../../services/core/digest/digest-types.js';
 
 /**
  * Recorded Hugging Face Daily Papers days (test/fixtures/hf-daily-papers, copied from

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Sql } from '../../services/shared/db/client.js';
-import { importPapersFile } from '../../services/shared/papers/paper-import-service.js';
-import type { Runtime } from '../../services/shared/runtime.js';
+import type { Sql } from '../../services/core/platform/db/client.js';
+import { importPapersFile } from '../../services/core/papers/paper-import-service.js';
+import type { Runtime } from '../../services/runtime.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
 

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { subscribers } from '../../services/shared/db/schema.js';
-import { createToken, type TokenPurpose } from '../../services/shared/tokens/tokens.js';
+import { subscribers } from '../../services/core/platform/db/schema.js';
+import { createToken, type TokenPurpose } from '../../services/core/platform/tokens/tokens.js';
 import { readerMailProcessor } from '../../services/worker/processors/reader-mail.js';
 import { relayReaderMail, startReaderMailRelay } from '../../services/worker/reader-mail-relay.js';
 import { startWorkers } from '../../services/worker/worker-host.js';

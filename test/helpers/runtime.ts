@@ -1,6 +1,6 @@
-import { configFromEnv, type Config } from '../../services/shared/config/config.js';
-import { createLogger } from '../../services/shared/logging/logger.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../../services/shared/runtime.js';
+import { configFromEnv, type Config } from '../../services/core/platform/config/config.js';
+import { createLogger } from '../../services/core/platform/logging/logger.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../services/runtime.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from './redis.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { createDigestMessageBuilder, digestSettings } from '../../services/shared/digest/digest-message.js';
-import type { Runtime } from '../../services/shared/runtime.js';
+import { createDigestMessageBuilder, digestSettings } from '../../services/core/digest/digest-message.js';
+import type { Runtime } from '../../services/runtime.js';
 import { dailyEdition, fixturePapers } from '../helpers/digest-fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../../services/shared/digest/digest-message.js';
-import { classifySmtpFailure } from '../../services/shared/sending/smtp-failure.js';
-import { verifyToken } from '../../services/shared/tokens/tokens.js';
+import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../../services/core/digest/digest-message.js';
+import { classifySmtpFailure } from '../../services/core/sending/smtp-failure.js';
+import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { dailyEdition, fixturePapers } from '../helpers/digest-fixtures.js';
 import { verifyDkim } from '../helpers/dkim-verify.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';

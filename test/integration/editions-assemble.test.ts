@@ -9,9 +9,9 @@ import {
   assembleWeeklyEdition,
   findLatestEdition,
   getEditionWithPapers,
-} from '../../services/shared/editions/edition-service.js';
-import { ConflictError, NotFoundError } from '../../services/shared/errors.js';
-import { importPapers, importPapersFile } from '../../services/shared/papers/paper-import-service.js';
+} from '../../services/core/editions/edition-service.js';
+import { ConflictError, NotFoundError } from '../../services/core/platform/errors.js';
+import { importPapers, importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import { editionsScheduler } from '../../services/worker/processors/editions.js';
 import { ingestScheduler } from '../../services/worker/processors/ingest.js';
 import { startWorkers } from '../../services/worker/worker-host.js';

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { editionPapers, editions, papers } from '../../services/shared/db/schema.js';
+import { editionPapers, editions, papers } from '../../services/core/platform/db/schema.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 describe('operators: public archive, web version and Atom feed', () => {

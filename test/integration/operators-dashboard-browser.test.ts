@@ -4,7 +4,7 @@ import { openBrowser, screenshotAtWidths, type Browser } from '../helpers/browse
 import { importFixtureDay } from '../helpers/factories.js';
 import { freePort } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { assembleEdition } from '../../services/shared/editions/edition-service.js';
+import { assembleEdition } from '../../services/core/editions/edition-service.js';
 
 describe('operators: the queue dashboard and the web version in Chromium', () => {
   let test: TestRuntime;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { buildApp, type App } from '../../services/api/app.js';
-import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog } from '../../services/core/reader-mail/reader-mail-outbox.js';
 import { insertReaders } from '../helpers/factories.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsServer } from '../../services/api/ops-server.js';
 import type { ApiServer } from '../../services/api/server.js';
-import { DEFAULT_PREFERENCES } from '../../services/shared/subscribers/preferences.js';
-import { insertPendingSubscriber } from '../../services/shared/subscribers/subscriber-repo.js';
+import { DEFAULT_PREFERENCES } from '../../services/core/subscribers/preferences.js';
+import { insertPendingSubscriber } from '../../services/core/subscribers/subscriber-repo.js';
 import { freePort } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { DependencyUnavailableError } from '../../services/shared/errors.js';
-import { parsePapers } from '../../services/shared/papers/hf-paper-schema.js';
-import { createHfClient, HfApiError, hfClientFromConfig, retryDelayFromHeaders, type HfClientOptions } from '../../services/shared/papers/hf-client.js';
-import { importPapersFile } from '../../services/shared/papers/paper-import-service.js';
-import { ingestDailyPapers } from '../../services/shared/papers/paper-ingest-service.js';
+import { DependencyUnavailableError } from '../../services/core/platform/errors.js';
+import { parsePapers } from '../../services/core/papers/hf-paper-schema.js';
+import { createHfClient, HfApiError, hfClientFromConfig, retryDelayFromHeaders, type HfClientOptions } from '../../services/core/papers/hf-client.js';
+import { importPapersFile } from '../../services/core/papers/paper-import-service.js';
+import { ingestDailyPapers } from '../../services/core/papers/paper-ingest-service.js';
 import { ingestProcessor } from '../../services/worker/processors/ingest.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { hfFixturePath, readHfFixture, startHfReplayServer, type HfReplayServer } from '../helpers/hf-replay-server.js';

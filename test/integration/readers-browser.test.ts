@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { editionPapers, editions, papers, subscribers } from '../../services/shared/db/schema.js';
+import { editionPapers, editions, papers, subscribers } from '../../services/core/platform/db/schema.js';
 import { openBrowser as launchBrowser, screenshotAtWidths, SCREENSHOTS, type Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/processes.js';
 import { startReaderMailWorker } from '../helpers/readers.js';

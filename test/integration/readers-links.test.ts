@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deliveries, editions, papers, sendRuns, sentPapers } from '../../services/shared/db/schema.js';
-import { createSubscriptionService } from '../../services/shared/subscribers/subscription-service.js';
+import { deliveries, editions, papers, sendRuns, sentPapers } from '../../services/core/platform/db/schema.js';
+import { createSubscriptionService } from '../../services/core/subscribers/subscription-service.js';
 import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
 
 /** Links from emails: confirm, tokens, one-click unsubscribe, resubscribe, the preference center and its export, fresh links. */

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { subscribers, suppressions } from '../../services/shared/db/schema.js';
-import { createReaderMailRenderer } from '../../services/shared/subscribers/reader-mail.js';
-import { suppressionHash } from '../../services/shared/subscribers/suppression.js';
-import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/shared/tokens/tokens.js';
-import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { subscribers, suppressions } from '../../services/core/platform/db/schema.js';
+import { createReaderMailRenderer } from '../../services/core/reader-mail/reader-mail.js';
+import { suppressionHash } from '../../services/core/suppression/suppression.js';
+import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/core/platform/tokens/tokens.js';
+import { readerMailOutboxBacklog } from '../../services/core/reader-mail/reader-mail-outbox.js';
 import { startReaderMailWorker } from '../helpers/readers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp-server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readerMailOutboxBacklog, relayReaderMailOutbox } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailOutboxBacklog, relayReaderMailOutbox } from '../../services/core/reader-mail/reader-mail-outbox.js';
 import { relayReaderMail } from '../../services/worker/reader-mail-relay.js';
-import { eraseSubscriber } from '../../services/shared/subscribers/subscriber-admin-repo.js';
+import { eraseSubscriber } from '../../services/core/subscribers/subscriber-admin-repo.js';
 import { createReaderHarness, type ReaderHarness } from '../helpers/readers.js';
 
 /**

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { buildApp } from '../../services/api/app.js';
 import { SIGNUP_ACCEPTED_MESSAGE } from '../../services/api/routes/signup.js';
-import { editionPapers, editions, papers, subscribers, suppressions } from '../../services/shared/db/schema.js';
-import { suppressionHash } from '../../services/shared/subscribers/suppression.js';
-import { createSubscriptionService } from '../../services/shared/subscribers/subscription-service.js';
+import { editionPapers, editions, papers, subscribers, suppressions } from '../../services/core/platform/db/schema.js';
+import { suppressionHash } from '../../services/core/suppression/suppression.js';
+import { createSubscriptionService } from '../../services/core/subscribers/subscription-service.js';
 import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
 
 /** The signup page and POST /subscribe (validation, no enumeration, throttling, concurrency, rate limit), through app.inject against real Postgres and Redis. */

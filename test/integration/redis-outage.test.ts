@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { readerMailJobId } from '../../services/shared/subscribers/reader-mail-jobs.js';
-import { readerMailOutboxBacklog } from '../../services/shared/subscribers/reader-mail-outbox.js';
+import { readerMailJobId } from '../../services/core/reader-mail/reader-mail-jobs.js';
+import { readerMailOutboxBacklog } from '../../services/core/reader-mail/reader-mail-outbox.js';
 import { relayReaderMail } from '../../services/worker/reader-mail-relay.js';
 import { freePort, waitUntil } from '../helpers/processes.js';
 import { startPrivateRedis, stopPrivateRedis } from '../helpers/redis.js';

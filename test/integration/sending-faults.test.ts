@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcile } from '../../services/shared/sending/reconcile-service.js';
-import { findSendRun } from '../../services/shared/sending/send-run-repo.js';
-import { startManualSend } from '../../services/shared/sending/send-service.js';
+import { reconcile } from '../../services/core/sending/reconcile-service.js';
+import { findSendRun } from '../../services/core/sending/send-run-repo.js';
+import { startManualSend } from '../../services/core/sending/send-service.js';
 import { deliverProcessor, fanoutProcessor } from '../../services/worker/processors/sending.js';
 import { startWorkers } from '../../services/worker/worker-host.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../services/api/app.js';
-import { assembleEdition } from '../../services/shared/editions/edition-service.js';
-import { findSendRun } from '../../services/shared/sending/send-run-repo.js';
-import { describeSendRun, startManualSend, startScheduledRuns } from '../../services/shared/sending/send-service.js';
+import { assembleEdition } from '../../services/core/editions/edition-service.js';
+import { findSendRun } from '../../services/core/sending/send-run-repo.js';
+import { describeSendRun, startManualSend, startScheduledRuns } from '../../services/core/sending/send-service.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../services/worker/processors/sending.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { escapeHtml } from '../../services/shared/html.js';
-import { rankedPapersOfDay } from '../../services/shared/editions/edition-service.js';
-import { importSamplePapersIfEmpty, SAMPLE_DAILY_DATE } from '../../services/shared/papers/sample-papers.js';
+import { escapeHtml } from '../../services/core/platform/html.js';
+import { rankedPapersOfDay } from '../../services/core/editions/edition-service.js';
+import { importSamplePapersIfEmpty, SAMPLE_DAILY_DATE } from '../../services/core/papers/sample-papers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 describe('a fresh install', () => {

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../../services/shared/queue/queues.js';
+import { QUEUE_NAMES } from '../../services/core/platform/queue/queues.js';
 import { startWorkers } from '../../services/worker/worker-host.js';
 import { waitUntil } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';

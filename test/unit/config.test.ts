@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../services/shared/config/config.js';
+import { ConfigError, parseConfig } from '../../services/core/platform/config/config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

@@ -6,7 +6,7 @@ import {
   splitSentences,
   summarizeAbstract,
   toDigestCard,
-} from '../../services/shared/digest/digest-content.js';
+} from '../../services/core/digest/digest-content.js';
 import { fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 describe('shortenAuthors', () => {

@@ -1,17 +1,17 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../services/shared/config/config.js';
+import { configFromEnv } from '../../services/core/platform/config/config.js';
 import {
   createDigestMessageBuilder,
   digestSettings,
   fillDigestMessage,
   prepareDigestMessage,
-} from '../../services/shared/digest/digest-message.js';
-import { toDigestCard } from '../../services/shared/digest/digest-content.js';
-import { renderDigestVariant } from '../../services/shared/digest/render-digest.js';
-import { InvalidInputError } from '../../services/shared/errors.js';
-import { fillMessage, prepareMessage, slotMarker } from '../../services/shared/mail/message-template.js';
-import { verifyToken } from '../../services/shared/tokens/tokens.js';
+} from '../../services/core/digest/digest-message.js';
+import { toDigestCard } from '../../services/core/digest/digest-content.js';
+import { renderDigestVariant } from '../../services/core/digest/render-digest.js';
+import { InvalidInputError } from '../../services/core/platform/errors.js';
+import { fillMessage, prepareMessage, slotMarker } from '../../services/core/platform/mail/message-template.js';
+import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const config = configFromEnv({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOYED_WORKER_FLAGS } from '../../bench/worker-flags.js';
-import { CONFIG_VARIABLES } from '../../services/shared/config/config.js';
+import { CONFIG_VARIABLES } from '../../services/core/platform/config/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isoWeekOf, isoWeekRange } from '../../services/shared/editions/iso-week.js';
-import { compareByTrending, rankPapers } from '../../services/shared/editions/ranking.js';
-import { addDays, dateInTimeZone, isDailyDate, recentDailyDates } from '../../services/shared/papers/daily-date.js';
+import { isoWeekOf, isoWeekRange } from '../../services/core/editions/iso-week.js';
+import { compareByTrending, rankPapers } from '../../services/core/editions/ranking.js';
+import { addDays, dateInTimeZone, isDailyDate, recentDailyDates } from '../../services/core/papers/daily-date.js';
 
 const paper = (id: string, upvotes: number, numComments: number, published: string) => ({
   id,

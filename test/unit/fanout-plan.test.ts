@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createReaderSelector, type SelectablePaper } from '../../services/shared/digest/reader-selection.js';
-import type { FanoutReader } from '../../services/shared/sending/fanout-repo.js';
-import { planFanoutPage } from '../../services/shared/sending/fanout-plan.js';
+import { createReaderSelector, type SelectablePaper } from '../../services/core/digest/reader-selection.js';
+import type { FanoutReader } from '../../services/core/sending/fanout-repo.js';
+import { planFanoutPage } from '../../services/core/sending/fanout-plan.js';
 
 const papers: SelectablePaper[] = [
   { id: '2601.00001', title: 'Agents that plan', abstract: 'We study agents.', aiSummary: null, aiKeywords: [] },

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets } from '../../services/shared/logging/logger.js';
+import { createLogger, scrubSecrets } from '../../services/core/platform/logging/logger.js';
 
 function capture() {
   const lines: string[] = [];

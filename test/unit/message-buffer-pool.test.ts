@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../services/shared/config/config.js';
-import { createDigestMessageBuilder, digestSettings } from '../../services/shared/digest/digest-message.js';
-import { createMessageBufferPool } from '../../services/shared/mail/message-template.js';
+import { configFromEnv } from '../../services/core/platform/config/config.js';
+import { createDigestMessageBuilder, digestSettings } from '../../services/core/digest/digest-message.js';
+import { createMessageBufferPool } from '../../services/core/platform/mail/message-template.js';
 import { dailyEdition, fixturePapers } from '../helpers/digest-fixtures.js';
 
 const settings = digestSettings(

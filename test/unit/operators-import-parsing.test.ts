@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminCookieValue, verifyAdminCookieValue } from '../../services/api/admin-auth.js';
-import { JsonStreamError, jsonObjects } from '../../services/shared/subscribers/json-items.js';
-import { checkImportRecord } from '../../services/shared/subscribers/subscriber-import.js';
+import { JsonStreamError, jsonObjects } from '../../services/core/subscribers/json-items.js';
+import { checkImportRecord } from '../../services/core/subscribers/subscriber-import.js';
 
 async function collect(chunks: Array<string | Buffer>) {
   const items = [];

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../services/shared/errors.js';
-import { normaliseAbstract, parsePapers, parsePapersJson } from '../../services/shared/papers/hf-paper-schema.js';
+import { InvalidInputError } from '../../services/core/platform/errors.js';
+import { normaliseAbstract, parsePapers, parsePapersJson } from '../../services/core/papers/hf-paper-schema.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
-const SAMPLE = path.resolve(import.meta.dirname, '../../services/shared/papers/sample/hf-daily-papers-2026-08-13.json');
+const SAMPLE = path.resolve(import.meta.dirname, '../../services/core/papers/sample/hf-daily-papers-2026-08-13.json');
 
 function fixtureText(day: string): string {
   return readFileSync(path.join(FIXTURES, `${day}.json`), 'utf8');

@@ -5,7 +5,7 @@ import {
   normalizeForMatching,
   selectPapersForReader,
   variantKeyOf,
-} from '../../services/shared/digest/reader-selection.js';
+} from '../../services/core/digest/reader-selection.js';
 import { fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const none = new Set<string>();

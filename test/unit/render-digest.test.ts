@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { toDigestCard } from '../../services/shared/digest/digest-content.js';
+import { toDigestCard } from '../../services/core/digest/digest-content.js';
 import {
   createDigestRenderer,
   DIGEST_PLACEHOLDERS,
   fillDigestPlaceholders,
   renderDigestVariant,
   type DigestRenderSettings,
-} from '../../services/shared/digest/render-digest.js';
+} from '../../services/core/digest/render-digest.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const settings: DigestRenderSettings = { publicUrl: 'https://news.example.org', postalAddress: 'Paperboy Ltd, 1 Main St, Springfield' };

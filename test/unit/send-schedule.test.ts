@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstSendTimeAfter, isDue, type SendTimePreference } from '../../services/shared/sending/send-schedule.js';
+import { firstSendTimeAfter, isDue, type SendTimePreference } from '../../services/core/sending/send-schedule.js';
 
 const daily = (sendHour: number, timeZone: string): SendTimePreference => ({ frequency: 'daily', weekday: 1, sendHour, timeZone });
 

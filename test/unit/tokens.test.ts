@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createToken, verifyToken } from '../../services/shared/tokens/tokens.js';
+import { createToken, verifyToken } from '../../services/core/platform/tokens/tokens.js';
 
 const SECRET = 'test-secret-key-of-reasonable-length';
 const NOW = new Date('2026-11-27T12:00:00Z');

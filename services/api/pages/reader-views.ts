@@ -1,6 +1,6 @@
-import type { EditionPaper } from '../../shared/editions/edition-service.js';
-import type { ErrorDetail } from '../../shared/errors.js';
-import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../shared/subscribers/preferences.js';
+import type { EditionPaper } from '../../core/editions/edition-service.js';
+import type { ErrorDetail } from '../../core/platform/errors.js';
+import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../core/subscribers/preferences.js';
 
 /**
  * View models for the reader pages: plain data the Handlebars templates print (escaped). A form

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EditionRow } from '../../shared/editions/edition-repo.js';
-import { getEditionWithPapers, listEditions } from '../../shared/editions/edition-service.js';
-import { isIsoWeek } from '../../shared/editions/iso-week.js';
-import { NotFoundError } from '../../shared/errors.js';
-import { dailyDateSchema, isDailyDate } from '../../shared/papers/daily-date.js';
-import { paperViewSchema } from '../../shared/papers/paper-view.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { reportEditionSends, type EditionSendReport, type RunReport } from '../../shared/sending/send-report.js';
+import type { EditionRow } from '../../core/editions/edition-repo.js';
+import { getEditionWithPapers, listEditions } from '../../core/editions/edition-service.js';
+import { isIsoWeek } from '../../core/editions/iso-week.js';
+import { NotFoundError } from '../../core/platform/errors.js';
+import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
+import { paperViewSchema } from '../../core/papers/paper-view.js';
+import type { Runtime } from '../../runtime.js';
+import { reportEditionSends, type EditionSendReport, type RunReport } from '../../core/sending/send-report.js';
 
 const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
 

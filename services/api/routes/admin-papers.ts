@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../shared/audit/audit-repo.js';
-import { rankedPapersOfDay } from '../../shared/editions/edition-service.js';
-import { dailyDateSchema } from '../../shared/papers/daily-date.js';
-import { hfClientFromConfig } from '../../shared/papers/hf-client.js';
-import { enqueueIngest } from '../../shared/papers/ingest-jobs.js';
-import { formatImportSummary, importPapers, type ImportSummary } from '../../shared/papers/paper-import-service.js';
-import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../shared/papers/paper-ingest-service.js';
-import { paperViewSchema } from '../../shared/papers/paper-view.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { recordAdminAction } from '../../core/audit/audit-repo.js';
+import { rankedPapersOfDay } from '../../core/editions/edition-service.js';
+import { dailyDateSchema } from '../../core/papers/daily-date.js';
+import { hfClientFromConfig } from '../../core/papers/hf-client.js';
+import { enqueueIngest } from '../../core/papers/ingest-jobs.js';
+import { formatImportSummary, importPapers, type ImportSummary } from '../../core/papers/paper-import-service.js';
+import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
+import { paperViewSchema } from '../../core/papers/paper-view.js';
+import type { Runtime } from '../../runtime.js';
 
 /** A busy day with 600-author papers is a few MB; the app's default limit is for forms. */
 const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;

@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import { recordAdminAction } from '../../shared/audit/audit-repo.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { recordAdminAction } from '../../core/audit/audit-repo.js';
+import type { Runtime } from '../../runtime.js';
 
 /** Where the dashboard lives; the admin scope's cookie exchange is limited to this path. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../shared/audit/audit-repo.js';
-import { InvalidInputError, NotFoundError } from '../../shared/errors.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { eraseSubscriber, listSubscribers } from '../../shared/subscribers/subscriber-admin-repo.js';
-import { exportSubscribersCsv } from '../../shared/subscribers/subscriber-export.js';
-import { importSubscribers, type ImportFormat } from '../../shared/subscribers/subscriber-import.js';
+import { recordAdminAction } from '../../core/audit/audit-repo.js';
+import { InvalidInputError, NotFoundError } from '../../core/platform/errors.js';
+import type { Runtime } from '../../runtime.js';
+import { eraseSubscriber, listSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
+import { exportSubscribersCsv } from '../../core/subscribers/subscriber-export.js';
+import { importSubscribers, type ImportFormat } from '../../core/subscribers/subscriber-import.js';
 
 const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toDigestCard } from '../../shared/digest/digest-content.js';
-import { digestSubject, editionUrl } from '../../shared/digest/render-digest.js';
-import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../shared/editions/edition-service.js';
-import { NotFoundError } from '../../shared/errors.js';
-import { escapeHtml } from '../../shared/html.js';
-import { dailyDateSchema } from '../../shared/papers/daily-date.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { toDigestEdition } from '../../shared/sending/edition-messages.js';
+import { toDigestCard } from '../../core/digest/digest-content.js';
+import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
+import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { NotFoundError } from '../../core/platform/errors.js';
+import { escapeHtml } from '../../core/platform/html.js';
+import { dailyDateSchema } from '../../core/papers/daily-date.js';
+import type { Runtime } from '../../runtime.js';
+import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import { createPageRenderer } from '../pages/page-renderer.js';
 import { editionKeySchema } from './admin-editions.js';
 

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.js';
-import { escapeHtml } from '../../shared/html.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { NotFoundError } from '../../core/platform/errors.js';
+import { escapeHtml } from '../../core/platform/html.js';
+import type { Runtime } from '../../runtime.js';
 import { wantsJson } from '../content-negotiation.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidInputError } from '../../shared/errors.js';
+import { InvalidInputError } from '../../core/platform/errors.js';
 import { wantsJson } from '../content-negotiation.js';
 import { errorsView } from '../pages/reader-views.js';
 import { sendMessage, sendPage, type ReaderContext } from './reader-context.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkReadiness } from '../../shared/health/readiness.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { checkReadiness } from '../../core/platform/health/readiness.js';
+import type { Runtime } from '../../runtime.js';
 
 const dependencyCheck = z.object({ ok: z.boolean(), error: z.string().optional() });
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorDetail } from '../../shared/errors.js';
-import type { Runtime } from '../../shared/runtime.js';
-import type { RequestContext, SubscriptionService } from '../../shared/subscribers/subscription-service.js';
-import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken, verifyToken, type TokenProblem, type TokenPurpose } from '../../shared/tokens/tokens.js';
+import type { ErrorDetail } from '../../core/platform/errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { RequestContext, SubscriptionService } from '../../core/subscribers/subscription-service.js';
+import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken, verifyToken, type TokenProblem, type TokenPurpose } from '../../core/platform/tokens/tokens.js';
 import { wantsJson } from '../content-negotiation.js';
 import type { PageRenderer } from '../pages/page-renderer.js';
 

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { latestPapersSample } from '../../shared/editions/edition-service.js';
-import { InvalidInputError, type ErrorDetail } from '../../shared/errors.js';
+import { latestPapersSample } from '../../core/editions/edition-service.js';
+import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { wantsJson } from '../content-negotiation.js';
 import { editionPreviewView, errorsView, preferenceFieldsView } from '../pages/reader-views.js';
 import { requestContext, sendMessage, sendPage, type ReaderContext } from './reader-context.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.js';
-import { FREQUENCIES, type Frequency } from '../../shared/subscribers/preferences.js';
-import type { ResubscribeOutcome } from '../../shared/subscribers/subscription-service.js';
+import { NotFoundError } from '../../core/platform/errors.js';
+import { FREQUENCIES, type Frequency } from '../../core/subscribers/preferences.js';
+import type { ResubscribeOutcome } from '../../core/subscribers/subscription-service.js';
 import { wantsJson } from '../content-negotiation.js';
 import {
   readerLink,

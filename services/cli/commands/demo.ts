@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { importSamplePapers, SAMPLE_DAILY_DATE } from '../../shared/papers/sample-papers.js';
-import { formatImportSummary } from '../../shared/papers/paper-import-service.js';
-import { startManualSend } from '../../shared/sending/send-service.js';
-import { DEFAULT_PREFERENCES } from '../../shared/subscribers/preferences.js';
-import { upsertImportedSubscribers } from '../../shared/subscribers/subscriber-admin-repo.js';
+import { importSamplePapers, SAMPLE_DAILY_DATE } from '../../core/papers/sample-papers.js';
+import { formatImportSummary } from '../../core/papers/paper-import-service.js';
+import { startManualSend } from '../../core/sending/send-service.js';
+import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
+import { upsertImportedSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
 import type { Command } from '../command.js';
 import { describeOutcome, workSendRun } from '../run-send.js';
 

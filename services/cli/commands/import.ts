@@ -1,5 +1,5 @@
-import { isDailyDate } from '../../shared/papers/daily-date.js';
-import { formatImportSummary, importPapersFile } from '../../shared/papers/paper-import-service.js';
+import { isDailyDate } from '../../core/papers/daily-date.js';
+import { formatImportSummary, importPapersFile } from '../../core/papers/paper-import-service.js';
 import { option, positionals, UsageError, type Command } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
 

@@ -1,6 +1,6 @@
-import { isDailyDate } from '../../shared/papers/daily-date.js';
-import { formatImportSummary } from '../../shared/papers/paper-import-service.js';
-import { ingestDailyPapers, scheduledIngestDates } from '../../shared/papers/paper-ingest-service.js';
+import { isDailyDate } from '../../core/papers/daily-date.js';
+import { formatImportSummary } from '../../core/papers/paper-import-service.js';
+import { ingestDailyPapers, scheduledIngestDates } from '../../core/papers/paper-ingest-service.js';
 import { option, positionals, UsageError, type Command } from '../command.js';
 
 /** `ingest [--date D]`: what the hourly scheduler does, now, in this process. */

@@ -1,4 +1,4 @@
-import { prepareDatabase } from '../../shared/db/migrate.js';
+import { prepareDatabase } from '../../core/platform/db/migrate.js';
 import type { Command } from '../command.js';
 
 export const migrateCommand: Command = {

@@ -1,6 +1,6 @@
-import { isIsoWeek } from '../../shared/editions/iso-week.js';
-import { isDailyDate } from '../../shared/papers/daily-date.js';
-import { planResend, startResend, type ResendTarget } from '../../shared/sending/resend-service.js';
+import { isIsoWeek } from '../../core/editions/iso-week.js';
+import { isDailyDate } from '../../core/papers/daily-date.js';
+import { planResend, startResend, type ResendTarget } from '../../core/sending/resend-service.js';
 import { flag, option, positionals, UsageError, type Command } from '../command.js';
 import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
 

@@ -1,6 +1,6 @@
-import { isDailyDate } from '../../shared/papers/daily-date.js';
-import { findLatestDailyDate } from '../../shared/papers/paper-repo.js';
-import { startManualSend } from '../../shared/sending/send-service.js';
+import { isDailyDate } from '../../core/papers/daily-date.js';
+import { findLatestDailyDate } from '../../core/papers/paper-repo.js';
+import { startManualSend } from '../../core/sending/send-service.js';
 import { option, UsageError, type Command } from '../command.js';
 import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
 

@@ -2,9 +2,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { countSubscribers } from '../../shared/subscribers/subscriber-admin-repo.js';
-import { exportSubscribersCsv } from '../../shared/subscribers/subscriber-export.js';
-import { formatImportReport, importSubscribers, type ImportFormat } from '../../shared/subscribers/subscriber-import.js';
+import { countSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
+import { exportSubscribersCsv } from '../../core/subscribers/subscriber-export.js';
+import { formatImportReport, importSubscribers, type ImportFormat } from '../../core/subscribers/subscriber-import.js';
 import { flag, option, positionals, UsageError, type Command } from '../command.js';
 import { createProgress } from '../progress.js';
 

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import { assembleScheduledEditions, type ScheduledOutcome } from '../../shared/editions/edition-service.js';
-import { QUEUE_NAMES } from '../../shared/queue/queues.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { assembleScheduledEditions, type ScheduledOutcome } from '../../core/editions/edition-service.js';
+import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import type { Runtime } from '../../runtime.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
 export const ASSEMBLE_JOB_NAME = 'assemble-yesterday';

@@ -1,16 +1,16 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isDailyDate } from '../../shared/papers/daily-date.js';
-import { INGEST_JOB_NAME, type IngestJobData } from '../../shared/papers/ingest-jobs.js';
-import { formatImportSummary } from '../../shared/papers/paper-import-service.js';
+import { isDailyDate } from '../../core/papers/daily-date.js';
+import { INGEST_JOB_NAME, type IngestJobData } from '../../core/papers/ingest-jobs.js';
+import { formatImportSummary } from '../../core/papers/paper-import-service.js';
 import {
   IngestFailedError,
   ingestDailyPapers,
   scheduledIngestDates,
   type IngestDateResult,
   type IngestOptions,
-} from '../../shared/papers/paper-ingest-service.js';
-import { QUEUE_NAMES } from '../../shared/queue/queues.js';
-import type { Runtime } from '../../shared/runtime.js';
+} from '../../core/papers/paper-ingest-service.js';
+import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import type { Runtime } from '../../runtime.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
 /**

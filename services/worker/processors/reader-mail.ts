@@ -1,15 +1,15 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QUEUE_NAMES } from '../../shared/queue/queues.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { classifySmtpFailure } from '../../shared/sending/smtp-failure.js';
-import { suppressBouncedReader } from '../../shared/subscribers/suppression-repo.js';
-import { describePreferences } from '../../shared/subscribers/preferences.js';
-import { readReaderMailJob, type ReaderMailKind } from '../../shared/subscribers/reader-mail-jobs.js';
-import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../shared/subscribers/reader-mail.js';
-import { findSubscriberById, isSuppressed, type SubscriberRow } from '../../shared/subscribers/subscriber-repo.js';
-import { preferencesOf } from '../../shared/subscribers/subscription-service.js';
-import { suppressionHash } from '../../shared/subscribers/suppression.js';
-import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken } from '../../shared/tokens/tokens.js';
+import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import type { Runtime } from '../../runtime.js';
+import { classifySmtpFailure } from '../../core/sending/smtp-failure.js';
+import { suppressBouncedReader } from '../../core/suppression/suppression-repo.js';
+import { describePreferences } from '../../core/subscribers/preferences.js';
+import { readReaderMailJob, type ReaderMailKind } from '../../core/reader-mail/reader-mail-jobs.js';
+import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../core/reader-mail/reader-mail.js';
+import { findSubscriberById, isSuppressed, type SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
+import { preferencesOf } from '../../core/subscribers/subscription-service.js';
+import { suppressionHash } from '../../core/suppression/suppression.js';
+import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken } from '../../core/platform/tokens/tokens.js';
 import type { ProcessorDefinition } from '../worker-host.js';
 
 export type ReaderMailResult = { sent: true; messageId: string } | { sent: false; skipped: string };

@@ -1,13 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { createMessageBufferPool } from '../../shared/mail/message-template.js';
-import { QUEUE_NAMES } from '../../shared/queue/queues.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { createSentMarker, deliverBatch, type DeliveryOutcome } from '../../shared/sending/delivery-service.js';
-import { createEditionMessages } from '../../shared/sending/edition-messages.js';
-import { runFanout } from '../../shared/sending/fanout-service.js';
-import { reconcile } from '../../shared/sending/reconcile-service.js';
-import { deliverPacing, SEND_JOB_NAMES, type DeliverJobData, type FanoutJobData } from '../../shared/sending/send-jobs.js';
-import { SCHEDULE_SLOT_MINUTES, startScheduledRuns } from '../../shared/sending/send-service.js';
+import { createMessageBufferPool } from '../../core/platform/mail/message-template.js';
+import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import type { Runtime } from '../../runtime.js';
+import { createSentMarker, deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
+import { createEditionMessages } from '../../core/sending/edition-messages.js';
+import { runFanout } from '../../core/sending/fanout-service.js';
+import { reconcile } from '../../core/sending/reconcile-service.js';
+import { deliverPacing, SEND_JOB_NAMES, type DeliverJobData, type FanoutJobData } from '../../core/sending/send-jobs.js';
+import { SCHEDULE_SLOT_MINUTES, startScheduledRuns } from '../../core/sending/send-service.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
 /** The fan-out queue runs the quarter-hourly schedule and each run's fan-out. */

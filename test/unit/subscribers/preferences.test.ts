@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreferences, DEFAULT_PREFERENCES, describePreferences } from '../../../services/shared/subscribers/preferences.js';
+import { checkPreferences, DEFAULT_PREFERENCES, describePreferences } from '../../../services/core/subscribers/preferences.js';
 
 describe('checkPreferences', () => {
   it('gives a new reader the defaults', () => {

@@ -1,0 +1,185 @@
+import mjml2html from 'mjml';
+import type { Config } from '../platform/config/config.js';
+import { escapeHtml } from '../platform/html.js';
+import { toDigestCard, type DigestCard } from './digest-content.js';
+import { loadDigestTemplates } from './digest-templates.js';
+import type { DigestEdition, DigestPaper } from './digest-types.js';
+import { variantKeyOf } from './reader-selection.js';
+import { createVariantCache } from './variant-cache.js';
+
+/**
+ * Renders the digest for one paper selection: MJML compiled once per selection (a few ms),
+ * never per reader. The reader's own links stay as placeholders that survive compilation and
+ * are filled in per email (see digest-message.ts).
+ */
+
+/** Per-reader values left in the rendered html and text, filled in per email. */
+export const DIGEST_PLACEHOLDERS = {
+  unsubscribeUrl: '%%UNSUBSCRIBE_URL%%',
+  preferencesUrl: '%%PREFERENCES_URL%%',
+} as const;
+
+export interface DigestRenderSettings {
+  /** Without a trailing slash, as config.publicUrl. */
+  publicUrl: string;
+  postalAddress: string;
+  /** Folder holding `emails/digest.mjml`; found next to the code when absent. */
+  templatesDir?: string;
+}
+
+export function digestRenderSettings(config: Pick<Config, 'publicUrl' | 'mail'>): DigestRenderSettings {
+  return { publicUrl: config.publicUrl, postalAddress: config.mail.postalAddress };
+}
+
+export interface RenderedDigest {
+  variantKey: string;
+  /** The papers shown, in rank order. */
+  paperIds: string[];
+  subject: string;
+  /** Complete HTML document with the DIGEST_PLACEHOLDERS in it. */
+  html: string;
+  /** Plain-text version with the same placeholders. */
+  text: string;
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const shortDateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const longDayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+function utcDate(isoDate: string): Date {
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) throw new Error(`edition date "${isoDate}" is not YYYY-MM-DD`);
+  return date;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
+function truncate(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1).trimEnd()}…`;
+}
+
+/** The public page of an edition ("view in browser"). */
+export function editionUrl(publicUrl: string, edition: Pick<DigestEdition, 'key'>): string {
+  return `${publicUrl}/editions/${encodeURIComponent(edition.key)}`;
+}
+
+export function digestSubject(edition: DigestEdition, cards: readonly DigestCard[]): string {
+  const when =
+    edition.kind === 'daily'
+      ? shortDateFormat.format(utcDate(edition.periodStart))
+      : `week of ${shortDateFormat.format(utcDate(edition.periodStart))}`;
+  const first = cards[0] ? `: ${truncate(cards[0].title, 80)}` : '';
+  const more = cards.length > 1 ? ` and ${cards.length - 1} more` : '';
+  return `Trending papers, ${when}${first}${more}`;
+}
+
+function digestView(edition: DigestEdition, cards: readonly DigestCard[], settings: DigestRenderSettings) {
+  const daily = edition.kind === 'daily';
+  const start = utcDate(edition.periodStart);
+  const host = new URL(settings.publicUrl).host;
+  return {
+    subject: digestSubject(edition, cards),
+    preheader: truncate(cards.map((card) => card.title).join(' · '), 140),
+    kindLabel: daily ? 'Daily papers' : 'Weekly papers',
+    dateLabel: daily ? dateFormat.format(start) : `Week of ${longDayFormat.format(start)}`,
+    intro: `${cards.length === 1 ? 'The trending paper' : `${cards.length} trending papers`} from Hugging Face Daily Papers ${
+      daily ? 'for this day' : 'this week'
+    }, ranked by upvotes and discussion.`,
+    whyText: `You get this ${daily ? 'daily' : 'weekly'} digest because you subscribed to Paperboy at ${host}.`,
+    editionUrl: editionUrl(settings.publicUrl, edition),
+    postalAddress: settings.postalAddress,
+    cards: cards.map((card) => ({
+      ...card,
+      upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
+      commentsLabel: plural(card.numComments, 'comment', 'comments'),
+    })),
+  };
+}
+
+/**
+ * Drops MJML's indentation (about a tenth of the output) without its minifier: leading
+ * whitespace of a line is never significant in this markup (no <pre>), and Gmail clips
+ * messages over ~102 KB.
+ */
+function compactHtml(html: string): string {
+  return html.replace(/\n[ \t]+/g, '\n').replace(/\n{2,}/g, '\n').trim();
+}
+
+/**
+ * Renders one variant: the given cards (in the order given) as subject, HTML and text.
+ * MJML runs with validationLevel strict, so a broken template throws instead of sending.
+ */
+export async function renderDigestVariant(
+  edition: DigestEdition,
+  cards: readonly DigestCard[],
+  settings: DigestRenderSettings,
+): Promise<RenderedDigest> {
+  if (cards.length === 0) throw new Error('a digest needs at least one paper; an empty selection is skipped, not rendered');
+  const templates = await loadDigestTemplates(settings.templatesDir);
+  const view = digestView(edition, cards, settings);
+  const compiled = await mjml2html(templates.mjml(view), {
+    validationLevel: 'strict',
+    // Without this MJML adds a Google Fonts <link> because the system stack names Roboto.
+    fonts: {},
+    keepComments: false,
+    filePath: templates.mjmlPath,
+  });
+  const paperIds = cards.map((card) => card.id);
+  return { variantKey: variantKeyOf(paperIds), paperIds, subject: view.subject, html: compactHtml(compiled.html), text: templates.text(view) };
+}
+
+export interface DigestRenderer {
+  /**
+   * The digest for a selection of this edition's paper ids (any order; shown in rank order).
+   * Memoised by variant: readers with the same selection share one compiled result.
+   */
+  render(paperIds: readonly string[]): Promise<RenderedDigest>;
+  /** Variants compiled and still cached. */
+  readonly cachedVariants: number;
+}
+
+/**
+ * A per-edition renderer. `rankedPapers` is the edition in rank order (best first). At most
+ * `maxCachedVariants` results are kept (least recently used dropped first), so a run with
+ * many distinct selections keeps bounded memory; a dropped variant is compiled again if asked.
+ */
+export function createDigestRenderer(
+  edition: DigestEdition,
+  rankedPapers: readonly DigestPaper[],
+  settings: DigestRenderSettings,
+  options: { maxCachedVariants?: number } = {},
+): DigestRenderer {
+  const cards = new Map(rankedPapers.map((paper, index) => [paper.id, toDigestCard(paper, index + 1)]));
+  const cache = createVariantCache<RenderedDigest>(options.maxCachedVariants ?? 256);
+
+  return {
+    async render(paperIds) {
+      const unknown = paperIds.filter((id) => !cards.has(id));
+      if (unknown.length > 0) throw new Error(`papers ${unknown.join(', ')} are not in edition ${edition.key}`);
+      return cache.get(variantKeyOf(paperIds), () => {
+        const selected = [...new Set(paperIds)].map((id) => cards.get(id)!).sort((a, b) => a.rank - b.rank);
+        return renderDigestVariant(edition, selected, settings);
+      });
+    },
+    get cachedVariants() {
+      return cache.size;
+    },
+  };
+}
+
+/**
+ * Fills the placeholders with given links, for previews and the web version (the send path
+ * fills them inside the prepared MIME message instead). HTML gets the links attribute-escaped.
+ */
+export function fillDigestPlaceholders(
+  rendered: Pick<RenderedDigest, 'html' | 'text'>,
+  links: { unsubscribeUrl: string; preferencesUrl: string },
+): { html: string; text: string } {
+  const fill = (source: string, escape: (value: string) => string) =>
+    source
+      .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, escape(links.unsubscribeUrl))
+      .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, escape(links.preferencesUrl));
+  return { html: fill(rendered.html, escapeHtml), text: fill(rendered.text, (value) => value) };
+}

@@ -1,0 +1,131 @@
+import { and, asc, desc, eq, gte, lt, lte, ne, notExists, sql } from 'drizzle-orm';
+import type { Database } from '../platform/db/client.js';
+import { editionPapers, editions, paperAppearances, papers } from '../platform/db/schema.js';
+import type { Executor, Transaction } from '../papers/paper-repo.js';
+import type { PaperRow } from '../papers/paper-view.js';
+
+export type EditionRow = typeof editions.$inferSelect;
+export type EditionKind = EditionRow['kind'];
+
+export interface FrozenPaper {
+  rank: number;
+  /** Counts as they were when the edition was frozen. */
+  upvotes: number;
+  numComments: number;
+  paper: PaperRow;
+}
+
+/** Arbitrary constant: the advisory lock that serialises edition assembly across processes. */
+const EDITION_LOCK_ID = 727_274_003;
+
+/**
+ * Runs `work` in a transaction holding a transaction-scoped advisory lock, so only one process
+ * assembles editions at a time: two concurrent assemblies of a date yield one edition, and two
+ * dates assembled at once cannot both claim a paper listed on both days. Assembly is rare and
+ * short, so one global lock costs nothing.
+ */
+export async function withEditionLock<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${EDITION_LOCK_ID})`);
+    return work(tx);
+  });
+}
+
+export async function findEditionByKey(db: Executor, key: string): Promise<EditionRow | undefined> {
+  const [row] = await db.select().from(editions).where(eq(editions.key, key)).limit(1);
+  return row;
+}
+
+/** The newest edition of a kind (by the last day it covers). */
+export async function findLatestEditionRow(db: Executor, kind: EditionKind): Promise<EditionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(editions)
+    .where(eq(editions.kind, kind))
+    .orderBy(desc(editions.periodEnd), desc(editions.id))
+    .limit(1);
+  return row;
+}
+
+/** Editions, newest first, `limit` at a time, with their paper counts; `before` (a period end) pages on. */
+export async function listEditionRows(
+  db: Executor,
+  options: { limit: number; before?: string },
+): Promise<Array<EditionRow & { paperCount: number }>> {
+  return db
+    .select({
+      id: editions.id,
+      kind: editions.kind,
+      key: editions.key,
+      periodStart: editions.periodStart,
+      periodEnd: editions.periodEnd,
+      assembledAt: editions.assembledAt,
+      paperCount: sql<number>`(select count(*) from ${editionPapers} where ${editionPapers.editionId} = ${editions.id})::int`,
+    })
+    .from(editions)
+    .where(options.before ? lt(editions.periodEnd, options.before) : undefined)
+    .orderBy(desc(editions.periodEnd), desc(editions.id))
+    .limit(options.limit);
+}
+
+/** The frozen papers of an edition in rank order, with their current paper rows. */
+export async function findFrozenPapers(db: Executor, editionId: number): Promise<FrozenPaper[]> {
+  return db
+    .select({ rank: editionPapers.rank, upvotes: editionPapers.upvotes, numComments: editionPapers.numComments, paper: papers })
+    .from(editionPapers)
+    .innerJoin(papers, eq(papers.id, editionPapers.paperId))
+    .where(eq(editionPapers.editionId, editionId))
+    .orderBy(asc(editionPapers.rank));
+}
+
+/**
+ * Papers featured on `dailyDate` that no other daily edition holds: a paper listed on two days
+ * goes out once, in whichever edition took it first.
+ */
+export async function findDailyCandidates(db: Executor, dailyDate: string): Promise<PaperRow[]> {
+  const rows = await db
+    .select({ paper: papers })
+    .from(paperAppearances)
+    .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
+    .where(
+      and(
+        eq(paperAppearances.dailyDate, dailyDate),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(editionPapers)
+            .innerJoin(editions, eq(editions.id, editionPapers.editionId))
+            .where(and(eq(editionPapers.paperId, papers.id), eq(editions.kind, 'daily'), ne(editions.key, dailyDate))),
+        ),
+      ),
+    );
+  return rows.map((row) => row.paper);
+}
+
+/** Every paper of the daily editions whose date lies in [start, end] (each paper once). */
+export async function findDailyEditionPapersBetween(db: Executor, start: string, end: string): Promise<PaperRow[]> {
+  const rows = await db
+    .selectDistinctOn([papers.id], { paper: papers })
+    .from(editionPapers)
+    .innerJoin(editions, eq(editions.id, editionPapers.editionId))
+    .innerJoin(papers, eq(papers.id, editionPapers.paperId))
+    .where(and(eq(editions.kind, 'daily'), gte(editions.periodStart, start), lte(editions.periodEnd, end)))
+    .orderBy(papers.id);
+  return rows.map((row) => row.paper);
+}
+
+/** Freezes an edition and its ranked papers; the unique key on `editions.key` refuses a second one. */
+export async function insertEdition(
+  tx: Transaction,
+  edition: { kind: EditionKind; key: string; periodStart: string; periodEnd: string; assembledAt: Date },
+  ranked: Array<{ paperId: string; upvotes: number; numComments: number }>,
+): Promise<EditionRow> {
+  const [row] = await tx.insert(editions).values(edition).returning();
+  if (!row) throw new Error(`edition ${edition.key} was not inserted`);
+  if (ranked.length > 0) {
+    await tx
+      .insert(editionPapers)
+      .values(ranked.map((paper, index) => ({ editionId: row.id, paperId: paper.paperId, rank: index + 1, upvotes: paper.upvotes, numComments: paper.numComments })));
+  }
+  return row;
+}

@@ -1,0 +1,189 @@
+import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
+import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
+import { findLatestDailyDate, findPapersByDailyDate } from '../papers/paper-repo.js';
+import { toPaperView, type PaperView } from '../papers/paper-view.js';
+import type { Runtime } from '../../runtime.js';
+import {
+  findDailyCandidates,
+  findDailyEditionPapersBetween,
+  findEditionByKey,
+  findFrozenPapers,
+  findLatestEditionRow,
+  insertEdition,
+  listEditionRows,
+  withEditionLock,
+  type EditionKind,
+  type EditionRow,
+} from './edition-repo.js';
+import { ISO_WEEK_MESSAGE, isoWeekOf, isoWeekRange } from './iso-week.js';
+import { rankPapers } from './ranking.js';
+
+/**
+ * Editions: the frozen, ranked papers a digest sends. A daily edition holds the trending papers
+ * of one Daily-Papers date; a weekly one the best of that ISO week's daily editions. Once frozen
+ * an edition never changes, so a resend or a late reader gets exactly the same papers.
+ */
+
+export type EditionDeps = Pick<Runtime, 'database' | 'config' | 'clock'>;
+export type EditionReadDeps = Pick<Runtime, 'database'>;
+
+export interface EditionPaper extends PaperView {
+  /** 1 = most trending. `upvotes` and `numComments` are the counts frozen with the edition. */
+  rank: number;
+}
+
+export interface EditionWithPapers {
+  edition: EditionRow;
+  papers: EditionPaper[];
+}
+
+export interface AssembledEdition extends EditionWithPapers {
+  /** False when the edition existed already and was returned as it was frozen. */
+  created: boolean;
+}
+
+async function withPapers(deps: EditionReadDeps, edition: EditionRow): Promise<EditionWithPapers> {
+  const frozen = await findFrozenPapers(deps.database.db, edition.id);
+  return {
+    edition,
+    papers: frozen.map((row) => ({ rank: row.rank, ...toPaperView(row.paper, { upvotes: row.upvotes, numComments: row.numComments }) })),
+  };
+}
+
+/**
+ * Freezes the edition of a daily date: up to `digest.editionSize` of that day's papers in
+ * trending order, leaving out papers another daily edition already holds. Assembling a date
+ * that has an edition returns that edition unchanged; concurrent calls (several workers, an
+ * operator and the scheduler) serialise on a lock and yield one edition. Throws NotFoundError
+ * when the date has no paper to offer, rather than freezing an empty edition.
+ */
+export async function assembleEdition(deps: EditionDeps, date: string): Promise<AssembledEdition> {
+  if (!isDailyDate(date)) throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: DAILY_DATE_MESSAGE }]);
+  const { db } = deps.database;
+  const { row, created } = await withEditionLock(db, async (tx) => {
+    const existing = await findEditionByKey(tx, date);
+    if (existing) return { row: existing, created: false };
+    const candidates = rankPapers(await findDailyCandidates(tx, date)).slice(0, deps.config.digest.editionSize);
+    if (candidates.length === 0) {
+      const featured = await findPapersByDailyDate(tx, date);
+      throw new NotFoundError(
+        featured.length === 0
+          ? `No papers for ${date}: nothing to assemble (ingest that day first: npm run cli -- ingest --date ${date})`
+          : `All ${featured.length} papers of ${date} are in earlier editions already: nothing to assemble`,
+      );
+    }
+    const inserted = await insertEdition(
+      tx,
+      { kind: 'daily', key: date, periodStart: date, periodEnd: date, assembledAt: deps.clock() },
+      candidates.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
+    );
+    return { row: inserted, created: true };
+  });
+  return { ...(await withPapers(deps, row)), created };
+}
+
+/**
+ * Freezes the weekly edition of an ISO week ("2026-W06"): the best papers of that week's daily
+ * editions, ranked by their latest counts (upvotes keep growing for days), up to
+ * `digest.editionSize`. Refused while the week is still running in `digest.timeZone`, so a
+ * weekly edition never misses its last days. Idempotent and race-safe like `assembleEdition`.
+ */
+export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Promise<AssembledEdition> {
+  const range = isoWeekRange(week);
+  if (!range) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
+  const { db } = deps.database;
+  const existing = await findEditionByKey(db, week);
+  if (existing) return { ...(await withPapers(deps, existing)), created: false };
+  const today = dateInTimeZone(deps.clock(), deps.config.digest.timeZone);
+  if (today <= range.end) {
+    throw new ConflictError(`Week ${week} is not over yet (it ends on ${range.end}); its weekly edition can be assembled from ${addDays(range.end, 1)}`);
+  }
+  const { row, created } = await withEditionLock(db, async (tx) => {
+    const again = await findEditionByKey(tx, week);
+    if (again) return { row: again, created: false };
+    const candidates = rankPapers(await findDailyEditionPapersBetween(tx, range.start, range.end)).slice(0, deps.config.digest.editionSize);
+    if (candidates.length === 0) {
+      throw new NotFoundError(`No daily editions between ${range.start} and ${range.end}: nothing to assemble for ${week}`);
+    }
+    const inserted = await insertEdition(
+      tx,
+      { kind: 'weekly', key: week, periodStart: range.start, periodEnd: range.end, assembledAt: deps.clock() },
+      candidates.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
+    );
+    return { row: inserted, created: true };
+  });
+  return { ...(await withPapers(deps, row)), created };
+}
+
+/**
+ * The papers of a daily date in trending order with their latest counts: what the day's edition
+ * would hold if it were assembled now (before the cap and the earlier-edition filter).
+ */
+export async function rankedPapersOfDay(deps: EditionReadDeps, date: string): Promise<EditionPaper[]> {
+  const ranked = rankPapers(await findPapersByDailyDate(deps.database.db, date));
+  return ranked.map((row, index) => ({ rank: index + 1, ...toPaperView(row) }));
+}
+
+/**
+ * A taste of what readers get, for the signup page: the newest daily edition's top papers, or,
+ * on a fresh install that has papers (the sample) but no edition yet, the newest day's papers
+ * ranked as an edition would rank them — shown without freezing anything that could be mailed.
+ */
+export async function latestPapersSample(deps: EditionReadDeps, limit: number): Promise<{ date: string; papers: EditionPaper[] } | undefined> {
+  const edition = await findLatestEditionRow(deps.database.db, 'daily');
+  if (edition) {
+    const { papers } = await withPapers(deps, edition);
+    return { date: edition.periodStart, papers: papers.slice(0, limit) };
+  }
+  const date = await findLatestDailyDate(deps.database.db);
+  return date ? { date, papers: (await rankedPapersOfDay(deps, date)).slice(0, limit) } : undefined;
+}
+
+/** An edition by key ("2026-02-03" or "2026-W06") with its papers in rank order; undefined if none. */
+export async function getEditionWithPapers(deps: EditionReadDeps, key: string): Promise<EditionWithPapers | undefined> {
+  const edition = await findEditionByKey(deps.database.db, key);
+  return edition ? withPapers(deps, edition) : undefined;
+}
+
+/** The newest edition of a kind with its papers (for the signup page, the archive, a digest). */
+export async function findLatestEdition(deps: EditionReadDeps, kind: EditionKind = 'daily'): Promise<EditionWithPapers | undefined> {
+  const edition = await findLatestEditionRow(deps.database.db, kind);
+  return edition ? withPapers(deps, edition) : undefined;
+}
+
+export type ScheduledOutcome =
+  | { key: string; status: 'created' | 'existing'; papers: number }
+  | { key: string; status: 'skipped'; reason: string };
+
+async function outcomeOf(key: string, assemble: () => Promise<AssembledEdition>): Promise<ScheduledOutcome> {
+  try {
+    const result = await assemble();
+    return { key, status: result.created ? 'created' : 'existing', papers: result.papers.length };
+  } catch (error) {
+    // A weekend or holiday has no papers; that is a normal day, not a failure to retry.
+    if (error instanceof NotFoundError) return { key, status: 'skipped', reason: error.message };
+    throw error;
+  }
+}
+
+/**
+ * What the daily scheduler does: freeze yesterday's edition (yesterday in `digest.timeZone`),
+ * and when yesterday closed an ISO week, that week's weekly edition too.
+ */
+export async function assembleScheduledEditions(deps: EditionDeps): Promise<ScheduledOutcome[]> {
+  const yesterday = addDays(dateInTimeZone(deps.clock(), deps.config.digest.timeZone), -1);
+  const outcomes = [await outcomeOf(yesterday, () => assembleEdition(deps, yesterday))];
+  const week = isoWeekOf(yesterday);
+  if (isoWeekRange(week)?.end === yesterday) {
+    outcomes.push(await outcomeOf(week, () => assembleWeeklyEdition(deps, week)));
+  }
+  return outcomes;
+}
+
+/** Editions newest first, with paper counts, for the admin listing. */
+export async function listEditions(
+  deps: EditionReadDeps,
+  options: { limit: number; before?: string },
+): Promise<Array<EditionRow & { paperCount: number }>> {
+  return listEditionRows(deps.database.db, options);
+}

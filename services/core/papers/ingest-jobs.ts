@@ -1,0 +1,20 @@
+import type { Runtime } from '../../runtime.js';
+
+/** What an ingest job carries: a date to fetch, or nothing for the scheduled recent days. */
+export interface IngestJobData {
+  date?: string;
+}
+
+export const INGEST_JOB_NAME = 'ingest';
+
+/**
+ * Enqueues an ingest now (`POST /admin/ingest` with `wait: false`). The job id is deterministic
+ * per date and minute, so a double click enqueues one job, while a later request runs again.
+ */
+export async function enqueueIngest(runtime: Pick<Runtime, 'queues' | 'clock'>, date?: string): Promise<string> {
+  const minute = runtime.clock().toISOString().slice(0, 16).replace(/[-T:]/g, '');
+  const jobId = `ingest-${date ?? 'recent'}-${minute}`;
+  const data: IngestJobData = date ? { date } : {};
+  const job = await runtime.queues.ingest.add(INGEST_JOB_NAME, data, { jobId });
+  return job.id ?? jobId;
+}

@@ -1,0 +1,62 @@
+import { DomainError } from '../platform/errors.js';
+import type { Runtime } from '../../runtime.js';
+import { recentDailyDates } from './daily-date.js';
+import { hfClientFromConfig, type HfClient } from './hf-client.js';
+import { importParsedPapers, type ImportSummary } from './paper-import-service.js';
+
+/**
+ * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
+ * `cli ingest` all call `ingestDailyPapers`. Each date is fetched whole and imported in its own
+ * transaction; one failing date does not hold back the others.
+ */
+
+export type IngestDeps = Pick<Runtime, 'database' | 'clock' | 'config'>;
+
+export type IngestDateResult =
+  | { date: string; ok: true; summary: ImportSummary }
+  | { date: string; ok: false; error: string; status: number };
+
+export interface IngestOptions {
+  /** Defaults to the configured client (`HF_API_URL`, `HF_TOKEN`). */
+  client?: HfClient;
+  /** Called before each date is fetched (for progress). */
+  onDate?: (date: string, index: number, total: number) => void;
+}
+
+/** The dates a scheduled ingest covers: today (UTC) and `ingest.days` days before, oldest first. */
+export function scheduledIngestDates(deps: Pick<Runtime, 'clock' | 'config'>): string[] {
+  return recentDailyDates(deps.clock(), deps.config.ingest.days).reverse();
+}
+
+export async function ingestDailyPapers(deps: IngestDeps, dates: string[], options: IngestOptions = {}): Promise<IngestDateResult[]> {
+  const client = options.client ?? hfClientFromConfig(deps.config);
+  const results: IngestDateResult[] = [];
+  for (const [index, date] of dates.entries()) {
+    options.onDate?.(date, index, dates.length);
+    try {
+      const parsed = await client.fetchDailyPapers(date);
+      const summary = await importParsedPapers(deps, parsed);
+      // An empty day still says which day it was ("imported 0 papers ... for 2026-02-07").
+      results.push({ date, ok: true, summary: { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] } });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      results.push({ date, ok: false, error: error.message, status: error.statusCode });
+    }
+  }
+  return results;
+}
+
+/** Thrown by callers that must fail when any date failed (the worker, so BullMQ retries). */
+export class IngestFailedError extends DomainError {
+  constructor(readonly results: IngestDateResult[]) {
+    const failures = results.filter((result): result is Extract<IngestDateResult, { ok: false }> => !result.ok);
+    const imported = results.filter((result) => result.ok).map((result) => result.date);
+    super(
+      `Ingest failed for ${failures.map((f) => f.date).join(', ')}: ${failures[0]?.error ?? ''}` +
+        (imported.length > 0 ? ` (imported meanwhile: ${imported.join(', ')})` : ''),
+      // All failed: the status of the cause (502 bad answer, 503 unreachable); some: still a 502.
+      failures.every((f) => f.status === failures[0]?.status) ? (failures[0]?.status ?? 502) : 502,
+      failures.map((f) => ({ field: f.date, message: f.error })),
+    );
+  }
+}

@@ -1,0 +1,166 @@
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../platform/db/client.js';
+import { paperAppearances, papers, paperStats } from '../platform/db/schema.js';
+import type { ParsedPaper } from './hf-paper-schema.js';
+import type { PaperRow } from './paper-view.js';
+
+/** A drizzle transaction handle: repo functions take it or the pool alike. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Executor = Database | Transaction;
+
+/** What one import saves: papers unique by id, and one observation per (paper, daily date). */
+export interface PaperImport {
+  papers: ParsedPaper[];
+  observations: Array<{ paperId: string; dailyDate: string; upvotes: number; numComments: number | null; githubStars: number | null }>;
+}
+
+export interface PaperImportCounts {
+  created: number;
+  /** Papers that existed already, whether or not a value changed. */
+  updated: number;
+}
+
+export interface SaveOptions {
+  now: Date;
+  /** Papers per statement: 14 parameters each stays far below Postgres's 65,534 limit. */
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The value each column takes when a paper already exists. An optional field the source left
+ * out never erases a known one: HF dropped `ai_summary` from every item for a month in 2026,
+ * and a plain paper object carries no comment count.
+ */
+const MERGED_COLUMNS: Array<[column: string, value: string]> = [
+  ['title', 'excluded.title'],
+  ['abstract', 'excluded.abstract'],
+  ['authors', 'excluded.authors'],
+  ['published_at', 'excluded.published_at'],
+  ['ai_summary', 'coalesce(excluded.ai_summary, papers.ai_summary)'],
+  ['ai_keywords', 'case when cardinality(excluded.ai_keywords) = 0 then papers.ai_keywords else excluded.ai_keywords end'],
+  ['github_repo', 'coalesce(excluded.github_repo, papers.github_repo)'],
+  ['github_stars', 'coalesce(excluded.github_stars, papers.github_stars)'],
+  ['project_page', 'coalesce(excluded.project_page, papers.project_page)'],
+  ['thumbnail_url', 'coalesce(excluded.thumbnail_url, papers.thumbnail_url)'],
+  ['organization', 'coalesce(excluded.organization, papers.organization)'],
+  ['upvotes', 'excluded.upvotes'],
+  ['num_comments', 'excluded.num_comments'],
+];
+
+const MERGE_SET: Record<string, SQL> = Object.fromEntries(
+  MERGED_COLUMNS.map(([column, value]) => [camel(column), sql.raw(value)]),
+);
+
+// Only rows whose values really change are rewritten, so re-importing the same data leaves
+// papers (and their updated_at) exactly as they were.
+const CHANGED = sql.raw(
+  `(${MERGED_COLUMNS.map(([column]) => `papers.${column}`).join(', ')}) is distinct from (${MERGED_COLUMNS.map(([, value]) => value).join(', ')})`,
+);
+
+function camel(column: string): string {
+  return column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Saves an import in one transaction: papers upserted by arXiv id in batches, an appearance per
+ * (paper, daily date), and a paper_stats row per observation (the upvote history). Either all of
+ * it is stored or none of it.
+ */
+export async function savePaperImport(db: Database, input: PaperImport, options: SaveOptions): Promise<PaperImportCounts> {
+  const batchSize = options.batchSize ?? 500;
+  const { now } = options;
+  return db.transaction(async (tx) => {
+    let created = 0;
+    let done = 0;
+    const comments = new Map<string, number>();
+    for (const batch of chunk(input.papers, batchSize)) {
+      const ids = batch.map((paper) => paper.id);
+      const existing = new Map(
+        (await tx.select({ id: papers.id, numComments: papers.numComments }).from(papers).where(inArray(papers.id, ids))).map(
+          (row) => [row.id, row.numComments],
+        ),
+      );
+      created += ids.filter((id) => !existing.has(id)).length;
+      const rows = batch.map((paper) => {
+        const numComments = paper.numComments ?? existing.get(paper.id) ?? 0;
+        comments.set(paper.id, numComments);
+        return {
+          id: paper.id,
+          title: paper.title,
+          abstract: paper.abstract,
+          authors: paper.authors,
+          publishedAt: paper.publishedAt,
+          aiSummary: paper.aiSummary,
+          aiKeywords: paper.aiKeywords,
+          githubRepo: paper.githubRepo,
+          githubStars: paper.githubStars,
+          projectPage: paper.projectPage,
+          thumbnailUrl: paper.thumbnailUrl,
+          organization: paper.organization,
+          upvotes: paper.upvotes,
+          numComments,
+          createdAt: now,
+          updatedAt: now,
+        };
+      });
+      await tx
+        .insert(papers)
+        .values(rows)
+        .onConflictDoUpdate({ target: papers.id, set: { ...MERGE_SET, updatedAt: now }, setWhere: CHANGED });
+      done += batch.length;
+      options.onProgress?.(done, input.papers.length);
+    }
+
+    for (const batch of chunk(input.observations, batchSize)) {
+      await tx
+        .insert(paperAppearances)
+        .values(batch.map((o) => ({ paperId: o.paperId, dailyDate: o.dailyDate, firstSeenAt: now, lastSeenAt: now })))
+        .onConflictDoUpdate({ target: [paperAppearances.paperId, paperAppearances.dailyDate], set: { lastSeenAt: now } });
+      await tx.insert(paperStats).values(
+        batch.map((o) => ({
+          paperId: o.paperId,
+          dailyDate: o.dailyDate,
+          observedAt: now,
+          upvotes: o.upvotes,
+          numComments: o.numComments ?? comments.get(o.paperId) ?? 0,
+          githubStars: o.githubStars,
+        })),
+      );
+    }
+    return { created, updated: input.papers.length - created };
+  });
+}
+
+/** Papers featured on a daily date (any order; ranking is the caller's). */
+export async function findPapersByDailyDate(db: Executor, dailyDate: string): Promise<PaperRow[]> {
+  const rows = await db
+    .select({ paper: papers })
+    .from(paperAppearances)
+    .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
+    .where(eq(paperAppearances.dailyDate, dailyDate));
+  return rows.map((row) => row.paper);
+}
+
+export async function findPapersByIds(db: Executor, ids: string[]): Promise<PaperRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(papers).where(inArray(papers.id, ids));
+}
+
+/** Whether the papers table holds anything (a fresh install gets the sample). */
+export async function hasAnyPaper(db: Executor): Promise<boolean> {
+  const rows = await db.select({ id: papers.id }).from(papers).limit(1);
+  return rows.length > 0;
+}
+
+/** The newest Daily-Papers date any paper was featured on, or undefined with no papers. */
+export async function findLatestDailyDate(db: Executor): Promise<string | undefined> {
+  const [row] = await db.select({ date: sql<string | null>`max(${paperAppearances.dailyDate})` }).from(paperAppearances);
+  return row?.date ?? undefined;
+}

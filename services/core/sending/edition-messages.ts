@@ -1,0 +1,58 @@
+import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../digest/digest-message.js';
+import type { DigestEdition, DigestPaper } from '../digest/digest-types.js';
+import { getEditionWithPapers, type EditionWithPapers } from '../editions/edition-service.js';
+import type { Runtime } from '../../runtime.js';
+
+/** The digest's view of an edition: plain values, as the digest code takes them. */
+export function toDigestEdition(edition: EditionWithPapers): { edition: DigestEdition; papers: DigestPaper[] } {
+  return {
+    edition: {
+      kind: edition.edition.kind,
+      key: edition.edition.key,
+      periodStart: edition.edition.periodStart,
+      periodEnd: edition.edition.periodEnd,
+    },
+    papers: edition.papers.map((paper) => ({
+      id: paper.id,
+      title: paper.title,
+      abstract: paper.abstract,
+      authors: paper.authors,
+      aiSummary: paper.aiSummary,
+      aiKeywords: paper.aiKeywords,
+      githubRepo: paper.links.code,
+      projectPage: paper.links.project,
+      upvotes: paper.upvotes,
+      numComments: paper.numComments,
+    })),
+  };
+}
+
+export interface EditionMessages {
+  /** The message builder of an edition, loaded once per worker and kept while in use. */
+  forEdition(editionKey: string): Promise<DigestMessageBuilder>;
+}
+
+/**
+ * One message builder per edition per worker process, so each variant's MJML is compiled and
+ * its MIME message composed once per process, not once per job. Few editions are ever sent at
+ * once; the oldest builder goes past `maxEditions`.
+ */
+export function createEditionMessages(deps: Pick<Runtime, 'database' | 'config'>, maxEditions = 4): EditionMessages {
+  const builders = new Map<string, Promise<DigestMessageBuilder>>();
+  return {
+    forEdition(editionKey) {
+      const cached = builders.get(editionKey);
+      if (cached) return cached;
+      const loading = (async () => {
+        const found = await getEditionWithPapers(deps, editionKey);
+        if (!found) throw new Error(`edition ${editionKey} does not exist`);
+        const { edition, papers } = toDigestEdition(found);
+        return createDigestMessageBuilder(edition, papers, digestSettings(deps.config));
+      })();
+      loading.catch(() => builders.get(editionKey) === loading && builders.delete(editionKey));
+      builders.set(editionKey, loading);
+      if (builders.size > maxEditions) builders.delete(builders.keys().next().value!);
+      return loading;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { Sql } from '../platform/db/client.js';
+import { preferencesFromColumns, type PreferenceColumns } from '../subscribers/preference-columns.js';
+import type { Preferences } from '../subscribers/preferences.js';
+import { notSuppressed } from '../suppression/suppression-repo.js';
+
+/** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
+
+export interface FanoutReader extends Preferences {
+  id: number;
+}
+
+/**
+ * The next `limit` confirmed, unsuppressed readers of a frequency with `afterId < id <= upToId`,
+ * in id order. Keyset pagination on the primary key: each page is an index range scan, however
+ * far into a million readers the walk is, and a restart continues from the saved cursor.
+ */
+export async function nextFanoutReaders(
+  sql: Sql,
+  page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number },
+): Promise<FanoutReader[]> {
+  const rows = await sql<FanoutReaderRow[]>`
+    select s.id, s.frequency, s.weekday, s.send_hour, s.time_zone, s.topics, s.max_papers
+    from subscribers s
+    where s.status = 'confirmed' and s.frequency = ${page.frequency}
+      and s.id > ${page.afterId} and s.id <= ${page.upToId}
+      and ${notSuppressed(sql, 's.email_normalized')}
+    order by s.id
+    limit ${page.limit}`;
+  return rows.map(toFanoutReader);
+}
+
+/** A reader row as the fan-out and resend queries select it. */
+export interface FanoutReaderRow extends PreferenceColumns {
+  id: string;
+}
+
+export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
+  return { id: Number(row.id), ...preferencesFromColumns(row) };
+}
+
+/** Which of `paperIds` each of `subscriberIds` was already sent. */
+export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], paperIds: string[]): Promise<Map<number, Set<string>>> {
+  const sent = new Map<number, Set<string>>();
+  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  const rows = await sql<{ subscriber_id: string; paper_id: string }[]>`
+    select subscriber_id, paper_id from sent_papers
+    where subscriber_id = any(${subscriberIds}::bigint[]) and paper_id = any(${paperIds}::text[])`;
+  for (const row of rows) {
+    const id = Number(row.subscriber_id);
+    let papers = sent.get(id);
+    if (!papers) sent.set(id, (papers = new Set()));
+    papers.add(row.paper_id);
+  }
+  return sent;
+}
+
+/** Readers among `subscriberIds` who already have their (non-resend) copy of the edition. */
+export async function findReadersWithCopy(sql: Sql, editionId: number, subscriberIds: number[]): Promise<Set<number>> {
+  if (subscriberIds.length === 0) return new Set();
+  const rows = await sql<{ subscriber_id: string }[]>`
+    select subscriber_id from deliveries
+    where edition_id = ${editionId} and not resend and subscriber_id = any(${subscriberIds}::bigint[])`;
+  return new Set(rows.map((row) => Number(row.subscriber_id)));
+}
+
+export interface PlannedDelivery {
+  subscriberId: number;
+  /** Empty: nothing left for this reader; recorded as skipped. */
+  paperIds: string[];
+}
+
+/**
+ * Writes one ledger row per planned delivery in a single statement and returns the ids of the
+ * queued ones it created. ON CONFLICT DO NOTHING covers both unique keys: (run, reader), so a
+ * repeated batch adds nothing, and (edition, reader) for first copies, so two runs racing over
+ * the same reader give them one copy. Paper ids travel comma-joined because unnest flattens
+ * nested arrays.
+ */
+export async function insertDeliveries(
+  sql: Sql,
+  run: { id: number; editionId: number; resend: boolean },
+  planned: PlannedDelivery[],
+): Promise<{ queuedIds: number[]; inserted: number }> {
+  if (planned.length === 0) return { queuedIds: [], inserted: 0 };
+  const rows = await sql<{ id: string; status: string }[]>`
+    insert into deliveries (send_run_id, edition_id, subscriber_id, status, resend, paper_ids, last_error)
+    select ${run.id}, ${run.editionId}, p.subscriber_id,
+           (case when p.papers = '' then 'skipped' else 'queued' end)::delivery_status,
+           ${run.resend},
+           case when p.papers = '' then '{}'::text[] else string_to_array(p.papers, ',') end,
+           case when p.papers = '' then 'nothing new for this reader' end
+    from unnest(${planned.map((p) => p.subscriberId)}::bigint[], ${planned.map((p) => p.paperIds.join(','))}::text[])
+         as p(subscriber_id, papers)
+    on conflict do nothing
+    returning id, status`;
+  return { queuedIds: rows.filter((row) => row.status === 'queued').map((row) => Number(row.id)), inserted: rows.length };
+}

@@ -1,0 +1,143 @@
+import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
+import { getEditionWithPapers } from '../editions/edition-service.js';
+import type { Runtime } from '../../runtime.js';
+import { findQueuedDeliveryIds } from './delivery-repo.js';
+import { planFanoutPage } from './fanout-plan.js';
+import {
+  findAlreadySentPapers,
+  findReadersWithCopy,
+  insertDeliveries,
+  nextFanoutReaders,
+  type FanoutReader,
+  type PlannedDelivery,
+} from './fanout-repo.js';
+import { createResendAudience } from './resend-service.js';
+import { deliverPacing, enqueueDeliveries } from './send-jobs.js';
+import {
+  completeSendRunIfSettled,
+  deleteRunWithoutDeliveries,
+  findSendRun,
+  markFanoutComplete,
+  saveFanoutCursor,
+  type SendRun,
+} from './send-run-repo.js';
+
+export type FanoutDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'logger'>;
+
+/**
+ * Readers per page: one keyset query, one ledger insert and one bulk enqueue each. (250 was
+ * tried to keep the worker's heap smaller: the fan-out of 1,000,000 readers then took 4x as
+ * long and slowed the send it runs beside; 1000 stays.)
+ */
+export const FANOUT_PAGE_SIZE = 1000;
+
+export interface FanoutResult {
+  /** Delivery rows this pass wrote (queued + skipped). */
+  written: number;
+  queued: number;
+  readersSeen: number;
+}
+
+/** Who a run walks and what each of them gets: first copies here, resends in resend-service.ts. */
+export interface FanoutAudience {
+  /** The next page of readers with ids after `afterId` (up to the run's frozen upper bound). */
+  nextReaders(afterId: number): Promise<FanoutReader[]>;
+  /** The ledger rows of a page; an empty paper list is recorded as skipped. */
+  plan(readers: FanoutReader[]): Promise<PlannedDelivery[]>;
+  /** Resend copies sit beside a reader's first copy; first copies are one per reader and edition. */
+  resend: boolean;
+}
+
+/**
+ * Walks the run's audience by keyset from its checkpoint, writes one ledger row per reader
+ * (skipped when nothing is left for them) and enqueues deliver jobs, page by page, saving the
+ * checkpoint after each page. Safe to run again after a crash: the ledger's unique keys make a
+ * repeated page a no-op, and queued rows without a job are enqueued again first.
+ */
+export async function runFanout(
+  deps: FanoutDeps,
+  runId: number,
+  onProgress: (readersSeen: number) => Promise<void> | void = () => {},
+): Promise<FanoutResult> {
+  const { sql } = deps.database;
+  const run = await findSendRun(sql, runId);
+  if (!run || run.status !== 'fanning_out') return { written: 0, queued: 0, readersSeen: 0 };
+
+  const edition = await getEditionWithPapers(deps, run.editionKey);
+  if (!edition) throw new Error(`edition ${run.editionKey} of run ${run.id} no longer exists`);
+  // Resends walk a different audience (failed, all, a list); see resend-service.ts.
+  const audience = run.audience.kind === 'resend' ? createResendAudience(deps, run, edition.papers) : firstCopyAudience(deps, run, edition.papers);
+  const result = await walkAudience(deps, run, audience, onProgress);
+
+  await markFanoutComplete(sql, run.id);
+  if (run.kind === 'scheduled' && (await deleteRunWithoutDeliveries(sql, run.id))) {
+    deps.logger.debug({ runId: run.id, edition: run.editionKey }, 'nobody due this slot');
+    return result;
+  }
+  // A run whose every delivery was skipped is complete already.
+  await completeSendRunIfSettled(sql, run.id);
+  deps.logger.info({ runId: run.id, edition: run.editionKey, kind: run.kind, ...result }, 'fan-out complete');
+  return result;
+}
+
+/**
+ * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy yet
+ * (and, for scheduled runs, whose send time has come), each with their topics, minus papers
+ * they were sent before, capped.
+ */
+function firstCopyAudience(deps: FanoutDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
+  const { sql } = deps.database;
+  if (run.audience.kind === 'resend') throw new Error(`run ${run.id} is a resend`);
+  const { frequency } = run.audience;
+  const selector = createReaderSelector(papers);
+  const paperIds = papers.map((paper) => paper.id);
+  const due = run.audience.kind === 'due' ? { editionReadyAt: run.editionReadyAt, now: new Date(run.audience.dueBy) } : undefined;
+  return {
+    resend: false,
+    nextReaders: (afterId) => nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE }),
+    async plan(readers) {
+      const ids = readers.map((reader) => reader.id);
+      const [haveCopy, alreadySent] = await Promise.all([findReadersWithCopy(sql, run.editionId, ids), findAlreadySentPapers(sql, ids, paperIds)]);
+      return planFanoutPage({ readers, due, haveCopy, alreadySent, selector });
+    },
+  };
+}
+
+async function walkAudience(
+  deps: FanoutDeps,
+  run: SendRun,
+  audience: FanoutAudience,
+  onProgress: (readersSeen: number) => Promise<void> | void,
+): Promise<FanoutResult> {
+  const { sql } = deps.database;
+  const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
+  const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
+  if (run.fanoutCursor > 0) await enqueueQueuedLeftovers(deps, run, chunkSize);
+
+  let cursor = run.fanoutCursor;
+  for (;;) {
+    const readers = await audience.nextReaders(cursor);
+    if (readers.length === 0) break;
+    const planned = await audience.plan(readers);
+    const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: audience.resend }, planned);
+    await enqueueDeliveries(deps.queues, run.id, queuedIds, chunkSize);
+    cursor = readers[readers.length - 1]!.id;
+    await saveFanoutCursor(sql, run.id, cursor);
+    result.written += inserted;
+    result.queued += queuedIds.length;
+    result.readersSeen += readers.length;
+    await onProgress(result.readersSeen);
+  }
+  return result;
+}
+
+/** A fan-out that crashed between writing rows and enqueueing them: enqueue what is queued. */
+async function enqueueQueuedLeftovers(deps: FanoutDeps, run: SendRun, chunkSize: number): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const ids = await findQueuedDeliveryIds(deps.database.sql, run.id, after, 10 * chunkSize);
+    if (ids.length === 0) return;
+    await enqueueDeliveries(deps.queues, run.id, ids, chunkSize);
+    after = ids[ids.length - 1] as number;
+  }
+}

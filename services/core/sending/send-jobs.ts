@@ -1,0 +1,76 @@
+import type { JobsOptions } from 'bullmq';
+import type { Queues } from '../platform/queue/queues.js';
+
+/**
+ * The jobs of the send pipeline. They carry ids only; their ids are deterministic (no `:`),
+ * so enqueueing the same work twice is a no-op while the first job exists.
+ */
+export const SEND_JOB_NAMES = {
+  scheduleDue: 'schedule-due',
+  fanout: 'fanout',
+  deliver: 'deliver',
+  reconcile: 'reconcile',
+} as const;
+
+export interface FanoutJobData {
+  runId: number;
+}
+
+export interface DeliverJobData {
+  runId: number;
+  deliveryIds: number[];
+}
+
+export const fanoutJobId = (runId: number) => `fanout-${runId}`;
+export const deliverJobId = (runId: number, firstDeliveryId: number) => `deliver-${runId}-${firstDeliveryId}`;
+
+/** Deliver jobs retry transient SMTP failures with exponential backoff (2 s, 4 s, ... ~4 min). */
+export const DELIVER_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000, jitter: 0.2 },
+  // Hundreds of thousands of these a morning: keep Redis small; the ledger is the record.
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export async function enqueueFanout(queues: Queues, runId: number): Promise<void> {
+  await queues.fanout.add(SEND_JOB_NAMES.fanout, { runId } satisfies FanoutJobData, { jobId: fanoutJobId(runId), attempts: 10 });
+}
+
+/**
+ * Splits delivery ids into deliver jobs of `chunkSize` and adds them in one atomic bulk.
+ * `idSuffix` gives reconcile's re-enqueued jobs fresh ids, since the lost job's id may still be
+ * held by a retained failed job.
+ */
+export async function enqueueDeliveries(queues: Queues, runId: number, deliveryIds: number[], chunkSize: number, idSuffix = ''): Promise<number> {
+  const jobs = [];
+  for (let start = 0; start < deliveryIds.length; start += chunkSize) {
+    const chunk = deliveryIds.slice(start, start + chunkSize);
+    jobs.push({
+      name: SEND_JOB_NAMES.deliver,
+      data: { runId, deliveryIds: chunk } satisfies DeliverJobData,
+      opts: { ...DELIVER_JOB_OPTIONS, jobId: `${deliverJobId(runId, chunk[0] as number)}${idSuffix}` },
+    });
+  }
+  if (jobs.length > 0) await queues.deliver.addBulk(jobs);
+  return jobs.length;
+}
+
+/**
+ * 50 deliveries a job: a job then lives about 0.2 s at full speed, short enough that what it
+ * holds (claimed rows, pending marks) mostly dies young instead of piling up in V8's old
+ * generation (with 100, a worker's RSS climbed by 100+ MB between full collections); the
+ * per-job cost (three small queries and a BullMQ round trip) stays around 1 % of the send.
+ */
+const DEFAULT_DELIVER_CHUNK = 50;
+
+/**
+ * How many deliveries one deliver job carries, and the global job rate that enforces
+ * SMTP_RATE_LIMIT across every worker: one job of `chunk` messages per `chunk / rate` seconds.
+ * BullMQ keeps the limiter in Redis, so N workers share one budget.
+ */
+export function deliverPacing(ratePerSecond: number): { chunkSize: number; limiter?: { max: number; duration: number } } {
+  if (ratePerSecond <= 0) return { chunkSize: DEFAULT_DELIVER_CHUNK };
+  const chunkSize = Math.max(1, Math.min(DEFAULT_DELIVER_CHUNK, ratePerSecond));
+  return { chunkSize, limiter: { max: 1, duration: Math.ceil((1000 * chunkSize) / ratePerSecond) } };
+}

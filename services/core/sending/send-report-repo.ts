@@ -1,0 +1,31 @@
+import type { Sql } from '../platform/db/client.js';
+import type { DeliveryCounts } from './send-run-repo.js';
+
+/** Read-only queries behind the admin view of editions: their runs and delivery counts. */
+
+export const emptyCounts = (): DeliveryCounts => ({ queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 });
+
+/**
+ * Deliveries by status of each of `runIds` (zeros included), counted on
+ * deliveries_run_status_idx (an index-only scan per run).
+ */
+export async function countDeliveriesOfRuns(sql: Sql, runIds: number[]): Promise<Map<number, DeliveryCounts>> {
+  const counts = new Map<number, DeliveryCounts>(runIds.map((id) => [id, emptyCounts()]));
+  if (runIds.length === 0) return counts;
+  const rows = await sql<{ send_run_id: string; status: keyof DeliveryCounts; count: string }[]>`
+    select send_run_id, status, count(*) as count from deliveries
+    where send_run_id = any(${runIds}::bigint[])
+    group by send_run_id, status`;
+  for (const row of rows) counts.get(Number(row.send_run_id))![row.status] = Number(row.count);
+  return counts;
+}
+
+/** Ids of the runs of each of `editionIds`, newest first. */
+export async function findRunIdsOfEditions(sql: Sql, editionIds: number[]): Promise<Map<number, number[]>> {
+  const runs = new Map<number, number[]>(editionIds.map((id) => [id, []]));
+  if (editionIds.length === 0) return runs;
+  const rows = await sql<{ id: string; edition_id: string }[]>`
+    select id, edition_id from send_runs where edition_id = any(${editionIds}::bigint[]) order by id desc`;
+  for (const row of rows) runs.get(Number(row.edition_id))!.push(Number(row.id));
+  return runs;
+}

@@ -1,0 +1,175 @@
+import type { Sql } from '../platform/db/client.js';
+
+/** Data access for send runs: one run is one pass of an edition over an audience. */
+
+export type SendRunKind = 'scheduled' | 'manual' | 'resend';
+export type SendRunStatus = 'fanning_out' | 'sending' | 'completed';
+
+/** Who a run is for. Scheduled and manual runs reach readers of the edition's frequency. */
+export type SendAudience =
+  | { kind: 'due'; frequency: 'daily' | 'weekly'; dueBy: string }
+  | { kind: 'everyone'; frequency: 'daily' | 'weekly' }
+  | { kind: 'resend'; to: 'failed' | 'all' | string[] };
+
+export interface SendRun {
+  id: number;
+  editionId: number;
+  editionKey: string;
+  editionKind: 'daily' | 'weekly';
+  editionReadyAt: Date;
+  kind: SendRunKind;
+  status: SendRunStatus;
+  audience: SendAudience;
+  slot: Date | null;
+  idempotencyKey: string | null;
+  fanoutCursor: number;
+  fanoutUpperBound: number;
+  createdBy: string;
+  createdAt: Date;
+  fanoutCompletedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface NewSendRun {
+  editionId: number;
+  kind: SendRunKind;
+  audience: SendAudience;
+  /** Scheduled runs: the hour they serve (one run per edition and hour). */
+  slot?: Date;
+  idempotencyKey?: string;
+  createdBy: string;
+}
+
+const RUN_COLUMNS = (sql: Sql) => sql`
+  r.id, r.edition_id, e.key as edition_key, e.kind as edition_kind, e.assembled_at as edition_ready_at,
+  r.kind, r.status, r.audience, r.slot, r.idempotency_key, r.fanout_cursor, r.fanout_upper_bound,
+  r.created_by, r.created_at, r.fanout_completed_at, r.completed_at`;
+
+interface RunRow {
+  id: string;
+  edition_id: string;
+  edition_key: string;
+  edition_kind: 'daily' | 'weekly';
+  edition_ready_at: Date;
+  kind: SendRunKind;
+  status: SendRunStatus;
+  audience: SendAudience;
+  slot: Date | null;
+  idempotency_key: string | null;
+  fanout_cursor: string;
+  fanout_upper_bound: string | null;
+  created_by: string;
+  created_at: Date;
+  fanout_completed_at: Date | null;
+  completed_at: Date | null;
+}
+
+function toSendRun(row: RunRow): SendRun {
+  return {
+    id: Number(row.id),
+    editionId: Number(row.edition_id),
+    editionKey: row.edition_key,
+    editionKind: row.edition_kind,
+    editionReadyAt: row.edition_ready_at,
+    kind: row.kind,
+    status: row.status,
+    audience: row.audience,
+    slot: row.slot,
+    idempotencyKey: row.idempotency_key,
+    fanoutCursor: Number(row.fanout_cursor),
+    fanoutUpperBound: Number(row.fanout_upper_bound ?? 0),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    fanoutCompletedAt: row.fanout_completed_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/**
+ * Creates a run, or returns the one that already holds its slot or idempotency key (the unique
+ * indexes make a double start impossible). The fan-out's upper bound is frozen now: readers who
+ * sign up later are not part of this run.
+ */
+export async function createOrFindSendRun(sql: Sql, run: NewSendRun): Promise<{ run: SendRun; created: boolean }> {
+  const inserted = await sql<{ id: string }[]>`
+    insert into send_runs (edition_id, kind, audience, slot, idempotency_key, created_by, fanout_upper_bound)
+    values (${run.editionId}, ${run.kind}, ${sql.json(run.audience as never)}, ${run.slot ?? null},
+            ${run.idempotencyKey ?? null}, ${run.createdBy}, (select coalesce(max(id), 0) from subscribers))
+    on conflict do nothing
+    returning id`;
+  if (inserted[0]) {
+    return { run: (await findSendRun(sql, Number(inserted[0].id))) as SendRun, created: true };
+  }
+  const [existing] = await sql<RunRow[]>`
+    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
+    where (${run.idempotencyKey ?? null}::text is not null and r.idempotency_key = ${run.idempotencyKey ?? null})
+       or (${run.slot ?? null}::timestamptz is not null and r.edition_id = ${run.editionId} and r.slot = ${run.slot ?? null})
+    limit 1`;
+  if (!existing) throw new Error('send run conflicted but no existing run was found');
+  return { run: toSendRun(existing), created: false };
+}
+
+export async function findSendRun(sql: Sql, id: number): Promise<SendRun | undefined> {
+  const [row] = await sql<RunRow[]>`select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id where r.id = ${id}`;
+  return row ? toSendRun(row) : undefined;
+}
+
+/** Runs of an edition, newest first. */
+export async function findSendRunsOfEdition(sql: Sql, editionId: number): Promise<SendRun[]> {
+  const rows = await sql<RunRow[]>`
+    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
+    where r.edition_id = ${editionId} order by r.id desc`;
+  return rows.map(toSendRun);
+}
+
+/** Runs still fanning out or sending, for reconcile. */
+export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
+  const rows = await sql<RunRow[]>`
+    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
+    where r.status <> 'completed' order by r.id`;
+  return rows.map(toSendRun);
+}
+
+/** Records the fan-out's keyset checkpoint: a restarted fan-out continues after `cursor`. */
+export async function saveFanoutCursor(sql: Sql, runId: number, cursor: number): Promise<void> {
+  await sql`update send_runs set fanout_cursor = greatest(fanout_cursor, ${cursor}) where id = ${runId}`;
+}
+
+export async function markFanoutComplete(sql: Sql, runId: number): Promise<void> {
+  await sql`
+    update send_runs set status = 'sending', fanout_completed_at = coalesce(fanout_completed_at, now())
+    where id = ${runId} and status = 'fanning_out'`;
+}
+
+/**
+ * Completes a run whose fan-out is done and whose deliveries are all settled (sent, failed or
+ * skipped). Returns true when this call completed it.
+ */
+export async function completeSendRunIfSettled(sql: Sql, runId: number): Promise<boolean> {
+  const rows = await sql`
+    update send_runs r set status = 'completed', completed_at = now()
+    where r.id = ${runId} and r.status = 'sending'
+      and not exists (select 1 from deliveries d where d.send_run_id = r.id and d.status in ('queued', 'claimed'))
+    returning r.id`;
+  return rows.length > 0;
+}
+
+/** A scheduled run that found nobody due leaves no trace (24 empty runs a day help no one). */
+export async function deleteRunWithoutDeliveries(sql: Sql, runId: number): Promise<boolean> {
+  const rows = await sql`
+    delete from send_runs r where r.id = ${runId}
+      and not exists (select 1 from deliveries d where d.send_run_id = r.id)
+    returning r.id`;
+  return rows.length > 0;
+}
+
+export type DeliveryCounts = Record<'queued' | 'claimed' | 'sent' | 'failed' | 'skipped', number>;
+
+/** Deliveries of a run by status (zeros included). */
+export async function countDeliveriesByStatus(sql: Sql, runId: number): Promise<DeliveryCounts> {
+  const rows = await sql<{ status: keyof DeliveryCounts; count: string }[]>`
+    select status, count(*) as count from deliveries where send_run_id = ${runId} group by status`;
+  const counts: DeliveryCounts = { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 };
+  for (const row of rows) counts[row.status] = Number(row.count);
+  return counts;
+}

@@ -1,0 +1,78 @@
+import { assembleEdition } from '../editions/edition-service.js';
+import { findLatestEditionRow } from '../editions/edition-repo.js';
+import type { Runtime } from '../../runtime.js';
+import { enqueueFanout } from './send-jobs.js';
+import { countDeliveriesByStatus, createOrFindSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
+
+/** Starting send runs: the hourly schedule, and an operator's "send this edition now". */
+
+export type SendDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'clock' | 'logger'>;
+
+/** How often the schedule looks for due readers; zones with :30 and :45 offsets need quarters. */
+export const SCHEDULE_SLOT_MINUTES = 15;
+
+/** The start of the quarter hour `instant` falls in: the slot a scheduled run serves. */
+export function scheduleSlot(instant: Date): Date {
+  const slotMs = SCHEDULE_SLOT_MINUTES * 60 * 1000;
+  return new Date(Math.floor(instant.getTime() / slotMs) * slotMs);
+}
+
+/**
+ * What the schedule does every quarter hour: for the newest daily and the newest weekly
+ * edition, start the slot's run for the readers whose send time has come and who have not had
+ * it. One run per edition and slot (a unique key), so several workers or a re-fired job start it
+ * once; a run that finds nobody due removes itself.
+ */
+export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
+  const now = deps.clock();
+  const slot = scheduleSlot(now);
+  const started: SendRun[] = [];
+  for (const kind of ['daily', 'weekly'] as const) {
+    const edition = await findLatestEditionRow(deps.database.db, kind);
+    if (!edition) continue;
+    const { run } = await createOrFindSendRun(deps.database.sql, {
+      editionId: edition.id,
+      kind: 'scheduled',
+      audience: { kind: 'due', frequency: kind, dueBy: now.toISOString() },
+      slot,
+      createdBy: 'scheduler',
+    });
+    if (run.status === 'fanning_out') {
+      await enqueueFanout(deps.queues, run.id);
+      started.push(run);
+    }
+  }
+  return started;
+}
+
+/**
+ * Assembles the edition of `date` if needed and sends it now to every confirmed daily reader who
+ * has not had it, whatever their send hour. Repeating it sends nobody a second copy: the
+ * ledger holds one first copy per reader and edition.
+ */
+export async function startManualSend(deps: SendDeps, date: string, actor: string): Promise<SendRun> {
+  const { edition } = await assembleEdition(deps, date);
+  const { run } = await createOrFindSendRun(deps.database.sql, {
+    editionId: edition.id,
+    kind: 'manual',
+    audience: { kind: 'everyone', frequency: edition.kind },
+    createdBy: actor,
+  });
+  await enqueueFanout(deps.queues, run.id);
+  deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');
+  return run;
+}
+
+export interface SendRunProgress {
+  run: SendRun;
+  deliveries: DeliveryCounts;
+  /** Share of the run's deliveries settled (sent, failed or skipped), 0..1; 0 before fan-out writes any. */
+  progress: number;
+}
+
+export async function describeSendRun(deps: Pick<Runtime, 'database'>, run: SendRun): Promise<SendRunProgress> {
+  const deliveries = await countDeliveriesByStatus(deps.database.sql, run.id);
+  const total = Object.values(deliveries).reduce((sum, n) => sum + n, 0);
+  const settled = deliveries.sent + deliveries.failed + deliveries.skipped;
+  return { run, deliveries, progress: total === 0 ? (run.status === 'completed' ? 1 : 0) : settled / total };
+}

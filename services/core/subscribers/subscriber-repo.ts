@@ -1,0 +1,338 @@
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Database, Sql } from '../platform/db/client.js';
+import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, suppressions } from '../platform/db/schema.js';
+import type { Preferences } from './preferences.js';
+import type { ReaderMailKind } from '../reader-mail/reader-mail-jobs.js';
+import { suppressionHash } from '../suppression/suppression.js';
+
+/**
+ * Every query about readers. Each statement that changes a reader's state is a single UPDATE
+ * whose WHERE clause states the transition it allows, so concurrent requests (a double click,
+ * fifty signups at once, a mailbox provider's one-click POST racing the button) serialise on the
+ * row lock and each sees the outcome of the one before.
+ */
+
+export type SubscriberRow = typeof subscribers.$inferSelect;
+export type SubscriberStatus = SubscriberRow['status'];
+
+export interface ConsentRecord {
+  at: Date;
+  ip: string | null;
+  userAgent: string | null;
+  /** Version of the form and consent text, e.g. "signup-v1". */
+  form: string;
+  source: SubscriberRow['consentSource'];
+}
+
+/** A claimed slot in the reader's transactional-mail window: names the email to send. */
+export interface MailSlot {
+  subscriberId: number;
+  windowStartedAt: Date;
+  sentInWindow: number;
+}
+
+/** How many transactional emails (confirmations, fresh links) one address gets per window. */
+export const MAIL_SLOTS_PER_WINDOW = 3;
+export const MAIL_WINDOW_SECONDS = 3600;
+
+const slotColumns = {
+  subscriberId: subscribers.id,
+  windowStartedAt: subscribers.confirmationWindowStartedAt,
+  sentInWindow: subscribers.confirmationsSentInWindow,
+};
+
+/** A slot row as returned by an UPDATE that just set the window, so the start is never null. */
+function toSlot(row: { subscriberId: number; windowStartedAt: Date | null; sentInWindow: number } | undefined): MailSlot | undefined {
+  if (!row) return undefined;
+  return { subscriberId: row.subscriberId, windowStartedAt: row.windowStartedAt ?? new Date(0), sentInWindow: row.sentInWindow };
+}
+
+function timestamp(value: Date): SQL {
+  return sql`${value.toISOString()}::timestamptz`;
+}
+
+/**
+ * SET and WHERE fragments that take one slot of the window: a window older than an hour starts
+ * afresh at `now` with one email; otherwise the count grows, and the WHERE refuses the fourth.
+ * In an UPDATE, column references in SET read the row's values before the update.
+ */
+function takeMailSlot(now: Date) {
+  const cutoff = new Date(now.getTime() - MAIL_WINDOW_SECONDS * 1000);
+  const windowOver = sql`(${subscribers.confirmationWindowStartedAt} is null or ${subscribers.confirmationWindowStartedAt} <= ${timestamp(cutoff)})`;
+  return {
+    set: {
+      confirmationWindowStartedAt: sql`case when ${windowOver} then ${timestamp(now)} else ${subscribers.confirmationWindowStartedAt} end`,
+      confirmationsSentInWindow: sql`case when ${windowOver} then 1 else ${subscribers.confirmationsSentInWindow} + 1 end`,
+    },
+    allowed: sql`(${windowOver} or ${subscribers.confirmationsSentInWindow} < ${MAIL_SLOTS_PER_WINDOW})`,
+  };
+}
+
+function consentColumns(consent: ConsentRecord) {
+  return {
+    consentAt: consent.at,
+    consentIp: consent.ip,
+    consentUserAgent: consent.userAgent,
+    consentForm: consent.form,
+    consentSource: consent.source,
+  };
+}
+
+function preferenceColumns(preferences: Preferences) {
+  return {
+    frequency: preferences.frequency,
+    weekday: preferences.weekday,
+    sendHour: preferences.sendHour,
+    timeZone: preferences.timeZone,
+    topics: preferences.topics,
+    maxPapers: preferences.maxPapers,
+  };
+}
+
+export async function findSubscriberById(db: Database, id: number): Promise<SubscriberRow | undefined> {
+  const [row] = await db.select().from(subscribers).where(eq(subscribers.id, id)).limit(1);
+  return row;
+}
+
+export async function findSubscriberByNormalizedEmail(db: Database, normalized: string): Promise<SubscriberRow | undefined> {
+  const [row] = await db.select().from(subscribers).where(eq(subscribers.emailNormalized, normalized)).limit(1);
+  return row;
+}
+
+export async function isSuppressed(db: Database, emailHash: string): Promise<boolean> {
+  const rows = await db.select({ hash: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, emailHash)).limit(1);
+  return rows.length > 0;
+}
+
+export interface NewPendingSubscriber {
+  email: string;
+  emailNormalized: string;
+  preferences: Preferences;
+  consent: ConsentRecord;
+  now: Date;
+}
+
+export type SignupWrite = 'created' | 'known' | 'suppressed';
+
+/**
+ * The signup of an address: one statement, since it is the one hot path a flood of requests
+ * takes. A suppressed address writes nothing; a new one becomes a pending reader holding the
+ * first mail slot of a fresh window, with its confirmation email queued in the outbox; a known
+ * one ('known') is left to `reopenSubscription`. The unique index on `email_normalized` makes
+ * concurrent signups of one address race-safe: ON CONFLICT DO NOTHING waits for a concurrent
+ * insert to commit and then yields no row, so exactly one caller creates the reader.
+ * Raw postgres.js rather than drizzle: a named prepared statement, planned once per connection.
+ */
+export async function insertPendingSubscriber(sql: Sql, reader: NewPendingSubscriber): Promise<SignupWrite> {
+  const { preferences: p, consent: c, now } = reader;
+  const [outcome] = await sql<{ suppressed: boolean; created: boolean }[]>`
+    with suppressed as (
+      select 1 from suppressions where email_hash = ${suppressionHash(reader.emailNormalized)}
+    ), created as (
+      insert into subscribers (
+        email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+        consent_at, consent_ip, consent_user_agent, consent_form, consent_source,
+        confirmation_window_started_at, confirmations_sent_in_window, created_at, updated_at)
+      select ${reader.email}, ${reader.emailNormalized}, 'pending', ${p.frequency}::digest_frequency, ${p.weekday}, ${p.sendHour},
+        ${p.timeZone}, ${p.topics}::text[], ${p.maxPapers},
+        ${c.at}, ${c.ip}, ${c.userAgent}, ${c.form}, ${c.source}::consent_source,
+        ${now}, 1, ${now}, ${now}
+      where not exists (select 1 from suppressed)
+      on conflict (email_normalized) do nothing
+      returning id, confirmation_window_started_at, confirmations_sent_in_window
+    ), queued as (
+      insert into reader_mail_outbox (subscriber_id, kind, window_started_at, sent_in_window)
+      select id, 'confirmation', confirmation_window_started_at, confirmations_sent_in_window from created
+    )
+    select exists (select 1 from suppressed) as suppressed, exists (select 1 from created) as created`;
+  if (outcome?.suppressed) return 'suppressed';
+  return outcome?.created ? 'created' : 'known';
+}
+
+type SlotClaim = (tx: Pick<Database, 'update'>) => Promise<MailSlot | undefined>;
+
+/**
+ * Takes a mail slot and queues the email it was taken for, in one transaction: a slot is never
+ * used up without its email in the outbox, and no email is queued without a slot.
+ */
+async function claimSlotAndQueue(db: Database, kind: ReaderMailKind, claim: SlotClaim): Promise<MailSlot | undefined> {
+  return db.transaction(async (tx) => {
+    const slot = await claim(tx);
+    if (slot) {
+      await tx.insert(readerMailOutbox).values({
+        subscriberId: slot.subscriberId,
+        kind,
+        windowStartedAt: slot.windowStartedAt,
+        sentInWindow: slot.sentInWindow,
+      });
+    }
+    return slot;
+  });
+}
+
+/**
+ * A signup of a known address that is pending or unsubscribed: back to pending with the new
+ * consent record and preferences, taking a mail slot and queuing the confirmation. Returns
+ * nothing when the address is confirmed (nothing changes) or its window is used up.
+ */
+export async function reopenSubscription(db: Database, reader: NewPendingSubscriber): Promise<MailSlot | undefined> {
+  const slot = takeMailSlot(reader.now);
+  return claimSlotAndQueue(db, 'confirmation', async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({
+        status: 'pending',
+        email: reader.email,
+        ...preferenceColumns(reader.preferences),
+        ...consentColumns(reader.consent),
+        // A new consent needs a new confirmation; the old one no longer stands for it.
+        confirmedAt: null,
+        ...slot.set,
+        updatedAt: reader.now,
+      })
+      .where(and(eq(subscribers.emailNormalized, reader.emailNormalized), inArray(subscribers.status, ['pending', 'unsubscribed']), slot.allowed))
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
+}
+
+/** Takes a mail slot for a transactional email to this reader (e.g. fresh links) and queues it; none left → undefined. */
+export async function claimMailSlot(db: Database, subscriberId: number, kind: ReaderMailKind, now: Date): Promise<MailSlot | undefined> {
+  const slot = takeMailSlot(now);
+  return claimSlotAndQueue(db, kind, async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({ ...slot.set, updatedAt: now })
+      .where(and(eq(subscribers.id, subscriberId), slot.allowed))
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
+}
+
+/** pending → confirmed. Returns the row when this call confirmed it; undefined when it was not pending. */
+export async function confirmPendingSubscriber(db: Database, id: number, now: Date): Promise<SubscriberRow | undefined> {
+  const [row] = await db
+    .update(subscribers)
+    .set({ status: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now })
+    .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
+    .returning();
+  return row;
+}
+
+/** Any status → unsubscribed. Returns the row when this call changed it; undefined when already unsubscribed or gone. */
+export async function markUnsubscribed(db: Database, id: number, now: Date): Promise<SubscriberRow | undefined> {
+  const [row] = await db
+    .update(subscribers)
+    .set({ status: 'unsubscribed', unsubscribedAt: now, updatedAt: now })
+    .where(and(eq(subscribers.id, id), sql`${subscribers.status} <> 'unsubscribed'`))
+    .returning();
+  return row;
+}
+
+/**
+ * unsubscribed → confirmed, for a reader who had confirmed the address before and now asks to
+ * come back from a link only they received. Records the new consent.
+ */
+export async function restoreConfirmedSubscriber(
+  db: Database,
+  id: number,
+  consent: ConsentRecord,
+  changes: Partial<Preferences>,
+): Promise<SubscriberRow | undefined> {
+  const [row] = await db
+    .update(subscribers)
+    .set({ status: 'confirmed', unsubscribedAt: null, ...consentColumns(consent), ...changes, updatedAt: consent.at })
+    .where(and(eq(subscribers.id, id), eq(subscribers.status, 'unsubscribed'), sql`${subscribers.confirmedAt} is not null`))
+    .returning();
+  return row;
+}
+
+/**
+ * unsubscribed (never confirmed) or pending → pending with a new consent record, taking a mail
+ * slot and queuing the confirmation.
+ */
+export async function restorePendingSubscriber(
+  db: Database,
+  id: number,
+  consent: ConsentRecord,
+  changes: Partial<Preferences>,
+): Promise<MailSlot | undefined> {
+  const slot = takeMailSlot(consent.at);
+  return claimSlotAndQueue(db, 'confirmation', async (tx) => {
+    const [claimed] = await tx
+      .update(subscribers)
+      .set({ status: 'pending', unsubscribedAt: null, ...consentColumns(consent), ...changes, ...slot.set, updatedAt: consent.at })
+      .where(
+        and(
+          eq(subscribers.id, id),
+          sql`(${subscribers.status} = 'pending' or (${subscribers.status} = 'unsubscribed' and ${subscribers.confirmedAt} is null))`,
+          slot.allowed,
+        ),
+      )
+      .returning(slotColumns);
+    return toSlot(claimed);
+  });
+}
+
+export async function updateSubscriberPreferences(
+  db: Database,
+  id: number,
+  changes: Partial<Preferences>,
+  now: Date,
+): Promise<SubscriberRow | undefined> {
+  const [row] = await db
+    .update(subscribers)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(subscribers.id, id))
+    .returning();
+  return row;
+}
+
+export interface DeliveryRecord {
+  id: number;
+  edition: string;
+  status: string;
+  paperIds: string[];
+  messageId: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** Every delivery of one reader with its edition's key, oldest first (the GDPR export). */
+export async function listDeliveriesOf(db: Database, subscriberId: number): Promise<DeliveryRecord[]> {
+  return db
+    .select({
+      id: deliveries.id,
+      edition: editions.key,
+      status: deliveries.status,
+      paperIds: deliveries.paperIds,
+      messageId: deliveries.messageId,
+      attempts: deliveries.attempts,
+      lastError: deliveries.lastError,
+      createdAt: deliveries.createdAt,
+      sentAt: deliveries.sentAt,
+    })
+    .from(deliveries)
+    .innerJoin(editions, eq(editions.id, deliveries.editionId))
+    .where(eq(deliveries.subscriberId, subscriberId))
+    .orderBy(asc(deliveries.id));
+}
+
+export interface SentPaperRecord {
+  paperId: string;
+  title: string;
+  deliveryId: number | null;
+  sentAt: Date;
+}
+
+/** Every paper one reader has been sent, oldest first (the GDPR export). */
+export async function listSentPapersOf(db: Database, subscriberId: number): Promise<SentPaperRecord[]> {
+  return db
+    .select({ paperId: sentPapers.paperId, title: papers.title, deliveryId: sentPapers.deliveryId, sentAt: sentPapers.sentAt })
+    .from(sentPapers)
+    .innerJoin(papers, eq(papers.id, sentPapers.paperId))
+    .where(eq(sentPapers.subscriberId, subscriberId))
+    .orderBy(asc(sentPapers.sentAt), asc(sentPapers.paperId));
+}

@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from './core/platform/clock.js';
+import type { Config } from './core/platform/config/config.js';
+import { createDatabaseClient, type DatabaseClient } from './core/platform/db/client.js';
+import type { Logger } from './core/platform/logging/logger.js';
+import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js';
+import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
+import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
+import { createProbeClient } from './core/platform/queue/redis.js';
+
+/**
+ * The composition root's product: every long-lived resource of a process, built in one place
+ * and torn down by one `close()`. API, worker and CLI receive it; nothing opens connections at
+ * import time.
+ */
+export interface Runtime {
+  config: Readonly<Config>;
+  logger: Logger;
+  database: DatabaseClient;
+  queues: Queues;
+  mail: MailTransport;
+  /** Fails fast while Redis is down; used by /readyz. */
+  redisProbe: Redis;
+  /** This process's Prometheus registry and recorders (one per runtime). */
+  metrics: Metrics;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** What tests (and tools) may swap: a capturing mail transport, a fixed clock. */
+export interface RuntimeOverrides {
+  mail?: MailTransport;
+  clock?: Clock;
+}
+
+export function createRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Runtime {
+  const database = createDatabaseClient({ url: config.databaseUrl });
+  const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const mail = overrides.mail ?? createMailTransport(config.mail);
+  const redisProbe = createProbeClient(config.redisUrl);
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    database,
+    queues,
+    mail,
+    redisProbe,
+    metrics: createMetrics({ queues, database }),
+    clock: overrides.clock ?? systemClock,
+    close() {
+      // Order matters: producers first, then the SMTP pool, then the database pool last, since
+      // anything still finishing may need to write to Postgres.
+      closing ??= (async () => {
+        await closeQueues(queues);
+        await mail.close();
+        redisProbe.disconnect();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
