@@ -1,3 +1,5 @@
+import { isDailyDate } from '../core/papers/daily-date.js';
+import type { SendRunProgress } from '../core/sending/send-service.js';
 import type { Runtime } from '../runtime.js';
 
 /** What a command gets: its arguments and a runtime opened on first use (and closed after). */
@@ -6,6 +8,11 @@ export interface CommandContext {
   runtime(): Promise<Runtime>;
   /** Where a command prints its results and summary (stdout); progress goes to stderr. */
   print(line: string): void;
+  /**
+   * Works a send run to its end by running the send workers in this process (beside any worker
+   * processes, which share the work); reports settled and total deliveries as it goes.
+   */
+  workSendRun(runtime: Runtime, runId: number, onProgress: (settled: number, total: number) => void): Promise<SendRunProgress>;
 }
 
 export interface Command {
@@ -29,6 +36,13 @@ export function option(args: string[], name: string): string | undefined {
   const value = args[index + 1];
   if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
   return value;
+}
+
+/** `--date YYYY-MM-DD`, a real calendar day; undefined when absent. */
+export function dailyDateOption(args: string[]): string | undefined {
+  const date = option(args, 'date');
+  if (date !== undefined && !isDailyDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${date}")`);
+  return date;
 }
 
 export function flag(args: string[], name: string): boolean {

@@ -3,7 +3,8 @@ import { prepareDatabase } from '../core/platform/db/migrate.js';
 import { DomainError } from '../core/platform/errors.js';
 import { createLogger } from '../core/platform/logging/logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { UsageError, type Command } from './command.js';
+import { workSendRun } from '../worker/send-run-worker.js';
+import { UsageError, type Command, type CommandContext } from './command.js';
 import { importCommand } from './commands/import.js';
 import { ingestCommand } from './commands/ingest.js';
 import { demoCommand } from './commands/demo.js';
@@ -29,14 +30,16 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let runtime: Runtime | undefined;
-  const context = {
+  const context: CommandContext = {
     args,
     print: (line: string) => console.log(line),
+    workSendRun,
     async runtime() {
       if (!runtime) {
-        const config = parseConfig(process.env);
-        // Commands print their own summaries; the logger only speaks up for warnings.
-        const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+        // Commands print their own summaries; unless LOG_LEVEL says otherwise, the logger only
+        // speaks up for warnings.
+        const config = parseConfig(process.env, { LOG_LEVEL: 'warn' });
+        const logger = createLogger({ level: config.logLevel });
         await prepareDatabase(config.databaseUrl);
         runtime = createRuntime(config, logger);
       }

@@ -1,37 +1,31 @@
 import path from 'node:path';
+import type { SendRunProgress } from '../core/sending/send-service.js';
 import type { Runtime } from '../runtime.js';
-import { findSendRun } from '../core/sending/send-run-repo.js';
-import { describeSendRun, type SendRunProgress } from '../core/sending/send-service.js';
-import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../worker/processors/sending.js';
-import { startWorkers } from '../worker/worker-host.js';
+import type { CommandContext } from './command.js';
 import { createProgress } from './progress.js';
 
-/**
- * Works a send run to its end from the shell: the CLI runs the send workers itself (beside any
- * worker processes already running, which share the work), shows progress, and returns the
- * final counts. A run is finished when every delivery is sent, failed or skipped.
- */
-export async function workSendRun(runtime: Runtime, runId: number): Promise<SendRunProgress> {
-  const host = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
+/** Works a send run to its end in this process with a progress bar on stderr; returns the final counts. */
+export async function workSendRunWithProgress(context: CommandContext, runtime: Runtime, runId: number): Promise<SendRunProgress> {
   const progress = createProgress('sending', 0);
   try {
-    for (;;) {
-      const run = await findSendRun(runtime.database.sql, runId);
-      if (!run) throw new Error(`send run ${runId} disappeared`);
-      const state = await describeSendRun(runtime, run);
-      const { sent, failed, skipped, queued, claimed } = state.deliveries;
-      progress.update(sent + failed + skipped, sent + failed + skipped + queued + claimed);
-      if (run.status === 'completed') return state;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    return await context.workSendRun(runtime, runId, (settled, total) => progress.update(settled, total));
   } finally {
     progress.stop();
-    await host.close(runtime.config.shutdownTimeoutMs);
   }
 }
 
+/**
+ * The end of `send` and `resend`: works the run to its end, prints the summary line (timed from
+ * `started`), and returns the exit code, 1 when a delivery failed.
+ */
+export async function finishSendRun(context: CommandContext, runtime: Runtime, runId: number, started: number): Promise<number> {
+  const outcome = await workSendRunWithProgress(context, runtime, runId);
+  context.print(describeOutcome(outcome, (performance.now() - started) / 1000, mailDestination(runtime)));
+  return outcome.deliveries.failed > 0 ? 1 : 0;
+}
+
 /** Where a CLI send's messages went, for its summary line. */
-export function mailDestination(runtime: Runtime): string {
+function mailDestination(runtime: Runtime): string {
   return runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
 }
 

@@ -27,7 +27,7 @@ const FAILURE_BACKOFF_MS = 2000;
 
 /** One pass: moves up to `batchSize` of the oldest owed emails onto the queue; resolves with how many. */
 export function relayReaderMail(runtime: Pick<Runtime, 'database' | 'queues'>, batchSize = DEFAULT_BATCH_SIZE): Promise<number> {
-  return relayReaderMailOutbox(runtime.database.sql, batchSize, (requests) => enqueueReaderMails(runtime.queues.transactional, requests));
+  return relayReaderMailOutbox(runtime.database.sql, batchSize, (requests) => enqueueReaderMails(runtime.queues, requests));
 }
 
 export function startReaderMailRelay(runtime: Runtime, options: ReaderMailRelayOptions = {}): ReaderMailRelay {

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { QueueName, Queues } from '../core/platform/queue/queues.js';
+import { scheduledJobName, type QueueKey, type QueueName, type SchedulerId } from '../core/platform/queue/queue-contract.js';
 import { workerConnection } from '../core/platform/queue/redis.js';
 import type { Runtime } from '../runtime.js';
 
@@ -11,13 +11,15 @@ export interface ProcessorDefinition {
   limiter?: { max: number; duration: number };
 }
 
-export interface SchedulerDefinition {
-  queue: keyof Queues;
-  /** Stable id: upserting it on every start keeps exactly one scheduler. */
-  id: string;
-  repeat: { pattern: string; tz?: string } | { every: number };
-  job: { name: string; data?: Record<string, unknown> };
-}
+/** Recurring work: a scheduler of the queue contract and when it fires. */
+export type SchedulerDefinition = {
+  [Q in QueueKey]: {
+    queue: Q;
+    /** Stable id: upserting it on every start keeps exactly one scheduler. */
+    id: SchedulerId<Q>;
+    repeat: { pattern: string; tz?: string } | { every: number };
+  };
+}[QueueKey];
 
 const SCHEDULER_REFRESH_MS = 60_000;
 
@@ -52,11 +54,8 @@ export async function startWorkers(
   });
 
   const upsertSchedulers = async () => {
-    for (const scheduler of schedulers) {
-      await runtime.queues[scheduler.queue].upsertJobScheduler(scheduler.id, scheduler.repeat, {
-        name: scheduler.job.name,
-        data: scheduler.job.data ?? {},
-      });
+    for (const { queue, id, repeat } of schedulers) {
+      await runtime.queues[queue].upsertJobScheduler(id, repeat, { name: scheduledJobName(queue, id), data: {} });
     }
   };
   await upsertSchedulers();

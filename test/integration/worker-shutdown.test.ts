@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../../services/core/platform/queue/queues.js';
+import { QUEUES } from '../../services/core/platform/queue/queue-contract.js';
 import { startWorkers } from '../../services/worker/worker-host.js';
 import { waitUntil } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
@@ -31,7 +31,7 @@ describe('worker shutdown', () => {
 
   it('waits for a job in flight before closing, and the job completes', async () => {
     const processor = controllableProcessor();
-    const host = await startWorkers(test.runtime, [{ queue: QUEUE_NAMES.maintenance, concurrency: 1, process: processor.process }], []);
+    const host = await startWorkers(test.runtime, [{ queue: QUEUES.maintenance.name, concurrency: 1, process: processor.process }], []);
     const job = await test.runtime.queues.maintenance.add('slow', {}, { jobId: 'slow-one' });
     await waitUntil('the job to start', () => processor.started.includes('slow-one'));
 
@@ -48,7 +48,7 @@ describe('worker shutdown', () => {
 
   it('forces the close at the deadline and leaves the job for a retry', async () => {
     const processor = controllableProcessor();
-    const host = await startWorkers(test.runtime, [{ queue: QUEUE_NAMES.maintenance, concurrency: 1, process: processor.process }], []);
+    const host = await startWorkers(test.runtime, [{ queue: QUEUES.maintenance.name, concurrency: 1, process: processor.process }], []);
     const job = await test.runtime.queues.maintenance.add('stuck', {}, { jobId: 'stuck-one' });
     await waitUntil('the job to start', () => processor.started.includes('stuck-one'));
 

@@ -5,7 +5,7 @@ import { startManualSend } from '../../core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { upsertImportedSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
 import type { Command } from '../command.js';
-import { describeOutcome, workSendRun } from '../run-send.js';
+import { describeOutcome, workSendRunWithProgress } from '../run-send.js';
 
 const DEMO_READER = 'demo@example.org';
 
@@ -32,7 +32,7 @@ export const demoCommand: Command = {
 
     const started = performance.now();
     const run = await startManualSend(runtime, SAMPLE_DAILY_DATE, 'cli-demo');
-    const outcome = await workSendRun(runtime, run.id);
+    const outcome = await workSendRunWithProgress(context, runtime, run.id);
     const outbox = path.resolve(runtime.config.mail.outboxDir);
     const where = runtime.mail.kind === 'outbox' ? `the digest is in ${outbox}` : 'the digest went to the SMTP server';
     context.print(describeOutcome(outcome, (performance.now() - started) / 1000, where));

@@ -1,6 +1,5 @@
-import { isDailyDate } from '../../core/papers/daily-date.js';
 import { formatImportSummary, importPapersFile } from '../../core/papers/paper-import-service.js';
-import { option, positionals, UsageError, type Command } from '../command.js';
+import { dailyDateOption, positionals, UsageError, type Command } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
 
 /** `import FILE [--date D]`: a Hugging Face daily_papers response or a plain array of papers. */
@@ -12,8 +11,7 @@ export const importCommand: Command = {
     const [file, ...extra] = positionals(context.args, ['date']);
     if (!file) throw new UsageError('import needs the path of a JSON file');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const date = option(context.args, 'date');
-    if (date !== undefined && !isDailyDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${date}")`);
+    const date = dailyDateOption(context.args);
 
     const runtime = await context.runtime();
     // The bar appears once the file has parsed and saving starts; a refused file shows none.

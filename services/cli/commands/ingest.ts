@@ -1,7 +1,6 @@
-import { isDailyDate } from '../../core/papers/daily-date.js';
 import { formatImportSummary } from '../../core/papers/paper-import-service.js';
 import { ingestDailyPapers, scheduledIngestDates } from '../../core/papers/paper-ingest-service.js';
-import { option, positionals, UsageError, type Command } from '../command.js';
+import { dailyDateOption, positionals, UsageError, type Command } from '../command.js';
 
 /** `ingest [--date D]`: what the hourly scheduler does, now, in this process. */
 export const ingestCommand: Command = {
@@ -11,8 +10,7 @@ export const ingestCommand: Command = {
   async run(context) {
     const extra = positionals(context.args, ['date']);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const date = option(context.args, 'date');
-    if (date !== undefined && !isDailyDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${date}")`);
+    const date = dailyDateOption(context.args);
 
     const runtime = await context.runtime();
     const dates = date ? [date] : scheduledIngestDates(runtime);

@@ -2,7 +2,7 @@ import { isIsoWeek } from '../../core/editions/iso-week.js';
 import { isDailyDate } from '../../core/papers/daily-date.js';
 import { planResend, startResend, type ResendTarget } from '../../core/sending/resend-service.js';
 import { flag, option, positionals, UsageError, type Command } from '../command.js';
-import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
+import { finishSendRun } from '../run-send.js';
 
 /** `resend --date D --to failed|all|EMAIL...`: a new send run over a frozen edition, worked to its end. */
 export const resendCommand: Command = {
@@ -30,8 +30,6 @@ export const resendCommand: Command = {
     const { run, plan } = await startResend(runtime, date, to, { actor: 'cli' });
     context.print(`resend run ${run.id} for ${date} started (${plan.recipients} readers)`);
     for (const address of plan.unmatched) context.print(`  not a confirmed reader, left out: ${address}`);
-    const outcome = await workSendRun(runtime, run.id);
-    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, mailDestination(runtime)));
-    return outcome.deliveries.failed > 0 ? 1 : 0;
+    return finishSendRun(context, runtime, run.id, started);
   },
 };

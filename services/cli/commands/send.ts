@@ -1,8 +1,7 @@
-import { isDailyDate } from '../../core/papers/daily-date.js';
 import { findLatestDailyDate } from '../../core/papers/paper-repo.js';
 import { startManualSend } from '../../core/sending/send-service.js';
-import { option, UsageError, type Command } from '../command.js';
-import { describeOutcome, mailDestination, workSendRun } from '../run-send.js';
+import { dailyDateOption, type Command } from '../command.js';
+import { finishSendRun } from '../run-send.js';
 
 /** `send [--date D]`: assemble the edition if needed and send it to every reader who has not had it. */
 export const sendCommand: Command = {
@@ -10,8 +9,7 @@ export const sendCommand: Command = {
   usage: 'send [--date YYYY-MM-DD]',
   summary: "send an edition now to every confirmed reader who has not had it (default: the newest day with papers)",
   async run(context) {
-    const given = option(context.args, 'date');
-    if (given !== undefined && !isDailyDate(given)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${given}")`);
+    const given = dailyDateOption(context.args);
     const runtime = await context.runtime();
     const date = given ?? (await findLatestDailyDate(runtime.database.db));
     if (!date) {
@@ -21,8 +19,6 @@ export const sendCommand: Command = {
     const started = performance.now();
     const run = await startManualSend(runtime, date, 'cli');
     context.print(`send run ${run.id} for ${date} started`);
-    const outcome = await workSendRun(runtime, run.id);
-    context.print(describeOutcome(outcome, (performance.now() - started) / 1000, mailDestination(runtime)));
-    return outcome.deliveries.failed > 0 ? 1 : 0;
+    return finishSendRun(context, runtime, run.id, started);
   },
 };

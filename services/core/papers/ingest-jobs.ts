@@ -1,20 +1,13 @@
-import type { Runtime } from '../../runtime.js';
-
-/** What an ingest job carries: a date to fetch, or nothing for the scheduled recent days. */
-export interface IngestJobData {
-  date?: string;
-}
-
-export const INGEST_JOB_NAME = 'ingest';
+import type { Clock } from '../platform/clock.js';
+import { addJob, type Queues } from '../platform/queue/queues.js';
 
 /**
  * Enqueues an ingest now (`POST /admin/ingest` with `wait: false`). The job id is deterministic
  * per date and minute, so a double click enqueues one job, while a later request runs again.
  */
-export async function enqueueIngest(runtime: Pick<Runtime, 'queues' | 'clock'>, date?: string): Promise<string> {
-  const minute = runtime.clock().toISOString().slice(0, 16).replace(/[-T:]/g, '');
+export async function enqueueIngest(deps: { queues: Queues; clock: Clock }, date?: string): Promise<string> {
+  const minute = deps.clock().toISOString().slice(0, 16).replace(/[-T:]/g, '');
   const jobId = `ingest-${date ?? 'recent'}-${minute}`;
-  const data: IngestJobData = date ? { date } : {};
-  const job = await runtime.queues.ingest.add(INGEST_JOB_NAME, data, { jobId });
+  const job = await addJob(deps.queues, 'ingest', 'ingest', date ? { date } : {}, { jobId });
   return job.id ?? jobId;
 }

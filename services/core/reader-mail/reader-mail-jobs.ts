@@ -1,5 +1,5 @@
-import type { Queue } from 'bullmq';
 import { readerMailKind } from '../platform/db/schema.js';
+import { addJobs, type Queues } from '../platform/queue/queues.js';
 import type { MailSlot } from '../subscribers/subscriber-repo.js';
 
 /**
@@ -8,12 +8,7 @@ import type { MailSlot } from '../subscribers/subscriber-repo.js';
  * processor reads the rest from Postgres when it runs, and skips a reader who confirmed, left or
  * was erased meanwhile. Requests reach the queue through the outbox (see reader-mail-outbox.ts).
  */
-export const READER_MAIL_KINDS = readerMailKind.enumValues;
-export type ReaderMailKind = (typeof READER_MAIL_KINDS)[number];
-
-export interface ReaderMailJobData {
-  subscriberId: number;
-}
+export type ReaderMailKind = (typeof readerMailKind.enumValues)[number];
 
 /** One email a reader is owed: which one, and the mail slot taken for it. */
 export interface ReaderMailRequest {
@@ -31,18 +26,10 @@ export function readerMailJobId(kind: ReaderMailKind, slot: MailSlot): string {
 }
 
 /** Adds the requests as jobs in one round trip. */
-export async function enqueueReaderMails(queue: Queue, requests: ReaderMailRequest[]): Promise<void> {
-  await queue.addBulk(
-    requests.map(({ kind, slot }) => {
-      const data: ReaderMailJobData = { subscriberId: slot.subscriberId };
-      return { name: kind, data, opts: { jobId: readerMailJobId(kind, slot) } };
-    }),
+export async function enqueueReaderMails(queues: Queues, requests: ReaderMailRequest[]): Promise<void> {
+  await addJobs(
+    queues,
+    'transactional',
+    requests.map(({ kind, slot }) => ({ name: kind, data: { subscriberId: slot.subscriberId }, opts: { jobId: readerMailJobId(kind, slot) } })),
   );
-}
-
-/** The job's kind and reader, or undefined for a job this processor does not understand. */
-export function readReaderMailJob(name: string, data: unknown): { kind: ReaderMailKind; subscriberId: number } | undefined {
-  const subscriberId = (data as Partial<ReaderMailJobData> | null)?.subscriberId;
-  if (!READER_MAIL_KINDS.includes(name as ReaderMailKind) || !Number.isSafeInteger(subscriberId)) return undefined;
-  return { kind: name as ReaderMailKind, subscriberId: subscriberId as number };
 }

@@ -1,26 +1,11 @@
 import type { JobsOptions } from 'bullmq';
-import type { Queues } from '../platform/queue/queues.js';
+import { addJob, addJobs, type JobRequest, type Queues } from '../platform/queue/queues.js';
 
 /**
- * The jobs of the send pipeline. They carry ids only; their ids are deterministic (no `:`),
- * so enqueueing the same work twice is a no-op while the first job exists.
+ * Adding the jobs of the send pipeline (their names and data are in the queue contract). Their
+ * ids are deterministic (no `:`), so enqueueing the same work twice is a no-op while the first
+ * job exists.
  */
-export const SEND_JOB_NAMES = {
-  scheduleDue: 'schedule-due',
-  fanout: 'fanout',
-  deliver: 'deliver',
-  reconcile: 'reconcile',
-} as const;
-
-export interface FanoutJobData {
-  runId: number;
-}
-
-export interface DeliverJobData {
-  runId: number;
-  deliveryIds: number[];
-}
-
 export const fanoutJobId = (runId: number) => `fanout-${runId}`;
 export const deliverJobId = (runId: number, firstDeliveryId: number) => `deliver-${runId}-${firstDeliveryId}`;
 
@@ -34,7 +19,7 @@ export const DELIVER_JOB_OPTIONS: JobsOptions = {
 };
 
 export async function enqueueFanout(queues: Queues, runId: number): Promise<void> {
-  await queues.fanout.add(SEND_JOB_NAMES.fanout, { runId } satisfies FanoutJobData, { jobId: fanoutJobId(runId), attempts: 10 });
+  await addJob(queues, 'fanout', 'fanout', { runId }, { jobId: fanoutJobId(runId), attempts: 10 });
 }
 
 /**
@@ -43,16 +28,16 @@ export async function enqueueFanout(queues: Queues, runId: number): Promise<void
  * held by a retained failed job.
  */
 export async function enqueueDeliveries(queues: Queues, runId: number, deliveryIds: number[], chunkSize: number, idSuffix = ''): Promise<number> {
-  const jobs = [];
+  const jobs: JobRequest<'deliver'>[] = [];
   for (let start = 0; start < deliveryIds.length; start += chunkSize) {
     const chunk = deliveryIds.slice(start, start + chunkSize);
     jobs.push({
-      name: SEND_JOB_NAMES.deliver,
-      data: { runId, deliveryIds: chunk } satisfies DeliverJobData,
+      name: 'deliver',
+      data: { runId, deliveryIds: chunk },
       opts: { ...DELIVER_JOB_OPTIONS, jobId: `${deliverJobId(runId, chunk[0] as number)}${idSuffix}` },
     });
   }
-  if (jobs.length > 0) await queues.deliver.addBulk(jobs);
+  if (jobs.length > 0) await addJobs(queues, 'deliver', jobs);
   return jobs.length;
 }
 

@@ -1,7 +1,8 @@
 /**
  * When a reader is due. A reader gets an edition at the first send hour, on their own clock,
  * after the edition exists (for weekly readers: the first such hour on their weekday). The rule
- * catches up by itself: a reader whose hour fell while no worker ran is due at the next check.
+ * catches up by itself: a reader whose hour fell while no worker ran is due at the next check
+ * (the schedule checks every 15-minute slot).
  */
 
 export interface SendTimePreference {

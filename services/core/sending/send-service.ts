@@ -4,7 +4,7 @@ import type { Runtime } from '../../runtime.js';
 import { enqueueFanout } from './send-jobs.js';
 import { countDeliveriesByStatus, createOrFindSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
 
-/** Starting send runs: the hourly schedule, and an operator's "send this edition now". */
+/** Starting send runs: the scheduled ones, each 15-minute slot, and an operator's "send this edition now". */
 
 export type SendDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'clock' | 'logger'>;
 

@@ -1,10 +1,8 @@
-import type { Job } from 'bullmq';
-import { assembleScheduledEditions, type ScheduledOutcome } from '../../core/editions/edition-service.js';
-import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import { assembleScheduledEditions } from '../../core/editions/edition-service.js';
+import { QUEUES } from '../../core/platform/queue/queue-contract.js';
 import type { Runtime } from '../../runtime.js';
+import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
-
-export const ASSEMBLE_JOB_NAME = 'assemble-yesterday';
 
 /**
  * Freezes yesterday's edition (in `DIGEST_TZ`), and on the day after a Sunday the weekly one.
@@ -12,16 +10,14 @@ export const ASSEMBLE_JOB_NAME = 'assemble-yesterday';
  * edition is assembled once and then returned as frozen.
  */
 export function editionsProcessor(runtime: Runtime): ProcessorDefinition {
-  return {
-    queue: QUEUE_NAMES.editions,
-    concurrency: 1,
-    async process(job: Job): Promise<ScheduledOutcome[]> {
-      const log = runtime.logger.child({ role: 'worker', queue: QUEUE_NAMES.editions, jobId: job.id });
+  return defineProcessor('editions', { concurrency: 1 }, {
+    async 'assemble-yesterday'(_data, job) {
+      const log = runtime.logger.child({ role: 'worker', queue: QUEUES.editions.name, jobId: job.id });
       const outcomes = await assembleScheduledEditions(runtime);
       for (const outcome of outcomes) log.info(outcome, `edition ${outcome.key}: ${outcome.status}`);
       return outcomes;
     },
-  };
+  });
 }
 
 /** Daily at `DIGEST_CRON` in `DIGEST_TZ`. */
@@ -30,6 +26,5 @@ export function editionsScheduler(runtime: Runtime): SchedulerDefinition {
     queue: 'editions',
     id: 'editions-assemble-yesterday',
     repeat: { pattern: runtime.config.digest.cron, tz: runtime.config.digest.timeZone },
-    job: { name: ASSEMBLE_JOB_NAME, data: {} },
   };
 }

@@ -1,15 +1,16 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
+import type { JobData } from '../../core/platform/queue/queue-contract.js';
 import type { Runtime } from '../../runtime.js';
 import { classifySmtpFailure } from '../../core/sending/smtp-failure.js';
 import { suppressBouncedReader } from '../../core/suppression/suppression-repo.js';
 import { describePreferences } from '../../core/subscribers/preferences.js';
-import { readReaderMailJob, type ReaderMailKind } from '../../core/reader-mail/reader-mail-jobs.js';
+import type { ReaderMailKind } from '../../core/reader-mail/reader-mail-jobs.js';
 import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../core/reader-mail/reader-mail.js';
 import { findSubscriberById, isSuppressed, type SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { preferencesOf } from '../../core/subscribers/subscription-service.js';
 import { suppressionHash } from '../../core/suppression/suppression.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken } from '../../core/platform/tokens/tokens.js';
+import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition } from '../worker-host.js';
 
 export type ReaderMailResult = { sent: true; messageId: string } | { sent: false; skipped: string };
@@ -59,10 +60,8 @@ export function readerMailProcessor(runtime: Runtime, options: ReaderMailRendere
     };
   }
 
-  async function process(job: Job): Promise<ReaderMailResult> {
-    const request = readReaderMailJob(job.name, job.data);
-    if (!request) throw new UnrecoverableError(`not a reader mail job: name "${job.name}", data must be { subscriberId }`);
-    const { subscriberId, kind } = request;
+  async function process({ subscriberId }: JobData<'transactional', ReaderMailKind>, job: Job<unknown, unknown, ReaderMailKind>): Promise<ReaderMailResult> {
+    const kind = job.name;
     const { db } = runtime.database;
     const row = await findSubscriberById(db, subscriberId);
     if (!row) return { sent: false, skipped: 'subscriber no longer exists' };
@@ -91,5 +90,5 @@ export function readerMailProcessor(runtime: Runtime, options: ReaderMailRendere
     }
   }
 
-  return { queue: QUEUE_NAMES.transactional, concurrency: 5, process };
+  return defineProcessor('transactional', { concurrency: 5 }, { confirmation: process, 'manage-links': process });
 }

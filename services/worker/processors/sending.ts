@@ -1,32 +1,23 @@
-import { UnrecoverableError, type Job } from 'bullmq';
 import { createMessageBufferPool } from '../../core/platform/mail/message-template.js';
-import { QUEUE_NAMES } from '../../core/platform/queue/queues.js';
 import type { Runtime } from '../../runtime.js';
 import { createSentMarker, deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
 import { createEditionMessages } from '../../core/sending/edition-messages.js';
 import { runFanout } from '../../core/sending/fanout-service.js';
 import { reconcile } from '../../core/sending/reconcile-service.js';
-import { deliverPacing, SEND_JOB_NAMES, type DeliverJobData, type FanoutJobData } from '../../core/sending/send-jobs.js';
+import { deliverPacing } from '../../core/sending/send-jobs.js';
 import { SCHEDULE_SLOT_MINUTES, startScheduledRuns } from '../../core/sending/send-service.js';
+import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
-/** The fan-out queue runs the quarter-hourly schedule and each run's fan-out. */
+/** The fan-out queue runs the schedule every slot (15 minutes) and each run's fan-out. */
 export function fanoutProcessor(runtime: Runtime): ProcessorDefinition {
-  return {
-    queue: QUEUE_NAMES.fanout,
-    concurrency: 2,
-    async process(job: Job) {
-      if (job.name === SEND_JOB_NAMES.scheduleDue) {
-        const runs = await startScheduledRuns(runtime);
-        return { runsStarted: runs.map((run) => run.id) };
-      }
-      if (job.name === SEND_JOB_NAMES.fanout) {
-        const { runId } = job.data as FanoutJobData;
-        return runFanout(runtime, runId, (readersSeen) => job.updateProgress({ readersSeen }));
-      }
-      throw new UnrecoverableError(`unknown job ${job.name} on ${QUEUE_NAMES.fanout}`);
+  return defineProcessor('fanout', { concurrency: 2 }, {
+    async 'schedule-due'() {
+      const runs = await startScheduledRuns(runtime);
+      return { runsStarted: runs.map((run) => run.id) };
     },
-  };
+    fanout: ({ runId }, job) => runFanout(runtime, runId, (readersSeen) => job.updateProgress({ readersSeen })),
+  });
 }
 
 export class TransientDeliveryError extends Error {}
@@ -41,43 +32,30 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   const sentMarker = createSentMarker(runtime.database.sql);
   const messageBuffers = createMessageBufferPool();
   const { limiter } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
-  return {
-    queue: QUEUE_NAMES.deliver,
-    // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
-    // keep the pool busy while others wait on Postgres.
-    concurrency: 4,
-    ...(limiter ? { limiter } : {}),
-    async process(job: Job<DeliverJobData>) {
+  // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
+  // keep the pool busy while others wait on Postgres.
+  return defineProcessor('deliver', { concurrency: 4, ...(limiter ? { limiter } : {}) }, {
+    async deliver(data, job) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // Without a given callback, outcomes feed this process's metrics (/metrics).
-      const result = await deliverBatch({ ...runtime, messages, sentMarker, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...job.data, id: job.id as string, lastAttempt });
+      const result = await deliverBatch({ ...runtime, messages, sentMarker, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...data, id: job.id as string, lastAttempt });
       if (result.retrying > 0) {
-        throw new TransientDeliveryError(`${result.retrying} of ${job.data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
+        throw new TransientDeliveryError(`${result.retrying} of ${data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
       }
       return result;
     },
-  };
+  });
 }
 
 export function maintenanceProcessor(runtime: Runtime): ProcessorDefinition {
-  return {
-    queue: QUEUE_NAMES.maintenance,
-    concurrency: 1,
-    async process(job: Job) {
-      if (job.name === SEND_JOB_NAMES.reconcile) return reconcile(runtime);
-      throw new UnrecoverableError(`unknown job ${job.name} on ${QUEUE_NAMES.maintenance}`);
-    },
-  };
+  return defineProcessor('maintenance', { concurrency: 1 }, {
+    reconcile: () => reconcile(runtime),
+  });
 }
 
 export function sendingSchedulers(): SchedulerDefinition[] {
   return [
-    {
-      queue: 'fanout',
-      id: 'sending-schedule-due',
-      repeat: { pattern: `0 */${SCHEDULE_SLOT_MINUTES} * * * *`, tz: 'UTC' },
-      job: { name: SEND_JOB_NAMES.scheduleDue },
-    },
-    { queue: 'maintenance', id: 'sending-reconcile', repeat: { every: 60_000 }, job: { name: SEND_JOB_NAMES.reconcile } },
+    { queue: 'fanout', id: 'sending-schedule-due', repeat: { pattern: `0 */${SCHEDULE_SLOT_MINUTES} * * * *`, tz: 'UTC' } },
+    { queue: 'maintenance', id: 'sending-reconcile', repeat: { every: 60_000 } },
   ];
 }

@@ -209,12 +209,16 @@ function describeReceived(value: unknown): string {
   return ` (got "${text.length > 40 ? `${text.slice(0, 40)}...` : text}")`;
 }
 
-/** Parses the environment; throws a ConfigError with one line per bad variable. */
-export function parseConfig(source: Record<string, string | undefined>): Readonly<Config> {
+/**
+ * Parses the environment; throws a ConfigError with one line per bad variable. `defaults` stand
+ * in for variables the environment leaves unset (the CLI's quieter LOG_LEVEL).
+ */
+export function parseConfig(source: Record<string, string | undefined>, defaults: Record<string, string> = {}): Readonly<Config> {
   // An empty variable (`PORT=`) means "not set", as most shells and compose files intend.
-  const present = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
-  );
+  const present = {
+    ...defaults,
+    ...Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== '')),
+  };
   const result = envSchema.safeParse(present);
   if (!result.success) {
     const seen = new Set<string>();

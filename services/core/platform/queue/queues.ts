@@ -1,27 +1,9 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { QUEUES, type JobData, type JobName, type QueueKey } from './queue-contract.js';
 import { producerConnection } from './redis.js';
 
-/**
- * Every BullMQ queue Paperboy uses. Jobs carry ids of Postgres rows, never content: Postgres is
- * the truth and a lost Redis loses nothing that reconcile cannot rebuild.
- */
-export const QUEUE_NAMES = {
-  /** Fetch papers from the Hugging Face API (scheduled hourly, or on demand). */
-  ingest: 'papers-ingest',
-  /** Assemble (freeze) an edition; also the daily scheduler that assembles yesterday's. */
-  editions: 'editions-assemble',
-  /** Find due readers each hour and start send runs; fan a send run out into delivery batches. */
-  fanout: 'sending-fanout',
-  /** Send a batch of deliveries over SMTP. */
-  deliver: 'sending-deliver',
-  /** Transactional mail to one reader (confirmation links, fresh links). */
-  transactional: 'mail-transactional',
-  /** Housekeeping: reconcile stuck deliveries. */
-  maintenance: 'maintenance',
-} as const;
-
-export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
-export type Queues = Record<keyof typeof QUEUE_NAMES, Queue>;
+/** One producer for each queue of the contract. */
+export type Queues = Record<QueueKey, Queue>;
 
 /** Sensible defaults: bounded retention so Redis does not grow forever, retries with backoff. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -39,23 +21,38 @@ export interface QueueOptions {
 /** Opens one producer per queue. Nothing connects at import time; close with `closeQueues`. */
 export function createQueues(options: QueueOptions): Queues {
   const connection = producerConnection(options.redisUrl);
-  const open = (name: QueueName) => {
-    const queue = new Queue(name, { connection, prefix: options.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const open = (key: QueueKey) => {
+    const queue = new Queue(QUEUES[key].name, { connection, prefix: options.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
     queue.on('error', () => {
       // Producers surface failures to their callers; a dropped connection reconnects by itself.
     });
     return queue;
   };
   return {
-    ingest: open(QUEUE_NAMES.ingest),
-    editions: open(QUEUE_NAMES.editions),
-    fanout: open(QUEUE_NAMES.fanout),
-    deliver: open(QUEUE_NAMES.deliver),
-    transactional: open(QUEUE_NAMES.transactional),
-    maintenance: open(QUEUE_NAMES.maintenance),
+    ingest: open('ingest'),
+    editions: open('editions'),
+    fanout: open('fanout'),
+    deliver: open('deliver'),
+    transactional: open('transactional'),
+    maintenance: open('maintenance'),
   };
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/** A job for `addJobs`: a name of queue `Q` with the data the contract gives that name. */
+export type JobRequest<Q extends QueueKey> = {
+  [N in JobName<Q>]: { name: N; data: JobData<Q, N>; opts?: JobsOptions };
+}[JobName<Q>];
+
+/** Adds one job to a queue; its name and data follow the queue contract. */
+export function addJob<Q extends QueueKey, N extends JobName<Q>>(queues: Queues, queue: Q, name: N, data: JobData<Q, N>, opts?: JobsOptions): Promise<Job> {
+  return queues[queue].add(name, data, opts);
+}
+
+/** Adds jobs to a queue atomically, in one round trip; their names and data follow the queue contract. */
+export function addJobs<Q extends QueueKey>(queues: Queues, queue: Q, jobs: JobRequest<Q>[]): Promise<Job[]> {
+  return queues[queue].addBulk(jobs);
 }

@@ -1,0 +1,30 @@
+import type { Runtime } from '../runtime.js';
+import { findSendRun } from '../core/sending/send-run-repo.js';
+import { describeSendRun, type SendRunProgress } from '../core/sending/send-service.js';
+import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from './processors/sending.js';
+import { startWorkers } from './worker-host.js';
+
+/** How far a send run is: deliveries settled (sent, failed or skipped) of those known so far. */
+export type SendRunProgressListener = (settled: number, total: number) => void;
+
+/**
+ * Works a send run to its end in this process (for the CLI): runs the send processors here,
+ * beside any worker processes already running, which share the work, and polls the run until
+ * it completes, when every delivery is sent, failed or skipped. Resolves with the final counts.
+ */
+export async function workSendRun(runtime: Runtime, runId: number, onProgress: SendRunProgressListener): Promise<SendRunProgress> {
+  const host = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
+  try {
+    for (;;) {
+      const run = await findSendRun(runtime.database.sql, runId);
+      if (!run) throw new Error(`send run ${runId} disappeared`);
+      const state = await describeSendRun(runtime, run);
+      const { sent, failed, skipped, queued, claimed } = state.deliveries;
+      onProgress(sent + failed + skipped, sent + failed + skipped + queued + claimed);
+      if (run.status === 'completed') return state;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await host.close(runtime.config.shutdownTimeoutMs);
+  }
+}
