@@ -1,4 +1,5 @@
-import type { Runtime } from '../../runtime.js';
+import type { Clock } from '../platform/clock.js';
+import type { Queues } from '../platform/queue/queues.js';
 
 /** What an ingest job carries: a date to fetch, or nothing for the scheduled recent days. */
 export interface IngestJobData {
@@ -11,7 +12,7 @@ export const INGEST_JOB_NAME = 'ingest';
  * Enqueues an ingest now (`POST /admin/ingest` with `wait: false`). The job id is deterministic
  * per date and minute, so a double click enqueues one job, while a later request runs again.
  */
-export async function enqueueIngest(runtime: Pick<Runtime, 'queues' | 'clock'>, date?: string): Promise<string> {
+export async function enqueueIngest(runtime: { queues: Pick<Queues, 'ingest'>; clock: Clock }, date?: string): Promise<string> {
   const minute = runtime.clock().toISOString().slice(0, 16).replace(/[-T:]/g, '');
   const jobId = `ingest-${date ?? 'recent'}-${minute}`;
   const data: IngestJobData = date ? { date } : {};

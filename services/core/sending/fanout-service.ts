@@ -1,6 +1,9 @@
 import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
 import { getEditionWithPapers } from '../editions/edition-service.js';
-import type { Runtime } from '../../runtime.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Queues } from '../platform/queue/queues.js';
 import { findQueuedDeliveryIds } from './delivery-repo.js';
 import { planFanoutPage } from './fanout-plan.js';
 import {
@@ -22,7 +25,13 @@ import {
   type SendRun,
 } from './send-run-repo.js';
 
-export type FanoutDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'logger'>;
+export interface FanoutDeps {
+  database: DatabaseClient;
+  queues: Queues;
+  logger: Logger;
+  /** Deliver jobs are sized by the SMTP rate limit. */
+  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+}
 
 /**
  * Readers per page: one keyset query, one ledger insert and one bulk enqueue each. (250 was

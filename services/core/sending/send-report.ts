@@ -1,4 +1,4 @@
-import type { Runtime } from '../../runtime.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { countDeliveriesOfRuns, emptyCounts, findRunIdsOfEditions } from './send-report-repo.js';
 import { findSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
 
@@ -24,7 +24,7 @@ export function progressOf(run: Pick<SendRun, 'status'>, counts: DeliveryCounts)
 }
 
 /** Reports for several editions at once (two queries plus one per run), keyed by edition id. */
-export async function reportEditionSends(deps: Pick<Runtime, 'database'>, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
+export async function reportEditionSends(deps: { database: DatabaseClient }, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
   const { sql } = deps.database;
   const runIdsByEdition = await findRunIdsOfEditions(sql, editionIds);
   const allRunIds = [...runIdsByEdition.values()].flat();
