@@ -4,7 +4,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { describeDatabase } from './client.js';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 
 /** Arbitrary constant shared by every Paperboy process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_ID = 727_274_001;
