@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { checkEmailAddress } from '../subscribers/email-address.js';
 import { nextFanoutReaders } from './fanout-repo.js';
-import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-service.js';
+import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-audience.js';
 import {
   countConfirmedReaders,
   countFailedReaders,
