@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Runtime } from '../runtime.js';
+import { settledDeliveries, totalDeliveries } from '../core/sending/delivery-counts.js';
+import { reportSendRun, type RunReport } from '../core/sending/send-report.js';
 import { findSendRun } from '../core/sending/send-run-repo.js';
-import { describeSendRun, type SendRunProgress } from '../core/sending/send-service.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../worker/processors/sending.js';
 import { startWorkers } from '../worker/worker-host.js';
 import { createProgress } from './progress.js';
@@ -11,16 +12,15 @@ import { createProgress } from './progress.js';
  * worker processes already running, which share the work), shows progress, and returns the
  * final counts. A run is finished when every delivery is sent, failed or skipped.
  */
-export async function workSendRun(runtime: Runtime, runId: number): Promise<SendRunProgress> {
+export async function workSendRun(runtime: Runtime, runId: number): Promise<RunReport> {
   const host = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
   const progress = createProgress('sending', 0);
   try {
     for (;;) {
       const run = await findSendRun(runtime.database.sql, runId);
       if (!run) throw new Error(`send run ${runId} disappeared`);
-      const state = await describeSendRun(runtime, run);
-      const { sent, failed, skipped, queued, claimed } = state.deliveries;
-      progress.update(sent + failed + skipped, sent + failed + skipped + queued + claimed);
+      const state = await reportSendRun(runtime, run);
+      progress.update(settledDeliveries(state.deliveries), totalDeliveries(state.deliveries));
       if (run.status === 'completed') return state;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -35,7 +35,7 @@ export function mailDestination(runtime: Runtime): string {
   return runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
 }
 
-export function describeOutcome(state: SendRunProgress, seconds: number, where: string): string {
+export function describeOutcome(state: RunReport, seconds: number, where: string): string {
   const { sent, failed, skipped } = state.deliveries;
   const rate = seconds > 0 ? ` (${Math.round(sent / seconds).toLocaleString('en-US')}/s)` : '';
   return `sent ${sent.toLocaleString('en-US')} digests of ${state.run.editionKey} in ${seconds.toFixed(1)} s${rate}: ${failed} failed, ${skipped} skipped; ${where}`;

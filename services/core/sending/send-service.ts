@@ -1,10 +1,9 @@
 import { assembleEdition, type EditionDeps } from '../editions/edition-service.js';
 import { findLatestEditionRow } from '../editions/edition-repo.js';
-import type { DatabaseClient } from '../platform/db/client.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
-import { countDeliveriesByStatus, createOrFindSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
+import { createOrFindSendRun, type SendRun } from './send-run-repo.js';
 
 /** Starting send runs: the hourly schedule, and an operator's "send this edition now". */
 
@@ -67,18 +66,4 @@ export async function startManualSend(deps: SendDeps, date: string, actor: strin
   await enqueueFanout(deps.queues, run.id);
   deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');
   return run;
-}
-
-export interface SendRunProgress {
-  run: SendRun;
-  deliveries: DeliveryCounts;
-  /** Share of the run's deliveries settled (sent, failed or skipped), 0..1; 0 before fan-out writes any. */
-  progress: number;
-}
-
-export async function describeSendRun(deps: { database: DatabaseClient }, run: SendRun): Promise<SendRunProgress> {
-  const deliveries = await countDeliveriesByStatus(deps.database.sql, run.id);
-  const total = Object.values(deliveries).reduce((sum, n) => sum + n, 0);
-  const settled = deliveries.sent + deliveries.failed + deliveries.skipped;
-  return { run, deliveries, progress: total === 0 ? (run.status === 'completed' ? 1 : 0) : settled / total };
 }
