@@ -32,7 +32,7 @@ export interface EditionMessages {
   forEdition(editionKey: string): Promise<DigestMessageBuilder>;
 }
 
-export interface EditionMessagesDeps extends EditionReadDeps {
+interface EditionMessagesDeps extends EditionReadDeps {
   /** What the digest's headers and links are made of. */
   config: Pick<Config, 'publicUrl' | 'mail' | 'secretKey'>;
 }

@@ -46,12 +46,12 @@ export interface ResendPlan {
   unmatched: string[];
 }
 
-/** Planning reads the ledger; starting also queues the run's fan-out. */
-export interface ResendPlanDeps {
+/** Planning a resend and walking its readers read the database; starting one also queues its fan-out. */
+interface ResendReadDeps {
   database: DatabaseClient;
 }
 
-export interface ResendDeps extends ResendPlanDeps {
+interface ResendDeps extends ResendReadDeps {
   queues: Queues;
   logger: Logger;
 }
@@ -73,14 +73,14 @@ function normaliseTarget(to: ResendTarget): ResendTarget {
   return [...normalized].sort();
 }
 
-async function findEdition(deps: ResendPlanDeps, key: string): Promise<EditionRow> {
+async function findEdition(deps: ResendReadDeps, key: string): Promise<EditionRow> {
   const edition = await findEditionByKey(deps.database.db, key);
   if (!edition) throw new NotFoundError(`No edition ${key}: only an edition that was assembled (and so frozen) can be resent`);
   return edition;
 }
 
 /** What a resend would do now, without creating anything (the dry run). */
-export async function planResend(deps: ResendPlanDeps, key: string, to: ResendTarget): Promise<ResendPlan> {
+export async function planResend(deps: ResendReadDeps, key: string, to: ResendTarget): Promise<ResendPlan> {
   const target = normaliseTarget(to);
   const edition = await findEdition(deps, key);
   const { sql } = deps.database;
@@ -127,7 +127,7 @@ export async function startResend(
  * "failed" readers get the papers of the copy that failed, others the edition's papers matched
  * to their topics and capped (papers they were sent before stay in: a resend sends them again).
  */
-export function createResendAudience(deps: ResendPlanDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
+export function createResendAudience(deps: ResendReadDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
   if (run.audience.kind !== 'resend') throw new Error(`run ${run.id} is not a resend`);
   const target = run.audience.to;
   const { sql } = deps.database;

@@ -5,7 +5,7 @@ import { findSendRun, findUnfinishedSendRuns, type SendRun } from './send-run-re
 
 /** How sending goes, for operators: a run with its counts, an edition's runs and totals. */
 
-export interface SendReportDeps {
+interface SendReportDeps {
   database: DatabaseClient;
 }
 

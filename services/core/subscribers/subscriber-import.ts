@@ -196,7 +196,7 @@ function addProblem(report: ImportReport, line: number, message: string): void {
   else report.problemsTruncated = true;
 }
 
-export interface SubscriberImportDeps {
+interface SubscriberImportDeps {
   database: DatabaseClient;
   clock: Clock;
 }
