@@ -7,6 +7,8 @@ import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js'
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
 import { createProbeClient } from './core/platform/queue/redis.js';
+import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
+import { reportUnfinishedRuns } from './core/sending/send-report.js';
 
 /**
  * The composition root's product: every long-lived resource of a process, built in one place
@@ -46,7 +48,11 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     queues,
     mail,
     redisProbe,
-    metrics: createMetrics({ queues, database }),
+    metrics: createMetrics({
+      queues,
+      readerMailOutbox: () => readerMailOutboxBacklog(database.sql),
+      unfinishedSendRuns: () => reportUnfinishedRuns({ database }),
+    }),
     clock: overrides.clock ?? systemClock,
     close() {
       // Order matters: producers first, then the SMTP pool, then the database pool last, since

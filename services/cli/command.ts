@@ -1,5 +1,5 @@
 import { isDailyDate } from '../core/papers/daily-date.js';
-import type { SendRunProgress } from '../core/sending/send-service.js';
+import type { RunReport } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
 
 /** What a command gets: its arguments and a runtime opened on first use (and closed after). */
@@ -12,7 +12,7 @@ export interface CommandContext {
    * Works a send run to its end by running the send workers in this process (beside any worker
    * processes, which share the work); reports settled and total deliveries as it goes.
    */
-  workSendRun(runtime: Runtime, runId: number, onProgress: (settled: number, total: number) => void): Promise<SendRunProgress>;
+  workSendRun(runtime: Runtime, runId: number, onProgress: (settled: number, total: number) => void): Promise<RunReport>;
 }
 
 export interface Command {

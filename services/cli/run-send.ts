@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { SendRunProgress } from '../core/sending/send-service.js';
+import type { RunReport } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
 import type { CommandContext } from './command.js';
 import { createProgress } from './progress.js';
 
 /** Works a send run to its end in this process with a progress bar on stderr; returns the final counts. */
-export async function workSendRunWithProgress(context: CommandContext, runtime: Runtime, runId: number): Promise<SendRunProgress> {
+export async function workSendRunWithProgress(context: CommandContext, runtime: Runtime, runId: number): Promise<RunReport> {
   const progress = createProgress('sending', 0);
   try {
     return await context.workSendRun(runtime, runId, (settled, total) => progress.update(settled, total));
@@ -29,7 +29,7 @@ function mailDestination(runtime: Runtime): string {
   return runtime.mail.kind === 'outbox' ? `messages are in ${path.resolve(runtime.config.mail.outboxDir)}` : 'handed to the SMTP server';
 }
 
-export function describeOutcome(state: SendRunProgress, seconds: number, where: string): string {
+export function describeOutcome(state: RunReport, seconds: number, where: string): string {
   const { sent, failed, skipped } = state.deliveries;
   const rate = seconds > 0 ? ` (${Math.round(sent / seconds).toLocaleString('en-US')}/s)` : '';
   return `sent ${sent.toLocaleString('en-US')} digests of ${state.run.editionKey} in ${seconds.toFixed(1)} s${rate}: ${failed} failed, ${skipped} skipped; ${where}`;

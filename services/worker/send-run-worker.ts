@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime.js';
 import { findSendRun } from '../core/sending/send-run-repo.js';
-import { describeSendRun, type SendRunProgress } from '../core/sending/send-service.js';
+import { settledDeliveries, totalDeliveries } from '../core/sending/delivery-counts.js';
+import { reportSendRun, type RunReport } from '../core/sending/send-report.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from './processors/sending.js';
 import { startWorkers } from './worker-host.js';
 
@@ -12,15 +13,14 @@ export type SendRunProgressListener = (settled: number, total: number) => void;
  * beside any worker processes already running, which share the work, and polls the run until
  * it completes, when every delivery is sent, failed or skipped. Resolves with the final counts.
  */
-export async function workSendRun(runtime: Runtime, runId: number, onProgress: SendRunProgressListener): Promise<SendRunProgress> {
+export async function workSendRun(runtime: Runtime, runId: number, onProgress: SendRunProgressListener): Promise<RunReport> {
   const host = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
   try {
     for (;;) {
       const run = await findSendRun(runtime.database.sql, runId);
       if (!run) throw new Error(`send run ${runId} disappeared`);
-      const state = await describeSendRun(runtime, run);
-      const { sent, failed, skipped, queued, claimed } = state.deliveries;
-      onProgress(sent + failed + skipped, sent + failed + skipped + queued + claimed);
+      const state = await reportSendRun(runtime, run);
+      onProgress(settledDeliveries(state.deliveries), totalDeliveries(state.deliveries));
       if (run.status === 'completed') return state;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsServer } from '../../services/api/ops-server.js';
 import type { ApiServer } from '../../services/api/server.js';
+import { runFanout } from '../../services/core/sending/fanout-service.js';
+import { completeSendRunIfSettled } from '../../services/core/sending/send-run-repo.js';
+import { startManualSend } from '../../services/core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../services/core/subscribers/preferences.js';
 import { insertPendingSubscriber } from '../../services/core/subscribers/subscriber-repo.js';
+import { importFixtureDay, insertReaders } from '../helpers/factories.js';
 import { freePort } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -47,5 +51,29 @@ describe('operators: a worker-only process serves its own /metrics', () => {
     expect(text).toMatch(/^paperboy_process_resident_memory_bytes \d+/m);
     // Health stays as it was.
     expect((await fetch(`${server.address}/healthz`)).status).toBe(200);
+  });
+
+  it('reports each unfinished send run by status and settled share, and drops a run once completed', async () => {
+    const { sql } = test.runtime.database;
+    await importFixtureDay(test.runtime, '2026-08-13');
+    await insertReaders(sql, 3);
+    const run = await startManualSend(test.runtime, '2026-08-13', 'test');
+    await runFanout(test.runtime, run.id);
+    const [first] = await sql<{ id: string }[]>`select id from deliveries where send_run_id = ${run.id} order by id limit 1`;
+    await sql`update deliveries set status = 'sent' where id = ${first!.id}`;
+    const scrape = async () => (await fetch(`${server.address}/metrics`)).text();
+
+    const during = await scrape();
+    const labels = `run_id="${run.id}",edition="2026-08-13"`;
+    expect(during).toMatch(new RegExp(`^paperboy_send_run_progress_ratio\\{${labels},kind="manual"\\} 0\\.333`, 'm'));
+    expect(during).toContain(`paperboy_send_run_deliveries{${labels},status="queued"} 2\n`);
+    expect(during).toContain(`paperboy_send_run_deliveries{${labels},status="sent"} 1\n`);
+    expect(during).toContain(`paperboy_send_run_deliveries{${labels},status="failed"} 0\n`);
+
+    await sql`update deliveries set status = 'sent' where send_run_id = ${run.id}`;
+    expect(await completeSendRunIfSettled(sql, run.id)).toBe(true);
+    const after = await scrape();
+    expect(after).not.toContain(`run_id="${run.id}"`);
+    expect(after).toMatch(/^# TYPE paperboy_send_run_progress_ratio gauge$/m);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../services/api/app.js';
 import { assembleEdition } from '../../services/core/editions/edition-service.js';
+import { reportSendRun } from '../../services/core/sending/send-report.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
-import { describeSendRun, startManualSend, startScheduledRuns } from '../../services/core/sending/send-service.js';
+import { startManualSend, startScheduledRuns } from '../../services/core/sending/send-service.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../services/worker/processors/sending.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';
@@ -42,7 +43,7 @@ describe('sending an edition', () => {
 
   async function waitForRun(runId: number) {
     await waitUntil(`run ${runId} to complete`, async () => (await findSendRun(test.runtime.database.sql, runId))?.status === 'completed', 60_000);
-    return describeSendRun(test.runtime, (await findSendRun(test.runtime.database.sql, runId))!);
+    return reportSendRun(test.runtime, (await findSendRun(test.runtime.database.sql, runId))!);
   }
 
   it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {

@@ -8,8 +8,8 @@ import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import { MAX_RESEND_ADDRESSES, planResend, startResend } from '../../core/sending/resend-service.js';
-import { progressOf } from '../../core/sending/send-report.js';
-import { countDeliveriesByStatus, type SendRun } from '../../core/sending/send-run-repo.js';
+import { reportSendRun } from '../../core/sending/send-report.js';
+import type { SendRun } from '../../core/sending/send-run-repo.js';
 import { startManualSend } from '../../core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
@@ -28,10 +28,7 @@ const watchSchema = z.string().meta({ description: 'Where to watch the run: the 
 /** Sending from the admin API: send now, resend, and the preview of an edition. */
 export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   const watchUrl = (key: string) => `/admin/editions/${encodeURIComponent(key)}`;
-  const runJson = async (run: SendRun) => {
-    const deliveries = await countDeliveriesByStatus(runtime.database.sql, run.id);
-    return toRunJson({ run, deliveries, progress: progressOf(run, deliveries) });
-  };
+  const runJson = async (run: SendRun) => toRunJson(await reportSendRun(runtime, run));
 
   return async (app) => {
     app.post(

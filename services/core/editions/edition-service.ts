@@ -1,8 +1,10 @@
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
 import { findLatestDailyDate, findPapersByDailyDate } from '../papers/paper-repo.js';
 import { toPaperView, type PaperView } from '../papers/paper-view.js';
-import type { Runtime } from '../../runtime.js';
 import {
   findDailyCandidates,
   findDailyEditionPapersBetween,
@@ -24,8 +26,15 @@ import { rankPapers } from './ranking.js';
  * an edition never changes, so a resend or a late reader gets exactly the same papers.
  */
 
-export type EditionDeps = Pick<Runtime, 'database' | 'config' | 'clock'>;
-export type EditionReadDeps = Pick<Runtime, 'database'>;
+export interface EditionReadDeps {
+  database: DatabaseClient;
+}
+
+/** Assembling also needs the edition size, the digest's time zone and the time. */
+export interface EditionDeps extends EditionReadDeps {
+  clock: Clock;
+  config: { digest: Pick<Config['digest'], 'editionSize' | 'timeZone'> };
+}
 
 export interface EditionPaper extends PaperView {
   /** 1 = most trending. `upvotes` and `numComments` are the counts frozen with the edition. */

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Clock } from '../platform/clock.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
-import type { Runtime } from '../../runtime.js';
 import { parsePapers, parsePapersJson, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
 import { savePaperImport, type PaperImport } from './paper-repo.js';
 
@@ -11,7 +12,11 @@ import { savePaperImport, type PaperImport } from './paper-repo.js';
  * all-or-nothing, and re-importing the same data changes nothing but the upvote history.
  */
 
-export type PaperImportDeps = Pick<Runtime, 'database' | 'clock'>;
+export interface PaperImportDeps {
+  database: DatabaseClient;
+  /** Stamps the upvote history. */
+  clock: Clock;
+}
 
 export interface ImportSummary {
   /** Distinct papers in the input. */

@@ -1,8 +1,9 @@
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
 import { DomainError } from '../platform/errors.js';
-import type { Runtime } from '../../runtime.js';
 import { recentDailyDates } from './daily-date.js';
 import { hfClientFromConfig, type HfClient } from './hf-client.js';
-import { importParsedPapers, type ImportSummary } from './paper-import-service.js';
+import { importParsedPapers, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
 
 /**
  * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
@@ -10,7 +11,10 @@ import { importParsedPapers, type ImportSummary } from './paper-import-service.j
  * transaction; one failing date does not hold back the others.
  */
 
-export type IngestDeps = Pick<Runtime, 'database' | 'clock' | 'config'>;
+/** Where to fetch from (`HF_API_URL`, `HF_TOKEN`) and how many recent days a scheduled ingest covers. */
+export interface IngestDeps extends PaperImportDeps {
+  config: Pick<Config, 'ingest'>;
+}
 
 export type IngestDateResult =
   | { date: string; ok: true; summary: ImportSummary }
@@ -24,7 +28,7 @@ export interface IngestOptions {
 }
 
 /** The dates a scheduled ingest covers: today (UTC) and `ingest.days` days before, oldest first. */
-export function scheduledIngestDates(deps: Pick<Runtime, 'clock' | 'config'>): string[] {
+export function scheduledIngestDates(deps: { clock: Clock; config: { ingest: Pick<Config['ingest'], 'days'> } }): string[] {
   return recentDailyDates(deps.clock(), deps.config.ingest.days).reverse();
 }
 

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { Runtime } from '../../runtime.js';
 import { hasAnyPaper } from './paper-repo.js';
-import { importPapersFile, type ImportSummary } from './paper-import-service.js';
+import { importPapersFile, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
 
 /** A real Daily Papers day (20 papers) shipped with Paperboy; see sample/README.md. */
 export const SAMPLE_PAPERS_FILE = fileURLToPath(new URL('./sample/hf-daily-papers-2026-08-13.json', import.meta.url));
@@ -9,10 +8,8 @@ export const SAMPLE_PAPERS_FILE = fileURLToPath(new URL('./sample/hf-daily-paper
 /** The daily date of the sample, for whoever wants to assemble its edition (`cli demo`). */
 export const SAMPLE_DAILY_DATE = '2026-08-13';
 
-export type SamplePaperDeps = Pick<Runtime, 'database' | 'clock'>;
-
 /** Imports the sample day; like any import, repeating it changes nothing but the history. */
-export async function importSamplePapers(deps: SamplePaperDeps): Promise<ImportSummary> {
+export async function importSamplePapers(deps: PaperImportDeps): Promise<ImportSummary> {
   return importPapersFile(deps, SAMPLE_PAPERS_FILE);
 }
 
@@ -22,7 +19,7 @@ export async function importSamplePapers(deps: SamplePaperDeps): Promise<ImportS
  * is ever mailed sample papers by the scheduler. Two processes starting together may both
  * import it: the import is idempotent, so that only adds a history row per paper.
  */
-export async function importSamplePapersIfEmpty(deps: SamplePaperDeps): Promise<ImportSummary | undefined> {
+export async function importSamplePapersIfEmpty(deps: PaperImportDeps): Promise<ImportSummary | undefined> {
   if (await hasAnyPaper(deps.database.db)) return undefined;
   return importSamplePapers(deps);
 }

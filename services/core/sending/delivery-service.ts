@@ -1,7 +1,10 @@
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
+import type { MailTransport } from '../platform/mail/transport.js';
 import type { Sql } from '../platform/db/client.js';
-import type { Runtime } from '../../runtime.js';
 import { suppressBouncedReader } from '../suppression/suppression-repo.js';
 import {
   claimDeliveries,
@@ -16,7 +19,12 @@ import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
 import { classifySmtpFailure } from './smtp-failure.js';
 
-export type DeliveryDeps = Pick<Runtime, 'database' | 'mail' | 'clock' | 'logger' | 'config'> & {
+export interface DeliveryDeps {
+  database: DatabaseClient;
+  mail: MailTransport;
+  clock: Clock;
+  /** Messages in flight per batch follow the SMTP pool's size. */
+  config: { mail: Pick<Config['mail'], 'poolSize'> };
   messages: EditionMessages;
   /** Shared by a process's concurrent jobs so their marks go out together; one per batch otherwise. */
   sentMarker?: SentMarker;
@@ -24,7 +32,7 @@ export type DeliveryDeps = Pick<Runtime, 'database' | 'mail' | 'clock' | 'logger
   messageBuffers?: MessageBufferPool;
   /** Told about every settled delivery (metrics). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
-};
+}
 
 export type DeliveryOutcome =
   | { status: 'sent'; latencyMs: number }

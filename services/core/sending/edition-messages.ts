@@ -1,7 +1,7 @@
 import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../digest/digest-message.js';
 import type { DigestEdition, DigestPaper } from '../digest/digest-types.js';
-import { getEditionWithPapers, type EditionWithPapers } from '../editions/edition-service.js';
-import type { Runtime } from '../../runtime.js';
+import { getEditionWithPapers, type EditionReadDeps, type EditionWithPapers } from '../editions/edition-service.js';
+import type { Config } from '../platform/config/config.js';
 
 /** The digest's view of an edition: plain values, as the digest code takes them. */
 export function toDigestEdition(edition: EditionWithPapers): { edition: DigestEdition; papers: DigestPaper[] } {
@@ -32,12 +32,17 @@ export interface EditionMessages {
   forEdition(editionKey: string): Promise<DigestMessageBuilder>;
 }
 
+interface EditionMessagesDeps extends EditionReadDeps {
+  /** What the digest's headers and links are made of. */
+  config: Pick<Config, 'publicUrl' | 'mail' | 'secretKey'>;
+}
+
 /**
  * One message builder per edition per worker process, so each variant's MJML is compiled and
  * its MIME message composed once per process, not once per job. Few editions are ever sent at
  * once; the oldest builder goes past `maxEditions`.
  */
-export function createEditionMessages(deps: Pick<Runtime, 'database' | 'config'>, maxEditions = 4): EditionMessages {
+export function createEditionMessages(deps: EditionMessagesDeps, maxEditions = 4): EditionMessages {
   const builders = new Map<string, Promise<DigestMessageBuilder>>();
   return {
     forEdition(editionKey) {

@@ -1,16 +1,11 @@
-import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
 import { getEditionWithPapers } from '../editions/edition-service.js';
-import type { Runtime } from '../../runtime.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Queues } from '../platform/queue/queues.js';
 import { findQueuedDeliveryIds } from './delivery-repo.js';
-import { planFanoutPage } from './fanout-plan.js';
-import {
-  findAlreadySentPapers,
-  findReadersWithCopy,
-  insertDeliveries,
-  nextFanoutReaders,
-  type FanoutReader,
-  type PlannedDelivery,
-} from './fanout-repo.js';
+import { createFirstCopyAudience, type FanoutAudience } from './fanout-audience.js';
+import { insertDeliveries } from './fanout-repo.js';
 import { createResendAudience } from './resend-service.js';
 import { deliverPacing, enqueueDeliveries } from './send-jobs.js';
 import {
@@ -22,30 +17,19 @@ import {
   type SendRun,
 } from './send-run-repo.js';
 
-export type FanoutDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'logger'>;
-
-/**
- * Readers per page: one keyset query, one ledger insert and one bulk enqueue each. (250 was
- * tried to keep the worker's heap smaller: the fan-out of 1,000,000 readers then took 4x as
- * long and slowed the send it runs beside; 1000 stays.)
- */
-export const FANOUT_PAGE_SIZE = 1000;
+export interface FanoutDeps {
+  database: DatabaseClient;
+  queues: Queues;
+  logger: Logger;
+  /** Deliver jobs are sized by the SMTP rate limit. */
+  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+}
 
 export interface FanoutResult {
   /** Delivery rows this pass wrote (queued + skipped). */
   written: number;
   queued: number;
   readersSeen: number;
-}
-
-/** Who a run walks and what each of them gets: first copies here, resends in resend-service.ts. */
-export interface FanoutAudience {
-  /** The next page of readers with ids after `afterId` (up to the run's frozen upper bound). */
-  nextReaders(afterId: number): Promise<FanoutReader[]>;
-  /** The ledger rows of a page; an empty paper list is recorded as skipped. */
-  plan(readers: FanoutReader[]): Promise<PlannedDelivery[]>;
-  /** Resend copies sit beside a reader's first copy; first copies are one per reader and edition. */
-  resend: boolean;
 }
 
 /**
@@ -65,8 +49,8 @@ export async function runFanout(
 
   const edition = await getEditionWithPapers(deps, run.editionKey);
   if (!edition) throw new Error(`edition ${run.editionKey} of run ${run.id} no longer exists`);
-  // Resends walk a different audience (failed, all, a list); see resend-service.ts.
-  const audience = run.audience.kind === 'resend' ? createResendAudience(deps, run, edition.papers) : firstCopyAudience(deps, run, edition.papers);
+  // First copies (fanout-audience.ts), or a resend's readers (failed, all, a list; resend-service.ts).
+  const audience = run.audience.kind === 'resend' ? createResendAudience(deps, run, edition.papers) : createFirstCopyAudience(deps, run, edition.papers);
   const result = await walkAudience(deps, run, audience, onProgress);
 
   await markFanoutComplete(sql, run.id);
@@ -78,29 +62,6 @@ export async function runFanout(
   await completeSendRunIfSettled(sql, run.id);
   deps.logger.info({ runId: run.id, edition: run.editionKey, kind: run.kind, ...result }, 'fan-out complete');
   return result;
-}
-
-/**
- * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy yet
- * (and, for scheduled runs, whose send time has come), each with their topics, minus papers
- * they were sent before, capped.
- */
-function firstCopyAudience(deps: FanoutDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
-  const { sql } = deps.database;
-  if (run.audience.kind === 'resend') throw new Error(`run ${run.id} is a resend`);
-  const { frequency } = run.audience;
-  const selector = createReaderSelector(papers);
-  const paperIds = papers.map((paper) => paper.id);
-  const due = run.audience.kind === 'due' ? { editionReadyAt: run.editionReadyAt, now: new Date(run.audience.dueBy) } : undefined;
-  return {
-    resend: false,
-    nextReaders: (afterId) => nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE }),
-    async plan(readers) {
-      const ids = readers.map((reader) => reader.id);
-      const [haveCopy, alreadySent] = await Promise.all([findReadersWithCopy(sql, run.editionId, ids), findAlreadySentPapers(sql, ids, paperIds)]);
-      return planFanoutPage({ readers, due, haveCopy, alreadySent, selector });
-    },
-  };
 }
 
 async function walkAudience(

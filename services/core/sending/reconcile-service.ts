@@ -1,9 +1,20 @@
-import type { Runtime } from '../../runtime.js';
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Queues } from '../platform/queue/queues.js';
 import { findStrandedDeliveries } from './delivery-repo.js';
 import { deliverPacing, enqueueDeliveries, enqueueFanout, fanoutJobId } from './send-jobs.js';
 import { completeSendRunIfSettled, findUnfinishedSendRuns } from './send-run-repo.js';
 
-export type ReconcileDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'clock' | 'logger'>;
+export interface ReconcileDeps {
+  database: DatabaseClient;
+  queues: Queues;
+  clock: Clock;
+  logger: Logger;
+  /** Re-enqueued deliver jobs are sized by the SMTP rate limit, like the fan-out's. */
+  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+}
 
 export interface ReconcileResult {
   fanoutsResumed: number;

@@ -1,10 +1,12 @@
 import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
 import { findEditionByKey, type EditionRow } from '../editions/edition-repo.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
-import type { Runtime } from '../../runtime.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Queues } from '../platform/queue/queues.js';
 import { checkEmailAddress } from '../subscribers/email-address.js';
 import { nextFanoutReaders } from './fanout-repo.js';
-import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-service.js';
+import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-audience.js';
 import {
   countConfirmedReaders,
   countFailedReaders,
@@ -44,7 +46,15 @@ export interface ResendPlan {
   unmatched: string[];
 }
 
-type ResendDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'logger'>;
+/** Planning a resend and walking its readers read the database; starting one also queues its fan-out. */
+interface ResendReadDeps {
+  database: DatabaseClient;
+}
+
+interface ResendDeps extends ResendReadDeps {
+  queues: Queues;
+  logger: Logger;
+}
 
 function normaliseTarget(to: ResendTarget): ResendTarget {
   if (!Array.isArray(to)) return to;
@@ -63,14 +73,14 @@ function normaliseTarget(to: ResendTarget): ResendTarget {
   return [...normalized].sort();
 }
 
-async function findEdition(deps: Pick<Runtime, 'database'>, key: string): Promise<EditionRow> {
+async function findEdition(deps: ResendReadDeps, key: string): Promise<EditionRow> {
   const edition = await findEditionByKey(deps.database.db, key);
   if (!edition) throw new NotFoundError(`No edition ${key}: only an edition that was assembled (and so frozen) can be resent`);
   return edition;
 }
 
 /** What a resend would do now, without creating anything (the dry run). */
-export async function planResend(deps: Pick<Runtime, 'database'>, key: string, to: ResendTarget): Promise<ResendPlan> {
+export async function planResend(deps: ResendReadDeps, key: string, to: ResendTarget): Promise<ResendPlan> {
   const target = normaliseTarget(to);
   const edition = await findEdition(deps, key);
   const { sql } = deps.database;
@@ -117,7 +127,7 @@ export async function startResend(
  * "failed" readers get the papers of the copy that failed, others the edition's papers matched
  * to their topics and capped (papers they were sent before stay in: a resend sends them again).
  */
-export function createResendAudience(deps: Pick<Runtime, 'database'>, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
+export function createResendAudience(deps: ResendReadDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
   if (run.audience.kind !== 'resend') throw new Error(`run ${run.id} is not a resend`);
   const target = run.audience.to;
   const { sql } = deps.database;

@@ -1,16 +1,14 @@
 import type { Sql } from '../platform/db/client.js';
-import type { DeliveryCounts } from './send-run-repo.js';
+import { emptyDeliveryCounts, type DeliveryCounts } from './delivery-counts.js';
 
-/** Read-only queries behind the admin view of editions: their runs and delivery counts. */
-
-export const emptyCounts = (): DeliveryCounts => ({ queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 });
+/** Read-only queries behind reports of send runs (admin API, CLI, metrics): their delivery counts. */
 
 /**
  * Deliveries by status of each of `runIds` (zeros included), counted on
  * deliveries_run_status_idx (an index-only scan per run).
  */
 export async function countDeliveriesOfRuns(sql: Sql, runIds: number[]): Promise<Map<number, DeliveryCounts>> {
-  const counts = new Map<number, DeliveryCounts>(runIds.map((id) => [id, emptyCounts()]));
+  const counts = new Map<number, DeliveryCounts>(runIds.map((id) => [id, emptyDeliveryCounts()]));
   if (runIds.length === 0) return counts;
   const rows = await sql<{ send_run_id: string; status: keyof DeliveryCounts; count: string }[]>`
     select send_run_id, status, count(*) as count from deliveries

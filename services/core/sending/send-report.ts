@@ -1,13 +1,18 @@
-import type { Runtime } from '../../runtime.js';
-import { countDeliveriesOfRuns, emptyCounts, findRunIdsOfEditions } from './send-report-repo.js';
-import { findSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
+import type { DatabaseClient } from '../platform/db/client.js';
+import { addDeliveryCounts, emptyDeliveryCounts, runProgress, type DeliveryCounts } from './delivery-counts.js';
+import { countDeliveriesOfRuns, findRunIdsOfEditions } from './send-report-repo.js';
+import { findSendRun, findUnfinishedSendRuns, type SendRun } from './send-run-repo.js';
 
-/** How an edition's sending went, for operators: each run with its counts, and the totals. */
+/** How sending goes, for operators: a run with its counts, an edition's runs and totals. */
+
+interface SendReportDeps {
+  database: DatabaseClient;
+}
 
 export interface RunReport {
   run: SendRun;
   deliveries: DeliveryCounts;
-  /** Settled (sent, failed, skipped) share of the run's deliveries, 0..1. */
+  /** Settled (sent, failed, skipped) share of the run's deliveries, 0..1 (see runProgress). */
   progress: number;
 }
 
@@ -17,28 +22,41 @@ export interface EditionSendReport {
   deliveries: DeliveryCounts;
 }
 
-export function progressOf(run: Pick<SendRun, 'status'>, counts: DeliveryCounts): number {
-  const total = counts.queued + counts.claimed + counts.sent + counts.failed + counts.skipped;
-  if (total === 0) return run.status === 'completed' ? 1 : 0;
-  return (counts.sent + counts.failed + counts.skipped) / total;
+const toRunReport = (run: SendRun, deliveries: DeliveryCounts): RunReport => ({ run, deliveries, progress: runProgress(run.status, deliveries) });
+
+/** One run as it stands now. */
+export async function reportSendRun(deps: SendReportDeps, run: SendRun): Promise<RunReport> {
+  const counts = await countDeliveriesOfRuns(deps.database.sql, [run.id]);
+  return toRunReport(run, counts.get(run.id) ?? emptyDeliveryCounts());
+}
+
+/**
+ * Every run not yet completed (a handful at most), for the metrics scrape: two queries whatever
+ * the number of runs, and completed runs are left out, so the cost stays flat however many
+ * editions were ever sent.
+ */
+export async function reportUnfinishedRuns(deps: SendReportDeps): Promise<RunReport[]> {
+  const runs = await findUnfinishedSendRuns(deps.database.sql);
+  const counts = await countDeliveriesOfRuns(deps.database.sql, runs.map((run) => run.id));
+  return runs.map((run) => toRunReport(run, counts.get(run.id) ?? emptyDeliveryCounts()));
 }
 
 /** Reports for several editions at once (two queries plus one per run), keyed by edition id. */
-export async function reportEditionSends(deps: Pick<Runtime, 'database'>, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
+export async function reportEditionSends(deps: SendReportDeps, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
   const { sql } = deps.database;
   const runIdsByEdition = await findRunIdsOfEditions(sql, editionIds);
   const allRunIds = [...runIdsByEdition.values()].flat();
   const counts = await countDeliveriesOfRuns(sql, allRunIds);
   const reports = new Map<number, EditionSendReport>();
   for (const [editionId, runIds] of runIdsByEdition) {
-    const total = emptyCounts();
+    const total = emptyDeliveryCounts();
     const runs: RunReport[] = [];
     for (const runId of runIds) {
       const run = await findSendRun(sql, runId);
       if (!run) continue;
-      const deliveries = counts.get(runId) ?? emptyCounts();
-      for (const status of Object.keys(total) as Array<keyof DeliveryCounts>) total[status] += deliveries[status];
-      runs.push({ run, deliveries, progress: progressOf(run, deliveries) });
+      const deliveries = counts.get(runId) ?? emptyDeliveryCounts();
+      addDeliveryCounts(total, deliveries);
+      runs.push(toRunReport(run, deliveries));
     }
     reports.set(editionId, { runs, deliveries: total });
   }

@@ -162,14 +162,3 @@ export async function deleteRunWithoutDeliveries(sql: Sql, runId: number): Promi
     returning r.id`;
   return rows.length > 0;
 }
-
-export type DeliveryCounts = Record<'queued' | 'claimed' | 'sent' | 'failed' | 'skipped', number>;
-
-/** Deliveries of a run by status (zeros included). */
-export async function countDeliveriesByStatus(sql: Sql, runId: number): Promise<DeliveryCounts> {
-  const rows = await sql<{ status: keyof DeliveryCounts; count: string }[]>`
-    select status, count(*) as count from deliveries where send_run_id = ${runId} group by status`;
-  const counts: DeliveryCounts = { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 };
-  for (const row of rows) counts[row.status] = Number(row.count);
-  return counts;
-}

@@ -1,12 +1,17 @@
-import { assembleEdition } from '../editions/edition-service.js';
+import { assembleEdition, type EditionDeps } from '../editions/edition-service.js';
 import { findLatestEditionRow } from '../editions/edition-repo.js';
-import type { Runtime } from '../../runtime.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
-import { countDeliveriesByStatus, createOrFindSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
+import { createOrFindSendRun, type SendRun } from './send-run-repo.js';
 
 /** Starting send runs: the scheduled ones, each 15-minute slot, and an operator's "send this edition now". */
 
-export type SendDeps = Pick<Runtime, 'database' | 'queues' | 'config' | 'clock' | 'logger'>;
+/** A manual send assembles its edition first, so starting runs needs what assembling needs. */
+export interface SendDeps extends EditionDeps {
+  queues: Queues;
+  logger: Logger;
+}
 
 /** How often the schedule looks for due readers; zones with :30 and :45 offsets need quarters. */
 export const SCHEDULE_SLOT_MINUTES = 15;
@@ -61,18 +66,4 @@ export async function startManualSend(deps: SendDeps, date: string, actor: strin
   await enqueueFanout(deps.queues, run.id);
   deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');
   return run;
-}
-
-export interface SendRunProgress {
-  run: SendRun;
-  deliveries: DeliveryCounts;
-  /** Share of the run's deliveries settled (sent, failed or skipped), 0..1; 0 before fan-out writes any. */
-  progress: number;
-}
-
-export async function describeSendRun(deps: Pick<Runtime, 'database'>, run: SendRun): Promise<SendRunProgress> {
-  const deliveries = await countDeliveriesByStatus(deps.database.sql, run.id);
-  const total = Object.values(deliveries).reduce((sum, n) => sum + n, 0);
-  const settled = deliveries.sent + deliveries.failed + deliveries.skipped;
-  return { run, deliveries, progress: total === 0 ? (run.status === 'completed' ? 1 : 0) : settled / total };
 }

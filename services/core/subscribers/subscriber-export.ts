@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Runtime } from '../../runtime.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { streamSubscribers, type SubscriberListRow } from './subscriber-admin-repo.js';
 import { EXPORT_COLUMNS } from './subscriber-import.js';
 
@@ -8,7 +8,7 @@ import { EXPORT_COLUMNS } from './subscriber-import.js';
  * then one chunk per batch. `subscribers import` reads the file back (topics are joined with
  * ";"; the id and timestamps columns are informational).
  */
-export async function* exportSubscribersCsv(deps: Pick<Runtime, 'database'>, onProgress?: (rows: number) => void): AsyncGenerator<string> {
+export async function* exportSubscribersCsv(deps: { database: DatabaseClient }, onProgress?: (rows: number) => void): AsyncGenerator<string> {
   yield stringify([[...EXPORT_COLUMNS]]);
   let rows = 0;
   for await (const batch of streamSubscribers(deps.database.sql)) {

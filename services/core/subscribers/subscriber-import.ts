@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { SqlExecutor } from '../platform/db/client.js';
+import type { Clock } from '../platform/clock.js';
+import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
-import type { Runtime } from '../../runtime.js';
 import { checkEmailAddress } from './email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
 import { checkPreferences } from './preferences.js';
@@ -196,6 +196,11 @@ function addProblem(report: ImportReport, line: number, message: string): void {
   else report.problemsTruncated = true;
 }
 
+interface SubscriberImportDeps {
+  database: DatabaseClient;
+  clock: Clock;
+}
+
 export interface ImportOptions {
   format: ImportFormat;
   consentConfirmed: boolean;
@@ -203,7 +208,7 @@ export interface ImportOptions {
   onProgress?: (records: number) => void;
 }
 
-export async function importSubscribers(deps: Pick<Runtime, 'database' | 'clock'>, body: Readable, options: ImportOptions): Promise<ImportReport> {
+export async function importSubscribers(deps: SubscriberImportDeps, body: Readable, options: ImportOptions): Promise<ImportReport> {
   const report: ImportReport = {
     records: 0,
     created: 0,

@@ -1,9 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { readerMailOutboxBacklog } from '../../reader-mail/reader-mail-outbox.js';
-import type { DatabaseClient } from '../db/client.js';
 import type { Queues } from '../queue/queues.js';
-import type { DeliveryOutcome } from '../../sending/delivery-service.js';
-import { findUnfinishedRunProgress } from './metrics-repo.js';
 
 /**
  * The Prometheus metrics of one process: one registry, built by the composition root (never at
@@ -16,15 +12,47 @@ export interface Metrics {
   /** Counts one answered HTTP request; `route` is the route pattern, never the raw URL. */
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
   /** DeliveryDeps.onOutcome: emails sent, failed by reason, SMTP latency. */
-  recordDelivery: (outcome: DeliveryOutcome) => void;
+  recordDelivery: (outcome: DeliveryOutcomeSample) => void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
 }
 
+/** A delivery outcome as the counters see it (the sending core's outcomes have this shape). */
+export type DeliveryOutcomeSample = { status: 'sent'; latencyMs: number } | { status: 'failed'; reason: string } | { status: 'retry' | 'skipped' };
+
+/** A send run not yet completed: its deliveries by status and its settled share (0..1). */
+export interface SendRunSample {
+  run: { id: number; editionKey: string; kind: string };
+  deliveries: Readonly<Record<string, number>>;
+  progress: number;
+}
+
+/**
+ * What a scrape reads besides the queues, supplied by the composition root: the metrics are
+ * plumbing and know nothing of the domain that computes these.
+ */
+export interface MetricsSources {
+  queues: Queues;
+  /** Reader mail waiting in the Postgres outbox for the relay, and the age of the oldest (seconds). */
+  readerMailOutbox(): Promise<{ count: number; oldestSeconds: number }>;
+  unfinishedSendRuns(): Promise<SendRunSample[]>;
+}
+
+/** Gauges collected in the same scrape share one read of `read` (prom-client collects them concurrently). */
+function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
 
-export function createMetrics(deps: { queues: Queues; database: DatabaseClient }): Metrics {
+export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'paperboy_' });
 
@@ -75,7 +103,7 @@ export function createMetrics(deps: { queues: Queues; database: DatabaseClient }
     async collect() {
       this.reset();
       await Promise.all(
-        Object.values(deps.queues).map(async (queue) => {
+        Object.values(sources.queues).map(async (queue) => {
           const counts = await queue.getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
         }),
@@ -91,7 +119,7 @@ export function createMetrics(deps: { queues: Queues; database: DatabaseClient }
       this.reset();
       const now = Date.now();
       await Promise.all(
-        Object.values(deps.queues).map(async (queue) => {
+        Object.values(sources.queues).map(async (queue) => {
           // asc = true: the list's tail, the job that has waited longest.
           const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
           this.set({ queue: queue.name }, oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0);
@@ -100,12 +128,13 @@ export function createMetrics(deps: { queues: Queues; database: DatabaseClient }
     },
   });
   // Owed reader mail the worker has not yet moved to the queue: grows while Redis is down.
+  const readerMailOutbox = sharedPerScrape(sources.readerMailOutbox);
   new Gauge({
     name: 'paperboy_reader_mail_outbox',
     help: 'Transactional reader emails (confirmations, fresh links) waiting in the Postgres outbox for the relay',
     registers: [registry],
     async collect() {
-      this.set((await readerMailOutboxBacklog(deps.database.sql)).count);
+      this.set((await readerMailOutbox()).count);
     },
   });
   new Gauge({
@@ -113,33 +142,37 @@ export function createMetrics(deps: { queues: Queues; database: DatabaseClient }
     help: 'Age of the oldest email waiting in the reader mail outbox (0 when none waits)',
     registers: [registry],
     async collect() {
-      this.set((await readerMailOutboxBacklog(deps.database.sql)).oldestSeconds);
+      this.set((await readerMailOutbox()).oldestSeconds);
     },
   });
-  new Gauge({
-    name: 'paperboy_send_run_progress_ratio',
-    help: 'Share of deliveries settled (sent, failed or skipped) of each send run not yet completed',
-    labelNames: ['run_id', 'edition', 'kind'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const run of await findUnfinishedRunProgress(deps.database.sql)) {
-        this.set({ run_id: String(run.runId), edition: run.editionKey, kind: run.kind }, run.total === 0 ? 0 : run.settled / run.total);
-      }
+
+  // A series per unfinished run, rebuilt at each scrape: a completed run's series disappear.
+  const unfinishedSendRuns = sharedPerScrape(sources.unfinishedSendRuns);
+  const sendRunGauge = <L extends string>(name: string, help: string, labelNames: readonly L[], setRun: (gauge: Gauge<L>, sample: SendRunSample) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const sample of await unfinishedSendRuns()) setRun(this, sample);
+      },
+    });
+  sendRunGauge(
+    'paperboy_send_run_progress_ratio',
+    'Share of deliveries settled (sent, failed or skipped) of each send run not yet completed',
+    ['run_id', 'edition', 'kind'],
+    (gauge, { run, progress }) => gauge.set({ run_id: String(run.id), edition: run.editionKey, kind: run.kind }, progress),
+  );
+  sendRunGauge(
+    'paperboy_send_run_deliveries',
+    'Deliveries of each send run not yet completed, by status',
+    ['run_id', 'edition', 'status'],
+    (gauge, { run, deliveries }) => {
+      for (const [status, count] of Object.entries(deliveries)) gauge.set({ run_id: String(run.id), edition: run.editionKey, status }, count);
     },
-  });
-  new Gauge({
-    name: 'paperboy_send_run_deliveries',
-    help: 'Deliveries of each send run not yet completed, by status',
-    labelNames: ['run_id', 'edition', 'status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const run of await findUnfinishedRunProgress(deps.database.sql)) {
-        for (const [status, count] of Object.entries(run.byStatus)) this.set({ run_id: String(run.runId), edition: run.editionKey, status }, count);
-      }
-    },
-  });
+  );
 
   return {
     registry,

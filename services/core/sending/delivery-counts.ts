@@ -1,0 +1,32 @@
+import type { SendRunStatus } from './send-run-repo.js';
+
+/**
+ * A send run's deliveries by ledger status, and what follows from them: how many are settled
+ * (sent, failed or skipped: nothing more will happen to them) and the run's progress. The admin
+ * API, the CLI and the metrics scrape all read a run through these.
+ */
+
+export type DeliveryCounts = Record<'queued' | 'claimed' | 'sent' | 'failed' | 'skipped', number>;
+
+/** Every status at zero: a run without deliveries of some status still reports it. */
+export const emptyDeliveryCounts = (): DeliveryCounts => ({ queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 });
+
+export const totalDeliveries = (counts: DeliveryCounts): number => counts.queued + counts.claimed + counts.sent + counts.failed + counts.skipped;
+
+export const settledDeliveries = (counts: DeliveryCounts): number => counts.sent + counts.failed + counts.skipped;
+
+/**
+ * The settled share of a run's deliveries, 0..1. A run without deliveries is at 0 until it
+ * completes (fan-out has not written any yet), at 1 once completed (everyone was skipped or
+ * nobody was due).
+ */
+export function runProgress(status: SendRunStatus, counts: DeliveryCounts): number {
+  const total = totalDeliveries(counts);
+  if (total === 0) return status === 'completed' ? 1 : 0;
+  return settledDeliveries(counts) / total;
+}
+
+/** Adds `counts` into `sum`, status by status. */
+export function addDeliveryCounts(sum: DeliveryCounts, counts: DeliveryCounts): void {
+  for (const status of Object.keys(sum) as Array<keyof DeliveryCounts>) sum[status] += counts[status];
+}
