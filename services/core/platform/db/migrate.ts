@@ -1,10 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { MIGRATIONS_DIR } from '../paths.js';
 import { describeDatabase } from './client.js';
-
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 
 /** Arbitrary constant shared by every Paperboy process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_ID = 727_274_001;
@@ -58,7 +56,7 @@ export async function applyMigrations(url: string): Promise<void> {
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     try {
-      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+      await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
     }
