@@ -1,4 +1,3 @@
-import { prepareDatabase } from '../../core/platform/db/migrate.js';
 import type { Command } from '../command.js';
 
 export const migrateCommand: Command = {
@@ -6,8 +5,8 @@ export const migrateCommand: Command = {
   usage: 'migrate',
   summary: 'create the database if needed and apply pending migrations',
   async run(context) {
-    const runtime = await context.runtime();
-    await prepareDatabase(runtime.config.databaseUrl);
+    // Opening the runtime is what creates and migrates the database (see CommandContext).
+    await context.runtime();
     context.print('migrations applied');
     return 0;
   },
