@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { readerMailKind } from '../platform/db/schema.js';
-import type { MailSlot } from '../subscribers/subscriber-repo.js';
+import type { MailSlot } from './mail-slot.js';
 
 /**
  * Transactional mail to one reader travels as a job on the transactional queue: the job's name
