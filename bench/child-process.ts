@@ -170,12 +170,11 @@ export function buildDist(): string {
     encoding: 'utf8',
   });
   const entry = path.join(PROJECT_ROOT, 'dist/services/main.js');
-  // As the Dockerfile lays it out: migrations/ and templates/ beside dist/services, and the
-  // non-TypeScript files of services/ (data, pages) inside it.
+  // As the Dockerfile lays it out: migrations/, templates/ and data/ beside dist/services.
   const dist = path.join(PROJECT_ROOT, 'dist');
-  cpSync(path.join(PROJECT_ROOT, 'migrations'), path.join(dist, 'migrations'), { recursive: true });
-  cpSync(path.join(PROJECT_ROOT, 'templates'), path.join(dist, 'templates'), { recursive: true });
-  cpSync(path.join(PROJECT_ROOT, 'services'), path.join(dist, 'services'), { recursive: true, filter: (source) => !source.endsWith('.ts') });
+  for (const folder of ['migrations', 'templates', 'data']) {
+    cpSync(path.join(PROJECT_ROOT, folder), path.join(dist, folder), { recursive: true });
+  }
   if (!existsSync(entry)) throw new Error(`npm run build did not produce ${entry}:\n${result.stdout}${result.stderr}`);
   return entry;
 }

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { toDigestCard } from '../services/core/digest/digest-content.js';
-import { readerLinks } from '../services/core/digest/digest-links.js';
+import { readerLinks } from '../services/core/subscribers/reader-links.js';
 import { fillDigestMessage, prepareDigestMessage, type DigestSettings } from '../services/core/digest/digest-message.js';
 import type { DigestEdition, DigestPaper } from '../services/core/digest/digest-types.js';
 import { fillDigestPlaceholders, renderDigestVariant } from '../services/core/digest/render-digest.js';

@@ -2,7 +2,10 @@ import { isDailyDate } from '../core/papers/daily-date.js';
 import type { RunReport } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
 
-/** What a command gets: its arguments and a runtime opened on first use (and closed after). */
+/**
+ * What a command gets: its arguments and a runtime opened on first use (and closed after). Opening
+ * it creates the database if needed and applies pending migrations, once per command.
+ */
 export interface CommandContext {
   args: string[];
   runtime(): Promise<Runtime>;

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DigestEdition, DigestPaper } from '../../services/core/digest/digest-types.js';
+import { hfFixturePath } from './hf-replay-server.js';
 
 /**
- * Recorded Hugging Face Daily Papers days (test/fixtures/hf-daily-papers, copied from
- * ../shared/fixtures) mapped to the plain values the digest code takes. Deliberately not
+ * Recorded Hugging Face Daily Papers days (see test/fixtures/hf-daily-papers) mapped to the plain values the digest code takes. Deliberately not
  * the ingest parser: the digest tests only need the fields a card shows.
  */
-
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'hf-daily-papers');
 
 export const FIXTURE_DAYS = ['2024-03-21', '2026-02-03', '2026-08-13'] as const;
 export type FixtureDay = (typeof FIXTURE_DAYS)[number];
@@ -31,7 +27,7 @@ interface FixtureItem {
 
 /** The day's papers in the fixture's order (by upvotes, descending). */
 export function fixturePapers(day: FixtureDay): DigestPaper[] {
-  const items = JSON.parse(readFileSync(path.join(FIXTURES, `${day}.json`), 'utf8')) as FixtureItem[];
+  const items = JSON.parse(readFileSync(hfFixturePath(day), 'utf8')) as FixtureItem[];
   return items.map(({ paper, numComments }) => ({
     id: paper.id,
     title: paper.title,

@@ -1,13 +1,11 @@
-import path from 'node:path';
 import type { Sql } from '../../services/core/platform/db/client.js';
 import { importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import type { Runtime } from '../../services/runtime.js';
-
-export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
+import { hfFixturePath } from './hf-replay-server.js';
 
 /** Imports one recorded Hugging Face day (2024-03-21, 2026-02-03 or 2026-08-13). */
 export async function importFixtureDay(runtime: Runtime, date: string): Promise<void> {
-  await importPapersFile(runtime, path.join(FIXTURES, `${date}.json`), { date });
+  await importPapersFile(runtime, hfFixturePath(date), { date });
 }
 
 export interface ReaderOverrides {

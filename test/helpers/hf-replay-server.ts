@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import path from 'node:path';
+import { SAMPLE_DAILY_DATE, SAMPLE_PAPERS_FILE } from '../../services/core/papers/sample-papers.js';
 
-export const HF_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
+const HF_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
 
-/** Path of a recorded day: "2024-03-21", "2026-02-03" or "2026-08-13". */
+/** Path of a recorded day: "2024-03-21", "2026-02-03" or "2026-08-13" (the sample Paperboy ships). */
 export function hfFixturePath(day: string): string {
-  return path.join(HF_FIXTURES, `${day}.json`);
+  return day === SAMPLE_DAILY_DATE ? SAMPLE_PAPERS_FILE : path.join(HF_FIXTURES, `${day}.json`);
 }
 
 export function readHfFixture(day: string): unknown[] {

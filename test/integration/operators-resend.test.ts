@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
-import { suppressionHash } from '../../services/core/suppression/suppression.js';
+import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../services/worker/processors/sending.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';

@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { buildApp } from '../../services/api/app.js';
 import { SIGNUP_ACCEPTED_MESSAGE } from '../../services/api/routes/signup.js';
 import { editionPapers, editions, papers, subscribers, suppressions } from '../../services/core/platform/db/schema.js';
-import { suppressionHash } from '../../services/core/suppression/suppression.js';
+import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
 import { createSubscriptionService } from '../../services/core/subscribers/subscription-service.js';
 import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
 

@@ -91,8 +91,9 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toContain('npm ci --omit=dev');
   });
 
-  it('ships the migrations and templates beside the compiled code', () => {
+  it('ships the migrations, templates and data beside the compiled code', () => {
     expect(dockerfile).toContain('COPY migrations ./dist/migrations');
     expect(dockerfile).toContain('COPY templates ./dist/templates');
+    expect(dockerfile).toContain('COPY data ./dist/data');
   });
 });

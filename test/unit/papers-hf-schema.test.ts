@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../services/core/platform/errors.js';
 import { normaliseAbstract, parsePapers, parsePapersJson } from '../../services/core/papers/hf-paper-schema.js';
-
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
-const SAMPLE = path.resolve(import.meta.dirname, '../../services/core/papers/sample/hf-daily-papers-2026-08-13.json');
+import { SAMPLE_DAILY_DATE, SAMPLE_PAPERS_FILE } from '../../services/core/papers/sample-papers.js';
+import { hfFixturePath } from '../helpers/hf-replay-server.js';
 
 function fixtureText(day: string): string {
-  return readFileSync(path.join(FIXTURES, `${day}.json`), 'utf8');
+  return readFileSync(hfFixturePath(day), 'utf8');
 }
 function fixture(day: string): Array<Record<string, any>> {
   return JSON.parse(fixtureText(day));
@@ -98,8 +96,9 @@ describe('parsing the three Hugging Face schemas', () => {
     expect(parsed.items[0]!.paper.publishedAt.toISOString()).toBe('2026-08-01T00:00:00.000Z');
   });
 
-  it('ships the newest fixture, byte for byte, as the sample', () => {
-    expect(readFileSync(SAMPLE, 'utf8')).toBe(fixtureText('2026-08-13'));
+  it('ships the newest recorded day as the sample, in the file the app imports', () => {
+    expect(hfFixturePath('2026-08-13')).toBe(SAMPLE_PAPERS_FILE);
+    expect(parsePapersJson(readFileSync(SAMPLE_PAPERS_FILE, 'utf8')).dates).toEqual([SAMPLE_DAILY_DATE]);
   });
 
   it('takes the daily date from the caller first', () => {

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { TEMPLATES_DIR } from '../../core/platform/paths.js';
 
 /**
  * Server-rendered pages from `templates/pages/*.hbs`. Each page wraps itself in the layout
@@ -12,19 +12,8 @@ export interface PageRenderer {
   render(page: string, data: object): string;
 }
 
-function findPagesDir(start = import.meta.dirname): string {
-  let dir = start;
-  for (;;) {
-    const candidate = path.join(dir, 'templates', 'pages');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no templates/pages folder above ${start}`);
-    dir = parent;
-  }
-}
-
 /** Reads and compiles every page and partial once; call when the app is built, not at import. */
-export async function createPageRenderer(pagesDir = findPagesDir()): Promise<PageRenderer> {
+export async function createPageRenderer(pagesDir = path.join(TEMPLATES_DIR, 'pages')): Promise<PageRenderer> {
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 

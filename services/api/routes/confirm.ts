@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { describePreferences } from '../../core/subscribers/preferences.js';
-import { preferencesOf } from '../../core/subscribers/subscription-service.js';
+import { preferencesOf } from '../../core/subscribers/preference-columns.js';
 import { wantsJson } from '../content-negotiation.js';
 import { readerLink, sendLinkProblem, sendMessage, verifyLink, type ReaderContext } from './reader-context.js';
 

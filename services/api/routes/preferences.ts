@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
-import { preferencesOf } from '../../core/subscribers/subscription-service.js';
+import { preferencesOf } from '../../core/subscribers/preference-columns.js';
 import { wantsJson } from '../content-negotiation.js';
 import { errorsView, preferenceFieldsView } from '../pages/reader-views.js';
 import { readerLink, sendLinkProblem, sendPage, verifyLink, type ReaderContext } from './reader-context.js';

@@ -1,3 +1,4 @@
+import { paperLinks } from '../papers/paper-links.js';
 import type { DigestPaper } from './digest-types.js';
 
 /**
@@ -122,19 +123,15 @@ export function httpUrlOrNull(value: string | null | undefined): string | null {
   }
 }
 
-/** arXiv ids (2602.01234, hep-th/9901001) go into paths as they are; anything else is encoded. */
-function idPath(id: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9./-]*$/.test(id) && !id.includes('..') ? id : encodeURIComponent(id);
-}
-
-export function paperLinks(paper: Pick<DigestPaper, 'id' | 'githubRepo' | 'projectPage'>): DigestCardLinks {
-  const id = idPath(paper.id);
+/** The paper's links (see paper-links.ts), with code and project page kept only when safe in an email. */
+function cardLinks(paper: DigestPaper): DigestCardLinks {
+  const links = paperLinks(paper);
   return {
-    paper: `https://huggingface.co/papers/${id}`,
-    arxiv: `https://arxiv.org/abs/${id}`,
-    pdf: `https://arxiv.org/pdf/${id}`,
-    code: httpUrlOrNull(paper.githubRepo),
-    projectPage: httpUrlOrNull(paper.projectPage),
+    paper: links.huggingFace,
+    arxiv: links.arxiv,
+    pdf: links.pdf,
+    code: httpUrlOrNull(links.code),
+    projectPage: httpUrlOrNull(links.project),
   };
 }
 
@@ -151,6 +148,6 @@ export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
     numComments: paper.numComments,
     summary: aiSummary || defusePlaceholders(summarizeAbstract(paper.abstract)),
     summaryIsAi: aiSummary !== '',
-    links: paperLinks(paper),
+    links: cardLinks(paper),
   };
 }

@@ -2,7 +2,7 @@ import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/address.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
-import { readerLinks } from './digest-links.js';
+import { readerLinks } from '../subscribers/reader-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
 import { variantKeyOf } from './reader-selection.js';

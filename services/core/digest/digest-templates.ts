@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { TEMPLATES_DIR } from '../platform/paths.js';
 
 /**
  * The digest's two templates, `templates/emails/digest.mjml` (Handlebars over MJML) and
@@ -19,15 +18,6 @@ export interface DigestTemplates {
   text: (view: object) => string;
   /** Absolute path of the MJML file (MJML wants a real `filePath`). */
   mjmlPath: string;
-}
-
-/** Walks up from this file to the `templates` folder, so source (tsx) and `dist/` both find it. */
-export function findTemplatesDir(start = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'templates', 'emails');
-    if (existsSync(candidate)) return path.join(dir, 'templates');
-    if (path.dirname(dir) === dir) throw new Error(`no templates/emails folder above ${start}`);
-  }
 }
 
 let loading: Promise<DigestTemplates> | undefined;
@@ -50,7 +40,7 @@ async function load(templatesDir: string): Promise<DigestTemplates> {
 /** The compiled templates; the first call reads the files, later calls share the result. */
 export function loadDigestTemplates(templatesDir?: string): Promise<DigestTemplates> {
   if (templatesDir) return load(templatesDir);
-  loading ??= load(findTemplatesDir()).catch((error: unknown) => {
+  loading ??= load(TEMPLATES_DIR).catch((error: unknown) => {
     loading = undefined;
     throw error;
   });

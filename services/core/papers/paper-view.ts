@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { papers } from '../platform/db/schema.js';
+import { paperLinks, type PaperLinks } from './paper-links.js';
 
 /**
  * How a paper is shown: what a digest, a page or the admin API needs, links included. Text is
@@ -7,16 +8,6 @@ import type { papers } from '../platform/db/schema.js';
  */
 
 export type PaperRow = typeof papers.$inferSelect;
-
-export interface PaperLinks {
-  /** The paper's Hugging Face page (discussion, upvotes). */
-  huggingFace: string;
-  arxiv: string;
-  pdf: string;
-  /** Code repository, when the paper has one. */
-  code: string | null;
-  project: string | null;
-}
 
 export interface PaperView {
   id: string;
@@ -35,17 +26,6 @@ export interface PaperView {
   links: PaperLinks;
 }
 
-export function paperLinks(id: string, githubRepo: string | null, projectPage: string | null): PaperLinks {
-  const path = encodeURI(id);
-  return {
-    huggingFace: `https://huggingface.co/papers/${path}`,
-    arxiv: `https://arxiv.org/abs/${path}`,
-    pdf: `https://arxiv.org/pdf/${path}`,
-    code: githubRepo,
-    project: projectPage,
-  };
-}
-
 /** `counts` lets an edition show the upvotes and comments it froze rather than today's. */
 export function toPaperView(row: PaperRow, counts?: { upvotes: number; numComments: number }): PaperView {
   return {
@@ -61,7 +41,7 @@ export function toPaperView(row: PaperRow, counts?: { upvotes: number; numCommen
     githubStars: row.githubStars,
     organization: row.organization,
     thumbnailUrl: row.thumbnailUrl,
-    links: paperLinks(row.id, row.githubRepo, row.projectPage),
+    links: paperLinks(row),
   };
 }
 

@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { DATA_DIR } from '../platform/paths.js';
 import { hasAnyPaper } from './paper-repo.js';
 import { importPapersFile, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
 
-/** A real Daily Papers day (20 papers) shipped with Paperboy; see sample/README.md. */
-export const SAMPLE_PAPERS_FILE = fileURLToPath(new URL('./sample/hf-daily-papers-2026-08-13.json', import.meta.url));
+/** A real Daily Papers day (20 papers) shipped with Paperboy; see data/README.md. */
+export const SAMPLE_PAPERS_FILE = path.join(DATA_DIR, 'hf-daily-papers-2026-08-13.json');
 
 /** The daily date of the sample, for whoever wants to assemble its edition (`cli demo`). */
 export const SAMPLE_DAILY_DATE = '2026-08-13';

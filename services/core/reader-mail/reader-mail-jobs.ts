@@ -1,6 +1,6 @@
 import { readerMailKind } from '../platform/db/schema.js';
 import { addJobs, type Queues } from '../platform/queue/queues.js';
-import type { MailSlot } from '../subscribers/subscriber-repo.js';
+import type { MailSlot } from './mail-slot.js';
 
 /**
  * Transactional mail to one reader travels as a job on the transactional queue: the job's name

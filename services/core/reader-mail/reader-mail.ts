@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
+import { TEMPLATES_DIR } from '../platform/paths.js';
 import type { ReaderMailKind } from './reader-mail-jobs.js';
 
 /**
@@ -24,18 +24,6 @@ const SUBJECTS: Record<ReaderMailKind, string> = {
   'manage-links': 'Your Paperboy links',
 };
 
-/** The repository's `templates/` folder, found from this file whether run from source or a build. */
-export function findTemplatesDir(start = import.meta.dirname): string {
-  let dir = start;
-  for (;;) {
-    const candidate = path.join(dir, 'templates');
-    if (existsSync(path.join(candidate, 'emails'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no templates/ folder above ${start}`);
-    dir = parent;
-  }
-}
-
 export interface ReaderMailRendererOptions {
   templatesDir?: string;
   /** `strict` in tests makes a broken template fail loudly; `soft` at runtime. */
@@ -52,7 +40,7 @@ export function createReaderMailRenderer(options: ReaderMailRendererOptions = {}
   const compiled = new Map<ReaderMailKind, Promise<CompiledMail>>();
 
   async function compile(kind: ReaderMailKind): Promise<CompiledMail> {
-    const dir = path.join(options.templatesDir ?? findTemplatesDir(), 'emails');
+    const dir = path.join(options.templatesDir ?? TEMPLATES_DIR, 'emails');
     const [mjmlSource, textSource] = await Promise.all([
       readFile(path.join(dir, `${kind}.mjml`), 'utf8'),
       readFile(path.join(dir, `${kind}.txt`), 'utf8'),

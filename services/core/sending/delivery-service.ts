@@ -5,7 +5,7 @@ import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import type { Sql } from '../platform/db/client.js';
-import { suppressBouncedReader } from '../suppression/suppression-repo.js';
+import { suppressAfterSmtpRefusal } from '../suppression/suppression-service.js';
 import {
   claimDeliveries,
   hasQueuedDeliveryAhead,
@@ -182,14 +182,10 @@ async function sendOne(
   } catch (error) {
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
-    if (failure.kind === 'permanent-recipient') {
+    if (failure.kind !== 'transient') {
       await markDeliveryFailed(sql, delivery.id, detail);
-      await suppressBouncedReader(sql, delivery.subscriberId, detail);
-      return { status: 'failed', reason: 'permanent-recipient' };
-    }
-    if (failure.kind === 'permanent-message') {
-      await markDeliveryFailed(sql, delivery.id, detail);
-      return { status: 'failed', reason: 'permanent-message' };
+      await suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure);
+      return { status: 'failed', reason: failure.kind };
     }
     if (lastAttempt) {
       await markDeliveryFailed(sql, delivery.id, `gave up after ${delivery.attempts} attempts: ${detail}`);

@@ -1,5 +1,5 @@
 import type { Sql } from '../platform/db/client.js';
-import { preferencesFromColumns, type PreferenceColumns } from '../subscribers/preference-columns.js';
+import { preferenceColumns, preferencesOf } from '../subscribers/preference-columns.js';
 import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
 
@@ -19,7 +19,7 @@ export async function nextFanoutReaders(
   page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number },
 ): Promise<FanoutReader[]> {
   const rows = await sql<FanoutReaderRow[]>`
-    select s.id, s.frequency, s.weekday, s.send_hour, s.time_zone, s.topics, s.max_papers
+    select s.id, ${preferenceColumns(sql, 's')}
     from subscribers s
     where s.status = 'confirmed' and s.frequency = ${page.frequency}
       and s.id > ${page.afterId} and s.id <= ${page.upToId}
@@ -30,12 +30,12 @@ export async function nextFanoutReaders(
 }
 
 /** A reader row as the fan-out and resend queries select it. */
-export interface FanoutReaderRow extends PreferenceColumns {
+export interface FanoutReaderRow extends Preferences {
   id: string;
 }
 
 export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
-  return { id: Number(row.id), ...preferencesFromColumns(row) };
+  return { id: Number(row.id), ...preferencesOf(row) };
 }
 
 /** Which of `paperIds` each of `subscriberIds` was already sent. */

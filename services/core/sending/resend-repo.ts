@@ -1,4 +1,5 @@
 import type { Sql } from '../platform/db/client.js';
+import { preferenceColumns } from '../subscribers/preference-columns.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
 import { toFanoutReader, type FanoutReader, type FanoutReaderRow } from './fanout-repo.js';
 
@@ -35,7 +36,7 @@ export interface ResendPage {
  */
 export async function nextFailedReaders(sql: Sql, page: ResendPage): Promise<ResendReader[]> {
   const rows = await sql<ReaderRow[]>`
-    select s.id, s.frequency, s.weekday, s.send_hour, s.time_zone, s.topics, s.max_papers, d.paper_ids
+    select s.id, ${preferenceColumns(sql, 's')}, d.paper_ids
     from deliveries d
     join subscribers s on s.id = d.subscriber_id
     where d.edition_id = ${page.editionId} and d.status = 'failed'
@@ -51,7 +52,7 @@ export async function nextFailedReaders(sql: Sql, page: ResendPage): Promise<Res
 export async function nextListedReaders(sql: Sql, emails: readonly string[], page: Omit<ResendPage, 'editionId'>): Promise<ResendReader[]> {
   if (emails.length === 0) return [];
   const rows = await sql<ReaderRow[]>`
-    select s.id, s.frequency, s.weekday, s.send_hour, s.time_zone, s.topics, s.max_papers
+    select s.id, ${preferenceColumns(sql, 's')}
     from subscribers s
     where s.email_normalized = any(${emails as string[]}::text[])
       and s.id > ${page.afterId} and s.id <= ${page.upToId}

@@ -1,7 +1,7 @@
 import type { Sql, SqlExecutor } from '../platform/db/client.js';
-import { preferencesFromColumns, type PreferenceColumns } from './preference-columns.js';
+import { preferenceColumns, preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
-import { notSuppressed } from '../suppression/suppression-repo.js';
+import { notSuppressed, suppressReader } from '../suppression/suppression-repo.js';
 
 /**
  * Operator queries about readers: look-up, erasure, bulk import and export. Bulk statements
@@ -20,7 +20,7 @@ export interface SubscriberListRow extends Preferences {
   createdAt: Date;
 }
 
-type RawRow = PreferenceColumns & {
+type RawRow = Preferences & {
   id: string;
   email: string;
   status: SubscriberListRow['status'];
@@ -32,7 +32,7 @@ type RawRow = PreferenceColumns & {
 };
 
 const LIST_COLUMNS = (sql: Sql) => sql`
-  id, email, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+  id, email, status, ${preferenceColumns(sql, 'subscribers')},
   consent_at, consent_source, confirmed_at, unsubscribed_at, created_at`;
 
 function toListRow(row: RawRow): SubscriberListRow {
@@ -40,7 +40,7 @@ function toListRow(row: RawRow): SubscriberListRow {
     id: Number(row.id),
     email: row.email,
     status: row.status,
-    ...preferencesFromColumns(row),
+    ...preferencesOf(row),
     consentAt: row.consent_at,
     consentSource: row.consent_source,
     confirmedAt: row.confirmed_at,
@@ -80,23 +80,13 @@ export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {
   return sql.begin(async (tx) => {
     const [row] = await tx<{ email_normalized: string }[]>`select email_normalized from subscribers where id = ${id} for update`;
     if (!row) return false;
-    await tx`
-      insert into suppressions (email_hash, reason, detail)
-      values (encode(sha256(convert_to(${row.email_normalized}::text, 'UTF8')), 'hex'), 'erased', 'erased by an operator')
-      on conflict (email_hash) do nothing`;
+    await suppressReader(tx, id, 'erased', 'erased by an operator');
     await tx`delete from subscribers where id = ${id}`;
     // After the reader's deliveries are gone: a send marking one of them waited for this
     // transaction's delete, so whatever it recorded is visible here, and nothing comes later.
     await tx`delete from sent_papers where subscriber_id = ${id}`;
     return true;
   }) as Promise<boolean>;
-}
-
-/** Which of the given suppression hashes are on the suppression list. */
-export async function findSuppressedHashes(sql: SqlExecutor, hashes: string[]): Promise<Set<string>> {
-  if (hashes.length === 0) return new Set();
-  const rows = await sql<{ email_hash: string }[]>`select email_hash from suppressions where email_hash = any(${hashes}::text[])`;
-  return new Set(rows.map((row) => row.email_hash));
 }
 
 export interface ImportedSubscriber extends Preferences {

@@ -6,8 +6,8 @@ import { InvalidInputError } from '../platform/errors.js';
 import { checkEmailAddress } from './email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
 import { checkPreferences } from './preferences.js';
-import { findSuppressedHashes, upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';
-import { suppressionHash } from '../suppression/suppression.js';
+import { upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';
+import { findSuppressedHashes, suppressionHash } from '../suppression/suppression-repo.js';
 
 /**
  * Importing an existing list of readers (CSV or JSON), streamed: records are validated one by

@@ -1,9 +1,11 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql } from '../platform/db/client.js';
-import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, suppressions } from '../platform/db/schema.js';
+import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers } from '../platform/db/schema.js';
+import { preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
+import type { MailSlot } from '../reader-mail/mail-slot.js';
 import type { ReaderMailKind } from '../reader-mail/reader-mail-jobs.js';
-import { suppressionHash } from '../suppression/suppression.js';
+import { suppressionHash } from '../suppression/suppression-repo.js';
 
 /**
  * Every query about readers. Each statement that changes a reader's state is a single UPDATE
@@ -22,13 +24,6 @@ export interface ConsentRecord {
   /** Version of the form and consent text, e.g. "signup-v1". */
   form: string;
   source: SubscriberRow['consentSource'];
-}
-
-/** A claimed slot in the reader's transactional-mail window: names the email to send. */
-export interface MailSlot {
-  subscriberId: number;
-  windowStartedAt: Date;
-  sentInWindow: number;
 }
 
 /** How many transactional emails (confirmations, fresh links) one address gets per window. */
@@ -78,17 +73,6 @@ function consentColumns(consent: ConsentRecord) {
   };
 }
 
-function preferenceColumns(preferences: Preferences) {
-  return {
-    frequency: preferences.frequency,
-    weekday: preferences.weekday,
-    sendHour: preferences.sendHour,
-    timeZone: preferences.timeZone,
-    topics: preferences.topics,
-    maxPapers: preferences.maxPapers,
-  };
-}
-
 export async function findSubscriberById(db: Database, id: number): Promise<SubscriberRow | undefined> {
   const [row] = await db.select().from(subscribers).where(eq(subscribers.id, id)).limit(1);
   return row;
@@ -97,11 +81,6 @@ export async function findSubscriberById(db: Database, id: number): Promise<Subs
 export async function findSubscriberByNormalizedEmail(db: Database, normalized: string): Promise<SubscriberRow | undefined> {
   const [row] = await db.select().from(subscribers).where(eq(subscribers.emailNormalized, normalized)).limit(1);
   return row;
-}
-
-export async function isSuppressed(db: Database, emailHash: string): Promise<boolean> {
-  const rows = await db.select({ hash: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, emailHash)).limit(1);
-  return rows.length > 0;
 }
 
 export interface NewPendingSubscriber {
@@ -183,7 +162,7 @@ export async function reopenSubscription(db: Database, reader: NewPendingSubscri
       .set({
         status: 'pending',
         email: reader.email,
-        ...preferenceColumns(reader.preferences),
+        ...preferencesOf(reader.preferences),
         ...consentColumns(reader.consent),
         // A new consent needs a new confirmation; the old one no longer stands for it.
         confirmedAt: null,

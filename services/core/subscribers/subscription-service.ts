@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
 import { checkEmailAddress } from './email-address.js';
+import { preferencesOf } from './preference-columns.js';
 import { checkPreferences, DEFAULT_PREFERENCES, type Frequency, type Preferences } from './preferences.js';
 import {
   claimMailSlot,
@@ -9,7 +10,6 @@ import {
   findSubscriberById,
   findSubscriberByNormalizedEmail,
   insertPendingSubscriber,
-  isSuppressed,
   listDeliveriesOf,
   listSentPapersOf,
   markUnsubscribed,
@@ -20,7 +20,7 @@ import {
   type ConsentRecord,
   type SubscriberRow,
 } from './subscriber-repo.js';
-import { suppressionHash } from '../suppression/suppression.js';
+import { isAddressSuppressed } from '../suppression/suppression-repo.js';
 
 /**
  * What a reader can do to their own subscription. Callers (the API, the CLI) get an outcome for
@@ -73,17 +73,6 @@ export interface SubscriptionServiceDeps {
 }
 
 const MAX_USER_AGENT_LENGTH = 512;
-
-export function preferencesOf(row: SubscriberRow): Preferences {
-  return {
-    frequency: row.frequency,
-    weekday: row.weekday,
-    sendHour: row.sendHour,
-    timeZone: row.timeZone,
-    topics: row.topics,
-    maxPapers: row.maxPapers,
-  };
-}
 
 /** One problem: its message. Several: which fields, so a JSON client sees them at a glance. */
 function summarizeDetails(details: ErrorDetail[]): string {
@@ -171,7 +160,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      */
     async resubscribe(subscriberId: number, context: RequestContext, frequency?: Frequency): Promise<ResubscribeOutcome> {
       const row = await requireSubscriber(subscriberId);
-      if (await isSuppressed(db, suppressionHash(row.emailNormalized))) return 'suppressed';
+      if (await isAddressSuppressed(db, row.emailNormalized)) return 'suppressed';
       const changes: Partial<Preferences> = frequency ? { frequency } : {};
       if (row.status === 'confirmed') {
         if (frequency && frequency !== row.frequency) await updateSubscriberPreferences(db, subscriberId, changes, deps.clock());
@@ -205,7 +194,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     async requestFreshLink(emailInput: unknown): Promise<FreshLinkOutcome> {
       const email = checkEmailAddress(emailInput);
       if (!email.ok) throw new InvalidInputError(email.message, [{ field: 'email', message: email.message }]);
-      if (await isSuppressed(db, suppressionHash(email.normalized))) return 'suppressed';
+      if (await isAddressSuppressed(db, email.normalized)) return 'suppressed';
       const row = await findSubscriberByNormalizedEmail(db, email.normalized);
       if (!row) return 'unknown';
       const kind = row.status === 'pending' ? 'confirmation' : 'manage-links';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkEmailAddress, normalizeEmailAddress } from '../../../services/core/subscribers/email-address.js';
-import { suppressionHash } from '../../../services/core/suppression/suppression.js';
+import { suppressionHash } from '../../../services/core/suppression/suppression-repo.js';
 
 describe('checkEmailAddress', () => {
   it.each([

@@ -1,0 +1,19 @@
+import type { SqlExecutor } from '../platform/db/client.js';
+import type { SmtpFailure } from '../sending/smtp-failure.js';
+import { suppressReader } from './suppression-repo.js';
+
+/**
+ * Decides when a reader goes on the suppression list because of what happened to their mail, and
+ * records it. Every sender (digests, reader mail) hands its permanent failures here.
+ */
+
+/**
+ * After SMTP refused a message: a mailbox that does not exist (`permanent-recipient`) never will,
+ * so the reader's address is suppressed and nothing is sent to it again. Any other refusal is the
+ * sender's problem, not the reader's, and changes nothing. Answers whether the reader was suppressed.
+ */
+export async function suppressAfterSmtpRefusal(sql: SqlExecutor, subscriberId: number, failure: SmtpFailure): Promise<boolean> {
+  if (failure.kind !== 'permanent-recipient') return false;
+  await suppressReader(sql, subscriberId, 'hard_bounce', failure.reason);
+  return true;
+}
