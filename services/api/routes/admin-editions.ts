@@ -8,6 +8,7 @@ import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
 import { reportEditionSends, type EditionSendReport, type RunReport } from '../../core/sending/send-report.js';
+import { errorSchema } from '../error-schema.js';
 
 const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
 
@@ -93,8 +94,6 @@ function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionS
     runs: (report?.runs ?? []).map(toRunJson),
   };
 }
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** Editions as frozen: the listing and one edition with its ranked papers. */
 export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {

@@ -9,6 +9,7 @@ import { formatImportSummary, importPapers, type ImportSummary } from '../../cor
 import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
+import { errorSchema } from '../error-schema.js';
 
 /** A busy day with 600-author papers is a few MB; the app's default limit is for forms. */
 const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -22,8 +23,6 @@ const importSummarySchema = z.object({
 });
 
 const toSummaryJson = (summary: ImportSummary) => ({ summary: formatImportSummary(summary), ...summary });
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** Papers: bulk import, the ranked papers of a day, and fetching from Hugging Face now. */
 export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {

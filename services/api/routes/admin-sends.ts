@@ -13,8 +13,7 @@ import { countDeliveriesByStatus, type SendRun } from '../../core/sending/send-r
 import { startManualSend } from '../../core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+import { errorSchema } from '../error-schema.js';
 
 /** The preview's own policy: our rendered email, no script, framed nowhere else. */
 const PREVIEW_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox";

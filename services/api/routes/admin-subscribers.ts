@@ -7,8 +7,7 @@ import type { Runtime } from '../../runtime.js';
 import { eraseSubscriber, listSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
 import { exportSubscribersCsv } from '../../core/subscribers/subscriber-export.js';
 import { importSubscribers, type ImportFormat } from '../../core/subscribers/subscriber-import.js';
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+import { errorSchema } from '../error-schema.js';
 
 const subscriberJsonSchema = z.object({
   id: z.number().int(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { latestPapersSample } from '../../core/editions/edition-service.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { wantsJson } from '../content-negotiation.js';
+import { errorSchema } from '../error-schema.js';
 import { editionPreviewView, errorsView, preferenceFieldsView } from '../pages/reader-views.js';
 import { requestContext, sendMessage, sendPage, type ReaderContext } from './reader-context.js';
 
@@ -29,7 +30,6 @@ const signupBody = z
   .optional();
 
 const accepted = z.object({ status: z.literal('accepted'), message: z.string() });
-const errorBody = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** The honeypot: a field people never see. Anything in it means a form-filling bot. */
 export function isHoneypotFilled(body: Record<string, unknown>): boolean {
@@ -91,7 +91,7 @@ export function signupRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
             'Form (application/x-www-form-urlencoded) or JSON. Answers the same whether or not the address was known. ' +
             'JSON: 202 on success, 400 { error, details: [{ field, message }] } on bad input, 429 when one network signs up too often.',
           body: signupBody,
-          response: { 202: accepted, 400: errorBody },
+          response: { 202: accepted, 400: errorSchema },
         },
       },
       async (request, reply) => {
