@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.js';
+import { installAdminAudit } from './admin-audit.js';
 import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
@@ -93,6 +94,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
           secure: runtime.config.publicUrl.startsWith('https:'),
         }),
       );
+      installAdminAudit(admin, runtime.database);
       await admin.register(adminPaperRoutes(runtime));
       await admin.register(adminEditionRoutes(runtime));
       await admin.register(adminSendRoutes(runtime));

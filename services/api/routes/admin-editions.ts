@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EditionRow } from '../../core/editions/edition-repo.js';
-import { getEditionWithPapers, listEditions } from '../../core/editions/edition-service.js';
+import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { isIsoWeek } from '../../core/editions/iso-week.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
@@ -29,7 +28,7 @@ export const editionJsonSchema = z.object({
   paperCount: z.number().int(),
 });
 
-export function toEditionJson(edition: EditionRow, paperCount: number): z.output<typeof editionJsonSchema> {
+export function toEditionJson(edition: EditionWithPapers['edition'], paperCount: number): z.output<typeof editionJsonSchema> {
   return {
     id: edition.id,
     kind: edition.kind,

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
 import { rankedPapersOfDay } from '../../core/editions/edition-service.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import { hfClientFromConfig } from '../../core/papers/hf-client.js';
@@ -9,6 +8,7 @@ import { formatImportSummary, importPapers, type ImportSummary } from '../../cor
 import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
+import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
 
 /** A busy day with 600-author papers is a few MB; the app's default limit is for forms. */
@@ -46,12 +46,10 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (request) => {
         const summary = await importPapers(runtime, request.body, { date: request.query.date, source: 'the request body' });
-        await recordAdminAction(runtime.database.db, {
-          actor: request.adminName ?? 'unknown',
+        auditAdminAction(request, {
           action: 'papers.import',
           target: summary.dates.join(',') || undefined,
           params: { date: request.query.date, papers: summary.papers, created: summary.created, updated: summary.updated },
-          ip: request.ip,
         });
         return toSummaryJson(summary);
       },
@@ -122,24 +120,18 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const wait = request.body?.wait ?? true;
         const dates = date ? [date] : scheduledIngestDates(runtime);
         const audit = (params: Record<string, unknown>) =>
-          recordAdminAction(runtime.database.db, {
-            actor: request.adminName ?? 'unknown',
-            action: 'papers.ingest',
-            target: date ?? 'recent',
-            params: { wait, dates, ...params },
-            ip: request.ip,
-          });
+          auditAdminAction(request, { action: 'papers.ingest', target: date ?? 'recent', params: { wait, dates, ...params } });
 
         if (!wait) {
           const jobId = await enqueueIngest(runtime, date);
-          await audit({ jobId });
+          audit({ jobId });
           return reply.status(202).send({ status: 'queued' as const, jobId, dates });
         }
         // An operator is waiting: fewer retries and short waits, rather than a request that
         // hangs for minutes on a rate limit (the queued path retries patiently).
         const client = hfClientFromConfig(runtime.config, { retries: 2, maxRetryDelayMs: 10_000 });
         const results = await ingestDailyPapers(runtime, dates, { client });
-        await audit({ results: results.map((r) => (r.ok ? { date: r.date, ...r.summary } : { date: r.date, error: r.error })) });
+        audit({ results: results.map((r) => (r.ok ? { date: r.date, ...r.summary } : { date: r.date, error: r.error })) });
         const done = results.filter((r): r is Extract<IngestDateResult, { ok: true }> => r.ok);
         if (done.length < results.length) throw new IngestFailedError(results);
         return {

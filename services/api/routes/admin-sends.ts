@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
 import { digestRenderSettings, createDigestRenderer, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
@@ -8,11 +7,11 @@ import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import { MAX_RESEND_ADDRESSES, planResend, startResend } from '../../core/sending/resend-service.js';
-import { progressOf } from '../../core/sending/send-report.js';
-import { countDeliveriesByStatus, type SendRun } from '../../core/sending/send-run-repo.js';
+import { reportRun, type RunReport } from '../../core/sending/send-report.js';
 import { startManualSend } from '../../core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
+import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
 
 /** The preview's own policy: our rendered email, no script, framed nowhere else. */
@@ -27,10 +26,7 @@ const watchSchema = z.string().meta({ description: 'Where to watch the run: the 
 /** Sending from the admin API: send now, resend, and the preview of an edition. */
 export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   const watchUrl = (key: string) => `/admin/editions/${encodeURIComponent(key)}`;
-  const runJson = async (run: SendRun) => {
-    const deliveries = await countDeliveriesByStatus(runtime.database.sql, run.id);
-    return toRunJson({ run, deliveries, progress: progressOf(run, deliveries) });
-  };
+  const runJson = async (run: RunReport['run']) => toRunJson(await reportRun(runtime, run));
 
   return async (app) => {
     app.post(
@@ -51,7 +47,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const { date } = request.params;
         const actor = request.adminName ?? 'unknown';
         const run = await startManualSend(runtime, date, actor);
-        await recordAdminAction(runtime.database.db, { actor, action: 'editions.send', target: date, params: { runId: run.id }, ip: request.ip });
+        auditAdminAction(request, { action: 'editions.send', target: date, params: { runId: run.id } });
         return reply.status(202).send({ run: await runJson(run), watch: watchUrl(date) });
       },
     );
@@ -101,13 +97,11 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const actor = request.adminName ?? 'unknown';
         const idempotencyKey = request.headers['idempotency-key'];
         const { run, created, plan } = await startResend(runtime, date, to, { actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
-        await recordAdminAction(runtime.database.db, {
-          actor,
+        auditAdminAction(request, {
           action: 'editions.resend',
           target: date,
           // Addresses are counted, not copied: an erased reader must not live on in the audit log.
           params: { to: Array.isArray(to) ? { addresses: to.length } : to, runId: run.id, created, idempotencyKey: idempotencyKey ?? null },
-          ip: request.ip,
         });
         return reply.status(202).send({ run: await runJson(run), created, recipients: plan.recipients, unmatched: plan.unmatched, watch: watchUrl(date) });
       },

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
-import { InvalidInputError, NotFoundError } from '../../core/platform/errors.js';
+import { InvalidInputError } from '../../core/platform/errors.js';
 import type { Runtime } from '../../runtime.js';
-import { eraseSubscriber, listSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
+import { eraseSubscriber, findSubscribers } from '../../core/subscribers/subscriber-admin-service.js';
 import { exportSubscribersCsv } from '../../core/subscribers/subscriber-export.js';
 import { importSubscribers, type ImportFormat } from '../../core/subscribers/subscriber-import.js';
+import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
 
 const subscriberJsonSchema = z.object({
@@ -72,16 +72,16 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { query, status, limit, after } = request.query;
-        const rows = await listSubscribers(runtime.database.sql, { query, status, afterId: after, limit });
+        const page = await findSubscribers(runtime, { query, status, afterId: after, limit });
         return {
-          subscribers: rows.map((row) => ({
+          subscribers: page.subscribers.map((row) => ({
             ...row,
             consentAt: row.consentAt?.toISOString() ?? null,
             confirmedAt: row.confirmedAt?.toISOString() ?? null,
             unsubscribedAt: row.unsubscribedAt?.toISOString() ?? null,
             createdAt: row.createdAt.toISOString(),
           })),
-          next: rows.length === limit ? rows[rows.length - 1]!.id : null,
+          next: page.next,
         };
       },
     );
@@ -102,10 +102,9 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { id } = request.params;
-        const erased = await eraseSubscriber(runtime.database.sql, id);
-        if (!erased) throw new NotFoundError(`No subscriber ${id}`);
+        await eraseSubscriber(runtime, id);
         // The address is not copied into the audit log: erasure must leave no readable trace.
-        await recordAdminAction(runtime.database.db, { actor: request.adminName ?? 'unknown', action: 'subscribers.erase', target: String(id), ip: request.ip });
+        auditAdminAction(request, { action: 'subscribers.erase', target: String(id) });
         return reply.status(204).send(null);
       },
     );
@@ -122,7 +121,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await recordAdminAction(runtime.database.db, { actor: request.adminName ?? 'unknown', action: 'subscribers.export', ip: request.ip });
+        auditAdminAction(request, { action: 'subscribers.export' });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="paperboy-subscribers.csv"')
@@ -170,12 +169,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           const consentConfirmed = request.query.consentConfirmed === 'true';
           const report = await importSubscribers(runtime, body, { format, consentConfirmed });
           const { problems: _problems, ...counts } = report;
-          await recordAdminAction(runtime.database.db, {
-            actor: request.adminName ?? 'unknown',
-            action: 'subscribers.import',
-            params: { format, consentConfirmed, ...counts },
-            ip: request.ip,
-          });
+          auditAdminAction(request, { action: 'subscribers.import', params: { format, consentConfirmed, ...counts } });
           return report;
         },
       );

@@ -1,6 +1,6 @@
 import type { Runtime } from '../../runtime.js';
 import { countDeliveriesOfRuns, emptyCounts, findRunIdsOfEditions } from './send-report-repo.js';
-import { findSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
+import { countDeliveriesByStatus, findSendRun, type DeliveryCounts, type SendRun } from './send-run-repo.js';
 
 /** How an edition's sending went, for operators: each run with its counts, and the totals. */
 
@@ -21,6 +21,12 @@ export function progressOf(run: Pick<SendRun, 'status'>, counts: DeliveryCounts)
   const total = counts.queued + counts.claimed + counts.sent + counts.failed + counts.skipped;
   if (total === 0) return run.status === 'completed' ? 1 : 0;
   return (counts.sent + counts.failed + counts.skipped) / total;
+}
+
+/** One run's report, with its delivery counts as they are now. */
+export async function reportRun(deps: Pick<Runtime, 'database'>, run: SendRun): Promise<RunReport> {
+  const deliveries = await countDeliveriesByStatus(deps.database.sql, run.id);
+  return { run, deliveries, progress: progressOf(run, deliveries) };
 }
 
 /** Reports for several editions at once (two queries plus one per run), keyed by edition id. */
