@@ -8,7 +8,7 @@ import { escapeHtml } from '../../core/platform/html.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
-import { createPageRenderer } from '../pages/page-renderer.js';
+import type { PageRenderer } from '../pages/page-renderer.js';
 import { editionKeySchema } from './admin-editions.js';
 
 /**
@@ -72,9 +72,8 @@ export function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[],
   ].join('\n');
 }
 
-export function archiveRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPluginAsyncZod {
   return async (app) => {
-    const pages = await createPageRenderer();
     const { publicUrl } = runtime.config;
 
     app.get(
