@@ -98,6 +98,10 @@ export async function buildApp(runtime: Runtime): Promise<App> {
           secure: runtime.config.publicUrl.startsWith('https:'),
         }),
       );
+      // The API docs name the token once, for every route added here.
+      admin.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, security: [{ adminToken: [] }] };
+      });
       installAdminAudit(admin, runtime.database);
       await admin.register(adminPaperRoutes(runtime));
       await admin.register(adminEditionRoutes(runtime));

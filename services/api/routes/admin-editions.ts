@@ -106,7 +106,6 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Pages of `limit`; pass the last `periodEnd` as `before` for the next page. Each edition carries its send runs (newest first) with ' +
             'deliveries by status (queued, claimed, sent, failed, skipped) and progress, and the totals over all runs.',
-          security: [{ adminToken: [] }],
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             before: dailyDateSchema.optional(),
@@ -127,7 +126,6 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin', 'editions'],
           summary: 'One frozen edition with its papers in rank order, its send runs and delivery counts',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           response: {
             200: z.object({ edition: editionWithSendsSchema, papers: z.array(editionPaperJsonSchema) }),

@@ -38,7 +38,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects. ' +
             'Papers are upserted by arXiv id; the daily date comes from `?date=`, else from each item\'s `paper.submittedOnDailyAt`. ' +
             'One invalid item refuses the whole body (400, details name the item index, arXiv id and field); nothing is half-imported.',
-          security: [{ adminToken: [] }],
           querystring: z.object({ date: dailyDateSchema.optional() }),
           body: z.unknown().meta({ description: 'JSON array of Daily Papers items or of papers' }),
           response: { 200: importSummarySchema, 400: errorSchema },
@@ -62,7 +61,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'papers'],
           summary: 'The papers of a Daily-Papers date, in trending order',
           description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are the latest ingested.',
-          security: [{ adminToken: [] }],
           querystring: z.object({ date: dailyDateSchema }),
           response: {
             200: z.object({
@@ -100,7 +98,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'With `wait` (the default) the fetch runs in this request and the answer is the import summary per date ' +
             '(502/503 when Hugging Face answers badly or not at all; dates that worked are kept). ' +
             'With `"wait": false` a job is queued for the worker (retried with backoff) and the answer is 202 with its id.',
-          security: [{ adminToken: [] }],
           body: z
             .object({
               date: dailyDateSchema.optional(),

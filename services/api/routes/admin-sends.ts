@@ -38,7 +38,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Sends to every confirmed daily reader who has not had this edition, whatever their send hour. Repeating it sends nobody ' +
             'a second copy (the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it at `watch`.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: dailyDateSchema }),
           response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema },
         },
@@ -62,7 +61,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'Creates a new send run over the edition as frozen. Unsubscribed, pending and suppressed readers are never included. ' +
             '`?dryRun=true` answers how many readers it would reach and creates nothing. With an `Idempotency-Key` header, repeating ' +
             'the request returns the run the first one created (`created: false`); the same key for another resend is a 409.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           querystring: z.object({ dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: count, create nothing' }) }),
           headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional() }),
@@ -116,7 +114,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +
             'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           querystring: z.object({ format: z.enum(['html', 'text']).default('html') }),
           response: { 200: z.string().meta({ description: 'text/html or text/plain' }), 400: errorSchema, 404: errorSchema },

@@ -60,7 +60,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'subscribers'],
           summary: 'Look readers up by address and status, in pages',
           description: '`query` matches any part of the address (case-insensitive). Pages follow the id: pass `next` as `after` for the next page.',
-          security: [{ adminToken: [] }],
           querystring: z.object({
             query: z.string().max(254).optional(),
             status: z.enum(['pending', 'confirmed', 'unsubscribed']).optional(),
@@ -95,7 +94,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Deletes the reader with their deliveries and sent-paper history, and keeps only a SHA-256 of the address on the ' +
             'suppression list, so the address cannot be signed up or imported again.',
-          security: [{ adminToken: [] }],
           params: z.object({ id: z.coerce.number().int().positive() }),
           response: { 204: z.null().meta({ description: 'Erased' }), 400: errorSchema, 404: errorSchema },
         },
@@ -116,7 +114,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'subscribers'],
           summary: 'Every reader as CSV (streamed)',
           description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. `POST /admin/subscribers/import` reads it back.',
-          security: [{ adminToken: [] }],
           produces: ['text/csv'],
         },
       },
@@ -148,7 +145,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
               'pending, and no confirmation email is sent. Re-importing is idempotent: a known reader is only ever unsubscribed (the row ' +
               'says so) or confirmed (was pending, consent stated). Suppressed addresses are never imported. Bad rows are skipped and ' +
               'named in `problems`; a body that cannot be parsed at all is refused with nothing imported.',
-            security: [{ adminToken: [] }],
             consumes: ['text/csv', 'application/json', 'application/x-ndjson'],
             querystring: z.object({
               consentConfirmed: z.enum(['true', 'false']).default('false').meta({ description: 'true: consent was collected; import as confirmed' }),
