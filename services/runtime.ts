@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { systemClock, type Clock } from './core/platform/clock.js';
 import type { Config } from './core/platform/config/config.js';
 import { createDatabaseClient, type DatabaseClient } from './core/platform/db/client.js';
@@ -6,9 +6,10 @@ import type { Logger } from './core/platform/logging/logger.js';
 import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js';
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
-import { createProbeClient } from './core/platform/queue/redis.js';
+import { createProbeClient, redisOptionsFromUrl } from './core/platform/queue/redis.js';
 import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
 import { reportUnfinishedRuns } from './core/sending/send-report.js';
+import { createSubscriptionService, type SubscriptionService } from './core/subscribers/subscription-service.js';
 
 /**
  * The composition root's product: every long-lived resource of a process, built in one place
@@ -23,6 +24,10 @@ export interface Runtime {
   mail: MailTransport;
   /** Fails fast while Redis is down; used by /readyz. */
   redisProbe: Redis;
+  /** Where the API's rate limiter shares its counts with the other API processes. */
+  rateLimitRedis: Redis;
+  /** What readers do to their own subscriptions. */
+  subscriptions: SubscriptionService;
   /** This process's Prometheus registry and recorders (one per runtime). */
   metrics: Metrics;
   clock: Clock;
@@ -40,6 +45,12 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
   const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const mail = overrides.mail ?? createMailTransport(config.mail);
   const redisProbe = createProbeClient(config.redisUrl);
+  // Connects on first use, so processes that limit nothing (the worker, the CLI) never open it.
+  const rateLimitRedis = new Redis({ ...redisOptionsFromUrl(config.redisUrl), connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
+  rateLimitRedis.on('error', () => {
+    // The limiter goes on counting locally while Redis is down (and says so); ioredis reconnects.
+  });
+  const clock = overrides.clock ?? systemClock;
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -48,19 +59,23 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     queues,
     mail,
     redisProbe,
+    rateLimitRedis,
+    subscriptions: createSubscriptionService({ database, clock }),
     metrics: createMetrics({
       queues,
       readerMailOutbox: () => readerMailOutboxBacklog(database.sql),
       unfinishedSendRuns: () => reportUnfinishedRuns({ database }),
     }),
-    clock: overrides.clock ?? systemClock,
+    clock,
     close() {
-      // Order matters: producers first, then the SMTP pool, then the database pool last, since
-      // anything still finishing may need to write to Postgres.
+      // Order matters: producers first, then the SMTP pool and the Redis clients, then the
+      // database pool last, since anything still finishing may need to write to Postgres. The
+      // API's rate limiter settles its counts when the app closes, before this runs.
       closing ??= (async () => {
         await closeQueues(queues);
         await mail.close();
         redisProbe.disconnect();
+        rateLimitRedis.disconnect();
         await database.close();
       })();
       return closing;

@@ -6,9 +6,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../runtime.js';
+import { installAdminAudit } from './admin-audit.js';
 import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
+import { createPageRenderer } from './pages/page-renderer.js';
 import { trackRoutes } from './route-table.js';
 import { adminEditionRoutes } from './routes/admin-editions.js';
 import { adminPaperRoutes } from './routes/admin-papers.js';
@@ -73,9 +75,12 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // The API's own pages, compiled once for the reader pages and the archive. Built here, not in
+  // the composition root: HTML pages belong to the API, and the root sits below it.
+  const pages = await createPageRenderer();
   await app.register(healthRoutes(runtime));
-  await app.register(readerRoutes(runtime));
-  await app.register(archiveRoutes(runtime));
+  await app.register(readerRoutes(runtime, pages));
+  await app.register(archiveRoutes(runtime, pages));
   await app.register(metricsRoutes(runtime.metrics));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
@@ -93,6 +98,11 @@ export async function buildApp(runtime: Runtime): Promise<App> {
           secure: runtime.config.publicUrl.startsWith('https:'),
         }),
       );
+      // The API docs name the token once, for every route added here.
+      admin.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, security: [{ adminToken: [] }] };
+      });
+      installAdminAudit(admin, runtime.database);
       await admin.register(adminPaperRoutes(runtime));
       await admin.register(adminEditionRoutes(runtime));
       await admin.register(adminSendRoutes(runtime));

@@ -1,13 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, type ErrorDetail } from '../core/platform/errors.js';
+import { DomainError, type ErrorKind } from '../core/platform/errors.js';
 import { escapeHtml } from '../core/platform/html.js';
 import { wantsJson } from './content-negotiation.js';
+import type { ErrorBody } from './error-schema.js';
 
-export interface ErrorBody {
-  error: string;
-  details: ErrorDetail[];
-}
+/** The HTTP status of each kind of domain error. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+  // The service we called answered badly: a bad gateway, not our fault nor the client's.
+  upstream: 502,
+};
 
 function fieldOf(instancePath: string, context: string | undefined): string {
   const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
@@ -17,7 +23,7 @@ function fieldOf(instancePath: string, context: string | undefined): string {
 /** Turns any thrown error into a status and a body that says what is wrong, never a stack. */
 export function describeError(error: FastifyError | Error): { status: number; body: ErrorBody } {
   if (error instanceof DomainError) {
-    return { status: error.statusCode, body: { error: error.message, details: error.details } };
+    return { status: STATUS_OF_KIND[error.kind], body: { error: error.message, details: error.details } };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const context = (error as FastifyError & { validationContext?: string }).validationContext;

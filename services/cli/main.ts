@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from '../core/platform/config/config.js';
 import { prepareDatabase } from '../core/platform/db/migrate.js';
-import { DomainError } from '../core/platform/errors.js';
+import { DomainError, type ErrorKind } from '../core/platform/errors.js';
 import { createLogger } from '../core/platform/logging/logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { workSendRun } from '../worker/send-run-worker.js';
@@ -15,6 +15,19 @@ import { subscribersCommand } from './commands/subscribers.js';
 
 /** Every command of `npm run cli -- <command>`. */
 const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
+
+/**
+ * Exit codes, in one place: 0 done; 2 wrong arguments or configuration; 1 anything else the
+ * command could not do. Every kind of domain error exits 1, as scripts have relied on (the
+ * printed message says what went wrong), like a failed `ingest` date or an unreachable database.
+ */
+const EXIT_CODE_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 1,
+  'not-found': 1,
+  conflict: 1,
+  unavailable: 1,
+  upstream: 1,
+};
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
@@ -60,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof DomainError) {
       console.error(`${command.name}: ${error.message}`);
       for (const detail of error.details) console.error(`  ${detail.field}: ${detail.message}`);
-      return 1;
+      return EXIT_CODE_OF_KIND[error.kind];
     }
     console.error(`${command.name} failed: ${(error as Error).message}`);
     return 1;

@@ -204,6 +204,9 @@ describe('ingesting from the API into Postgres', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json().error).toMatch(/^Ingest failed for 2026-08-13: The Hugging Face API .* is not answering/);
     expect(response.json().details).toEqual([{ field: '2026-08-13', message: expect.stringMatching(/HTTP 503 after 3 attempts/) }]);
+    // An operator's fetch is audited even when it fails: the dates that worked were imported.
+    const [audit] = await fromApi.runtime.database.sql`select action, target, params->'results' as results from admin_audit_log order by id desc limit 1`;
+    expect(audit).toEqual({ action: 'papers.ingest', target: '2026-08-13', results: [{ date: '2026-08-13', error: expect.stringMatching(/is not answering/) }] });
   });
 
   it('validates the date of POST /admin/ingest', async () => {

@@ -27,6 +27,7 @@ describe('a Redis outage', () => {
     // The queues point at the private Redis, which is gone; close without waiting on it.
     await test?.database.drop();
     test?.runtime.redisProbe.disconnect();
+    test?.runtime.rateLimitRedis.disconnect();
     await test?.runtime.database.close();
   });
 

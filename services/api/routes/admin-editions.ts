@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EditionRow } from '../../core/editions/edition-repo.js';
-import { getEditionWithPapers, listEditions } from '../../core/editions/edition-service.js';
+import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { isIsoWeek } from '../../core/editions/iso-week.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
 import { reportEditionSends, type EditionSendReport, type RunReport } from '../../core/sending/send-report.js';
+import { errorSchema } from '../error-schema.js';
 
 const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
 
@@ -28,7 +28,7 @@ export const editionJsonSchema = z.object({
   paperCount: z.number().int(),
 });
 
-export function toEditionJson(edition: EditionRow, paperCount: number): z.output<typeof editionJsonSchema> {
+export function toEditionJson(edition: EditionWithPapers['edition'], paperCount: number): z.output<typeof editionJsonSchema> {
   return {
     id: edition.id,
     kind: edition.kind,
@@ -94,8 +94,6 @@ function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionS
   };
 }
 
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
-
 /** Editions as frozen: the listing and one edition with its ranked papers. */
 export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
@@ -108,7 +106,6 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Pages of `limit`; pass the last `periodEnd` as `before` for the next page. Each edition carries its send runs (newest first) with ' +
             'deliveries by status (queued, claimed, sent, failed, skipped) and progress, and the totals over all runs.',
-          security: [{ adminToken: [] }],
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             before: dailyDateSchema.optional(),
@@ -129,7 +126,6 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin', 'editions'],
           summary: 'One frozen edition with its papers in rank order, its send runs and delivery counts',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           response: {
             200: z.object({ edition: editionWithSendsSchema, papers: z.array(editionPaperJsonSchema) }),

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
 import { rankedPapersOfDay } from '../../core/editions/edition-service.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import { hfClientFromConfig } from '../../core/papers/hf-client.js';
@@ -9,6 +8,8 @@ import { formatImportSummary, importPapers, type ImportSummary } from '../../cor
 import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
+import { auditAdminAction } from '../admin-audit.js';
+import { errorSchema } from '../error-schema.js';
 
 /** A busy day with 600-author papers is a few MB; the app's default limit is for forms. */
 const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -22,8 +23,6 @@ const importSummarySchema = z.object({
 });
 
 const toSummaryJson = (summary: ImportSummary) => ({ summary: formatImportSummary(summary), ...summary });
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** Papers: bulk import, the ranked papers of a day, and fetching from Hugging Face now. */
 export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
@@ -39,7 +38,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects. ' +
             'Papers are upserted by arXiv id; the daily date comes from `?date=`, else from each item\'s `paper.submittedOnDailyAt`. ' +
             'One invalid item refuses the whole body (400, details name the item index, arXiv id and field); nothing is half-imported.',
-          security: [{ adminToken: [] }],
           querystring: z.object({ date: dailyDateSchema.optional() }),
           body: z.unknown().meta({ description: 'JSON array of Daily Papers items or of papers' }),
           response: { 200: importSummarySchema, 400: errorSchema },
@@ -47,12 +45,10 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (request) => {
         const summary = await importPapers(runtime, request.body, { date: request.query.date, source: 'the request body' });
-        await recordAdminAction(runtime.database.db, {
-          actor: request.adminName ?? 'unknown',
+        auditAdminAction(request, {
           action: 'papers.import',
           target: summary.dates.join(',') || undefined,
           params: { date: request.query.date, papers: summary.papers, created: summary.created, updated: summary.updated },
-          ip: request.ip,
         });
         return toSummaryJson(summary);
       },
@@ -65,7 +61,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'papers'],
           summary: 'The papers of a Daily-Papers date, in trending order',
           description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are the latest ingested.',
-          security: [{ adminToken: [] }],
           querystring: z.object({ date: dailyDateSchema }),
           response: {
             200: z.object({
@@ -103,7 +98,6 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'With `wait` (the default) the fetch runs in this request and the answer is the import summary per date ' +
             '(502/503 when Hugging Face answers badly or not at all; dates that worked are kept). ' +
             'With `"wait": false` a job is queued for the worker (retried with backoff) and the answer is 202 with its id.',
-          security: [{ adminToken: [] }],
           body: z
             .object({
               date: dailyDateSchema.optional(),
@@ -123,24 +117,18 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const wait = request.body?.wait ?? true;
         const dates = date ? [date] : scheduledIngestDates(runtime);
         const audit = (params: Record<string, unknown>) =>
-          recordAdminAction(runtime.database.db, {
-            actor: request.adminName ?? 'unknown',
-            action: 'papers.ingest',
-            target: date ?? 'recent',
-            params: { wait, dates, ...params },
-            ip: request.ip,
-          });
+          auditAdminAction(request, { action: 'papers.ingest', target: date ?? 'recent', params: { wait, dates, ...params } });
 
         if (!wait) {
           const jobId = await enqueueIngest(runtime, date);
-          await audit({ jobId });
+          audit({ jobId });
           return reply.status(202).send({ status: 'queued' as const, jobId, dates });
         }
         // An operator is waiting: fewer retries and short waits, rather than a request that
         // hangs for minutes on a rate limit (the queued path retries patiently).
         const client = hfClientFromConfig(runtime.config, { retries: 2, maxRetryDelayMs: 10_000 });
         const results = await ingestDailyPapers(runtime, dates, { client });
-        await audit({ results: results.map((r) => (r.ok ? { date: r.date, ...r.summary } : { date: r.date, error: r.error })) });
+        audit({ results: results.map((r) => (r.ok ? { date: r.date, ...r.summary } : { date: r.date, error: r.error })) });
         const done = results.filter((r): r is Extract<IngestDateResult, { ok: true }> => r.ok);
         if (done.length < results.length) throw new IngestFailedError(results);
         return {

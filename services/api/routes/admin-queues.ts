@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
 import type { Runtime } from '../../runtime.js';
+import { auditAdminAction } from '../admin-audit.js';
 
 /** Where the dashboard lives; the admin scope's cookie exchange is limited to this path. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -25,17 +25,19 @@ export function adminQueueRoutes(runtime: Runtime): FastifyPluginAsync {
       options: { uiConfig: { boardTitle: 'Paperboy queues' } },
     });
 
-    // onSend, not onResponse: the entry is written before the operator sees the answer.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || reply.statusCode >= 400) return payload;
-      await recordAdminAction(runtime.database.db, {
-        actor: request.adminName ?? 'unknown',
-        action: 'queues.action',
-        target: request.routeOptions.url ?? request.url,
-        params: { method: request.method, params: request.params as Record<string, unknown>, status: reply.statusCode },
-        ip: request.ip,
-      });
-      return payload;
+    // The dashboard's routes are not ours to edit: its changing requests are declared here, and
+    // recorded only when they succeeded.
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return;
+      auditAdminAction(request, (reply) =>
+        reply.statusCode >= 400
+          ? undefined
+          : {
+              action: 'queues.action',
+              target: request.routeOptions.url ?? request.url,
+              params: { method: request.method, params: request.params as Record<string, unknown>, status: reply.statusCode },
+            },
+      );
     });
     await app.register(serverAdapter.registerPlugin() as FastifyPluginAsync, { prefix: '/queues' });
   };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
 import { digestRenderSettings, createDigestRenderer, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
@@ -13,8 +12,8 @@ import type { SendRun } from '../../core/sending/send-run-repo.js';
 import { startManualSend } from '../../core/sending/send-service.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+import { auditAdminAction } from '../admin-audit.js';
+import { errorSchema } from '../error-schema.js';
 
 /** The preview's own policy: our rendered email, no script, framed nowhere else. */
 const PREVIEW_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox";
@@ -40,7 +39,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Sends to every confirmed daily reader who has not had this edition, whatever their send hour. Repeating it sends nobody ' +
             'a second copy (the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it at `watch`.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: dailyDateSchema }),
           response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema },
         },
@@ -49,7 +47,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const { date } = request.params;
         const actor = request.adminName ?? 'unknown';
         const run = await startManualSend(runtime, date, actor);
-        await recordAdminAction(runtime.database.db, { actor, action: 'editions.send', target: date, params: { runId: run.id }, ip: request.ip });
+        auditAdminAction(request, { action: 'editions.send', target: date, params: { runId: run.id } });
         return reply.status(202).send({ run: await runJson(run), watch: watchUrl(date) });
       },
     );
@@ -64,7 +62,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             'Creates a new send run over the edition as frozen. Unsubscribed, pending and suppressed readers are never included. ' +
             '`?dryRun=true` answers how many readers it would reach and creates nothing. With an `Idempotency-Key` header, repeating ' +
             'the request returns the run the first one created (`created: false`); the same key for another resend is a 409.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           querystring: z.object({ dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: count, create nothing' }) }),
           headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional() }),
@@ -99,13 +96,11 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const actor = request.adminName ?? 'unknown';
         const idempotencyKey = request.headers['idempotency-key'];
         const { run, created, plan } = await startResend(runtime, date, to, { actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
-        await recordAdminAction(runtime.database.db, {
-          actor,
+        auditAdminAction(request, {
           action: 'editions.resend',
           target: date,
           // Addresses are counted, not copied: an erased reader must not live on in the audit log.
           params: { to: Array.isArray(to) ? { addresses: to.length } : to, runId: run.id, created, idempotencyKey: idempotencyKey ?? null },
-          ip: request.ip,
         });
         return reply.status(202).send({ run: await runJson(run), created, recipients: plan.recipients, unmatched: plan.unmatched, watch: watchUrl(date) });
       },
@@ -120,7 +115,6 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +
             'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing.',
-          security: [{ adminToken: [] }],
           params: z.object({ date: editionKeySchema }),
           querystring: z.object({ format: z.enum(['html', 'text']).default('html') }),
           response: { 200: z.string().meta({ description: 'text/html or text/plain' }), 400: errorSchema, 404: errorSchema },

@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordAdminAction } from '../../core/audit/audit-repo.js';
-import { InvalidInputError, NotFoundError } from '../../core/platform/errors.js';
+import { InvalidInputError } from '../../core/platform/errors.js';
 import type { Runtime } from '../../runtime.js';
-import { eraseSubscriber, listSubscribers } from '../../core/subscribers/subscriber-admin-repo.js';
+import { eraseSubscriber, findSubscribers } from '../../core/subscribers/subscriber-admin-service.js';
 import { exportSubscribersCsv } from '../../core/subscribers/subscriber-export.js';
 import { importSubscribers, type ImportFormat } from '../../core/subscribers/subscriber-import.js';
-
-const errorSchema = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
+import { auditAdminAction } from '../admin-audit.js';
+import { errorSchema } from '../error-schema.js';
 
 const subscriberJsonSchema = z.object({
   id: z.number().int(),
@@ -61,7 +60,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'subscribers'],
           summary: 'Look readers up by address and status, in pages',
           description: '`query` matches any part of the address (case-insensitive). Pages follow the id: pass `next` as `after` for the next page.',
-          security: [{ adminToken: [] }],
           querystring: z.object({
             query: z.string().max(254).optional(),
             status: z.enum(['pending', 'confirmed', 'unsubscribed']).optional(),
@@ -73,16 +71,16 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { query, status, limit, after } = request.query;
-        const rows = await listSubscribers(runtime.database.sql, { query, status, afterId: after, limit });
+        const page = await findSubscribers(runtime, { query, status, afterId: after, limit });
         return {
-          subscribers: rows.map((row) => ({
+          subscribers: page.subscribers.map((row) => ({
             ...row,
             consentAt: row.consentAt?.toISOString() ?? null,
             confirmedAt: row.confirmedAt?.toISOString() ?? null,
             unsubscribedAt: row.unsubscribedAt?.toISOString() ?? null,
             createdAt: row.createdAt.toISOString(),
           })),
-          next: rows.length === limit ? rows[rows.length - 1]!.id : null,
+          next: page.next,
         };
       },
     );
@@ -96,17 +94,15 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Deletes the reader with their deliveries and sent-paper history, and keeps only a SHA-256 of the address on the ' +
             'suppression list, so the address cannot be signed up or imported again.',
-          security: [{ adminToken: [] }],
           params: z.object({ id: z.coerce.number().int().positive() }),
           response: { 204: z.null().meta({ description: 'Erased' }), 400: errorSchema, 404: errorSchema },
         },
       },
       async (request, reply) => {
         const { id } = request.params;
-        const erased = await eraseSubscriber(runtime.database.sql, id);
-        if (!erased) throw new NotFoundError(`No subscriber ${id}`);
+        await eraseSubscriber(runtime, id);
         // The address is not copied into the audit log: erasure must leave no readable trace.
-        await recordAdminAction(runtime.database.db, { actor: request.adminName ?? 'unknown', action: 'subscribers.erase', target: String(id), ip: request.ip });
+        auditAdminAction(request, { action: 'subscribers.erase', target: String(id) });
         return reply.status(204).send(null);
       },
     );
@@ -118,12 +114,11 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin', 'subscribers'],
           summary: 'Every reader as CSV (streamed)',
           description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. `POST /admin/subscribers/import` reads it back.',
-          security: [{ adminToken: [] }],
           produces: ['text/csv'],
         },
       },
       async (request, reply) => {
-        await recordAdminAction(runtime.database.db, { actor: request.adminName ?? 'unknown', action: 'subscribers.export', ip: request.ip });
+        auditAdminAction(request, { action: 'subscribers.export' });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="paperboy-subscribers.csv"')
@@ -150,7 +145,6 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
               'pending, and no confirmation email is sent. Re-importing is idempotent: a known reader is only ever unsubscribed (the row ' +
               'says so) or confirmed (was pending, consent stated). Suppressed addresses are never imported. Bad rows are skipped and ' +
               'named in `problems`; a body that cannot be parsed at all is refused with nothing imported.',
-            security: [{ adminToken: [] }],
             consumes: ['text/csv', 'application/json', 'application/x-ndjson'],
             querystring: z.object({
               consentConfirmed: z.enum(['true', 'false']).default('false').meta({ description: 'true: consent was collected; import as confirmed' }),
@@ -171,12 +165,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           const consentConfirmed = request.query.consentConfirmed === 'true';
           const report = await importSubscribers(runtime, body, { format, consentConfirmed });
           const { problems: _problems, ...counts } = report;
-          await recordAdminAction(runtime.database.db, {
-            actor: request.adminName ?? 'unknown',
-            action: 'subscribers.import',
-            params: { format, consentConfirmed, ...counts },
-            ip: request.ip,
-          });
+          auditAdminAction(request, { action: 'subscribers.import', params: { format, consentConfirmed, ...counts } });
           return report;
         },
       );

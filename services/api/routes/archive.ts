@@ -2,13 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
 import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
-import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { getEditionWithPapers, listEditions, listEditionsWithHeadlines, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
-import { createPageRenderer } from '../pages/page-renderer.js';
+import type { PageRenderer } from '../pages/page-renderer.js';
 import { editionKeySchema } from './admin-editions.js';
 
 /**
@@ -72,9 +72,8 @@ export function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[],
   ].join('\n');
 }
 
-export function archiveRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPluginAsyncZod {
   return async (app) => {
-    const pages = await createPageRenderer();
     const { publicUrl } = runtime.config;
 
     app.get(
@@ -89,20 +88,15 @@ export function archiveRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const rows = await listEditions(runtime, { limit: PAGE_SIZE, before: request.query.before });
-        const editions = await Promise.all(
-          rows.map(async (row) => {
-            const found = await getEditionWithPapers(runtime, row.key);
-            return {
-              url: `/editions/${encodeURIComponent(row.key)}`,
-              kind: row.kind,
-              kindLabel: row.kind === 'daily' ? 'Daily edition' : `Weekly edition ${row.key}`,
-              label: editionLabel(row),
-              headline: found?.papers[0]?.title ?? '',
-              paperCount: row.paperCount,
-            };
-          }),
-        );
+        const rows = await listEditionsWithHeadlines(runtime, { limit: PAGE_SIZE, before: request.query.before });
+        const editions = rows.map((row) => ({
+          url: `/editions/${encodeURIComponent(row.key)}`,
+          kind: row.kind,
+          kindLabel: row.kind === 'daily' ? 'Daily edition' : `Weekly edition ${row.key}`,
+          label: editionLabel(row),
+          headline: row.headline,
+          paperCount: row.paperCount,
+        }));
         const last = rows[rows.length - 1];
         const nextUrl = rows.length === PAGE_SIZE && last ? `/editions?before=${last.periodEnd}` : undefined;
         return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(pages.render('editions', { editions, nextUrl }));

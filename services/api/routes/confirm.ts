@@ -1,12 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { NotFoundError } from '../../core/platform/errors.js';
 import { describePreferences } from '../../core/subscribers/preferences.js';
 import { preferencesOf } from '../../core/subscribers/preference-columns.js';
 import { wantsJson } from '../content-negotiation.js';
-import { readerLink, sendLinkProblem, sendMessage, verifyLink, type ReaderContext } from './reader-context.js';
-
-const tokenQuery = z.object({ token: z.string().optional().describe('The signed link token from the email') });
+import { linkQuery, readerLink, sendMessage, withValidLink, type ReaderContext } from './reader-context.js';
 
 /** `GET /confirm?token=T`: the double opt-in click. Idempotent; a link scanner confirming early is harmless. */
 export function confirmRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
@@ -17,57 +13,49 @@ export function confirmRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['readers'],
           summary: 'Confirm a subscription (idempotent); HTML page, or JSON with Accept: application/json',
-          querystring: tokenQuery,
+          querystring: linkQuery,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'confirm');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        let result;
-        try {
-          result = await ctx.service.confirm(link.subscriberId);
-        } catch (error) {
-          if (error instanceof NotFoundError) return sendLinkProblem(ctx, request, reply, 'gone');
-          throw error;
-        }
-        const { outcome, subscriber } = result;
-        if (wantsJson(request)) return reply.send({ status: subscriber.status, outcome });
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['confirm'], async (link) => {
+          const { outcome, subscriber } = await ctx.service.confirm(link.subscriberId);
+          if (wantsJson(request)) return reply.send({ status: subscriber.status, outcome });
 
-        const preferencesUrl = readerLink(ctx, '/preferences', 'preferences', subscriber.id);
-        if (outcome === 'unsubscribed') {
+          const preferencesUrl = readerLink(ctx, '/preferences', 'preferences', subscriber.id);
+          if (outcome === 'unsubscribed') {
+            return sendMessage(ctx, reply, 200, {
+              title: 'You are unsubscribed',
+              heading: 'You are unsubscribed',
+              icon: 'alert',
+              paragraphs: [
+                'This address unsubscribed after this confirmation link was sent, so we are not sending anything to it.',
+                'Want the digest after all? Resubscribe below.',
+              ],
+              actions: [
+                { label: 'Resubscribe', form: true, action: readerLink(ctx, '/resubscribe', 'unsubscribe', subscriber.id) },
+                { label: 'Preferences', href: preferencesUrl, style: 'secondary' },
+              ],
+            });
+          }
+          const schedule = describePreferences(preferencesOf(subscriber));
           return sendMessage(ctx, reply, 200, {
-            title: 'You are unsubscribed',
-            heading: 'You are unsubscribed',
-            icon: 'alert',
+            title: 'Subscription confirmed',
+            heading: outcome === 'confirmed' ? 'You are subscribed' : 'You are already subscribed',
+            icon: 'check',
+            tone: 'ok',
             paragraphs: [
-              'This address unsubscribed after this confirmation link was sent, so we are not sending anything to it.',
-              'Want the digest after all? Resubscribe below.',
+              outcome === 'confirmed'
+                ? 'Thanks for confirming. Your first digest arrives at your chosen hour once the next edition is out.'
+                : 'This address was confirmed before; nothing else to do. The digest arrives at your chosen hour.',
+              'Every email has a link to change these settings and a one-click unsubscribe.',
             ],
+            summary: `You get Paperboy ${schedule}.`,
             actions: [
-              { label: 'Resubscribe', form: true, action: readerLink(ctx, '/resubscribe', 'unsubscribe', subscriber.id) },
-              { label: 'Preferences', href: preferencesUrl, style: 'secondary' },
+              { label: 'Change preferences', href: preferencesUrl },
+              { label: 'Back to the home page', href: '/', style: 'secondary' },
             ],
           });
-        }
-        const schedule = describePreferences(preferencesOf(subscriber));
-        return sendMessage(ctx, reply, 200, {
-          title: 'Subscription confirmed',
-          heading: outcome === 'confirmed' ? 'You are subscribed' : 'You are already subscribed',
-          icon: 'check',
-          tone: 'ok',
-          paragraphs: [
-            outcome === 'confirmed'
-              ? 'Thanks for confirming. Your first digest arrives at your chosen hour once the next edition is out.'
-              : 'This address was confirmed before; nothing else to do. The digest arrives at your chosen hour.',
-            'Every email has a link to change these settings and a one-click unsubscribe.',
-          ],
-          summary: `You get Paperboy ${schedule}.`,
-          actions: [
-            { label: 'Change preferences', href: preferencesUrl },
-            { label: 'Back to the home page', href: '/', style: 'secondary' },
-          ],
-        });
-      },
+        }),
     );
   };
 }

@@ -1,30 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidInputError, NotFoundError, type ErrorDetail } from '../../core/platform/errors.js';
+import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { preferencesOf } from '../../core/subscribers/preference-columns.js';
 import { wantsJson } from '../content-negotiation.js';
 import { errorsView, preferenceFieldsView } from '../pages/reader-views.js';
-import { readerLink, sendLinkProblem, sendPage, verifyLink, type ReaderContext } from './reader-context.js';
+import { linkQuery, preferenceFields, readerLink, sendLinkProblem, sendPage, withValidLink, type ReaderContext } from './reader-context.js';
 
-const query = z.object({
-  token: z.string().optional().describe('The signed preferences token from the email'),
-  saved: z.string().optional().describe('Set after a successful save, to show a notice'),
-});
-const tokenQuery = z.object({ token: z.string().optional().describe('The signed preferences token from the email') });
+const pageQuery = linkQuery.extend({ saved: z.string().optional().describe('Set after a successful save, to show a notice') });
 const BODY_LIMIT_BYTES = 16 * 1024;
 
-const preferencesBody = z
-  .looseObject({
-    frequency: z.unknown().optional().describe('"daily" or "weekly"'),
-    weekday: z.unknown().optional().describe('1 = Monday ... 7 = Sunday'),
-    sendHour: z.unknown().optional().describe('0-23, local time'),
-    timeZone: z.unknown().optional().describe('IANA time zone'),
-    topics: z.unknown().optional().describe('Comma-separated keywords or an array; empty clears them'),
-    maxPapers: z.unknown().optional().describe('1-50'),
-  })
-  .optional();
+const preferencesBody = z.looseObject(preferenceFields).optional();
 
 function preferencesJson(row: SubscriberRow) {
   return { email: row.email, status: row.status, preferences: preferencesOf(row) };
@@ -54,15 +41,14 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/preferences',
-      { schema: { tags: ['readers'], summary: 'Preference center (HTML), or the current preferences as JSON', querystring: query } },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'preferences');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        const row = await ctx.service.findSubscriber(link.subscriberId);
-        if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
-        if (wantsJson(request)) return reply.send(preferencesJson(row));
-        return sendPage(ctx, reply, 200, 'preferences', renderForm(row, link.token, preferencesOf(row), [], request.query.saved === '1'));
-      },
+      { schema: { tags: ['readers'], summary: 'Preference center (HTML), or the current preferences as JSON', querystring: pageQuery } },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['preferences'], async (link) => {
+          const row = await ctx.service.findSubscriber(link.subscriberId);
+          if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
+          if (wantsJson(request)) return reply.send(preferencesJson(row));
+          return sendPage(ctx, reply, 200, 'preferences', renderForm(row, link.token, preferencesOf(row), [], request.query.saved === '1'));
+        }),
     );
 
     app.post(
@@ -72,28 +58,26 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['readers'],
           summary: 'Change preferences; fields left out keep their values. Form: 303 back to the page; JSON: 200 with the result',
-          querystring: tokenQuery,
+          querystring: linkQuery,
           body: preferencesBody,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'preferences');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        try {
-          const row = await ctx.service.updatePreferences(link.subscriberId, body);
-          if (wantsJson(request)) return reply.send(preferencesJson(row));
-          // Post/redirect/get: reloading the page after saving does not post the form again.
-          return reply.redirect(`/preferences?token=${encodeURIComponent(link.token)}&saved=1`, 303);
-        } catch (error) {
-          if (error instanceof NotFoundError) return sendLinkProblem(ctx, request, reply, 'gone');
-          if (!(error instanceof InvalidInputError)) throw error;
-          if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
-          const row = await ctx.service.findSubscriber(link.subscriberId);
-          if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
-          return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, body, error.details, false));
-        }
-      },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['preferences'], async (link) => {
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          try {
+            const row = await ctx.service.updatePreferences(link.subscriberId, body);
+            if (wantsJson(request)) return reply.send(preferencesJson(row));
+            // Post/redirect/get: reloading the page after saving does not post the form again.
+            return reply.redirect(`/preferences?token=${encodeURIComponent(link.token)}&saved=1`, 303);
+          } catch (error) {
+            if (!(error instanceof InvalidInputError)) throw error;
+            if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
+            const row = await ctx.service.findSubscriber(link.subscriberId);
+            if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
+            return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, body, error.details, false));
+          }
+        }),
     );
 
     app.get(
@@ -102,24 +86,18 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['readers'],
           summary: 'Everything stored about the reader, as a JSON download (GDPR Art. 15 and 20)',
-          querystring: tokenQuery,
+          querystring: linkQuery,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'preferences');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        try {
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['preferences'], async (link) => {
           const data = await ctx.service.exportSubscriberData(link.subscriberId);
           return reply
             .header('content-disposition', 'attachment; filename="paperboy-my-data.json"')
             .header('cache-control', 'no-store')
             .type('application/json; charset=utf-8')
             .send(JSON.stringify(data, null, 2));
-        } catch (error) {
-          if (error instanceof NotFoundError) return sendLinkProblem(ctx, request, reply, 'gone');
-          throw error;
-        }
-      },
+        }),
     );
   };
 }

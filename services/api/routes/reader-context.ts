@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorDetail } from '../../core/platform/errors.js';
+import { z } from 'zod';
+import { NotFoundError, type ErrorDetail } from '../../core/platform/errors.js';
+import { MAX_PAPERS_LIMIT } from '../../core/subscribers/preferences.js';
 import type { Runtime } from '../../runtime.js';
 import type { RequestContext, SubscriptionService } from '../../core/subscribers/subscription-service.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken, verifyToken, type TokenProblem, type TokenPurpose } from '../../core/platform/tokens/tokens.js';
@@ -18,7 +20,29 @@ export interface ReaderContext {
 
 export type LinkProblem = TokenProblem | 'missing' | 'gone';
 
-export type VerifiedLink = { ok: true; subscriberId: number; token: string } | { ok: false; problem: LinkProblem };
+/** A link that checked out: whose it is, and its token (for the page's own forms and links). */
+export interface ValidLink {
+  subscriberId: number;
+  token: string;
+}
+
+type VerifiedLink = ({ ok: true } & ValidLink) | { ok: false; problem: LinkProblem };
+
+/** The query of a page reached from a link in an email. */
+export const linkQuery = z.object({ token: z.string().optional().describe('The signed link token from the email') });
+
+/**
+ * The preference fields of a signup or preferences body, as the API docs show them. Typed
+ * `unknown`: the service validates them, so a form can be shown again with its messages.
+ */
+export const preferenceFields = {
+  frequency: z.unknown().optional().describe('"daily" or "weekly"'),
+  weekday: z.unknown().optional().describe('Weekday of a weekly digest, 1 = Monday ... 7 = Sunday'),
+  sendHour: z.unknown().optional().describe('Local hour 0-23 at which the digest arrives'),
+  timeZone: z.unknown().optional().describe('IANA time zone, e.g. "Europe/Berlin"'),
+  topics: z.unknown().optional().describe('Comma-separated keywords, or an array; empty means every paper'),
+  maxPapers: z.unknown().optional().describe(`Most papers per email, 1-${MAX_PAPERS_LIMIT}`),
+};
 
 /** A message page: heading, paragraphs, and buttons (links, or forms that POST). */
 export interface MessagePage {
@@ -49,7 +73,7 @@ export function requestContext(request: FastifyRequest): RequestContext {
 }
 
 /** The token of the request's `?token=`, checked for one of `purposes`. */
-export function verifyLink(ctx: ReaderContext, token: string | undefined, ...purposes: TokenPurpose[]): VerifiedLink {
+function verifyLink(ctx: ReaderContext, token: string | undefined, ...purposes: TokenPurpose[]): VerifiedLink {
   if (!token) return { ok: false, problem: 'missing' };
   let problem: TokenProblem = 'malformed';
   for (const purpose of purposes) {
@@ -119,4 +143,26 @@ export function sendLinkProblem(ctx: ReaderContext, request: FastifyRequest, rep
     tone: 'error',
     showFreshLinkForm: true,
   });
+}
+
+/**
+ * Runs `work` for a page reached from a link in an email: `?token=` is checked for one of
+ * `purposes` first, and a subscription that no longer exists (NotFoundError) gets the "gone"
+ * page, so every such page answers a bad link alike.
+ */
+export async function withValidLink(
+  ctx: ReaderContext,
+  request: FastifyRequest & { query: { token?: string | undefined } },
+  reply: FastifyReply,
+  purposes: TokenPurpose[],
+  work: (link: ValidLink) => Promise<unknown>,
+): Promise<unknown> {
+  const link = verifyLink(ctx, request.query.token, ...purposes);
+  if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
+  try {
+    return await work(link);
+  } catch (error) {
+    if (error instanceof NotFoundError) return sendLinkProblem(ctx, request, reply, 'gone');
+    throw error;
+  }
 }

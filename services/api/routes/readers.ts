@@ -1,13 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { Redis } from 'ioredis';
-import { redisOptionsFromUrl } from '../../core/platform/queue/redis.js';
 import type { Runtime } from '../../runtime.js';
-import { createSubscriptionService } from '../../core/subscribers/subscription-service.js';
 import { wantsJson } from '../content-negotiation.js';
+import type { PageRenderer } from '../pages/page-renderer.js';
 import { createBatchedRedisStore } from '../rate-limit-store.js';
-import { createPageRenderer } from '../pages/page-renderer.js';
 import { assetRoutes } from './assets.js';
 import { confirmRoutes } from './confirm.js';
 import { freshLinkRoutes } from './fresh-links.js';
@@ -26,30 +23,20 @@ class TooManyRequestsError extends Error {
 
 /**
  * Everything a reader touches: signup, confirmation, unsubscribe, preferences, fresh links.
- * Builds their shared service and page renderer once, and a rate limiter whose counts are shared
- * through Redis so the per-network signup limit holds across every API process.
+ * Adds a rate limiter whose counts are shared through Redis, so the per-network signup limit
+ * holds across every API process.
  */
-export function readerRoutes(runtime: Runtime): FastifyPluginAsyncZod {
+export function readerRoutes(runtime: Runtime, pages: PageRenderer): FastifyPluginAsyncZod {
   return async (app) => {
-    const ctx: ReaderContext = {
-      runtime,
-      service: createSubscriptionService(runtime),
-      pages: await createPageRenderer(),
-    };
+    const ctx: ReaderContext = { runtime, service: runtime.subscriptions, pages };
 
-    const redis = new Redis({ ...redisOptionsFromUrl(runtime.config.redisUrl), connectTimeout: 2000, maxRetriesPerRequest: 1 });
-    redis.on('error', () => {
-      // The store keeps limiting on this process's own counts while Redis is down; ioredis reconnects.
-    });
-    const counts = createBatchedRedisStore(redis, {
+    const counts = createBatchedRedisStore(runtime.rateLimitRedis, {
       nameSpace: `${runtime.config.queuePrefix}:rate-limit:`,
       onSyncFailed: (error) => app.log.warn({ err: error }, 'rate limit counts cannot reach Redis; each API process limits on its own counts until it returns'),
       onSyncRecovered: () => app.log.info('rate limit counts reach Redis again'),
     });
-    app.addHook('onClose', async () => {
-      await counts.close();
-      redis.disconnect();
-    });
+    // Settles the pending counts while the runtime's Redis client is still open.
+    app.addHook('onClose', async () => counts.close());
     await app.register(rateLimit, {
       global: false,
       store: counts.Store,

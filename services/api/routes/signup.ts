@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { latestPapersSample } from '../../core/editions/edition-service.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
+import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { wantsJson } from '../content-negotiation.js';
+import { errorSchema } from '../error-schema.js';
 import { editionPreviewView, errorsView, preferenceFieldsView } from '../pages/reader-views.js';
-import { requestContext, sendMessage, sendPage, type ReaderContext } from './reader-context.js';
+import { preferenceFields, requestContext, sendMessage, sendPage, type ReaderContext } from './reader-context.js';
 
 /** Same words whatever happened to the address: new, pending, confirmed, unsubscribed or suppressed. */
 export const SIGNUP_ACCEPTED_MESSAGE =
@@ -18,18 +20,12 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 const signupBody = z
   .looseObject({
     email: z.unknown().optional().describe('The reader\'s email address (required)'),
-    frequency: z.unknown().optional().describe('"daily" (default) or "weekly"'),
-    weekday: z.unknown().optional().describe('Weekday of a weekly digest, 1 = Monday ... 7 = Sunday (default 1)'),
-    sendHour: z.unknown().optional().describe('Local hour 0-23 at which the digest arrives (default 7)'),
-    timeZone: z.unknown().optional().describe('IANA time zone, e.g. "Europe/Berlin" (default "UTC")'),
-    topics: z.unknown().optional().describe('Comma-separated keywords, or an array; empty means every paper'),
-    maxPapers: z.unknown().optional().describe('Most papers per email, 1-50 (default 10)'),
+    ...preferenceFields,
     website: z.unknown().optional().describe('Leave empty (a trap for bots)'),
   })
   .optional();
 
 const accepted = z.object({ status: z.literal('accepted'), message: z.string() });
-const errorBody = z.object({ error: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) });
 
 /** The honeypot: a field people never see. Anything in it means a form-filling bot. */
 export function isHoneypotFilled(body: Record<string, unknown>): boolean {
@@ -89,9 +85,10 @@ export function signupRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
           summary: 'Subscribe: stores a pending reader and emails a confirmation link (double opt-in)',
           description:
             'Form (application/x-www-form-urlencoded) or JSON. Answers the same whether or not the address was known. ' +
+            `Preferences left out take their defaults: ${JSON.stringify(DEFAULT_PREFERENCES)}. ` +
             'JSON: 202 on success, 400 { error, details: [{ field, message }] } on bad input, 429 when one network signs up too often.',
           body: signupBody,
-          response: { 202: accepted, 400: errorBody },
+          response: { 202: accepted, 400: errorSchema },
         },
       },
       async (request, reply) => {

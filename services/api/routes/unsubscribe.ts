@@ -1,20 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { NotFoundError } from '../../core/platform/errors.js';
 import { FREQUENCIES, type Frequency } from '../../core/subscribers/preferences.js';
 import type { ResubscribeOutcome } from '../../core/subscribers/subscription-service.js';
 import { wantsJson } from '../content-negotiation.js';
-import {
-  readerLink,
-  requestContext,
-  sendLinkProblem,
-  sendMessage,
-  verifyLink,
-  type MessagePage,
-  type ReaderContext,
-} from './reader-context.js';
+import { linkQuery, readerLink, requestContext, sendMessage, withValidLink, type MessagePage, type ReaderContext } from './reader-context.js';
 
-const tokenQuery = z.object({ token: z.string().optional().describe('The signed unsubscribe token from the email') });
 const BODY_LIMIT_BYTES = 8 * 1024;
 
 /**
@@ -62,47 +51,46 @@ export function unsubscribeRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['readers'],
           summary: 'Unsubscribe page with one button; never unsubscribes by itself (link scanners open links)',
-          querystring: tokenQuery,
+          querystring: linkQuery,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'unsubscribe');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        const subscriber = await ctx.service.findSubscriber(link.subscriberId);
-        if (wantsJson(request)) return reply.send({ status: subscriber?.status ?? 'unknown' });
-        if (!subscriber) {
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['unsubscribe'], async (link) => {
+          const subscriber = await ctx.service.findSubscriber(link.subscriberId);
+          if (wantsJson(request)) return reply.send({ status: subscriber?.status ?? 'unknown' });
+          if (!subscriber) {
+            return sendMessage(ctx, reply, 200, {
+              title: 'Not subscribed',
+              heading: 'This address is not subscribed',
+              paragraphs: ['We do not send Paperboy to this address. There is nothing to unsubscribe.'],
+              actions: [{ label: 'Back to the home page', href: '/', style: 'secondary' }],
+            });
+          }
+          if (subscriber.status === 'unsubscribed') {
+            return sendMessage(ctx, reply, 200, { ...unsubscribedPage(subscriber.id), heading: 'You are already unsubscribed' });
+          }
+          const action = `/unsubscribe?token=${encodeURIComponent(link.token)}`;
           return sendMessage(ctx, reply, 200, {
-            title: 'Not subscribed',
-            heading: 'This address is not subscribed',
-            paragraphs: ['We do not send Paperboy to this address. There is nothing to unsubscribe.'],
-            actions: [{ label: 'Back to the home page', href: '/', style: 'secondary' }],
+            title: 'Unsubscribe',
+            heading: 'Unsubscribe from Paperboy?',
+            paragraphs: [`${subscriber.email} will get no more digests, starting now.`],
+            actions: [
+              { label: 'Unsubscribe', form: true, action, fields: [{ name: 'List-Unsubscribe', value: 'One-Click' }], style: 'danger' },
+              ...(subscriber.frequency === 'daily'
+                ? [
+                    {
+                      label: 'Switch to weekly instead',
+                      form: true as const,
+                      action: readerLink(ctx, '/resubscribe', 'unsubscribe', subscriber.id),
+                      fields: [{ name: 'frequency', value: 'weekly' }],
+                      style: 'secondary',
+                    },
+                  ]
+                : []),
+              { label: 'Change preferences', href: readerLink(ctx, '/preferences', 'preferences', subscriber.id), style: 'secondary' },
+            ],
           });
-        }
-        if (subscriber.status === 'unsubscribed') {
-          return sendMessage(ctx, reply, 200, { ...unsubscribedPage(subscriber.id), heading: 'You are already unsubscribed' });
-        }
-        const action = `/unsubscribe?token=${encodeURIComponent(link.token)}`;
-        return sendMessage(ctx, reply, 200, {
-          title: 'Unsubscribe',
-          heading: 'Unsubscribe from Paperboy?',
-          paragraphs: [`${subscriber.email} will get no more digests, starting now.`],
-          actions: [
-            { label: 'Unsubscribe', form: true, action, fields: [{ name: 'List-Unsubscribe', value: 'One-Click' }], style: 'danger' },
-            ...(subscriber.frequency === 'daily'
-              ? [
-                  {
-                    label: 'Switch to weekly instead',
-                    form: true as const,
-                    action: readerLink(ctx, '/resubscribe', 'unsubscribe', subscriber.id),
-                    fields: [{ name: 'frequency', value: 'weekly' }],
-                    style: 'secondary',
-                  },
-                ]
-              : []),
-            { label: 'Change preferences', href: readerLink(ctx, '/preferences', 'preferences', subscriber.id), style: 'secondary' },
-          ],
-        });
-      },
+        }),
     );
 
     app.post(
@@ -113,17 +101,16 @@ export function unsubscribeRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
           tags: ['readers'],
           summary: 'Unsubscribe at once (the button, and the RFC 8058 one-click target); 200, idempotent, no redirect',
           description: 'Accepts application/x-www-form-urlencoded and multipart/form-data (body "List-Unsubscribe=One-Click", ignored), JSON, or no body.',
-          querystring: tokenQuery,
+          querystring: linkQuery,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'unsubscribe');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        const outcome = await ctx.service.unsubscribe(link.subscriberId);
-        request.log.info({ outcome, subscriberId: link.subscriberId }, 'unsubscribe');
-        if (wantsJson(request)) return reply.status(200).send({ status: 'unsubscribed' as const, outcome });
-        return sendMessage(ctx, reply, 200, unsubscribedPage(link.subscriberId));
-      },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['unsubscribe'], async (link) => {
+          const outcome = await ctx.service.unsubscribe(link.subscriberId);
+          request.log.info({ outcome, subscriberId: link.subscriberId }, 'unsubscribe');
+          if (wantsJson(request)) return reply.status(200).send({ status: 'unsubscribed' as const, outcome });
+          return sendMessage(ctx, reply, 200, unsubscribedPage(link.subscriberId));
+        }),
     );
 
     app.post(
@@ -133,63 +120,56 @@ export function unsubscribeRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['readers'],
           summary: 'Undo an unsubscribe (token from an unsubscribe or preferences link); frequency=weekly switches to weekly',
-          querystring: tokenQuery,
+          querystring: linkQuery,
         },
       },
-      async (request, reply) => {
-        const link = verifyLink(ctx, request.query.token, 'unsubscribe', 'preferences');
-        if (!link.ok) return sendLinkProblem(ctx, request, reply, link.problem);
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        const frequency = FREQUENCIES.includes(body.frequency as Frequency) ? (body.frequency as Frequency) : undefined;
-        let outcome: ResubscribeOutcome;
-        try {
-          outcome = await ctx.service.resubscribe(link.subscriberId, requestContext(request), frequency);
-        } catch (error) {
-          if (error instanceof NotFoundError) return sendLinkProblem(ctx, request, reply, 'gone');
-          throw error;
-        }
-        if (wantsJson(request)) return reply.send({ outcome });
-        const preferences = { label: 'Preferences', href: readerLink(ctx, '/preferences', 'preferences', link.subscriberId), style: 'secondary' };
-        const pages: Record<ResubscribeOutcome, MessagePage> = {
-          resubscribed: {
-            title: 'Welcome back',
-            heading: 'Welcome back',
-            icon: 'check',
-            tone: 'ok',
-            paragraphs: [frequency === 'weekly' ? 'You are subscribed again, to the weekly digest.' : 'You are subscribed again. The next digest arrives at your usual hour.'],
-            actions: [preferences],
-          },
-          'already-subscribed': {
-            title: 'You are subscribed',
-            heading: frequency === 'weekly' ? 'Switched to weekly' : 'You are subscribed',
-            icon: 'check',
-            tone: 'ok',
-            paragraphs: [frequency === 'weekly' ? 'From now on you get one email a week, with the best papers of the week.' : 'Your subscription is active; nothing to change.'],
-            actions: [preferences],
-          },
-          'confirmation-sent': {
-            title: 'Check your inbox',
-            heading: 'Check your inbox',
-            icon: 'mail',
-            paragraphs: ['This address was never confirmed, so we have sent a confirmation link. Click it to start your subscription.'],
-          },
-          throttled: {
-            title: 'Check your inbox',
-            heading: 'Check your inbox',
-            icon: 'mail',
-            paragraphs: ['We have sent several confirmation links to this address in the last hour. Please use the newest one, or try again later.'],
-          },
-          suppressed: {
-            title: 'We cannot send to this address',
-            heading: 'We cannot send to this address',
-            icon: 'alert',
-            tone: 'error',
-            paragraphs: ['Mail to this address bounced or it was erased at the owner\'s request, so Paperboy will not send to it again. Sign up with another address on the home page.'],
-            actions: [{ label: 'Home page', href: '/', style: 'secondary' }],
-          },
-        };
-        return sendMessage(ctx, reply, 200, pages[outcome]);
-      },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['unsubscribe', 'preferences'], async (link) => {
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          const frequency = FREQUENCIES.includes(body.frequency as Frequency) ? (body.frequency as Frequency) : undefined;
+          const outcome = await ctx.service.resubscribe(link.subscriberId, requestContext(request), frequency);
+          if (wantsJson(request)) return reply.send({ outcome });
+          const preferences = { label: 'Preferences', href: readerLink(ctx, '/preferences', 'preferences', link.subscriberId), style: 'secondary' };
+          const pages: Record<ResubscribeOutcome, MessagePage> = {
+            resubscribed: {
+              title: 'Welcome back',
+              heading: 'Welcome back',
+              icon: 'check',
+              tone: 'ok',
+              paragraphs: [frequency === 'weekly' ? 'You are subscribed again, to the weekly digest.' : 'You are subscribed again. The next digest arrives at your usual hour.'],
+              actions: [preferences],
+            },
+            'already-subscribed': {
+              title: 'You are subscribed',
+              heading: frequency === 'weekly' ? 'Switched to weekly' : 'You are subscribed',
+              icon: 'check',
+              tone: 'ok',
+              paragraphs: [frequency === 'weekly' ? 'From now on you get one email a week, with the best papers of the week.' : 'Your subscription is active; nothing to change.'],
+              actions: [preferences],
+            },
+            'confirmation-sent': {
+              title: 'Check your inbox',
+              heading: 'Check your inbox',
+              icon: 'mail',
+              paragraphs: ['This address was never confirmed, so we have sent a confirmation link. Click it to start your subscription.'],
+            },
+            throttled: {
+              title: 'Check your inbox',
+              heading: 'Check your inbox',
+              icon: 'mail',
+              paragraphs: ['We have sent several confirmation links to this address in the last hour. Please use the newest one, or try again later.'],
+            },
+            suppressed: {
+              title: 'We cannot send to this address',
+              heading: 'We cannot send to this address',
+              icon: 'alert',
+              tone: 'error',
+              paragraphs: ['Mail to this address bounced or it was erased at the owner\'s request, so Paperboy will not send to it again. Sign up with another address on the home page.'],
+              actions: [{ label: 'Home page', href: '/', style: 'secondary' }],
+            },
+          };
+          return sendMessage(ctx, reply, 200, pages[outcome]);
+        }),
     );
   };
 }

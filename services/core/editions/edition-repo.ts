@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, lte, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { editionPapers, editions, paperAppearances, papers } from '../platform/db/schema.js';
 import type { Executor, Transaction } from '../papers/paper-repo.js';
@@ -66,6 +66,22 @@ export async function listEditionRows(
     .where(options.before ? lt(editions.periodEnd, options.before) : undefined)
     .orderBy(desc(editions.periodEnd), desc(editions.id))
     .limit(options.limit);
+}
+
+/**
+ * Each edition's headline: the title of its top-ranked paper, by edition id (editions without
+ * papers are absent). One query for a whole page of editions; DISTINCT ON keeps the first row
+ * of each edition in rank order, which the (edition_id, rank) index serves.
+ */
+export async function findEditionHeadlines(db: Executor, editionIds: number[]): Promise<Map<number, string>> {
+  if (editionIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([editionPapers.editionId], { editionId: editionPapers.editionId, title: papers.title })
+    .from(editionPapers)
+    .innerJoin(papers, eq(papers.id, editionPapers.paperId))
+    .where(inArray(editionPapers.editionId, editionIds))
+    .orderBy(asc(editionPapers.editionId), asc(editionPapers.rank));
+  return new Map(rows.map((row) => [row.editionId, row.title]));
 }
 
 /** The frozen papers of an edition in rank order, with their current paper rows. */

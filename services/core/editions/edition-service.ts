@@ -9,6 +9,7 @@ import {
   findDailyCandidates,
   findDailyEditionPapersBetween,
   findEditionByKey,
+  findEditionHeadlines,
   findFrozenPapers,
   findLatestEditionRow,
   insertEdition,
@@ -195,4 +196,14 @@ export async function listEditions(
   options: { limit: number; before?: string },
 ): Promise<Array<EditionRow & { paperCount: number }>> {
   return listEditionRows(deps.database.db, options);
+}
+
+/** Editions newest first, each with its headline (its top paper's title; '' when it has none), for the archive. */
+export async function listEditionsWithHeadlines(
+  deps: EditionReadDeps,
+  options: { limit: number; before?: string },
+): Promise<Array<EditionRow & { paperCount: number; headline: string }>> {
+  const rows = await listEditionRows(deps.database.db, options);
+  const headlines = await findEditionHeadlines(deps.database.db, rows.map((row) => row.id));
+  return rows.map((row) => ({ ...row, headline: headlines.get(row.id) ?? '' }));
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config/config.js';
-import { DependencyUnavailableError, DomainError, InvalidInputError, type ErrorDetail } from '../platform/errors.js';
+import { DependencyUnavailableError, InvalidInputError, UpstreamError } from '../platform/errors.js';
 import { parsePapers, type ParsedPapers } from './hf-paper-schema.js';
 
 /**
@@ -12,11 +12,7 @@ import { parsePapers, type ParsedPapers } from './hf-paper-schema.js';
  */
 
 /** The HF API answered, but not with papers (a 4xx, a body that is not JSON or not the schema). */
-export class HfApiError extends DomainError {
-  constructor(message: string, details: ErrorDetail[] = []) {
-    super(message, 502, details);
-  }
-}
+export class HfApiError extends UpstreamError {}
 
 export interface HfClientOptions {
   /** e.g. https://huggingface.co/api/daily_papers */

@@ -1,6 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
-import { DomainError } from '../platform/errors.js';
+import { DomainError, type ErrorKind } from '../platform/errors.js';
 import { recentDailyDates } from './daily-date.js';
 import { hfClientFromConfig, type HfClient } from './hf-client.js';
 import { importParsedPapers, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
@@ -18,7 +18,7 @@ export interface IngestDeps extends PaperImportDeps {
 
 export type IngestDateResult =
   | { date: string; ok: true; summary: ImportSummary }
-  | { date: string; ok: false; error: string; status: number };
+  | { date: string; ok: false; error: string; kind: ErrorKind };
 
 export interface IngestOptions {
   /** Defaults to the configured client (`HF_API_URL`, `HF_TOKEN`). */
@@ -44,7 +44,7 @@ export async function ingestDailyPapers(deps: IngestDeps, dates: string[], optio
       results.push({ date, ok: true, summary: { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] } });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      results.push({ date, ok: false, error: error.message, status: error.statusCode });
+      results.push({ date, ok: false, error: error.message, kind: error.kind });
     }
   }
   return results;
@@ -56,10 +56,10 @@ export class IngestFailedError extends DomainError {
     const failures = results.filter((result): result is Extract<IngestDateResult, { ok: false }> => !result.ok);
     const imported = results.filter((result) => result.ok).map((result) => result.date);
     super(
+      // Failures of one kind: that kind (a bad answer, or none at all); mixed: a bad answer.
+      failures.every((f) => f.kind === failures[0]?.kind) ? (failures[0]?.kind ?? 'upstream') : 'upstream',
       `Ingest failed for ${failures.map((f) => f.date).join(', ')}: ${failures[0]?.error ?? ''}` +
         (imported.length > 0 ? ` (imported meanwhile: ${imported.join(', ')})` : ''),
-      // All failed: the status of the cause (502 bad answer, 503 unreachable); some: still a 502.
-      failures.every((f) => f.status === failures[0]?.status) ? (failures[0]?.status ?? 502) : 502,
       failures.map((f) => ({ field: f.date, message: f.error })),
     );
   }

@@ -41,6 +41,7 @@ export async function reportUnfinishedRuns(deps: SendReportDeps): Promise<RunRep
   return runs.map((run) => toRunReport(run, counts.get(run.id) ?? emptyDeliveryCounts()));
 }
 
+
 /** Reports for several editions at once (two queries plus one per run), keyed by edition id. */
 export async function reportEditionSends(deps: SendReportDeps, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
   const { sql } = deps.database;
