@@ -15,7 +15,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * Finds the token that matches `presented`. Both sides are hashed to equal length and every
  * token is compared, so timing reveals neither which token matched nor how much of one did.
  */
-export function matchAdminToken(tokens: readonly AdminToken[], presented: string): AdminToken | undefined {
+function matchAdminToken(tokens: readonly AdminToken[], presented: string): AdminToken | undefined {
   const presentedDigest = digest(presented);
   let match: AdminToken | undefined;
   for (const token of tokens) {
@@ -40,7 +40,7 @@ export interface AdminCookieOptions {
   maxAgeSeconds?: number;
 }
 
-export const ADMIN_COOKIE_NAME = 'paperboy_admin';
+const ADMIN_COOKIE_NAME = 'paperboy_admin';
 
 function cookieSignature(secretKey: string, token: AdminToken, expires: number): string {
   return createHmac('sha256', secretKey)

@@ -21,7 +21,7 @@ function fieldOf(instancePath: string, context: string | undefined): string {
 }
 
 /** Turns any thrown error into a status and a body that says what is wrong, never a stack. */
-export function describeError(error: FastifyError | Error): { status: number; body: ErrorBody } {
+function describeError(error: FastifyError | Error): { status: number; body: ErrorBody } {
   if (error instanceof DomainError) {
     return { status: STATUS_OF_KIND[error.kind], body: { error: error.message, details: error.details } };
   }

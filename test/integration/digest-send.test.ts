@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../../services/core/digest/digest-message.js';
-import { classifySmtpFailure } from '../../services/core/sending/smtp-failure.js';
+import { classifySmtpFailure } from '../../services/core/platform/mail/smtp-failure.js';
 import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { dailyEdition, fixturePapers } from '../helpers/digest-fixtures.js';
 import { verifyDkim } from '../helpers/dkim-verify.js';

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifySmtpFailure } from '../../services/core/sending/smtp-failure.js';
+import { classifySmtpFailure } from '../../services/core/platform/mail/smtp-failure.js';
 import { suppressionHash, suppressionHashOf } from '../../services/core/suppression/suppression-repo.js';
 import { suppressAfterSmtpRefusal } from '../../services/core/suppression/suppression-service.js';
 import { normalizeEmailAddress } from '../../services/core/subscribers/email-address.js';

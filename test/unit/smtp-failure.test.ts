@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpFailure, enhancedStatusOf } from '../../services/core/sending/smtp-failure.js';
+import { classifySmtpFailure, enhancedStatusOf } from '../../services/core/platform/mail/smtp-failure.js';
 
 /** An error shaped like nodemailer's for a rejected command. */
 function smtpError(responseCode: number, response: string, command = 'RCPT TO', code = 'EENVELOPE') {

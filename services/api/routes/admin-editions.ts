@@ -18,7 +18,7 @@ export const editionKeySchema = z
   .meta({ description: 'Daily date YYYY-MM-DD, or ISO week YYYY-Www for a weekly edition', example: '2026-02-03' });
 
 /** The edition part of an answer; extend it (send runs, delivery counts) rather than replace it. */
-export const editionJsonSchema = z.object({
+const editionJsonSchema = z.object({
   id: z.number().int(),
   kind: z.enum(['daily', 'weekly']),
   key: z.string(),
@@ -28,7 +28,7 @@ export const editionJsonSchema = z.object({
   paperCount: z.number().int(),
 });
 
-export function toEditionJson(edition: EditionWithPapers['edition'], paperCount: number): z.output<typeof editionJsonSchema> {
+function toEditionJson(edition: EditionWithPapers['edition'], paperCount: number): z.output<typeof editionJsonSchema> {
   return {
     id: edition.id,
     kind: edition.kind,
@@ -41,9 +41,9 @@ export function toEditionJson(edition: EditionWithPapers['edition'], paperCount:
 }
 
 /** Frozen papers: the counts are those of the moment the edition was assembled. */
-export const editionPaperJsonSchema = paperViewSchema.extend({ rank: z.number().int() });
+const editionPaperJsonSchema = paperViewSchema.extend({ rank: z.number().int() });
 
-export const deliveryCountsSchema = z.object({
+const deliveryCountsSchema = z.object({
   queued: z.number().int(),
   claimed: z.number().int(),
   sent: z.number().int(),

@@ -6,7 +6,7 @@ import { errorsView } from '../pages/reader-views.js';
 import { sendMessage, sendPage, type ReaderContext } from './reader-context.js';
 import { isHoneypotFilled } from './signup.js';
 
-export const FRESH_LINK_MESSAGE =
+const FRESH_LINK_MESSAGE =
   'If this address is subscribed to Paperboy, we have emailed it a fresh link. It can take a minute or two to arrive.';
 
 /**

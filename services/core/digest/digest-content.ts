@@ -33,13 +33,13 @@ export interface DigestCard {
 }
 
 /** Authors named before "and N others". */
-export const LISTED_AUTHORS = 3;
+const LISTED_AUTHORS = 3;
 /** A summary stops at about this many characters (Gmail clips messages over ~102 KB). */
-export const SUMMARY_MAX_CHARS = 420;
+const SUMMARY_MAX_CHARS = 420;
 /** A first sentence shorter than this gets the second one too. */
 const SHORT_SENTENCE_CHARS = 140;
 
-export function collapseWhitespace(text: string): string {
+function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 

@@ -68,7 +68,7 @@ const SLOT = {
 } as const;
 
 /** `"Paperboy daily digest" <paperboy-daily.news.example.org>` (RFC 2919), one list per frequency. */
-export function digestListId(publicUrl: string, kind: DigestEdition['kind']): string {
+function digestListId(publicUrl: string, kind: DigestEdition['kind']): string {
   return `"Paperboy ${kind} digest" <paperboy-${kind}.${new URL(publicUrl).hostname}>`;
 }
 
@@ -122,7 +122,7 @@ export async function prepareDigestMessage(
 }
 
 /** `<digest.{deliveryId}@{domain}>`: the same for every attempt of one delivery. */
-export function digestMessageId(deliveryId: number | string, domain: string): string {
+function digestMessageId(deliveryId: number | string, domain: string): string {
   const id = String(deliveryId);
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`delivery id "${id}" cannot go into a Message-ID`);
   return `<digest.${id}@${domain}>`;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { addDays } from '../papers/daily-date.js';
 
 /**
@@ -47,8 +46,3 @@ export function isIsoWeek(value: string): boolean {
 }
 
 export const ISO_WEEK_MESSAGE = 'must be an ISO week written as YYYY-Www, e.g. 2026-W06';
-
-export const isoWeekSchema = z
-  .string({ error: ISO_WEEK_MESSAGE })
-  .refine(isIsoWeek, { message: ISO_WEEK_MESSAGE })
-  .meta({ description: 'An ISO 8601 week, YYYY-Www', example: '2026-W06' });

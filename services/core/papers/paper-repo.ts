@@ -148,11 +148,6 @@ export async function findPapersByDailyDate(db: Executor, dailyDate: string): Pr
   return rows.map((row) => row.paper);
 }
 
-export async function findPapersByIds(db: Executor, ids: string[]): Promise<PaperRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(papers).where(inArray(papers.id, ids));
-}
-
 /** Whether the papers table holds anything (a fresh install gets the sample). */
 export async function hasAnyPaper(db: Executor): Promise<boolean> {
   const rows = await db.select({ id: papers.id }).from(papers).limit(1);

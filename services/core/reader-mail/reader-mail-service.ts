@@ -4,7 +4,7 @@ import type { DatabaseClient } from '../platform/db/client.js';
 import { mailboxDomain } from '../platform/mail/address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS } from '../platform/tokens/tokens.js';
-import { classifySmtpFailure } from '../sending/smtp-failure.js';
+import { classifySmtpFailure } from '../platform/mail/smtp-failure.js';
 import { preferencesOf } from '../subscribers/preference-columns.js';
 import { describePreferences } from '../subscribers/preferences.js';
 import { confirmationUrl, readerLinks } from '../subscribers/reader-links.js';
@@ -12,7 +12,7 @@ import { findSubscriberById, type SubscriberRow } from '../subscribers/subscribe
 import { isAddressSuppressed } from '../suppression/suppression-repo.js';
 import { suppressAfterSmtpRefusal } from '../suppression/suppression-service.js';
 import type { ReaderMailKind } from './reader-mail-jobs.js';
-import type { ReaderMailRenderer, ReaderMailValues } from './reader-mail.js';
+import type { ReaderMailRenderer, ReaderMailValues } from './reader-mail-renderer.js';
 
 export interface ReaderMailDeps {
   database: Pick<DatabaseClient, 'db' | 'sql'>;

@@ -81,10 +81,6 @@ export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<{ id: num
     on conflict do nothing`;
 }
 
-export async function markDeliverySent(sql: Sql, id: number, messageId: string): Promise<void> {
-  await markDeliveriesSent(sql, [{ id, messageId }]);
-}
-
 export async function markDeliveryFailed(sql: Sql, id: number, error: string): Promise<void> {
   await sql`
     update deliveries set status = 'failed', last_error = ${error}, updated_at = now()

@@ -17,7 +17,7 @@ import {
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
-import { classifySmtpFailure } from './smtp-failure.js';
+import { classifySmtpFailure } from '../platform/mail/smtp-failure.js';
 
 export interface DeliveryDeps {
   database: DatabaseClient;

@@ -7,10 +7,10 @@ import { addJob, addJobs, type JobRequest, type Queues } from '../platform/queue
  * job exists.
  */
 export const fanoutJobId = (runId: number) => `fanout-${runId}`;
-export const deliverJobId = (runId: number, firstDeliveryId: number) => `deliver-${runId}-${firstDeliveryId}`;
+const deliverJobId = (runId: number, firstDeliveryId: number) => `deliver-${runId}-${firstDeliveryId}`;
 
 /** Deliver jobs retry transient SMTP failures with exponential backoff (2 s, 4 s, ... ~4 min). */
-export const DELIVER_JOB_OPTIONS: JobsOptions = {
+const DELIVER_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 2000, jitter: 0.2 },
   // Hundreds of thousands of these a morning: keep Redis small; the ledger is the record.

@@ -114,14 +114,6 @@ export async function findSendRun(sql: Sql, id: number): Promise<SendRun | undef
   return row ? toSendRun(row) : undefined;
 }
 
-/** Runs of an edition, newest first. */
-export async function findSendRunsOfEdition(sql: Sql, editionId: number): Promise<SendRun[]> {
-  const rows = await sql<RunRow[]>`
-    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
-    where r.edition_id = ${editionId} order by r.id desc`;
-  return rows.map(toSendRun);
-}
-
 /** Runs still fanning out or sending, for reconcile. */
 export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
   const rows = await sql<RunRow[]>`

@@ -45,7 +45,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The wall-clock time in `timeZone` at `instant`. */
-export function localTimeAt(instant: Date, timeZone: string): LocalTime {
+function localTimeAt(instant: Date, timeZone: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

@@ -17,7 +17,7 @@ export interface SendDeps extends EditionDeps {
 export const SCHEDULE_SLOT_MINUTES = 15;
 
 /** The start of the quarter hour `instant` falls in: the slot a scheduled run serves. */
-export function scheduleSlot(instant: Date): Date {
+function scheduleSlot(instant: Date): Date {
   const slotMs = SCHEDULE_SLOT_MINUTES * 60 * 1000;
   return new Date(Math.floor(instant.getTime() / slotMs) * slotMs);
 }

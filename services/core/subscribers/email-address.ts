@@ -6,8 +6,8 @@
  * they are a favourite of header-injection attempts.
  */
 
-export const MAX_ADDRESS_LENGTH = 254;
-export const MAX_LOCAL_PART_LENGTH = 64;
+const MAX_ADDRESS_LENGTH = 254;
+const MAX_LOCAL_PART_LENGTH = 64;
 const MAX_LABEL_LENGTH = 63;
 
 export type EmailAddressCheck =

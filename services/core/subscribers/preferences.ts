@@ -10,8 +10,8 @@ import type { ErrorDetail } from '../platform/errors.js';
 export const FREQUENCIES = ['daily', 'weekly'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 
-export const MAX_TOPICS = 20;
-export const MAX_TOPIC_LENGTH = 40;
+const MAX_TOPICS = 20;
+const MAX_TOPIC_LENGTH = 40;
 export const MAX_PAPERS_LIMIT = 50;
 
 export interface Preferences {
@@ -49,7 +49,7 @@ function wholeNumber(field: string, min: number, max: number) {
   );
 }
 
-export function isTimeZone(value: string): boolean {
+function isTimeZone(value: string): boolean {
   if (KNOWN_TIME_ZONES.has(value)) return true;
   try {
     // Building a formatter is how to ask ICU, but it costs ~100 µs: remember the answer.
@@ -97,7 +97,7 @@ const topics = z
 
 const blankAsMissing = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
-export const preferencesSchema = z.object({
+const preferencesSchema = z.object({
   frequency: z.preprocess(
     blankAsMissing,
     z.enum(FREQUENCIES, { error: 'Frequency must be "daily" or "weekly"' }).default(DEFAULT_PREFERENCES.frequency),

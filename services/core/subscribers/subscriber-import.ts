@@ -49,8 +49,8 @@ export interface ImportReport {
   ignoredColumns: string[];
 }
 
-export const MAX_REPORTED_PROBLEMS = 1000;
-export const IMPORT_BATCH_SIZE = 2000;
+const MAX_REPORTED_PROBLEMS = 1000;
+const IMPORT_BATCH_SIZE = 2000;
 
 /** Columns by their normalised header (lower case, letters and digits only). */
 const COLUMNS: Record<string, keyof RawRecord> = {

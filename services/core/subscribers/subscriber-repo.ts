@@ -27,8 +27,8 @@ export interface ConsentRecord {
 }
 
 /** How many transactional emails (confirmations, fresh links) one address gets per window. */
-export const MAIL_SLOTS_PER_WINDOW = 3;
-export const MAIL_WINDOW_SECONDS = 3600;
+const MAIL_SLOTS_PER_WINDOW = 3;
+const MAIL_WINDOW_SECONDS = 3600;
 
 const slotColumns = {
   subscriberId: subscribers.id,

@@ -28,8 +28,8 @@ import { isAddressSuppressed } from '../suppression/suppression-repo.js';
  * known is nobody's business but its owner's, who learns it from their inbox.
  */
 
-export const SIGNUP_FORM_VERSION = 'signup-v1';
-export const RESUBSCRIBE_FORM_VERSION = 'resubscribe-v1';
+const SIGNUP_FORM_VERSION = 'signup-v1';
+const RESUBSCRIBE_FORM_VERSION = 'resubscribe-v1';
 
 /** Who asked, for the consent record (GDPR Art. 7(1)). */
 export interface RequestContext {

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../platform/db/client.js';
-import type { SmtpFailure } from '../sending/smtp-failure.js';
+import type { SmtpFailure } from '../platform/mail/smtp-failure.js';
 import { suppressReader } from './suppression-repo.js';
 
 /**

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobData } from '../../core/platform/queue/queue-contract.js';
 import type { ReaderMailKind } from '../../core/reader-mail/reader-mail-jobs.js';
 import { sendReaderMail, type ReaderMailResult } from '../../core/reader-mail/reader-mail-service.js';
-import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../core/reader-mail/reader-mail.js';
+import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../core/reader-mail/reader-mail-renderer.js';
 import type { Runtime } from '../../runtime.js';
 import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition } from '../worker-host.js';

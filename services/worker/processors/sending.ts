@@ -20,7 +20,7 @@ export function fanoutProcessor(runtime: Runtime): ProcessorDefinition {
   });
 }
 
-export class TransientDeliveryError extends Error {}
+class TransientDeliveryError extends Error {}
 
 /**
  * Sends deliver jobs. A job whose batch hit transient SMTP failures throws after the rest of the

@@ -7,7 +7,7 @@ import { describeDatabase } from './client.js';
 /** Arbitrary constant shared by every Paperboy process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_ID = 727_274_001;
 
-export class DatabaseUnavailableError extends Error {
+class DatabaseUnavailableError extends Error {
   constructor(url: string, cause: unknown) {
     const reason = cause instanceof Error ? (cause as NodeJS.ErrnoException).code ?? cause.message : String(cause);
     super(`${describeDatabase(url)} is not reachable (${reason}); start Postgres or fix DATABASE_URL`);
@@ -40,7 +40,7 @@ async function onOneConnection(url: string, connectTo: string, work: (sql: postg
  * Creates the database named in `url` when it does not exist, by connecting to the server's
  * `postgres` maintenance database. Safe when several processes race: "already exists" is success.
  */
-export async function ensureDatabaseExists(url: string): Promise<void> {
+async function ensureDatabaseExists(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
@@ -59,7 +59,7 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
  * on a single connection holding a Postgres advisory lock: processes starting together queue up,
  * and each finds the work already done.
  */
-export async function applyMigrations(url: string): Promise<void> {
+async function applyMigrations(url: string): Promise<void> {
   await onOneConnection(url, url, async (sql) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     try {

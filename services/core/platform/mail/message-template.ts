@@ -92,7 +92,7 @@ export async function prepareMessage(message: PreparableMessage, markers: Readon
 }
 
 /** Thrown when a value cannot go into a header slot without changing the message's structure. */
-export class UnsafeHeaderValueError extends Error {
+class UnsafeHeaderValueError extends Error {
   constructor(readonly slot: string) {
     super(`value for header slot ${slot} must be one line of printable ASCII`);
     this.name = 'UnsafeHeaderValueError';

@@ -6,7 +6,7 @@ import { producerConnection } from './redis.js';
 export type Queues = Record<QueueKey, Queue>;
 
 /** Sensible defaults: bounded retention so Redis does not grow forever, retries with backoff. */
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 2000, jitter: 0.2 },
   removeOnComplete: { age: 24 * 3600, count: 10000 },

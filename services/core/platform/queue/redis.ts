@@ -15,11 +15,6 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
-export function describeRedis(url: string): string {
-  const parsed = new URL(url);
-  return `Redis at ${parsed.hostname}:${parsed.port || '6379'}`;
-}
-
 /**
  * Connection options for producers (API routes, CLI): a command fails after one retry instead of
  * waiting forever, so an HTTP request answers quickly when Redis is down.

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Format: `<purpose>.<subscriber id base36>.<expiry base36 seconds, 0 = never>.<signature>`,
  * URL-safe without escaping.
  */
-export const TOKEN_PURPOSES = {
+const TOKEN_PURPOSES = {
   confirm: 'c',
   unsubscribe: 'u',
   preferences: 'p',
