@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
 import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
-import { getEditionWithPapers, listEditions, listEditionsWithHeadlines, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
@@ -134,10 +134,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
       '/feed.xml',
       { schema: { tags: ['editions'], summary: 'Atom feed of the editions', produces: ['application/atom+xml'] } },
       async (_request, reply) => {
-        const rows = await listEditions(runtime, { limit: FEED_ENTRIES });
-        const editions = (await Promise.all(rows.map((row) => getEditionWithPapers(runtime, row.key)))).filter(
-          (found): found is EditionWithPapers => found !== undefined,
-        );
+        const editions = await listEditionsWithPapers(runtime, { limit: FEED_ENTRIES });
         return reply
           .header('cache-control', CACHE)
           .type('application/atom+xml; charset=utf-8')
