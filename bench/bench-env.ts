@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { prepareDatabase } from '../services/core/platform/db/migrate.js';
+import { dropDatabase } from '../test/helpers/database.js';
 
 /**
  * The bench's own database on the local Postgres and its own queue prefix on the local Redis.
@@ -31,12 +31,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
     redisUrl: REDIS_URL,
     queuePrefix,
     async remove() {
-      const admin = postgres(`${POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
+      await dropDatabase(POSTGRES_SERVER, databaseName);
       await deleteKeys(REDIS_URL, queuePrefix);
     },
   };

@@ -22,13 +22,16 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   return {
     url,
     name,
-    async drop() {
-      const admin = postgres(`${TEST_POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
-    },
+    drop: () => dropDatabase(TEST_POSTGRES_SERVER, name),
   };
+}
+
+/** Drops database `name` on `server` (a Postgres URL without a database), forcing other sessions off first. */
+export async function dropDatabase(server: string, name: string): Promise<void> {
+  const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
 }

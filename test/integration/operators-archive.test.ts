@@ -84,7 +84,8 @@ describe('operators: public archive, web version and Atom feed', () => {
       expect(entry.title['#text']).toContain('<script>alert(1)</script>');
       expect(Number.isNaN(new Date(entry.updated).getTime())).toBe(false);
       expect(entry.link['@href']).toBe(entry.id);
-      expect(entry.summary['#text']).toContain('Second paper');
+      // Each entry lists exactly its edition's papers, in rank order.
+      expect(entry.summary['#text'].split(' · ')).toEqual(['<script>alert(1)</script> & "quotes"  Attention', 'Second paper']);
       expect(entry.content['@type']).toBe('html');
       // The html content is escaped text, and the title inside it is escaped again as HTML.
       expect(entry.content['#text']).toContain('&lt;script&gt;');

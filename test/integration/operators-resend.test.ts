@@ -48,6 +48,15 @@ describe('operators: send, resend and metrics over a real SMTP server', () => {
   async function waitForRun(runId: number) {
     await waitUntil(`run ${runId} to complete`, async () => (await findSendRun(test.runtime.database.sql, runId))?.status === 'completed', 60_000);
   }
+  /** POST .../resend of the day's edition to `to`: a dry run only counts; an Idempotency-Key makes a retry safe. */
+  function resend(to: unknown, options: { dryRun?: boolean; idempotencyKey?: string } = {}) {
+    return app.inject({
+      method: 'POST',
+      url: `/admin/editions/${DATE}/resend${options.dryRun ? '?dryRun=true' : ''}`,
+      headers: options.idempotencyKey ? { ...ADMIN, 'idempotency-key': options.idempotencyKey } : ADMIN,
+      payload: { to },
+    });
+  }
   const mailsTo = (address: string) => smtp.messages.filter((mail) => mail.recipients.includes(address));
   async function metrics() {
     const response = await app.inject({ method: 'GET', url: '/metrics' });
@@ -99,17 +108,12 @@ describe('operators: send, resend and metrics over a real SMTP server', () => {
     // Resend to the failed: the dry run counts reader-3 and creates nothing.
     smtp.setRecipientPolicy(undefined);
     const runsBefore = (await sql`select count(*)::int as n from send_runs`)[0]!.n as number;
-    const dry = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend?dryRun=true`, headers: ADMIN, payload: { to: 'failed' } });
+    const dry = await resend('failed', { dryRun: true });
     expect(dry.statusCode).toBe(200);
     expect(dry.json()).toMatchObject({ dryRun: true, recipients: 1 });
     expect((await sql`select count(*)::int as n from send_runs`)[0]!.n).toBe(runsBefore);
 
-    const failed = await app.inject({
-      method: 'POST',
-      url: `/admin/editions/${DATE}/resend`,
-      headers: { ...ADMIN, 'idempotency-key': 'ops-resend-failed-1' },
-      payload: { to: 'failed' },
-    });
+    const failed = await resend('failed', { idempotencyKey: 'ops-resend-failed-1' });
     expect(failed.statusCode).toBe(202);
     expect(failed.json()).toMatchObject({ created: true, recipients: 1 });
     const failedRun = failed.json().run.id as number;
@@ -120,32 +124,22 @@ describe('operators: send, resend and metrics over a real SMTP server', () => {
     expect(copy).toEqual({ resend: true, status: 'sent' });
 
     // The same Idempotency-Key again: the same run, nothing new sent; another body with it is a conflict.
-    const repeat = await app.inject({
-      method: 'POST',
-      url: `/admin/editions/${DATE}/resend`,
-      headers: { ...ADMIN, 'idempotency-key': 'ops-resend-failed-1' },
-      payload: { to: 'failed' },
-    });
+    const repeat = await resend('failed', { idempotencyKey: 'ops-resend-failed-1' });
     expect(repeat.statusCode).toBe(202);
     expect(repeat.json()).toMatchObject({ created: false, run: { id: failedRun, status: 'completed' } });
-    const misuse = await app.inject({
-      method: 'POST',
-      url: `/admin/editions/${DATE}/resend`,
-      headers: { ...ADMIN, 'idempotency-key': 'ops-resend-failed-1' },
-      payload: { to: 'all' },
-    });
+    const misuse = await resend('all', { idempotencyKey: 'ops-resend-failed-1' });
     expect(misuse.statusCode).toBe(409);
     expect((await sql`select count(*)::int as n from send_runs where kind = 'resend'`)[0]!.n).toBe(1);
     // reader-3 has had it now: nobody is left in "failed".
-    const none = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend?dryRun=true`, headers: ADMIN, payload: { to: 'failed' } });
+    const none = await resend('failed', { dryRun: true });
     expect(none.json().recipients).toBe(0);
 
     // A list: only confirmed, unsuppressed readers; the rest is reported.
     await sql`insert into suppressions (email_hash, reason) values (${suppressionHash('reader-4@example.org')}, 'complaint')`;
     const listed = ['Reader-2@Example.org', 'reader-4@example.org', 'reader-5@example.org', 'nobody@example.org'];
-    const listDry = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend?dryRun=true`, headers: ADMIN, payload: { to: listed } });
+    const listDry = await resend(listed, { dryRun: true });
     expect(listDry.json()).toMatchObject({ recipients: 1, unmatched: ['nobody@example.org', 'reader-4@example.org', 'reader-5@example.org'] });
-    const toList = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend`, headers: ADMIN, payload: { to: listed } });
+    const toList = await resend(listed);
     expect(toList.statusCode).toBe(202);
     await waitForRun(toList.json().run.id);
     expect(mailsTo('reader-2@example.org')).toHaveLength(2);
@@ -154,9 +148,9 @@ describe('operators: send, resend and metrics over a real SMTP server', () => {
 
     // Everyone: confirmed daily readers who are not suppressed (reader-1, 2, 3), not the
     // unsubscribed, pending or weekly ones, nor suppressed reader-4.
-    const allDry = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend?dryRun=true`, headers: ADMIN, payload: { to: 'all' } });
+    const allDry = await resend('all', { dryRun: true });
     expect(allDry.json().recipients).toBe(3);
-    const toAll = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend`, headers: ADMIN, payload: { to: 'all' } });
+    const toAll = await resend('all');
     await waitForRun(toAll.json().run.id);
     expect(mailsTo('reader-1@example.org')).toHaveLength(2);
     expect(mailsTo('reader-2@example.org')).toHaveLength(3);
@@ -175,12 +169,12 @@ describe('operators: send, resend and metrics over a real SMTP server', () => {
   });
 
   it('refuses bad resend requests with the field at fault', async () => {
-    const bad = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend`, headers: ADMIN, payload: { to: ['not-an-address'] } });
+    const bad = await resend(['not-an-address']);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().details[0].field).toBe('to[0]');
     const missing = await app.inject({ method: 'POST', url: '/admin/editions/2026-01-01/resend', headers: ADMIN, payload: { to: 'all' } });
     expect(missing.statusCode).toBe(404);
-    const wrongTarget = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/resend`, headers: ADMIN, payload: { to: 'everyone' } });
+    const wrongTarget = await resend('everyone');
     expect(wrongTarget.statusCode).toBe(400);
   });
 

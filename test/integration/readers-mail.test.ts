@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { subscribers, suppressions } from '../../services/core/platform/db/schema.js';
-import { createReaderMailRenderer } from '../../services/core/reader-mail/reader-mail-renderer.js';
+import { createReaderMailRenderer, type ReaderMailValues } from '../../services/core/reader-mail/reader-mail-renderer.js';
+import type { ReaderMailKind } from '../../services/core/reader-mail/reader-mail-jobs.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { readerMailOutboxBacklog } from '../../services/core/reader-mail/reader-mail-outbox.js';
@@ -55,26 +56,31 @@ afterAll(async () => {
 });
 
 describe('reader email templates', () => {
-  it('compile under MJML strict validation and escape every value in the HTML part', async () => {
-    const renderer = createReaderMailRenderer({ validationLevel: 'strict' });
-    const confirmation = await renderer.render('confirmation', {
-      confirmUrl: 'https://paperboy.test/confirm?token=c.1.a.sig&x=1',
-      schedule: 'daily, about r&d, <b>bold</b>',
-      validFor: '48 hours',
-      postalAddress: '1 Example Street',
-    });
-    expect(confirmation.subject).toBe('Confirm your Paperboy subscription');
-    expect(confirmation.html).toContain('r&amp;d, &lt;b&gt;bold&lt;/b&gt;');
-    expect(confirmation.html).not.toContain('<b>bold</b>');
-    expect(confirmation.text).toContain('https://paperboy.test/confirm?token=c.1.a.sig&x=1');
-    expect(confirmation.html).not.toContain('fonts.googleapis.com');
-    const links = await renderer.render('manage-links', {
-      status: 'daily',
-      preferencesUrl: 'https://paperboy.test/preferences?token=p',
-      unsubscribeUrl: 'https://paperboy.test/unsubscribe?token=u',
-      postalAddress: '1 Example Street',
-    });
-    expect(links.text).toContain('https://paperboy.test/unsubscribe?token=u');
+  const renderer = createReaderMailRenderer({ validationLevel: 'strict' });
+  const postalAddress = '1 Example Street';
+  // Both mails show the reader's schedule, topics included: reader input, so it carries markup here.
+  const schedule = 'daily, about r&d, <b>bold</b>';
+
+  it.each<{ kind: ReaderMailKind; values: ReaderMailValues; subject: string; link: string }>([
+    {
+      kind: 'confirmation',
+      values: { confirmUrl: 'https://paperboy.test/confirm?token=c.1.a.sig&x=1', schedule, validFor: '48 hours', postalAddress },
+      subject: 'Confirm your Paperboy subscription',
+      link: 'https://paperboy.test/confirm?token=c.1.a.sig&x=1',
+    },
+    {
+      kind: 'manage-links',
+      values: { status: schedule, preferencesUrl: 'https://paperboy.test/preferences?token=p', unsubscribeUrl: 'https://paperboy.test/unsubscribe?token=u', postalAddress },
+      subject: 'Your Paperboy links',
+      link: 'https://paperboy.test/unsubscribe?token=u',
+    },
+  ])('$kind compiles under MJML strict validation and escapes every value in the HTML part', async ({ kind, values, subject, link }) => {
+    const mail = await renderer.render(kind, values);
+    expect(mail.subject).toBe(subject);
+    expect(mail.html).toContain('r&amp;d, &lt;b&gt;bold&lt;/b&gt;');
+    expect(mail.html).not.toContain('<b>bold</b>');
+    expect(mail.text).toContain(link);
+    expect(mail.html).not.toContain('fonts.googleapis.com');
   });
 });
 

@@ -46,12 +46,24 @@ describe('sending an edition', () => {
     return reportSendRun(test.runtime, (await findSendRun(test.runtime.database.sql, runId))!);
   }
 
+  /** Sends the edition now, as an operator would, and waits for the run's report. */
+  async function sendNow() {
+    return waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+  }
+
+  /** Sends to `readers` new readers while `refused`'s mailbox answers every message with `reply`. */
+  async function sendWithOneRefusal(readers: number, refused: string, reply: { code: number; message: string }) {
+    await insertReaders(test.runtime.database.sql, readers);
+    smtp.setRecipientPolicy((address) => (address === refused ? reply : undefined));
+    await startSendingWorkers();
+    return sendNow();
+  }
+
   it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {
     const [first] = await insertReaders(test.runtime.database.sql, 3);
     await insertReaders(test.runtime.database.sql, 1, { status: 'pending' }, 100);
     await startSendingWorkers();
-    const run = await startManualSend(test.runtime, DATE, 'test');
-    const done = await waitForRun(run.id);
+    const done = await sendNow();
 
     expect(done.deliveries).toMatchObject({ sent: 3, failed: 0, skipped: 0, queued: 0, claimed: 0 });
     expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-2@example.org', 'reader-3@example.org']);
@@ -83,8 +95,7 @@ describe('sending an edition', () => {
     expect(reader!.status).toBe('unsubscribed');
 
     // Sending again gives nobody a second copy.
-    const again = await startManualSend(test.runtime, DATE, 'test');
-    expect((await waitForRun(again.id)).deliveries).toMatchObject({ sent: 0, queued: 0 });
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 0, queued: 0 });
     expect(smtp.messages).toHaveLength(3);
   });
 
@@ -100,7 +111,7 @@ describe('sending an edition', () => {
     await sql`insert into sent_papers (subscriber_id, paper_id) select ${hadSome!}, unnest(${top}::text[])`;
 
     await startSendingWorkers();
-    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    const done = await sendNow();
     expect(done.deliveries).toMatchObject({ sent: 3, skipped: 1 });
 
     const rows = await sql<{ subscriber_id: string; status: string; paper_ids: string[] }[]>`
@@ -147,7 +158,7 @@ describe('sending an edition', () => {
     let refusals = 0;
     smtp.setRecipientPolicy(() => (refusals++ < 4 ? { code: 451, message: '4.3.0 Try again later' } : undefined));
     await startSendingWorkers();
-    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    const done = await sendNow();
     expect(done.deliveries).toMatchObject({ sent: 5, failed: 0 });
     expect(refusals).toBeGreaterThanOrEqual(4);
     const recipients = smtp.messages.map((m) => m.recipients[0]);
@@ -157,10 +168,7 @@ describe('sending an edition', () => {
 
   it('fails and suppresses an unknown mailbox (550 5.1.1) and delivers the rest', async () => {
     const sql = test.runtime.database.sql;
-    await insertReaders(sql, 4);
-    smtp.setRecipientPolicy((address) => (address === 'reader-2@example.org' ? { code: 550, message: '5.1.1 No such user' } : undefined));
-    await startSendingWorkers();
-    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    const done = await sendWithOneRefusal(4, 'reader-2@example.org', { code: 550, message: '5.1.1 No such user' });
     expect(done.deliveries).toMatchObject({ sent: 3, failed: 1 });
     const [failed] = await sql`select d.last_error from deliveries d join subscribers s on s.id = d.subscriber_id where s.email = 'reader-2@example.org'`;
     expect(failed!.last_error).toContain('5.1.1');
@@ -169,13 +177,9 @@ describe('sending an edition', () => {
   });
 
   it('fails a policy rejection (550 5.7.1) without suppressing the reader', async () => {
-    const sql = test.runtime.database.sql;
-    await insertReaders(sql, 2);
-    smtp.setRecipientPolicy((address) => (address === 'reader-1@example.org' ? { code: 550, message: '5.7.1 Message refused by policy' } : undefined));
-    await startSendingWorkers();
-    const done = await waitForRun((await startManualSend(test.runtime, DATE, 'test')).id);
+    const done = await sendWithOneRefusal(2, 'reader-1@example.org', { code: 550, message: '5.7.1 Message refused by policy' });
     expect(done.deliveries).toMatchObject({ sent: 1, failed: 1 });
-    expect(await sql`select 1 from suppressions`).toHaveLength(0);
+    expect(await test.runtime.database.sql`select 1 from suppressions`).toHaveLength(0);
   });
 
   it('does not send to a reader who unsubscribed after the fan-out', async () => {

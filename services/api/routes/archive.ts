@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
 import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
-import { getEditionWithPapers, listEditions, listEditionsWithHeadlines, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
 import { dailyDateSchema } from '../../core/papers/daily-date.js';
@@ -25,7 +25,7 @@ const longDay = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeri
 const shortDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** "Thursday 13 August 2026", or "Week of 10 August 2026" for a weekly edition. */
-export function editionLabel(edition: { kind: 'daily' | 'weekly'; periodStart: string }): string {
+function editionLabel(edition: { kind: 'daily' | 'weekly'; periodStart: string }): string {
   const start = new Date(`${edition.periodStart}T00:00:00Z`);
   return edition.kind === 'daily' ? longDay.format(start) : `Week of ${shortDay.format(start)}`;
 }
@@ -38,7 +38,7 @@ function cardsOf(found: EditionWithPapers) {
 }
 
 /** The Atom document (RFC 4287) for the newest editions. */
-export function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: Date): string {
+function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: Date): string {
   const updated = editions[0]?.edition.assembledAt ?? now;
   const entries = editions.map((found) => {
     const { edition } = toDigestEdition(found);
@@ -134,10 +134,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
       '/feed.xml',
       { schema: { tags: ['editions'], summary: 'Atom feed of the editions', produces: ['application/atom+xml'] } },
       async (_request, reply) => {
-        const rows = await listEditions(runtime, { limit: FEED_ENTRIES });
-        const editions = (await Promise.all(rows.map((row) => getEditionWithPapers(runtime, row.key)))).filter(
-          (found): found is EditionWithPapers => found !== undefined,
-        );
+        const editions = await listEditionsWithPapers(runtime, { limit: FEED_ENTRIES });
         return reply
           .header('cache-control', CACHE)
           .type('application/atom+xml; charset=utf-8')

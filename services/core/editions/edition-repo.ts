@@ -95,6 +95,28 @@ export async function findFrozenPapers(db: Executor, editionId: number): Promise
 }
 
 /**
+ * The frozen papers of several editions, by edition id, each list in rank order (editions
+ * without papers are absent). One query for a whole feed of editions, served by the
+ * (edition_id, rank) index.
+ */
+export async function findFrozenPapersOfEditions(db: Executor, editionIds: number[]): Promise<Map<number, FrozenPaper[]>> {
+  if (editionIds.length === 0) return new Map();
+  const rows = await db
+    .select({ editionId: editionPapers.editionId, rank: editionPapers.rank, upvotes: editionPapers.upvotes, numComments: editionPapers.numComments, paper: papers })
+    .from(editionPapers)
+    .innerJoin(papers, eq(papers.id, editionPapers.paperId))
+    .where(inArray(editionPapers.editionId, editionIds))
+    .orderBy(asc(editionPapers.editionId), asc(editionPapers.rank));
+  const byEdition = new Map<number, FrozenPaper[]>();
+  for (const { editionId, ...frozen } of rows) {
+    const list = byEdition.get(editionId);
+    if (list) list.push(frozen);
+    else byEdition.set(editionId, [frozen]);
+  }
+  return byEdition;
+}
+
+/**
  * Papers featured on `dailyDate` that no other daily edition holds: a paper listed on two days
  * goes out once, in whichever edition took it first.
  */

@@ -11,12 +11,14 @@ import {
   findEditionByKey,
   findEditionHeadlines,
   findFrozenPapers,
+  findFrozenPapersOfEditions,
   findLatestEditionRow,
   insertEdition,
   listEditionRows,
   withEditionLock,
   type EditionKind,
   type EditionRow,
+  type FrozenPaper,
 } from './edition-repo.js';
 import { ISO_WEEK_MESSAGE, isoWeekOf, isoWeekRange } from './iso-week.js';
 import { rankPapers } from './ranking.js';
@@ -52,12 +54,13 @@ export interface AssembledEdition extends EditionWithPapers {
   created: boolean;
 }
 
+function toEditionPaper(row: FrozenPaper): EditionPaper {
+  return { rank: row.rank, ...toPaperView(row.paper, { upvotes: row.upvotes, numComments: row.numComments }) };
+}
+
 async function withPapers(deps: EditionReadDeps, edition: EditionRow): Promise<EditionWithPapers> {
   const frozen = await findFrozenPapers(deps.database.db, edition.id);
-  return {
-    edition,
-    papers: frozen.map((row) => ({ rank: row.rank, ...toPaperView(row.paper, { upvotes: row.upvotes, numComments: row.numComments }) })),
-  };
+  return { edition, papers: frozen.map(toEditionPaper) };
 }
 
 /**
@@ -206,4 +209,11 @@ export async function listEditionsWithHeadlines(
   const rows = await listEditionRows(deps.database.db, options);
   const headlines = await findEditionHeadlines(deps.database.db, rows.map((row) => row.id));
   return rows.map((row) => ({ ...row, headline: headlines.get(row.id) ?? '' }));
+}
+
+/** The newest editions, each with its papers in rank order, for the Atom feed: two queries however many editions. */
+export async function listEditionsWithPapers(deps: EditionReadDeps, options: { limit: number }): Promise<EditionWithPapers[]> {
+  const rows = await listEditionRows(deps.database.db, options);
+  const frozen = await findFrozenPapersOfEditions(deps.database.db, rows.map((row) => row.id));
+  return rows.map(({ paperCount: _paperCount, ...edition }) => ({ edition, papers: (frozen.get(edition.id) ?? []).map(toEditionPaper) }));
 }
