@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from './core/platform/clock.js';
 import type { Config } from './core/platform/config/config.js';
 import { createDatabaseClient, type DatabaseClient } from './core/platform/db/client.js';
@@ -6,7 +6,7 @@ import type { Logger } from './core/platform/logging/logger.js';
 import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js';
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
-import { createProbeClient, redisOptionsFromUrl } from './core/platform/queue/redis.js';
+import { createCounterClient, createProbeClient } from './core/platform/queue/redis.js';
 import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
 import { reportUnfinishedRuns } from './core/sending/send-report.js';
 import { createSubscriptionService, type SubscriptionService } from './core/subscribers/subscription-service.js';
@@ -45,11 +45,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
   const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
   const mail = overrides.mail ?? createMailTransport(config.mail);
   const redisProbe = createProbeClient(config.redisUrl);
-  // Connects on first use, so processes that limit nothing (the worker, the CLI) never open it.
-  const rateLimitRedis = new Redis({ ...redisOptionsFromUrl(config.redisUrl), connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
-  rateLimitRedis.on('error', () => {
-    // The limiter goes on counting locally while Redis is down (and says so); ioredis reconnects.
-  });
+  const rateLimitRedis = createCounterClient(config.redisUrl);
   const clock = overrides.clock ?? systemClock;
   let closing: Promise<void> | undefined;
   return {

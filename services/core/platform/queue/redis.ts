@@ -46,3 +46,16 @@ export function createProbeClient(url: string): Redis {
   });
   return client;
 }
+
+/**
+ * A client for counters shared between processes (the API's signup rate limit): a command fails
+ * after one retry, so the caller can fall back on its own counts while Redis is down. It connects
+ * on first use, so a process that counts nothing (a worker, the CLI) never opens it.
+ */
+export function createCounterClient(url: string): Redis {
+  const client = new Redis({ ...redisOptionsFromUrl(url), connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
+  client.on('error', () => {
+    // The caller reports failed commands; ioredis reconnects on its own.
+  });
+  return client;
+}
