@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { subscribers, suppressions } from '../../services/core/platform/db/schema.js';
 import { createReaderMailRenderer, type ReaderMailValues } from '../../services/core/reader-mail/reader-mail-renderer.js';
-import type { ReaderMailKind } from '../../services/core/reader-mail/reader-mail-jobs.js';
+import type { ReaderMailKind } from '../../services/core/platform/db/schema.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { readerMailOutboxBacklog } from '../../services/core/reader-mail/reader-mail-outbox.js';

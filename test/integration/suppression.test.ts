@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifySmtpFailure } from '../../services/core/platform/mail/smtp-failure.js';
 import { suppressionHash, suppressionHashOf } from '../../services/core/suppression/suppression-repo.js';
 import { suppressAfterSmtpRefusal } from '../../services/core/suppression/suppression-service.js';
-import { normalizeEmailAddress } from '../../services/core/subscribers/email-address.js';
+import { normalizeEmailAddress } from '../../services/core/platform/mail/email-address.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /** The suppression list's two forms of the hash, and the one decision that adds to it after a bounce. */

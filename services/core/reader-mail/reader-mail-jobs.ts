@@ -1,6 +1,6 @@
-import { readerMailKind } from '../platform/db/schema.js';
+import type { ReaderMailKind } from '../platform/db/schema.js';
 import { addJobs, type Queues } from '../platform/queue/queues.js';
-import type { MailSlot } from './mail-slot.js';
+import type { MailSlot } from '../subscribers/mail-slot.js';
 
 /**
  * Transactional mail to one reader travels as a job on the transactional queue: the job's name
@@ -8,7 +8,6 @@ import type { MailSlot } from './mail-slot.js';
  * processor reads the rest from Postgres when it runs, and skips a reader who confirmed, left or
  * was erased meanwhile. Requests reach the queue through the outbox (see reader-mail-outbox.ts).
  */
-export type ReaderMailKind = (typeof readerMailKind.enumValues)[number];
 
 /** One email a reader is owed: which one, and the mail slot taken for it. */
 export interface ReaderMailRequest {

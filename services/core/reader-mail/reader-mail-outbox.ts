@@ -1,5 +1,6 @@
 import type { Sql } from '../platform/db/client.js';
-import type { ReaderMailKind, ReaderMailRequest } from './reader-mail-jobs.js';
+import type { ReaderMailKind } from '../platform/db/schema.js';
+import type { ReaderMailRequest } from './reader-mail-jobs.js';
 
 /**
  * The outbox of transactional reader mail: rows written in the same statement that took their

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import { TEMPLATES_DIR } from '../platform/paths.js';
-import type { ReaderMailKind } from './reader-mail-jobs.js';
+import type { ReaderMailKind } from '../platform/db/schema.js';
 
 /**
  * Renders transactional reader emails from `templates/emails/<kind>.mjml` and `<kind>.txt`.

@@ -11,7 +11,7 @@ import { confirmationUrl, readerLinks } from '../subscribers/reader-links.js';
 import { findSubscriberById, type SubscriberRow } from '../subscribers/subscriber-repo.js';
 import { isAddressSuppressed } from '../suppression/suppression-repo.js';
 import { suppressAfterSmtpRefusal } from '../suppression/suppression-service.js';
-import type { ReaderMailKind } from './reader-mail-jobs.js';
+import type { ReaderMailKind } from '../platform/db/schema.js';
 import type { ReaderMailRenderer, ReaderMailValues } from './reader-mail-renderer.js';
 
 export interface ReaderMailDeps {

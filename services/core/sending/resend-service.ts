@@ -4,7 +4,7 @@ import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
-import { checkEmailAddress } from '../subscribers/email-address.js';
+import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { nextFanoutReaders } from './fanout-repo.js';
 import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-audience.js';
 import {

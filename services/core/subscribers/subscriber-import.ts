@@ -3,7 +3,7 @@ import { parse } from 'csv-parse';
 import type { Clock } from '../platform/clock.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
-import { checkEmailAddress } from './email-address.js';
+import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
 import { checkPreferences } from './preferences.js';
 import { upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';

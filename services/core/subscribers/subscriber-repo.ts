@@ -1,10 +1,9 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql } from '../platform/db/client.js';
-import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers } from '../platform/db/schema.js';
+import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, type ReaderMailKind } from '../platform/db/schema.js';
 import { preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
-import type { MailSlot } from '../reader-mail/mail-slot.js';
-import type { ReaderMailKind } from '../reader-mail/reader-mail-jobs.js';
+import type { MailSlot } from './mail-slot.js';
 import { suppressionHash } from '../suppression/suppression-repo.js';
 
 /**

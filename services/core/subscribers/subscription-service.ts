@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
-import { checkEmailAddress } from './email-address.js';
+import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { preferencesOf } from './preference-columns.js';
 import { checkPreferences, DEFAULT_PREFERENCES, type Frequency, type Preferences } from './preferences.js';
 import {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Database, SqlExecutor } from '../platform/db/client.js';
 import { suppressions, type suppressionReason } from '../platform/db/schema.js';
-import { normalizeEmailAddress } from '../subscribers/email-address.js';
+import { normalizeEmailAddress } from '../platform/mail/email-address.js';
 
 /**
  * The suppression list: addresses nothing is ever sent to again. It is keyed by a SHA-256 of the

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobData } from '../../core/platform/queue/queue-contract.js';
-import type { ReaderMailKind } from '../../core/reader-mail/reader-mail-jobs.js';
+import type { ReaderMailKind } from '../../core/platform/db/schema.js';
 import { sendReaderMail, type ReaderMailResult } from '../../core/reader-mail/reader-mail-service.js';
 import { createReaderMailRenderer, type ReaderMailRendererOptions } from '../../core/reader-mail/reader-mail-renderer.js';
 import type { Runtime } from '../../runtime.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEmailAddress, normalizeEmailAddress } from '../../../services/core/subscribers/email-address.js';
+import { checkEmailAddress, normalizeEmailAddress } from '../../../services/core/platform/mail/email-address.js';
 import { suppressionHash } from '../../../services/core/suppression/suppression-repo.js';
 
 describe('checkEmailAddress', () => {

@@ -136,6 +136,8 @@ export const subscribers = pgTable(
  * job, so a row relayed twice is still one email.
  */
 export const readerMailKind = pgEnum('reader_mail_kind', ['confirmation', 'manage-links']);
+/** Which transactional email a reader is owed. */
+export type ReaderMailKind = (typeof readerMailKind.enumValues)[number];
 
 export const readerMailOutbox = pgTable('reader_mail_outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
