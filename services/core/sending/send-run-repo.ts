@@ -34,7 +34,7 @@ export interface NewSendRun {
   editionId: number;
   kind: SendRunKind;
   audience: SendAudience;
-  /** Scheduled runs: the hour they serve (one run per edition and hour). */
+  /** Scheduled runs: the 15-minute slot they serve (one run per edition and slot). */
   slot?: Date;
   idempotencyKey?: string;
   createdBy: string;

@@ -214,9 +214,9 @@ export const sendRuns = pgTable(
       .references(() => editions.id, { onDelete: 'cascade' }),
     kind: sendRunKind('kind').notNull(),
     status: sendRunStatus('status').notNull().default('fanning_out'),
-    /** Who the run is for: { due: 'hour' } for scheduled runs, { to: 'failed' | 'all' | [...] } for resends. */
+    /** Who the run is for (SendAudience in send-run-repo.ts): the readers due by a time, everyone, or a resend's target. */
     audience: jsonb('audience').notNull().default({}),
-    /** Scheduled runs: the UTC hour they serve; one scheduled run per edition and hour. */
+    /** Scheduled runs: the 15-minute slot they serve; one scheduled run per edition and slot. */
     slot: timestamp('slot', { withTimezone: true }),
     idempotencyKey: text('idempotency_key'),
     /** Keyset checkpoint of the fan-out, and the frozen upper bound of subscriber ids it walks. */
