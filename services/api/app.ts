@@ -50,6 +50,11 @@ export async function buildApp(runtime: Runtime): Promise<App> {
 
   // helmet's middleware built once: @fastify/helmet builds it again on every request, which cost
   // a signup flood ~6 % of its CPU. Only the headers are wanted here, never a nonce or per-route set.
+  // The https-only headers are sent only when the site is served over https: on a plain-http
+  // host (a LAN address, a server before its TLS proxy) upgrade-insecure-requests makes the
+  // browser rewrite the signup POST and every asset to an https that does not exist, and the
+  // browser ignores Cross-Origin-Opener-Policy with a console error on every page.
+  const servedOverHttps = runtime.config.publicUrl.startsWith('https:');
   const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -59,8 +64,11 @@ export async function buildApp(runtime: Runtime): Promise<App> {
         imgSrc: ["'self'", 'data:', 'https:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        upgradeInsecureRequests: servedOverHttps ? [] : null,
       },
     },
+    strictTransportSecurity: servedOverHttps,
+    crossOriginOpenerPolicy: servedOverHttps,
   });
   app.addHook('onRequest', (request, reply, done) => {
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));

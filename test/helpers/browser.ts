@@ -29,12 +29,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export interface BrowserOptions {
+  javaScriptEnabled?: boolean;
+  timezoneId?: string;
+  /**
+   * Host names this browser resolves to 127.0.0.1, so a page can be opened under a name that is
+   * not loopback to the browser (no secure-context exemption) while traffic stays on loopback.
+   */
+  loopbackHosts?: string[];
+}
+
 /** A fresh Chromium with an empty profile of its own. */
-export async function openBrowser(options: { javaScriptEnabled?: boolean; timezoneId?: string } = {}): Promise<Browser> {
+export async function openBrowser(options: BrowserOptions = {}): Promise<Browser> {
+  const hostRules = (options.loopbackHosts ?? []).map((host) => `MAP ${host} 127.0.0.1`);
   const profile = await mkdtemp(path.join(tmpdir(), 'paperboy-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: hostRules.length > 0 ? [...CHROMIUM_ARGS, `--host-resolver-rules=${hostRules.join(',')}`] : CHROMIUM_ARGS,
     headless: true,
     timezoneId: options.timezoneId ?? 'Europe/Berlin',
     locale: 'en-GB',
