@@ -12,8 +12,8 @@ import { startTestSmtpServer, type TestSmtpServer } from '../helpers/smtp-server
 
 /**
  * A reader's whole path in real Chromium: the signup page, the confirmation email from the
- * in-process SMTP server, the confirmation link, the preference center, the unsubscribe button
- * and resubscribing. Screenshots of every page at desktop and phone widths go to
+ * in-process SMTP server, the confirmation link and its button, the preference center, the
+ * unsubscribe button and resubscribing. Screenshots of every page at desktop and phone widths go to
  * test-artifacts/screenshots/.
  */
 
@@ -165,8 +165,13 @@ describe('a reader in Chromium', () => {
     const confirmUrl = new RegExp(`${baseUrl.replace(/[.]/g, '\\.')}/confirm\\?token=\\S+`).exec(mail!.parsed.text ?? '')?.[0];
     expect(confirmUrl).toBeDefined();
     expect(mail!.parsed.html).toContain('Confirm my subscription');
+    // The link opens a page with one button (a link scanner's GET confirms nothing); the click confirms.
     await page.goto(confirmUrl!);
-    expect(await page.locator('h1').textContent()).toBe('You are subscribed');
+    expect(await page.locator('h1').textContent()).toBe('Confirm your subscription');
+    await screenshot(page, '04-confirm');
+    expect((await subscriberRow(email))?.status).toBe('pending');
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Confirm my subscription")')]);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('You are subscribed');
     expect(await page.locator('.summary-line').textContent()).toContain('weekly on Wednesdays at 08:00 (Europe/Berlin)');
     await screenshot(page, '04-confirmed');
     expect((await subscriberRow(email))?.status).toBe('confirmed');

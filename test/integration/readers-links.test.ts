@@ -16,24 +16,82 @@ beforeEach(() => {
   h.clock.now = new Date(h.clock.now.getTime() + 2 * 3600_000);
 });
 
-describe('GET /confirm', () => {
-  it('confirms once, idempotently, and links to working preferences', async () => {
+/** Every link target a browser or scanner would fetch from a page: href, src and form action, site-relative. */
+function linkTargets(html: string): string[] {
+  const targets = [...html.matchAll(/\b(?:href|src|action)="([^"]*)"/g)].map((match) =>
+    match[1]!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&').replace(/^https?:\/\/paperboy\.test/, ''),
+  );
+  return [...new Set(targets.filter((target) => target.startsWith('/')))];
+}
+
+describe('/confirm', () => {
+  it('GET shows one button and confirms nothing, not even for a link scanner that opens every link on the page', async () => {
+    const row = await h.subscribe(h.uniqueEmail('scanned'));
+    const url = `/confirm?token=${h.token(row.id, 'confirm', new Date(h.clock.now.getTime() + 3600_000))}`;
+    const page = await h.app.inject({ method: 'GET', url });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Confirm your subscription');
+    expect(page.body).toContain(row.email);
+    // One form, no JavaScript needed: a plain POST back to this very link.
+    const forms = [...page.body.matchAll(/<form method="post" action="([^"]+)"/g)];
+    expect(forms).toHaveLength(1);
+    expect(forms[0]![1]!.replace(/&#x3D;/g, '=')).toBe(url);
+    expect(page.body).toMatch(/<button type="submit"[^>]*>Confirm my subscription<\/button>/);
+
+    const targets = linkTargets(page.body);
+    expect(targets).toContain(url);
+    for (const target of targets) {
+      const followed = await h.app.inject({ method: 'GET', url: target });
+      expect(followed.statusCode, target).toBeLessThan(500);
+      for (const next of linkTargets(followed.body)) await h.app.inject({ method: 'GET', url: next });
+    }
+    // A scanner asking for JSON learns the status, and confirms nothing either.
+    const viaJson = await h.app.inject({ method: 'GET', url, headers: json });
+    expect(viaJson.json()).toEqual({ status: 'pending' });
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('pending');
+    expect((await h.subscriberByEmail(row.email))?.confirmedAt).toBeNull();
+  });
+
+  it('POST confirms once, idempotently, and links to working preferences', async () => {
     const row = await h.subscribe(h.uniqueEmail('confirm'));
     const url = `/confirm?token=${h.token(row.id, 'confirm', new Date(h.clock.now.getTime() + 3600_000))}`;
-    const first = await h.app.inject({ method: 'GET', url });
+    const first = await h.app.inject({ method: 'POST', url, ...form({}) });
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('You are subscribed');
     expect((await h.subscriberByEmail(row.email))?.status).toBe('confirmed');
-    const second = await h.app.inject({ method: 'GET', url });
+    const confirmedAt = (await h.subscriberByEmail(row.email))?.confirmedAt;
+    expect(confirmedAt).toBeInstanceOf(Date);
+    const second = await h.app.inject({ method: 'POST', url, ...form({}) });
     expect(second.statusCode).toBe(200);
     expect(second.body).toContain('You are already subscribed');
+    expect((await h.subscriberByEmail(row.email))?.confirmedAt).toEqual(confirmedAt);
     const preferencesHref = /href="(\/preferences\?token[^"]+)"/.exec(first.body)?.[1]?.replace(/&#x3D;/g, '=');
     expect(preferencesHref).toBeDefined();
     const preferences = await h.app.inject({ method: 'GET', url: preferencesHref! });
     expect(preferences.statusCode).toBe(200);
     expect(preferences.body).toContain(row.email);
-    const viaJson = await h.app.inject({ method: 'GET', url, headers: json });
-    expect(viaJson.json()).toEqual({ status: 'confirmed', outcome: 'already-confirmed' });
+    // After confirming, the link's page says so instead of offering the button again.
+    const again = await h.app.inject({ method: 'GET', url });
+    expect(again.body).toContain('You are already subscribed');
+    expect(again.body).not.toContain('<form method="post" action="/confirm');
+    expect((await h.app.inject({ method: 'GET', url, headers: json })).json()).toEqual({ status: 'confirmed' });
+  });
+
+  it('POST with JSON confirms and answers the outcome, idempotently', async () => {
+    const row = await h.subscribe(h.uniqueEmail('confirm-json'));
+    const url = `/confirm?token=${h.token(row.id, 'confirm', new Date(h.clock.now.getTime() + 3600_000))}`;
+    const first = await h.app.inject({ method: 'POST', url, headers: json });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ status: 'confirmed', outcome: 'confirmed' });
+    const second = await h.app.inject({ method: 'POST', url, headers: json });
+    expect(second.json()).toEqual({ status: 'confirmed', outcome: 'already-confirmed' });
+  });
+
+  it('POST with a forged token confirms nobody', async () => {
+    const row = await h.subscribe(h.uniqueEmail('confirm-forged'));
+    const response = await h.app.inject({ method: 'POST', url: `/confirm?token=${h.token(row.id, 'confirm').slice(0, -3)}abc`, ...form({}) });
+    expect(response.statusCode).toBe(400);
+    expect((await h.subscriberByEmail(row.email))?.status).toBe('pending');
   });
 });
 

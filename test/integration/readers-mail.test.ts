@@ -99,6 +99,8 @@ describe('confirmation email', () => {
     expect(mail.parsed.messageId).toMatch(/^<confirmation-\d+-[0-9a-z]+-1@paperboy\.test>$/);
     expect(mail.parsed.text).toContain('daily at 06:00 (Asia/Tokyo), up to 10 papers, about r&d, agents');
     expect(mail.parsed.html).toContain('about r&amp;d, agents');
+    // Opening the link confirms nothing (link scanners open links): the reader is told to click.
+    for (const part of [mail.parsed.text ?? '', mail.parsed.html || '']) expect(part.replace(/\s+/g, ' ')).toContain('one click on the button on the page that opens');
 
     const link = /http:\/\/paperboy\.test\/confirm\?token=([A-Za-z0-9._%-]+)/.exec(mail.parsed.text ?? '');
     expect(link).not.toBeNull();
@@ -108,7 +110,7 @@ describe('confirmation email', () => {
     expect(check.ok && check.expiresAt?.getTime()).toBe(now.getTime() + CONFIRMATION_TOKEN_TTL_SECONDS * 1000);
     expect(mail.parsed.html).toContain(`href="http://paperboy.test/confirm?token&#x3D;${link![1]}"`);
 
-    const confirmed = await app.inject({ method: 'GET', url: `/confirm?token=${link![1]}` });
+    const confirmed = await app.inject({ method: 'POST', url: `/confirm?token=${link![1]}` });
     expect(confirmed.statusCode).toBe(200);
     const [after] = await test.runtime.database.db.select().from(subscribers).where(eq(subscribers.id, row!.id));
     expect(after?.status).toBe('confirmed');
@@ -137,7 +139,7 @@ describe('confirmation email', () => {
     const email = 'already-confirmed@example.org';
     await app.inject({ method: 'POST', url: '/subscribe', payload: { email } });
     const first = await waitForMessageTo(email);
-    await app.inject({ method: 'GET', url: `/confirm?token=${/\/confirm\?token=(\S+)/.exec(first.parsed.text ?? '')![1]}` });
+    await app.inject({ method: 'POST', url: `/confirm?token=${/\/confirm\?token=(\S+)/.exec(first.parsed.text ?? '')![1]}` });
     const [row] = await test.runtime.database.db.select().from(subscribers).where(eq(subscribers.emailNormalized, email));
 
     const queue = test.runtime.queues.transactional;
@@ -155,7 +157,7 @@ describe('confirmation email', () => {
     await app.inject({ method: 'POST', url: '/subscribe', payload: { email } });
     const confirmation = await waitForMessageTo(email);
     const confirmLink = /\/confirm\?token=([^\s]+)/.exec(confirmation.parsed.text ?? '')![1]!;
-    await app.inject({ method: 'GET', url: `/confirm?token=${confirmLink}` });
+    await app.inject({ method: 'POST', url: `/confirm?token=${confirmLink}` });
 
     const total = smtp.messages.length;
     const answer = await app.inject({ method: 'POST', url: '/links/resend', headers: { accept: 'application/json' }, payload: { email } });
