@@ -22,9 +22,9 @@ export interface FanoutAudience {
 }
 
 /**
- * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy yet
- * (and, for scheduled runs, whose send time has come), each with their topics, minus papers
- * they were sent before, capped.
+ * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy of it
+ * nor of a later edition yet (and, for scheduled runs, whose send time has come), each with
+ * their topics, minus papers they were sent before, capped.
  */
 export function createFirstCopyAudience(deps: { database: DatabaseClient }, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
   const { sql } = deps.database;
@@ -35,7 +35,8 @@ export function createFirstCopyAudience(deps: { database: DatabaseClient }, run:
   const due = run.audience.kind === 'due' ? { editionReadyAt: run.editionReadyAt, now: new Date(run.audience.dueBy) } : undefined;
   return {
     resend: false,
-    nextReaders: (afterId) => nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE }),
+    nextReaders: (afterId) =>
+      nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE, firstCopyOf: run.editionId }),
     async plan(readers) {
       const ids = readers.map((reader) => reader.id);
       const [haveCopy, alreadySent] = await Promise.all([findReadersWithCopy(sql, run.editionId, ids), findAlreadySentPapers(sql, ids, paperIds)]);

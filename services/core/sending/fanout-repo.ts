@@ -13,10 +13,14 @@ export interface FanoutReader extends Preferences {
  * The next `limit` confirmed, unsuppressed readers of a frequency with `afterId < id <= upToId`,
  * in id order. Keyset pagination on the primary key: each page is an index range scan, however
  * far into a million readers the walk is, and a restart continues from the saved cursor.
+ * `firstCopyOf` (an edition id) leaves out readers who already have a first copy of a later
+ * edition of its kind: a day assembled late (missed by the scheduler, or sent by hand) never
+ * reaches a reader after a newer one. Each reader costs one probe of the (subscriber, edition)
+ * index, and sending the newest edition finds no later one at all.
  */
 export async function nextFanoutReaders(
   sql: Sql,
-  page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number },
+  page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number; firstCopyOf?: number },
 ): Promise<FanoutReader[]> {
   const rows = await sql<FanoutReaderRow[]>`
     select s.id, ${preferenceColumns(sql, 's')}
@@ -24,6 +28,11 @@ export async function nextFanoutReaders(
     where s.status = 'confirmed' and s.frequency = ${page.frequency}
       and s.id > ${page.afterId} and s.id <= ${page.upToId}
       and ${notSuppressed(sql, 's.email_normalized')}
+      ${page.firstCopyOf === undefined ? sql`` : sql`and not exists (
+        select 1 from deliveries d
+        join editions later on later.id = d.edition_id
+        join editions edition on edition.id = ${page.firstCopyOf}
+        where d.subscriber_id = s.id and not d.resend and later.kind = edition.kind and later.period_end > edition.period_end)`}
     order by s.id
     limit ${page.limit}`;
   return rows.map(toFanoutReader);
