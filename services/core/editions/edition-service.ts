@@ -21,7 +21,7 @@ import {
   type EditionRow,
   type FrozenPaper,
 } from './edition-repo.js';
-import { ISO_WEEK_MESSAGE, isoWeekOf, isoWeekRange, type IsoWeekRange } from './iso-week.js';
+import { ISO_WEEK_MESSAGE, isoWeekdayOf, isoWeekOf, isoWeekRange, type IsoWeekRange } from './iso-week.js';
 import { rankPapers } from './ranking.js';
 
 /**
@@ -96,12 +96,6 @@ async function chooseWeeklyPapers(deps: EditionDeps, db: Executor, week: string,
   return candidates;
 }
 
-function weekRangeOf(week: string): IsoWeekRange {
-  const range = isoWeekRange(week);
-  if (!range) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
-  return range;
-}
-
 const EDITION_KEY_MESSAGE = 'must be a daily date YYYY-MM-DD or an ISO week YYYY-Www, e.g. 2026-02-03 or 2026-W06';
 
 /** The edition an edition key names, before it is frozen: its kind and the days it covers. */
@@ -142,7 +136,7 @@ export async function assembleEdition(deps: EditionDeps, date: string): Promise<
 
 /** Freezes the weekly edition of an ISO week ("2026-W06") once the week is over; idempotent and race-safe. */
 export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Promise<AssembledEdition> {
-  weekRangeOf(week);
+  if (!isoWeekRange(week)) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
   return assemble(deps, week);
 }
 
@@ -231,11 +225,11 @@ async function outcomeOf(key: string, assemble: () => Promise<AssembledEdition>)
  * How many days back (yesterday included) the scheduler looks for daily editions it missed, while
  * no worker ran or a job was lost. Older days stay unassembled unless an operator assembles them.
  */
-export const CATCH_UP_DAYS = 7;
+const CATCH_UP_DAYS = 7;
 
 /** Assembles quietly: a missed day or week with nothing to offer is no news (yesterday's is reported). */
-async function catchUp(key: string, assemble: () => Promise<AssembledEdition>): Promise<ScheduledOutcome[]> {
-  const outcome = await outcomeOf(key, assemble);
+async function catchUp(key: string, freeze: () => Promise<AssembledEdition>): Promise<ScheduledOutcome[]> {
+  const outcome = await outcomeOf(key, freeze);
   return outcome.status === 'skipped' ? [] : [outcome];
 }
 
@@ -256,9 +250,9 @@ export async function assembleScheduledEditions(deps: EditionDeps): Promise<Sche
   }
   outcomes.push(await outcomeOf(yesterday, () => assembleEdition(deps, yesterday)));
 
-  const mondayOfThisWeek = weekRangeOf(isoWeekOf(today)).start;
-  const lastWeek = isoWeekOf(addDays(mondayOfThisWeek, -1));
-  if (addDays(mondayOfThisWeek, -1) === yesterday) {
+  const lastSunday = addDays(today, -isoWeekdayOf(today));
+  const lastWeek = isoWeekOf(lastSunday);
+  if (lastSunday === yesterday) {
     outcomes.push(await outcomeOf(lastWeek, () => assembleWeeklyEdition(deps, lastWeek)));
   } else if (!(await findEditionByKey(deps.database.db, lastWeek))) {
     outcomes.push(...(await catchUp(lastWeek, () => assembleWeeklyEdition(deps, lastWeek))));
