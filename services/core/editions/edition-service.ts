@@ -106,18 +106,24 @@ function periodOf(key: string): { kind: EditionKind; periodStart: string; period
   return { kind: 'weekly', periodStart: range.start, periodEnd: range.end, range };
 }
 
+type EditionPeriod = ReturnType<typeof periodOf>;
+
+function choosePapers(deps: EditionDeps, db: Executor, key: string, period: EditionPeriod): Promise<PaperRow[]> {
+  return period.range ? chooseWeeklyPapers(deps, db, key, period.range) : chooseDailyPapers(deps, db, key);
+}
+
 /**
- * Freezes the edition a key names (see `choose*Papers` for what it holds). Assembling a key that
- * has an edition returns that edition unchanged; concurrent calls (several workers, an operator
- * and the scheduler) serialise on a lock and yield one edition.
+ * Freezes the edition a key names, a daily date or an ISO week (see `choose*Papers` for what it
+ * holds). Assembling a key that has an edition returns that edition unchanged; concurrent calls
+ * (several workers, an operator and the scheduler) serialise on a lock and yield one edition.
  */
-async function assemble(deps: EditionDeps, key: string): Promise<AssembledEdition> {
+export async function assembleEditionByKey(deps: EditionDeps, key: string): Promise<AssembledEdition> {
   const period = periodOf(key);
   const { db } = deps.database;
   const { row, created } = await withEditionLock(db, async (tx) => {
     const existing = await findEditionByKey(tx, key);
     if (existing) return { row: existing, created: false };
-    const chosen = period.range ? await chooseWeeklyPapers(deps, tx, key, period.range) : await chooseDailyPapers(deps, tx, key);
+    const chosen = await choosePapers(deps, tx, key, period);
     const inserted = await insertEdition(
       tx,
       { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd, assembledAt: deps.clock() },
@@ -131,18 +137,13 @@ async function assemble(deps: EditionDeps, key: string): Promise<AssembledEditio
 /** Freezes the edition of a daily date ("2026-02-03"); idempotent and race-safe. */
 export async function assembleEdition(deps: EditionDeps, date: string): Promise<AssembledEdition> {
   if (!isDailyDate(date)) throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: DAILY_DATE_MESSAGE }]);
-  return assemble(deps, date);
+  return assembleEditionByKey(deps, date);
 }
 
 /** Freezes the weekly edition of an ISO week ("2026-W06") once the week is over; idempotent and race-safe. */
 export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Promise<AssembledEdition> {
   if (!isoWeekRange(week)) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
-  return assemble(deps, week);
-}
-
-/** Freezes the edition an edition key names: a daily date or an ISO week. */
-export async function assembleEditionByKey(deps: EditionDeps, key: string): Promise<AssembledEdition> {
-  return assemble(deps, key);
+  return assembleEditionByKey(deps, week);
 }
 
 /** An edition as a preview shows it: frozen, or the draft of what assembling would freeze now. */
@@ -161,8 +162,7 @@ export async function previewEdition(deps: EditionDeps, key: string): Promise<Ed
   const period = periodOf(key);
   const found = await getEditionWithPapers(deps, key);
   if (found) return { ...found, frozen: true };
-  const { db } = deps.database;
-  const chosen = period.range ? await chooseWeeklyPapers(deps, db, key, period.range) : await chooseDailyPapers(deps, db, key);
+  const chosen = await choosePapers(deps, deps.database.db, key, period);
   return {
     edition: { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd },
     papers: chosen.map((row, index) => ({ rank: index + 1, ...toPaperView(row) })),
