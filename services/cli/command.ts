@@ -1,3 +1,4 @@
+import { isIsoWeek } from '../core/editions/iso-week.js';
 import { isDailyDate } from '../core/papers/daily-date.js';
 import type { RunReport } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
@@ -46,6 +47,15 @@ export function dailyDateOption(args: string[]): string | undefined {
   const date = option(args, 'date');
   if (date !== undefined && !isDailyDate(date)) throw new UsageError(`--date must be a calendar date YYYY-MM-DD (got "${date}")`);
   return date;
+}
+
+/** `--date KEY` naming an edition: a daily date YYYY-MM-DD or an ISO week YYYY-Www; undefined when absent. */
+export function editionKeyOption(args: string[]): string | undefined {
+  const key = option(args, 'date');
+  if (key !== undefined && !(isDailyDate(key) || isIsoWeek(key))) {
+    throw new UsageError(`--date must be an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition (got "${key}")`);
+  }
+  return key;
 }
 
 export function flag(args: string[], name: string): boolean {

@@ -5,6 +5,7 @@ import { createLogger } from '../core/platform/logging/logger.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { workSendRun } from '../worker/send-run-worker.js';
 import { UsageError, type Command, type CommandContext } from './command.js';
+import { assembleCommand } from './commands/assemble.js';
 import { importCommand } from './commands/import.js';
 import { ingestCommand } from './commands/ingest.js';
 import { demoCommand } from './commands/demo.js';
@@ -14,7 +15,7 @@ import { resendCommand } from './commands/resend.js';
 import { subscribersCommand } from './commands/subscribers.js';
 
 /** Every command of `npm run cli -- <command>`. */
-const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
+const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, assembleCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
 
 /**
  * Exit codes, in one place: 0 done; 2 wrong arguments or configuration; 1 anything else the

@@ -16,6 +16,8 @@ import { editionsScheduler } from '../../services/worker/processors/editions.js'
 import { ingestScheduler } from '../../services/worker/processors/ingest.js';
 import { startWorkers } from '../../services/worker/worker-host.js';
 import { hfFixturePath, readHfFixture } from '../helpers/hf-replay-server.js';
+import { insertReaders } from '../helpers/factories.js';
+import { startProcess } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const ADMIN = { authorization: 'Bearer dev-admin-token' };
@@ -224,5 +226,156 @@ describe('edition size', () => {
     ]);
     const raw = (readHfFixture('2024-03-21') as RawItem[]).map((i) => ({ ...i.paper, numComments: i.numComments }));
     expect(edition.papers.map((p) => p.id)).toEqual(rankIds(raw).slice(0, 5));
+  });
+});
+
+describe('an operator assembles and previews by hand', () => {
+  let test: TestRuntime;
+  let app: App;
+  const now = new Date('2026-02-10T06:00:00Z');
+  const editionCount = async () => (await test.runtime.database.sql<{ n: number }[]>`select count(*)::int as n from editions`)[0]!.n;
+
+  beforeAll(async () => {
+    test = await createTestRuntime('editions-by-hand', {}, { clock: () => now });
+    app = await buildApp(test.runtime);
+    await importPapersFile(test.runtime, hfFixturePath('2026-02-03'));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await test?.cleanup();
+  });
+
+  it('previews the draft of a day that has papers but no edition, freezing nothing', async () => {
+    const html = await app.inject({ method: 'GET', url: '/admin/editions/2026-02-03/preview', headers: ADMIN });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.headers['x-edition-draft']).toBe('true');
+    expect(html.body).toContain('Kimi K2.5: Visual Agentic Intelligence');
+    const text = await app.inject({ method: 'GET', url: '/admin/editions/2026-02-03/preview?format=text', headers: ADMIN });
+    expect(text.statusCode).toBe(200);
+    expect(text.body).toContain('Kimi K2.5: Visual Agentic Intelligence');
+    expect(await editionCount()).toBe(0);
+
+    const empty = await app.inject({ method: 'GET', url: '/admin/editions/2026-02-07/preview', headers: ADMIN });
+    expect(empty.statusCode).toBe(404);
+    expect(empty.json().error).toMatch(/^No papers for 2026-02-07/);
+    expect(await editionCount()).toBe(0);
+  });
+
+  it('freezes an edition with POST .../assemble, answers it unchanged when repeated, and audits it', async () => {
+    const first = await app.inject({ method: 'POST', url: '/admin/editions/2026-02-03/assemble', headers: ADMIN });
+    expect(first.statusCode).toBe(201);
+    expect(first.json().created).toBe(true);
+    expect(first.json().edition).toMatchObject({ kind: 'daily', key: '2026-02-03', paperCount: 40, assembledAt: now.toISOString() });
+    expect(first.json().papers[0]).toMatchObject({ rank: 1, id: '2602.02276' });
+
+    const again = await app.inject({ method: 'POST', url: '/admin/editions/2026-02-03/assemble', headers: ADMIN });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ ...first.json(), created: false });
+    expect(await editionCount()).toBe(1);
+    const preview = await app.inject({ method: 'GET', url: '/admin/editions/2026-02-03/preview', headers: ADMIN });
+    expect(preview.headers['x-edition-draft']).toBe('false');
+
+    // A day without papers: 404, like a GET of something that does not exist; nothing is frozen.
+    const empty = await app.inject({ method: 'POST', url: '/admin/editions/2026-02-07/assemble', headers: ADMIN });
+    expect(empty.statusCode).toBe(404);
+    expect(empty.json().error).toMatch(/^No papers for 2026-02-07: nothing to assemble/);
+    const bad = await app.inject({ method: 'POST', url: '/admin/editions/2026-W60/assemble', headers: ADMIN });
+    expect(bad.statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/admin/editions/2026-02-03/assemble' })).statusCode).toBe(401);
+
+    const audit = await test.runtime.database.sql`select action, target, params from admin_audit_log order by id`;
+    expect(audit).toEqual([
+      { action: 'editions.assemble', target: '2026-02-03', params: { created: true, papers: 40 } },
+      { action: 'editions.assemble', target: '2026-02-03', params: { created: false, papers: 40 } },
+    ]);
+  });
+
+  it('takes an ISO week wherever an edition is named: preview, assemble, read', async () => {
+    const draft = await app.inject({ method: 'GET', url: '/admin/editions/2026-W06/preview?format=text', headers: ADMIN });
+    expect(draft.statusCode).toBe(200);
+    expect(draft.headers['x-edition-draft']).toBe('true');
+    expect(await editionCount()).toBe(1);
+
+    const weekly = await app.inject({ method: 'POST', url: '/admin/editions/2026-W06/assemble', headers: ADMIN });
+    expect(weekly.statusCode).toBe(201);
+    expect(weekly.json().edition).toMatchObject({ kind: 'weekly', key: '2026-W06', periodStart: '2026-02-02', periodEnd: '2026-02-08', paperCount: 40 });
+    const read = await app.inject({ method: 'GET', url: '/admin/editions/2026-W06', headers: ADMIN });
+    expect(read.json().edition).toMatchObject({ kind: 'weekly', key: '2026-W06' });
+
+    // The running week cannot be frozen yet: a conflict with the time, not a missing thing.
+    const running = await app.inject({ method: 'POST', url: '/admin/editions/2026-W07/assemble', headers: ADMIN });
+    expect(running.statusCode).toBe(409);
+    expect(running.json().error).toMatch(/^Week 2026-W07 is not over yet/);
+  });
+
+  it('runs `cli assemble --date KEY` and `cli send --date YYYY-Www` through the real entry point', async () => {
+    const outbox = mkdtempSync(path.join(tmpdir(), 'editions-cli-outbox-'));
+    const env = { DATABASE_URL: test.config.databaseUrl, REDIS_URL: test.config.redisUrl, QUEUE_PREFIX: test.queuePrefix, LOG_LEVEL: 'warn', OUTBOX_DIR: outbox };
+    await importPapersFile(test.runtime, hfFixturePath('2026-08-13'));
+    const assemble = startProcess('services/cli/main.ts', ['assemble', '--date', '2026-08-13'], env);
+    expect(await assemble.exited).toBe(0);
+    const lines = assemble.stdout().split('\n');
+    expect(lines[0]).toBe('froze daily edition 2026-08-13: 20 papers');
+    expect(lines[1]).toMatch(/^ {2}1\. .+ \(\d+ upvotes\)$/);
+    const again = startProcess('services/cli/main.ts', ['assemble', '--date=2026-08-13'], env);
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).toMatch(/^daily edition 2026-08-13 was frozen already at \d{4}-\d\d-\d\dT[\d:.]+Z: 20 papers\n/);
+    const usage = startProcess('services/cli/main.ts', ['assemble', '--date', '2026-08'], env);
+    expect(await usage.exited).toBe(2);
+    expect(usage.stderr()).toMatch(/--date must be an edition key: YYYY-MM-DD, or YYYY-Www/);
+
+    // A weekly edition by hand, sent to the weekly readers only.
+    await insertReaders(test.runtime.database.sql, 1, { frequency: 'weekly' }, 1);
+    await insertReaders(test.runtime.database.sql, 1, { frequency: 'daily' }, 2);
+    const weekly = startProcess('services/cli/main.ts', ['assemble', '--date', '2026-W33'], env);
+    expect(await weekly.exited).toBe(0);
+    expect(weekly.stdout()).toMatch(/^froze weekly edition 2026-W33: 20 papers\n/);
+    const send = startProcess('services/cli/main.ts', ['send', '--date', '2026-W33'], env);
+    expect(await send.exited).toBe(0);
+    expect(send.stdout()).toMatch(/sent 1 digests of 2026-W33 /);
+    const recipients = await test.runtime.database.sql`
+      select s.email from deliveries d join subscribers s on s.id = d.subscriber_id join editions e on e.id = d.edition_id where e.key = '2026-W33'`;
+    expect(recipients).toEqual([{ email: 'reader-1@example.org' }]);
+  });
+});
+
+describe('the scheduler catches up on missed days', () => {
+  let test: TestRuntime;
+  let now = new Date('2026-08-12T06:00:00Z');
+  const keys = async () => (await test.runtime.database.sql<{ key: string }[]>`select key from editions order by key`).map((row) => row.key);
+
+  beforeAll(async () => {
+    test = await createTestRuntime('editions-catch-up', {}, { clock: () => now });
+    // Monday 2026-08-03 to Thursday 2026-08-13, two papers a weekday (2026-08-13 as recorded).
+    for (const [index, date] of ['2026-08-03', '2026-08-04', '2026-08-05', '2026-08-06', '2026-08-07', '2026-08-10', '2026-08-11', '2026-08-12'].entries()) {
+      await importPapers(test.runtime, dayFrom('2026-08-13', date, [{ from: 0, id: `2608.9${index}001` }, { from: 1, id: `2608.9${index}002` }]));
+    }
+    await importPapersFile(test.runtime, hfFixturePath('2026-08-13'));
+  });
+  afterAll(async () => {
+    await test?.cleanup();
+  });
+
+  it('assembles each missed day of the last 7, oldest first, and last week on the first run after Monday', async () => {
+    // The worker ran last on Tuesday 2026-08-04 (freezing Monday), then not until Wednesday 2026-08-12.
+    now = new Date('2026-08-04T06:00:00Z');
+    expect(await assembleScheduledEditions(test.runtime)).toEqual([{ key: '2026-08-03', status: 'created', papers: 2 }]);
+    now = new Date('2026-08-12T06:00:00Z');
+    const outcomes = await assembleScheduledEditions(test.runtime);
+    // 2026-08-04 lies beyond the 7-day look-back (2026-08-05 ... 2026-08-11); weekends have no papers.
+    expect(outcomes).toEqual([
+      { key: '2026-08-05', status: 'created', papers: 2 },
+      { key: '2026-08-06', status: 'created', papers: 2 },
+      { key: '2026-08-07', status: 'created', papers: 2 },
+      { key: '2026-08-10', status: 'created', papers: 2 },
+      { key: '2026-08-11', status: 'created', papers: 2 },
+      { key: '2026-W32', status: 'created', papers: 8 },
+    ]);
+    // Once: the next run freezes only its own yesterday.
+    now = new Date('2026-08-13T06:00:00Z');
+    expect(await assembleScheduledEditions(test.runtime)).toEqual([{ key: '2026-08-12', status: 'created', papers: 2 }]);
+    expect(await assembleScheduledEditions(test.runtime)).toEqual([{ key: '2026-08-12', status: 'existing', papers: 2 }]);
+    expect(await keys()).toEqual(['2026-08-03', '2026-08-05', '2026-08-06', '2026-08-07', '2026-08-10', '2026-08-11', '2026-08-12', '2026-W32']);
   });
 });

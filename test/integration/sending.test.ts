@@ -196,4 +196,55 @@ describe('sending an edition', () => {
     expect(done.deliveries).toMatchObject({ sent: 1, skipped: 1 });
     expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-2@example.org']);
   });
+
+  it('sends a weekly edition by hand (POST /admin/editions/YYYY-Www/send) to the weekly readers', async () => {
+    const sql = test.runtime.database.sql;
+    clockNow = new Date('2026-08-17T07:00:00Z'); // the Monday after 2026-W33
+    await assembleEdition(test.runtime, DATE);
+    await insertReaders(sql, 1, { frequency: 'weekly' }, 1);
+    await insertReaders(sql, 1, { frequency: 'daily' }, 2);
+    await startSendingWorkers();
+    const app = await buildApp(test.runtime);
+    try {
+      const response = await app.inject({ method: 'POST', url: '/admin/editions/2026-W33/send', headers: { authorization: 'Bearer dev-admin-token' } });
+      expect(response.statusCode).toBe(202);
+      expect(response.json().run).toMatchObject({ editionKey: '2026-W33', kind: 'manual', audience: { kind: 'everyone', frequency: 'weekly' } });
+      expect(response.json().watch).toBe('/admin/editions/2026-W33');
+      expect((await waitForRun(response.json().run.id)).deliveries).toMatchObject({ sent: 1, failed: 0 });
+    } finally {
+      await app.close();
+    }
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
+  });
+
+  it("never sends a missed day's edition to readers who already had a later one", async () => {
+    const sql = test.runtime.database.sql;
+    clockNow = new Date('2026-08-14T07:00:00Z');
+    await insertReaders(sql, 2, {}, 1);
+    await startSendingWorkers();
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 2 });
+
+    // 2026-02-03 was missed and is frozen late; a newcomer has had no edition yet.
+    await importFixtureDay(test.runtime, '2026-02-03');
+    await assembleEdition(test.runtime, '2026-02-03');
+    await insertReaders(sql, 1, {}, 3);
+    const missed = await waitForRun((await startManualSend(test.runtime, '2026-02-03', 'test')).id);
+    expect(missed.deliveries).toMatchObject({ sent: 1, failed: 0 });
+    expect(smtp.messages.slice(2).map((m) => m.recipients[0])).toEqual(['reader-3@example.org']);
+
+    // The schedule sends the newest edition only: the newcomer gets 2026-08-13, nobody gets 2026-02-03.
+    const runs = await startScheduledRuns(test.runtime);
+    expect(runs.map((run) => run.editionKey)).not.toContain('2026-02-03');
+    const daily = runs.find((run) => run.editionKey === DATE)!;
+    expect((await waitForRun(daily.id)).deliveries).toMatchObject({ sent: 1 });
+    const copies = await sql<{ email: string; key: string }[]>`
+      select s.email, e.key from deliveries d join subscribers s on s.id = d.subscriber_id join editions e on e.id = d.edition_id
+      order by s.email, e.key`;
+    expect(copies).toEqual([
+      { email: 'reader-1@example.org', key: DATE },
+      { email: 'reader-2@example.org', key: DATE },
+      { email: 'reader-3@example.org', key: '2026-02-03' },
+      { email: 'reader-3@example.org', key: DATE },
+    ]);
+  });
 });

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { assembleEditionByKey, getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { isIsoWeek } from '../../core/editions/iso-week.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
 import { reportEditionSends, type EditionSendReport, type RunReport } from '../../core/sending/send-report.js';
+import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
 
 const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
@@ -94,7 +95,7 @@ function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionS
   };
 }
 
-/** Editions as frozen: the listing and one edition with its ranked papers. */
+/** Editions as frozen: the listing, one edition with its ranked papers, and freezing one by hand. */
 export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -139,11 +140,41 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const found = await getEditionWithPapers(runtime, date);
         if (!found) {
           throw new NotFoundError(
-            `No edition for ${date} yet: editions are assembled at DIGEST_CRON (yesterday's) or when an edition is sent`,
+            `No edition for ${date} yet: editions are assembled at DIGEST_CRON (yesterday's), by POST /admin/editions/${date}/assemble, or when an edition is sent`,
           );
         }
         const reports = await reportEditionSends(runtime, [found.edition.id]);
         return { edition: withSends(toEditionJson(found.edition, found.papers.length), reports.get(found.edition.id)), papers: found.papers };
+      },
+    );
+
+    app.post(
+      '/editions/:date/assemble',
+      {
+        schema: {
+          tags: ['admin', 'editions'],
+          summary: 'Freeze an edition now, without sending it',
+          description:
+            'Freezes the edition as the scheduler would: a daily date takes that day\'s trending papers (less those in earlier editions), ' +
+            'an ISO week the best papers of its daily editions once the week is over. Answers 201 with the frozen edition; repeated, ' +
+            'it answers 200 with the edition as it was frozen, unchanged. 404 when the day has no paper to offer (there is nothing to ' +
+            'freeze, as for any missing resource); 409 for a week that is not over yet.',
+          params: z.object({ date: editionKeySchema }),
+          response: {
+            200: z.object({ edition: editionJsonSchema, papers: z.array(editionPaperJsonSchema), created: z.literal(false) }),
+            201: z.object({ edition: editionJsonSchema, papers: z.array(editionPaperJsonSchema), created: z.literal(true) }),
+            400: errorSchema,
+            404: errorSchema,
+            409: errorSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { date } = request.params;
+        const { edition, papers, created } = await assembleEditionByKey(runtime, date);
+        auditAdminAction(request, { action: 'editions.assemble', target: date, params: { created, papers: papers.length } });
+        const body = { edition: toEditionJson(edition, papers.length), papers };
+        return created ? reply.status(201).send({ ...body, created: true as const }) : reply.status(200).send({ ...body, created: false as const });
       },
     );
   };

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { digestRenderSettings, createDigestRenderer, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
-import { getEditionWithPapers } from '../../core/editions/edition-service.js';
+import { previewEdition } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
-import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import { MAX_RESEND_ADDRESSES, planResend, startResend } from '../../core/sending/resend-service.js';
@@ -35,12 +34,14 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin', 'sending'],
-          summary: 'Assemble (if needed) and send a daily edition now',
+          summary: 'Assemble (if needed) and send an edition now',
           description:
-            'Sends to every confirmed daily reader who has not had this edition, whatever their send hour. Repeating it sends nobody ' +
-            'a second copy (the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it at `watch`.',
-          params: z.object({ date: dailyDateSchema }),
-          response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema },
+            'Sends a daily edition to the confirmed daily readers, a weekly one (`YYYY-Www`) to the weekly readers, whatever their send ' +
+            'hour: to each who has had neither this edition nor a later one of its kind. Repeating it sends nobody a second copy ' +
+            '(the ledger holds one first copy per reader and edition); a resend reaches the others. Answers 202 with the run; watch it ' +
+            'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet.',
+          params: z.object({ date: editionKeySchema }),
+          response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
         },
       },
       async (request, reply) => {
@@ -111,26 +112,28 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin', 'editions'],
-          summary: 'The edition rendered as an email, without sending',
+          summary: 'The edition rendered as an email, without sending; a draft before it is frozen',
           description:
             `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +
-            'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing.',
+            'For a day (or a finished week) that has papers but no edition yet, renders the draft of what assembling would freeze now, ' +
+            'and freezes nothing; the `X-Edition-Draft` header says `true` for a draft, `false` for a frozen edition. ' +
+            'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing. ' +
+            '404 when there is nothing to show; 409 for a week that is not over yet.',
           params: z.object({ date: editionKeySchema }),
           querystring: z.object({ format: z.enum(['html', 'text']).default('html') }),
-          response: { 200: z.string().meta({ description: 'text/html or text/plain' }), 400: errorSchema, 404: errorSchema },
+          response: { 200: z.string().meta({ description: 'text/html or text/plain' }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
         },
       },
       async (request, reply) => {
         const { date } = request.params;
-        const found = await getEditionWithPapers(runtime, date);
-        if (!found) throw new NotFoundError(`No edition ${date} yet: assemble or send it first`);
-        const { edition, papers } = toDigestEdition(found);
+        const preview = await previewEdition(runtime, date);
+        const { edition, papers } = toDigestEdition(preview);
         if (papers.length === 0) throw new NotFoundError(`Edition ${date} holds no papers`);
         const renderer = createDigestRenderer(edition, papers, digestRenderSettings(runtime.config));
         const rendered = await renderer.render(papers.slice(0, DEFAULT_PREFERENCES.maxPapers).map((paper) => paper.id));
         const signup = `${runtime.config.publicUrl}/`;
         const filled = fillDigestPlaceholders(rendered, { unsubscribeUrl: signup, preferencesUrl: signup });
-        reply.header('x-digest-subject', encodeURIComponent(rendered.subject));
+        reply.header('x-digest-subject', encodeURIComponent(rendered.subject)).header('x-edition-draft', String(!preview.frozen));
         if (request.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(filled.text);
         return reply.type('text/html; charset=utf-8').header('content-security-policy', PREVIEW_CSP).send(filled.html);
       },

@@ -1,15 +1,15 @@
 import { findLatestDailyDate } from '../../core/papers/paper-repo.js';
 import { startManualSend } from '../../core/sending/send-service.js';
-import { dailyDateOption, type Command } from '../command.js';
+import { editionKeyOption, type Command } from '../command.js';
 import { finishSendRun } from '../run-send.js';
 
-/** `send [--date D]`: assemble the edition if needed and send it to every reader who has not had it. */
+/** `send [--date KEY]`: assemble the edition if needed and send it to every reader of its frequency who has not had it. */
 export const sendCommand: Command = {
   name: 'send',
-  usage: 'send [--date YYYY-MM-DD]',
-  summary: "send an edition now to every confirmed reader who has not had it (default: the newest day with papers)",
+  usage: 'send [--date YYYY-MM-DD|YYYY-Www]',
+  summary: "send an edition now to every confirmed reader of its frequency who has not had it (default: the newest day with papers)",
   async run(context) {
-    const given = dailyDateOption(context.args);
+    const given = editionKeyOption(context.args);
     const runtime = await context.runtime();
     const date = given ?? (await findLatestDailyDate(runtime.database.db));
     if (!date) {

@@ -140,6 +140,27 @@ export async function findDailyCandidates(db: Executor, dailyDate: string): Prom
   return rows.map((row) => row.paper);
 }
 
+/** The daily dates in [start, end] that have papers but no daily edition, oldest first. */
+export async function findUnassembledDailyDates(db: Executor, start: string, end: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ date: paperAppearances.dailyDate })
+    .from(paperAppearances)
+    .where(
+      and(
+        gte(paperAppearances.dailyDate, start),
+        lte(paperAppearances.dailyDate, end),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(editions)
+            .where(and(eq(editions.kind, 'daily'), eq(editions.periodStart, paperAppearances.dailyDate))),
+        ),
+      ),
+    )
+    .orderBy(asc(paperAppearances.dailyDate));
+  return rows.map((row) => row.date);
+}
+
 /** Every paper of the daily editions whose date lies in [start, end] (each paper once). */
 export async function findDailyEditionPapersBetween(db: Executor, start: string, end: string): Promise<PaperRow[]> {
   const rows = await db

@@ -3,8 +3,8 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
-import { findLatestDailyDate, findPapersByDailyDate } from '../papers/paper-repo.js';
-import { toPaperView, type PaperView } from '../papers/paper-view.js';
+import { findLatestDailyDate, findPapersByDailyDate, type Executor } from '../papers/paper-repo.js';
+import { toPaperView, type PaperRow, type PaperView } from '../papers/paper-view.js';
 import {
   findDailyCandidates,
   findDailyEditionPapersBetween,
@@ -13,6 +13,7 @@ import {
   findFrozenPapers,
   findFrozenPapersOfEditions,
   findLatestEditionRow,
+  findUnassembledDailyDates,
   insertEdition,
   listEditionRows,
   withEditionLock,
@@ -20,7 +21,7 @@ import {
   type EditionRow,
   type FrozenPaper,
 } from './edition-repo.js';
-import { ISO_WEEK_MESSAGE, isoWeekOf, isoWeekRange } from './iso-week.js';
+import { ISO_WEEK_MESSAGE, isoWeekdayOf, isoWeekOf, isoWeekRange, type IsoWeekRange } from './iso-week.js';
 import { rankPapers } from './ranking.js';
 
 /**
@@ -64,68 +65,109 @@ async function withPapers(deps: EditionReadDeps, edition: EditionRow): Promise<E
 }
 
 /**
- * Freezes the edition of a daily date: up to `digest.editionSize` of that day's papers in
- * trending order, leaving out papers another daily edition already holds. Assembling a date
- * that has an edition returns that edition unchanged; concurrent calls (several workers, an
- * operator and the scheduler) serialise on a lock and yield one edition. Throws NotFoundError
+ * What the edition of a daily date holds: up to `digest.editionSize` of that day's papers in
+ * trending order, leaving out papers another daily edition already holds. Throws NotFoundError
  * when the date has no paper to offer, rather than freezing an empty edition.
  */
-export async function assembleEdition(deps: EditionDeps, date: string): Promise<AssembledEdition> {
-  if (!isDailyDate(date)) throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: DAILY_DATE_MESSAGE }]);
+async function chooseDailyPapers(deps: EditionDeps, db: Executor, date: string): Promise<PaperRow[]> {
+  const candidates = rankPapers(await findDailyCandidates(db, date)).slice(0, deps.config.digest.editionSize);
+  if (candidates.length > 0) return candidates;
+  const featured = await findPapersByDailyDate(db, date);
+  throw new NotFoundError(
+    featured.length === 0
+      ? `No papers for ${date}: nothing to assemble (ingest that day first: npm run cli -- ingest --date ${date})`
+      : `All ${featured.length} papers of ${date} are in earlier editions already: nothing to assemble`,
+  );
+}
+
+/**
+ * What the weekly edition of an ISO week holds: the best papers of that week's daily editions,
+ * ranked by their latest counts (upvotes keep growing for days), up to `digest.editionSize`.
+ * Refused while the week is still running in `digest.timeZone`, so a weekly edition never
+ * misses its last days.
+ */
+async function chooseWeeklyPapers(deps: EditionDeps, db: Executor, week: string, range: IsoWeekRange): Promise<PaperRow[]> {
+  const today = dateInTimeZone(deps.clock(), deps.config.digest.timeZone);
+  if (today <= range.end) {
+    throw new ConflictError(`Week ${week} is not over yet (it ends on ${range.end}); its weekly edition can be assembled from ${addDays(range.end, 1)}`);
+  }
+  const candidates = rankPapers(await findDailyEditionPapersBetween(db, range.start, range.end)).slice(0, deps.config.digest.editionSize);
+  if (candidates.length === 0) throw new NotFoundError(`No daily editions between ${range.start} and ${range.end}: nothing to assemble for ${week}`);
+  return candidates;
+}
+
+const EDITION_KEY_MESSAGE = 'must be a daily date YYYY-MM-DD or an ISO week YYYY-Www, e.g. 2026-02-03 or 2026-W06';
+
+/** The edition an edition key names, before it is frozen: its kind and the days it covers. */
+function periodOf(key: string): { kind: EditionKind; periodStart: string; periodEnd: string; range?: IsoWeekRange } {
+  if (isDailyDate(key)) return { kind: 'daily', periodStart: key, periodEnd: key };
+  const range = isoWeekRange(key);
+  if (!range) throw new InvalidInputError(`Invalid edition "${key}"`, [{ field: 'date', message: EDITION_KEY_MESSAGE }]);
+  return { kind: 'weekly', periodStart: range.start, periodEnd: range.end, range };
+}
+
+type EditionPeriod = ReturnType<typeof periodOf>;
+
+function choosePapers(deps: EditionDeps, db: Executor, key: string, period: EditionPeriod): Promise<PaperRow[]> {
+  return period.range ? chooseWeeklyPapers(deps, db, key, period.range) : chooseDailyPapers(deps, db, key);
+}
+
+/**
+ * Freezes the edition a key names, a daily date or an ISO week (see `choose*Papers` for what it
+ * holds). Assembling a key that has an edition returns that edition unchanged; concurrent calls
+ * (several workers, an operator and the scheduler) serialise on a lock and yield one edition.
+ */
+export async function assembleEditionByKey(deps: EditionDeps, key: string): Promise<AssembledEdition> {
+  const period = periodOf(key);
   const { db } = deps.database;
   const { row, created } = await withEditionLock(db, async (tx) => {
-    const existing = await findEditionByKey(tx, date);
+    const existing = await findEditionByKey(tx, key);
     if (existing) return { row: existing, created: false };
-    const candidates = rankPapers(await findDailyCandidates(tx, date)).slice(0, deps.config.digest.editionSize);
-    if (candidates.length === 0) {
-      const featured = await findPapersByDailyDate(tx, date);
-      throw new NotFoundError(
-        featured.length === 0
-          ? `No papers for ${date}: nothing to assemble (ingest that day first: npm run cli -- ingest --date ${date})`
-          : `All ${featured.length} papers of ${date} are in earlier editions already: nothing to assemble`,
-      );
-    }
+    const chosen = await choosePapers(deps, tx, key, period);
     const inserted = await insertEdition(
       tx,
-      { kind: 'daily', key: date, periodStart: date, periodEnd: date, assembledAt: deps.clock() },
-      candidates.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
+      { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd, assembledAt: deps.clock() },
+      chosen.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
     );
     return { row: inserted, created: true };
   });
   return { ...(await withPapers(deps, row)), created };
 }
 
-/**
- * Freezes the weekly edition of an ISO week ("2026-W06"): the best papers of that week's daily
- * editions, ranked by their latest counts (upvotes keep growing for days), up to
- * `digest.editionSize`. Refused while the week is still running in `digest.timeZone`, so a
- * weekly edition never misses its last days. Idempotent and race-safe like `assembleEdition`.
- */
+/** Freezes the edition of a daily date ("2026-02-03"); idempotent and race-safe. */
+export async function assembleEdition(deps: EditionDeps, date: string): Promise<AssembledEdition> {
+  if (!isDailyDate(date)) throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: DAILY_DATE_MESSAGE }]);
+  return assembleEditionByKey(deps, date);
+}
+
+/** Freezes the weekly edition of an ISO week ("2026-W06") once the week is over; idempotent and race-safe. */
 export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Promise<AssembledEdition> {
-  const range = isoWeekRange(week);
-  if (!range) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
-  const { db } = deps.database;
-  const existing = await findEditionByKey(db, week);
-  if (existing) return { ...(await withPapers(deps, existing)), created: false };
-  const today = dateInTimeZone(deps.clock(), deps.config.digest.timeZone);
-  if (today <= range.end) {
-    throw new ConflictError(`Week ${week} is not over yet (it ends on ${range.end}); its weekly edition can be assembled from ${addDays(range.end, 1)}`);
-  }
-  const { row, created } = await withEditionLock(db, async (tx) => {
-    const again = await findEditionByKey(tx, week);
-    if (again) return { row: again, created: false };
-    const candidates = rankPapers(await findDailyEditionPapersBetween(tx, range.start, range.end)).slice(0, deps.config.digest.editionSize);
-    if (candidates.length === 0) {
-      throw new NotFoundError(`No daily editions between ${range.start} and ${range.end}: nothing to assemble for ${week}`);
-    }
-    const inserted = await insertEdition(
-      tx,
-      { kind: 'weekly', key: week, periodStart: range.start, periodEnd: range.end, assembledAt: deps.clock() },
-      candidates.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
-    );
-    return { row: inserted, created: true };
-  });
-  return { ...(await withPapers(deps, row)), created };
+  if (!isoWeekRange(week)) throw new InvalidInputError(`Invalid week "${week}"`, [{ field: 'week', message: ISO_WEEK_MESSAGE }]);
+  return assembleEditionByKey(deps, week);
+}
+
+/** An edition as a preview shows it: frozen, or the draft of what assembling would freeze now. */
+export interface EditionPreview {
+  edition: Pick<EditionRow, 'kind' | 'key' | 'periodStart' | 'periodEnd'>;
+  papers: EditionPaper[];
+  /** False for a draft: nothing was frozen, and the papers may still change. */
+  frozen: boolean;
+}
+
+/**
+ * The frozen edition of a key, or, when there is none yet, a draft of what assembling it would
+ * freeze now, chosen by the same rules and refused for the same reasons, written nowhere.
+ */
+export async function previewEdition(deps: EditionDeps, key: string): Promise<EditionPreview> {
+  const period = periodOf(key);
+  const found = await getEditionWithPapers(deps, key);
+  if (found) return { ...found, frozen: true };
+  const chosen = await choosePapers(deps, deps.database.db, key, period);
+  return {
+    edition: { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd },
+    papers: chosen.map((row, index) => ({ rank: index + 1, ...toPaperView(row) })),
+    frozen: false,
+  };
 }
 
 /**
@@ -180,15 +222,40 @@ async function outcomeOf(key: string, assemble: () => Promise<AssembledEdition>)
 }
 
 /**
- * What the daily scheduler does: freeze yesterday's edition (yesterday in `digest.timeZone`),
- * and when yesterday closed an ISO week, that week's weekly edition too.
+ * How many days back (yesterday included) the scheduler looks for daily editions it missed, while
+ * no worker ran or a job was lost. Older days stay unassembled unless an operator assembles them.
+ */
+const CATCH_UP_DAYS = 7;
+
+/** Assembles quietly: a missed day or week with nothing to offer is no news (yesterday's is reported). */
+async function catchUp(key: string, freeze: () => Promise<AssembledEdition>): Promise<ScheduledOutcome[]> {
+  const outcome = await outcomeOf(key, freeze);
+  return outcome.status === 'skipped' ? [] : [outcome];
+}
+
+/**
+ * What the daily scheduler does (days in `digest.timeZone`): freeze yesterday's edition, and
+ * first, oldest first, every earlier day of the last `CATCH_UP_DAYS` that has papers but no
+ * edition; then the last complete ISO week's weekly edition, reported when yesterday closed it
+ * and assembled later if that run was missed. Each is frozen once: a day with an edition is
+ * not looked at again. (Scheduled sends take only the newest edition, and no first copy goes to
+ * a reader who has a later one, so a day frozen late never reaches readers out of order.)
  */
 export async function assembleScheduledEditions(deps: EditionDeps): Promise<ScheduledOutcome[]> {
-  const yesterday = addDays(dateInTimeZone(deps.clock(), deps.config.digest.timeZone), -1);
-  const outcomes = [await outcomeOf(yesterday, () => assembleEdition(deps, yesterday))];
-  const week = isoWeekOf(yesterday);
-  if (isoWeekRange(week)?.end === yesterday) {
-    outcomes.push(await outcomeOf(week, () => assembleWeeklyEdition(deps, week)));
+  const today = dateInTimeZone(deps.clock(), deps.config.digest.timeZone);
+  const yesterday = addDays(today, -1);
+  const outcomes: ScheduledOutcome[] = [];
+  for (const date of await findUnassembledDailyDates(deps.database.db, addDays(yesterday, 1 - CATCH_UP_DAYS), addDays(yesterday, -1))) {
+    outcomes.push(...(await catchUp(date, () => assembleEdition(deps, date))));
+  }
+  outcomes.push(await outcomeOf(yesterday, () => assembleEdition(deps, yesterday)));
+
+  const lastSunday = addDays(today, -isoWeekdayOf(today));
+  const lastWeek = isoWeekOf(lastSunday);
+  if (lastSunday === yesterday) {
+    outcomes.push(await outcomeOf(lastWeek, () => assembleWeeklyEdition(deps, lastWeek)));
+  } else if (!(await findEditionByKey(deps.database.db, lastWeek))) {
+    outcomes.push(...(await catchUp(lastWeek, () => assembleWeeklyEdition(deps, lastWeek))));
   }
   return outcomes;
 }

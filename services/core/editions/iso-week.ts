@@ -14,11 +14,20 @@ export interface IsoWeekRange {
   end: string;
 }
 
+function utcMidnightOf(date: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day));
+}
+
+/** The ISO weekday of a daily date: 1 = Monday ... 7 = Sunday. */
+export function isoWeekdayOf(date: string): number {
+  return ((utcMidnightOf(date).getUTCDay() + 6) % 7) + 1;
+}
+
 /** The ISO week a daily date belongs to, e.g. "2026-02-03" -> "2026-W06". */
 export function isoWeekOf(date: string): string {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const instant = new Date(Date.UTC(year, month - 1, day));
-  const weekday = (instant.getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
+  const instant = utcMidnightOf(date);
+  const weekday = isoWeekdayOf(date) - 1; // Monday 0 ... Sunday 6
   // The Thursday of this week decides the ISO year.
   const thursday = new Date(instant.getTime() + (3 - weekday) * 86_400_000);
   const isoYear = thursday.getUTCFullYear();

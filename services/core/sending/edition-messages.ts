@@ -1,10 +1,10 @@
 import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../digest/digest-message.js';
 import type { DigestEdition, DigestPaper } from '../digest/digest-types.js';
-import { getEditionWithPapers, type EditionReadDeps, type EditionWithPapers } from '../editions/edition-service.js';
+import { getEditionWithPapers, type EditionPreview, type EditionReadDeps } from '../editions/edition-service.js';
 import type { Config } from '../platform/config/config.js';
 
-/** The digest's view of an edition: plain values, as the digest code takes them. */
-export function toDigestEdition(edition: EditionWithPapers): { edition: DigestEdition; papers: DigestPaper[] } {
+/** The digest's view of an edition, frozen or a draft: plain values, as the digest code takes them. */
+export function toDigestEdition(edition: Pick<EditionPreview, 'edition' | 'papers'>): { edition: DigestEdition; papers: DigestPaper[] } {
   return {
     edition: {
       kind: edition.edition.kind,

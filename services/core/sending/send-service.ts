@@ -1,4 +1,4 @@
-import { assembleEdition, type EditionDeps } from '../editions/edition-service.js';
+import { assembleEditionByKey, type EditionDeps } from '../editions/edition-service.js';
 import { findLatestEditionRow } from '../editions/edition-repo.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
@@ -51,12 +51,13 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
 }
 
 /**
- * Assembles the edition of `date` if needed and sends it now to every confirmed daily reader who
- * has not had it, whatever their send hour. Repeating it sends nobody a second copy: the
- * ledger holds one first copy per reader and edition.
+ * Assembles the edition `key` names (a daily date or an ISO week) if needed and sends it now to
+ * every confirmed reader of its frequency who has had neither it nor a later edition, whatever
+ * their send hour. Repeating it sends nobody a second copy: the ledger holds one first copy per
+ * reader and edition.
  */
-export async function startManualSend(deps: SendDeps, date: string, actor: string): Promise<SendRun> {
-  const { edition } = await assembleEdition(deps, date);
+export async function startManualSend(deps: SendDeps, key: string, actor: string): Promise<SendRun> {
+  const { edition } = await assembleEditionByKey(deps, key);
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
     kind: 'manual',

@@ -5,9 +5,10 @@ import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
 /**
- * Freezes yesterday's edition (in `DIGEST_TZ`), and on the day after a Sunday the weekly one.
- * A day without papers is skipped, not failed. Safe to run twice or on several workers: an
- * edition is assembled once and then returned as frozen.
+ * Freezes yesterday's edition (in `DIGEST_TZ`) and any day of the last week that was missed, and
+ * on the day after a Sunday (or the first run after it) the weekly one. A day without papers is
+ * skipped, not failed. Safe to run twice or on several workers: an edition is assembled once and
+ * then returned as frozen.
  */
 export function editionsProcessor(runtime: Runtime): ProcessorDefinition {
   return defineProcessor('editions', { concurrency: 1 }, {

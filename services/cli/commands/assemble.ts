@@ -1,0 +1,23 @@
+import { assembleEditionByKey } from '../../core/editions/edition-service.js';
+import { editionKeyOption, UsageError, type Command } from '../command.js';
+
+/** `assemble --date KEY`: freeze an edition now without sending it, and print what it holds. */
+export const assembleCommand: Command = {
+  name: 'assemble',
+  usage: 'assemble --date YYYY-MM-DD|YYYY-Www',
+  summary: 'freeze an edition now without sending it (a day, or a finished ISO week), and list its papers',
+  async run(context) {
+    const key = editionKeyOption(context.args);
+    if (!key) throw new UsageError('--date needs an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+    const runtime = await context.runtime();
+    const { edition, papers, created } = await assembleEditionByKey(runtime, key);
+    const count = `${papers.length} papers`;
+    context.print(
+      created
+        ? `froze ${edition.kind} edition ${edition.key}: ${count}`
+        : `${edition.kind} edition ${edition.key} was frozen already at ${edition.assembledAt.toISOString()}: ${count}`,
+    );
+    for (const paper of papers) context.print(`  ${paper.rank}. ${paper.title} (${paper.upvotes} upvotes)`);
+    return 0;
+  },
+};
