@@ -217,7 +217,7 @@ describe('sending an edition', () => {
     expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
   });
 
-  it("never sends a missed day's edition to readers who already had a later one", async () => {
+  it("never sends a missed day's edition on schedule (the newest edition only); an operator's send of it reaches every reader who has not had it", async () => {
     const sql = test.runtime.database.sql;
     clockNow = new Date('2026-08-14T07:00:00Z');
     await insertReaders(sql, 2, {}, 1);
@@ -228,20 +228,22 @@ describe('sending an edition', () => {
     await importFixtureDay(test.runtime, '2026-02-03');
     await assembleEdition(test.runtime, '2026-02-03');
     await insertReaders(sql, 1, {}, 3);
-    const missed = await waitForRun((await startManualSend(test.runtime, '2026-02-03', 'test')).id);
-    expect(missed.deliveries).toMatchObject({ sent: 1, failed: 0 });
-    expect(smtp.messages.slice(2).map((m) => m.recipients[0])).toEqual(['reader-3@example.org']);
 
     // The schedule sends the newest edition only: the newcomer gets 2026-08-13, nobody gets 2026-02-03.
     const runs = await startScheduledRuns(test.runtime);
     expect(runs.map((run) => run.editionKey)).not.toContain('2026-02-03');
     const daily = runs.find((run) => run.editionKey === DATE)!;
     expect((await waitForRun(daily.id)).deliveries).toMatchObject({ sent: 1 });
+    // An operator who sends the late day on purpose reaches every reader who has not had it.
+    const manual = await waitForRun((await startManualSend(test.runtime, '2026-02-03', 'test')).id);
+    expect(manual.deliveries).toMatchObject({ sent: 3, failed: 0 });
     const copies = await sql<{ email: string; key: string }[]>`
       select s.email, e.key from deliveries d join subscribers s on s.id = d.subscriber_id join editions e on e.id = d.edition_id
       order by s.email, e.key`;
     expect(copies).toEqual([
+      { email: 'reader-1@example.org', key: '2026-02-03' },
       { email: 'reader-1@example.org', key: DATE },
+      { email: 'reader-2@example.org', key: '2026-02-03' },
       { email: 'reader-2@example.org', key: DATE },
       { email: 'reader-3@example.org', key: '2026-02-03' },
       { email: 'reader-3@example.org', key: DATE },

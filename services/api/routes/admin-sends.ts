@@ -37,8 +37,8 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           summary: 'Assemble (if needed) and send an edition now',
           description:
             'Sends a daily edition to the confirmed daily readers, a weekly one (`YYYY-Www`) to the weekly readers, whatever their send ' +
-            'hour: to each who has had neither this edition nor a later one of its kind. Repeating it sends nobody a second copy ' +
-            '(the ledger holds one first copy per reader and edition); a resend reaches the others. Answers 202 with the run; watch it ' +
+            'hour: to each who has not had this edition. Repeating it sends nobody a second copy ' +
+            '(the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it ' +
             'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet.',
           params: z.object({ date: editionKeySchema }),
           response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema, 409: errorSchema },

@@ -1,14 +1,7 @@
 import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { planFanoutPage } from './fanout-plan.js';
-import {
-  findAlreadySentPapers,
-  findLaterEditionIds,
-  findReadersWithCopy,
-  nextFanoutReaders,
-  type FanoutReader,
-  type PlannedDelivery,
-} from './fanout-repo.js';
+import { findAlreadySentPapers, findReadersWithCopy, nextFanoutReaders, type FanoutReader, type PlannedDelivery } from './fanout-repo.js';
 import type { SendRun } from './send-run-repo.js';
 
 /**
@@ -29,9 +22,9 @@ export interface FanoutAudience {
 }
 
 /**
- * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy of it
- * nor of a later edition yet (and, for scheduled runs, whose send time has come), each with
- * their topics, minus papers they were sent before, capped.
+ * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy yet
+ * (and, for scheduled runs, whose send time has come), each with their topics, minus papers
+ * they were sent before, capped.
  */
 export function createFirstCopyAudience(deps: { database: DatabaseClient }, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
   const { sql } = deps.database;
@@ -40,16 +33,9 @@ export function createFirstCopyAudience(deps: { database: DatabaseClient }, run:
   const selector = createReaderSelector(papers);
   const paperIds = papers.map((paper) => paper.id);
   const due = run.audience.kind === 'due' ? { editionReadyAt: run.editionReadyAt, now: new Date(run.audience.dueBy) } : undefined;
-  // A reader who has a later edition of this kind never gets this one: a day assembled late
-  // (missed by the scheduler, or sent by hand) does not reach readers out of order.
-  let laterEditions: Promise<number[]> | undefined;
   return {
     resend: false,
-    async nextReaders(afterId) {
-      laterEditions ??= findLaterEditionIds(sql, run.editionId);
-      const exceptHoldersOf = await laterEditions;
-      return nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE, exceptHoldersOf });
-    },
+    nextReaders: (afterId) => nextFanoutReaders(sql, { frequency, afterId, upToId: run.fanoutUpperBound, limit: FANOUT_PAGE_SIZE }),
     async plan(readers) {
       const ids = readers.map((reader) => reader.id);
       const [haveCopy, alreadySent] = await Promise.all([findReadersWithCopy(sql, run.editionId, ids), findAlreadySentPapers(sql, ids, paperIds)]);

@@ -13,22 +13,17 @@ export interface FanoutReader extends Preferences {
  * The next `limit` confirmed, unsuppressed readers of a frequency with `afterId < id <= upToId`,
  * in id order. Keyset pagination on the primary key: each page is an index range scan, however
  * far into a million readers the walk is, and a restart continues from the saved cursor.
- * Readers who have a first copy of one of `exceptHoldersOf` (edition ids) are left out; each
- * costs one probe of the (subscriber, edition) index, and an empty list adds no condition.
  */
 export async function nextFanoutReaders(
   sql: Sql,
-  page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number; exceptHoldersOf?: number[] },
+  page: { frequency: 'daily' | 'weekly'; afterId: number; upToId: number; limit: number },
 ): Promise<FanoutReader[]> {
-  const held = page.exceptHoldersOf ?? [];
   const rows = await sql<FanoutReaderRow[]>`
     select s.id, ${preferenceColumns(sql, 's')}
     from subscribers s
     where s.status = 'confirmed' and s.frequency = ${page.frequency}
       and s.id > ${page.afterId} and s.id <= ${page.upToId}
       and ${notSuppressed(sql, 's.email_normalized')}
-      ${held.length === 0 ? sql`` : sql`and not exists (
-        select 1 from deliveries d where d.subscriber_id = s.id and d.edition_id = any(${held}::bigint[]) and not d.resend)`}
     order by s.id
     limit ${page.limit}`;
   return rows.map(toFanoutReader);
@@ -57,14 +52,6 @@ export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], p
     papers.add(row.paper_id);
   }
   return sent;
-}
-
-/** The editions of the same kind as `editionId` that cover later days (usually none: the newest is being sent). */
-export async function findLaterEditionIds(sql: Sql, editionId: number): Promise<number[]> {
-  const rows = await sql<{ id: string }[]>`
-    select later.id from editions later join editions edition on edition.id = ${editionId}
-    where later.kind = edition.kind and later.period_end > edition.period_end`;
-  return rows.map((row) => Number(row.id));
 }
 
 /** Readers among `subscriberIds` who already have their (non-resend) copy of the edition. */

@@ -52,8 +52,7 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
 
 /**
  * Assembles the edition `key` names (a daily date or an ISO week) if needed and sends it now to
- * every confirmed reader of its frequency who has had neither it nor a later edition, whatever
- * their send hour. Repeating it sends nobody a second copy: the ledger holds one first copy per
+ * every confirmed reader of its frequency who has not had it, whatever their send hour. Repeating it sends nobody a second copy: the ledger holds one first copy per
  * reader and edition.
  */
 export async function startManualSend(deps: SendDeps, key: string, actor: string): Promise<SendRun> {
