@@ -96,7 +96,13 @@ describe('npm start', () => {
   });
 
   it('refuses development secrets in production', async () => {
-    const app = startProcess('services/main.ts', [], { NODE_ENV: 'production', PUBLIC_URL: 'https://papers.example.org', MAIL_POSTAL_ADDRESS: '1 Road' });
+    const app = startProcess('services/main.ts', [], {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://papers.acme-research.org',
+      MAIL_FROM: 'papers@acme-research.org',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      MAIL_POSTAL_ADDRESS: '1 Road',
+    });
     expect(await app.exited).not.toBe(0);
     const lines = app.stderr().trim().split('\n');
     expect(lines.map((l) => l.replace('paperboy: configuration error: ', '').split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'SECRET_KEY']);

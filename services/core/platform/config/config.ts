@@ -181,6 +181,28 @@ function parseAdminTokens(raw: string): AdminToken[] {
     });
 }
 
+/** Top-level names reserved for tests, examples and local networks (RFC 2606, RFC 6761, RFC 6762). */
+const RESERVED_TLDS = new Set(['localhost', 'local', 'test', 'invalid', 'example']);
+const EXAMPLE_DOMAINS = new Set(['example.com', 'example.net', 'example.org']);
+
+/**
+ * True when `host` (a URL hostname or an address's domain, an IP literal with or without
+ * brackets) names no public place: a reserved or example domain, or a loopback address. Mail
+ * from it is rejected or junked by every provider; links to it reach no reader.
+ */
+function isReservedHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  const labels = name.split('.');
+  if (RESERVED_TLDS.has(labels.at(-1) ?? '')) return true;
+  return EXAMPLE_DOMAINS.has(labels.slice(-2).join('.'));
+}
+
+/** The domain of `Name <local@domain>` or `local@domain`. */
+function mailboxDomain(mailbox: string): string {
+  return mailbox.replace(/^[^<]*</, '').replace(/>$/, '').split('@').at(-1) ?? '';
+}
+
 function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
@@ -196,6 +218,14 @@ function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
   }
   if (!env.PUBLIC_URL.startsWith('https://')) {
     problems.push('PUBLIC_URL: must be an https:// URL in production (one-click unsubscribe needs HTTPS)');
+  } else if (isReservedHost(new URL(env.PUBLIC_URL).hostname)) {
+    problems.push('PUBLIC_URL: must be on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): readers follow its links');
+  }
+  if (!env.SMTP_URL) {
+    problems.push('SMTP_URL: is required in production (without it mail is written to a folder and no reader gets it)');
+  }
+  if (isReservedHost(mailboxDomain(env.MAIL_FROM))) {
+    problems.push('MAIL_FROM: must be an address on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): providers reject such mail');
   }
   if (!env.MAIL_POSTAL_ADDRESS) {
     problems.push('MAIL_POSTAL_ADDRESS: is required in production (every bulk email must show a postal address)');
