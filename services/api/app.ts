@@ -81,7 +81,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(healthRoutes(runtime));
   await app.register(readerRoutes(runtime, pages));
   await app.register(archiveRoutes(runtime, pages));
-  await app.register(metricsRoutes(runtime.metrics));
+  await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
 

@@ -18,7 +18,7 @@ export async function startOpsServer(runtime: Runtime): Promise<ApiServer> {
   installHttpMetrics(app, runtime.metrics);
   await app.register(healthRoutes(runtime));
   // The worker's own registry: emails sent and failed, SMTP latency, queue depths, run progress.
-  await app.register(metricsRoutes(runtime.metrics));
+  await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
   const address = await app.listen({ port: runtime.config.http.port, host: runtime.config.http.host });
   return { app: app as unknown as ApiServer['app'], address, close: () => app.close() };
 }

@@ -109,6 +109,7 @@ const envSchema = z.object({
   HF_API_URL: url(['http:', 'https:'], 'http(s)').default('https://huggingface.co/api/daily_papers'),
   HF_TOKEN: z.string().trim().min(1).optional(),
   SIGNUP_RATE_LIMIT: integer(1, 100000).default(10),
+  METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
 });
@@ -153,6 +154,8 @@ export interface Config {
   digest: { cron: string; timeZone: string; editionSize: number };
   ingest: { cron: string; days: number; hfApiUrl: string; hfToken: string | undefined };
   signupRateLimitPerHour: number;
+  /** Bearer token /metrics asks for; unset leaves /metrics open (fine on a private network). */
+  metricsToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
 }
@@ -227,6 +230,9 @@ function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
   if (isReservedHost(mailboxDomain(env.MAIL_FROM))) {
     problems.push('MAIL_FROM: must be an address on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): providers reject such mail');
   }
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
+    problems.push('METRICS_TOKEN: must be at least 16 characters in production');
+  }
   if (!env.MAIL_POSTAL_ADDRESS) {
     problems.push('MAIL_POSTAL_ADDRESS: is required in production (every bulk email must show a postal address)');
   }
@@ -257,7 +263,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
         const name = String(issue.path[0] ?? 'environment');
         if (seen.has(name)) return undefined;
         seen.add(name);
-        const secret = name === 'SECRET_KEY' || name === 'ADMIN_TOKEN' || name === 'DKIM_PRIVATE_KEY' || name === 'HF_TOKEN';
+        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'HF_TOKEN'].includes(name);
         return `${name}: ${issue.message}${secret ? '' : describeReceived(present[name])}`;
       })
       .filter((line): line is string => line !== undefined);
@@ -298,6 +304,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },
     ingest: { cron: env.INGEST_CRON, days: env.INGEST_DAYS, hfApiUrl: env.HF_API_URL, hfToken: env.HF_TOKEN },
     signupRateLimitPerHour: env.SIGNUP_RATE_LIMIT,
+    metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
