@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Runtime } from '../runtime.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
+import { RequestLogs } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import type { ApiServer } from './server.js';
 
@@ -11,7 +12,7 @@ import type { ApiServer } from './server.js';
  * orchestrator (and metrics), none of the public or admin routes.
  */
 export async function startOpsServer(runtime: Runtime): Promise<ApiServer> {
-  const app = Fastify({ loggerInstance: runtime.logger.child({ role: 'worker-ops' }) as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: runtime.logger.child({ role: 'worker-ops' }) as FastifyBaseLogger, logController: new RequestLogs() });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);

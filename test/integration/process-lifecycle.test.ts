@@ -75,6 +75,27 @@ describe('npm start', () => {
     expect(app.stderr()).toBe('');
   });
 
+  it('says where it is and where mail goes in one start-up line, and keeps request logs below info', async () => {
+    const port = await freePort();
+    const app = startProcess('services/main.ts', [], paperboyEnv(port, { LOG_LEVEL: 'info' }));
+    await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    await get(`http://127.0.0.1:${port}/healthz`);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    const lines = app
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; url?: string; res?: unknown });
+    // PUBLIC_URL is unset: links follow PORT.
+    const startup = lines.filter((line) => line.msg.startsWith('Paperboy is up'));
+    expect(startup).toHaveLength(1);
+    expect(startup[0]!.msg).toBe(
+      `Paperboy is up at http://localhost:${port}; mail goes to the folder /tmp/${queuePrefix}-outbox (no SMTP_URL: nothing reaches a reader)`,
+    );
+    expect(lines.filter((line) => line.res !== undefined)).toEqual([]);
+  });
+
   it('runs the worker role alone, answering health checks but no public routes', async () => {
     const port = await freePort();
     const worker = startProcess('services/main.ts', [], paperboyEnv(port, { PAPERBOY_ROLE: 'worker' }));

@@ -21,6 +21,12 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.mail)).toBe(true);
   });
 
+  it('points PUBLIC_URL at the port it listens on unless it is set', () => {
+    expect(parseConfig({}).publicUrl).toBe('http://localhost:3000');
+    expect(parseConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(parseConfig({ PORT: '8080', PUBLIC_URL: 'https://papers.acme-research.org' }).publicUrl).toBe('https://papers.acme-research.org');
+  });
+
   it('names the variable and the value when a number is not a number', () => {
     expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT: must be a whole number between 1 and 65535 (got "abc")']);
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be at most 65535 (got "70000")']);

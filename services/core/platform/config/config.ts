@@ -78,7 +78,8 @@ const envSchema = z.object({
   PAPERBOY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   PORT: integer(1, 65535).default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  PUBLIC_URL: url(['http:', 'https:'], 'http(s)').default('http://localhost:3000'),
+  // Unset: http://localhost:PORT, so links follow the port (see parseConfig).
+  PUBLIC_URL: url(['http:', 'https:'], 'http(s)').optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/paperboy'),
   REDIS_URL: url(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
@@ -206,7 +207,7 @@ function mailboxDomain(mailbox: string): string {
   return mailbox.replace(/^[^<]*</, '').replace(/>$/, '').split('@').at(-1) ?? '';
 }
 
-function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
+function productionProblems(env: Env, publicUrl: string, adminTokens: AdminToken[]): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (env.SECRET_KEY === DEV_SECRET_KEY) {
@@ -219,9 +220,9 @@ function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
   } else if (adminTokens.some((token) => token.secret.length < 16)) {
     problems.push('ADMIN_TOKEN: every token must be at least 16 characters in production');
   }
-  if (!env.PUBLIC_URL.startsWith('https://')) {
+  if (!publicUrl.startsWith('https://')) {
     problems.push('PUBLIC_URL: must be an https:// URL in production (one-click unsubscribe needs HTTPS)');
-  } else if (isReservedHost(new URL(env.PUBLIC_URL).hostname)) {
+  } else if (isReservedHost(new URL(publicUrl).hostname)) {
     problems.push('PUBLIC_URL: must be on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): readers follow its links');
   }
   if (!env.SMTP_URL) {
@@ -271,7 +272,8 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
   }
   const env = result.data;
   const adminTokens = parseAdminTokens(env.ADMIN_TOKEN);
-  const problems = productionProblems(env, adminTokens);
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const problems = productionProblems(env, publicUrl, adminTokens);
   if (adminTokens.length === 0) problems.push('ADMIN_TOKEN: must hold at least one token');
   const dkimParts = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (dkimParts !== 0 && dkimParts !== 3) {
@@ -283,7 +285,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     env: env.NODE_ENV,
     role: env.PAPERBOY_ROLE,
     http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY === 'true' },
-    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
