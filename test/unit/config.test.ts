@@ -124,6 +124,12 @@ describe('configuration', () => {
     expect(problems[0]).toMatch(/^PUBLIC_URL: must be on a real domain in production/);
   });
 
+  it('wants a METRICS_TOKEN of 16+ characters in production, and never echoes it', () => {
+    expect(problemsOf({ ...production, METRICS_TOKEN: 'short-scrape' })).toEqual(['METRICS_TOKEN: must be at least 16 characters in production']);
+    expect(parseConfig({ ...production, METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    expect(parseConfig({}).metricsToken).toBeUndefined();
+  });
+
   it('accepts real domains that merely contain a reserved word', () => {
     expect(problemsOf({ ...production, PUBLIC_URL: 'https://localhost-news.org', MAIL_FROM: 'papers@example.company.io' })).toEqual([]);
   });
