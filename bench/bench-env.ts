@@ -63,8 +63,11 @@ export function paperboyEnv(env: BenchEnv): Record<string, string> {
     DATABASE_URL: env.databaseUrl,
     REDIS_URL: env.redisUrl,
     QUEUE_PREFIX: env.queuePrefix,
-    PUBLIC_URL: 'https://news.example.org',
-    MAIL_FROM: 'Paperboy <papers@news.example.org>',
+    // Production refuses reserved domains (example.org...); nothing ever contacts this one.
+    PUBLIC_URL: 'https://news.acme-research.org',
+    MAIL_FROM: 'Paperboy <papers@news.acme-research.org>',
+    // Production requires an SMTP server; a process that delivers is given the sink's instead.
+    SMTP_URL: 'smtp://127.0.0.1:9',
     MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
     SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
     ADMIN_TOKEN: 'bench-admin-token-0123456789',

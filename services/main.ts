@@ -4,6 +4,7 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { ConfigError, parseConfig } from './core/platform/config/config.js';
 import { prepareDatabase } from './core/platform/db/migrate.js';
 import { createLogger } from './core/platform/logging/logger.js';
+import { describeMailDestination } from './core/platform/mail/transport.js';
 import { formatImportSummary } from './core/papers/paper-import-service.js';
 import { importSamplePapersIfEmpty } from './core/papers/sample-papers.js';
 import { createRuntime } from './runtime.js';
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
     api = await startOpsServer(runtime);
     logger.info({ role: 'worker', address: api.address }, 'health endpoints listening');
   }
+  // The one line an operator looks for: where readers' links point and where mail really goes.
+  logger.info(
+    { role: config.role, url: config.publicUrl, mail: describeMailDestination(config.mail) },
+    `Paperboy is up at ${config.publicUrl}; mail goes to ${describeMailDestination(config.mail)}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import { requireAdminToken } from './admin-auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
 import { createPageRenderer } from './pages/page-renderer.js';
+import { RequestLogs } from './request-logging.js';
 import { trackRoutes } from './route-table.js';
 import { adminEditionRoutes } from './routes/admin-editions.js';
 import { adminPaperRoutes } from './routes/admin-papers.js';
@@ -37,6 +38,8 @@ export async function buildApp(runtime: Runtime): Promise<App> {
     loggerInstance: runtime.logger.child({ role: 'api' }) as FastifyBaseLogger,
     trustProxy: runtime.config.http.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    // One line per request, at debug unless it failed or was slow.
+    logController: new RequestLogs(),
     requestTimeout: 30_000,
     // Tokens travel in query strings; the log serializer masks them, and ids stay short.
     genReqId: () => Math.random().toString(36).slice(2, 10),
@@ -89,7 +92,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(healthRoutes(runtime));
   await app.register(readerRoutes(runtime, pages));
   await app.register(archiveRoutes(runtime, pages));
-  await app.register(metricsRoutes(runtime.metrics));
+  await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
 

@@ -97,6 +97,22 @@ describe('/dev/outbox', () => {
     }
   });
 
+  it('answers a client that is not on loopback only with the admin token (the default HOST is 0.0.0.0)', async () => {
+    for (const url of ['/dev/outbox', `/dev/outbox/${encodeURIComponent(file)}`, `/dev/outbox/${encodeURIComponent(file)}/html`, `/dev/outbox/${encodeURIComponent(file)}/raw`]) {
+      const remote = await app.inject({ method: 'GET', url, remoteAddress: '192.168.1.20' });
+      expect(remote.statusCode, url).toBe(401);
+      expect(remote.body, url).not.toContain('unsubscribe');
+      const wrongToken = await app.inject({ method: 'GET', url, remoteAddress: '192.168.1.20', headers: { authorization: 'Bearer not-the-admin-token' } });
+      expect(wrongToken.statusCode, url).toBe(401);
+      const withToken = await app.inject({ method: 'GET', url, remoteAddress: '192.168.1.20', headers: { authorization: `Bearer ${test.config.adminTokens[0]!.secret}` } });
+      expect(withToken.statusCode, url).toBe(200);
+    }
+    for (const remoteAddress of ['127.0.0.1', '127.4.5.6', '::1', '::ffff:127.0.0.1']) {
+      const local = await app.inject({ method: 'GET', url: '/dev/outbox', remoteAddress });
+      expect(local.statusCode, remoteAddress).toBe(200);
+    }
+  });
+
   it('does not exist in production', async () => {
     const production: Runtime = { ...test.runtime, config: { ...test.config, env: 'production' } };
     const productionApp = await buildApp(production);

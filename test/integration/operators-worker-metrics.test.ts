@@ -8,6 +8,7 @@ import { DEFAULT_PREFERENCES } from '../../services/core/subscribers/preferences
 import { insertPendingSubscriber } from '../../services/core/subscribers/subscriber-repo.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';
 import { freePort } from '../helpers/processes.js';
+import type { Runtime } from '../../services/runtime.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 describe('operators: a worker-only process serves its own /metrics', () => {
@@ -51,6 +52,26 @@ describe('operators: a worker-only process serves its own /metrics', () => {
     expect(text).toMatch(/^paperboy_process_resident_memory_bytes \d+/m);
     // Health stays as it was.
     expect((await fetch(`${server.address}/healthz`)).status).toBe(200);
+  });
+
+  it('serves /metrics only with the bearer METRICS_TOKEN when it is set', async () => {
+    const guarded: Runtime = {
+      ...test.runtime,
+      config: { ...test.config, metricsToken: 'scrape-token-0123456789', http: { ...test.config.http, port: await freePort() } },
+    };
+    const guardedServer = await startOpsServer(guarded);
+    try {
+      expect((await fetch(`${guardedServer.address}/metrics`)).status).toBe(401);
+      const wrong = await fetch(`${guardedServer.address}/metrics`, { headers: { authorization: 'Bearer nope' } });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${guardedServer.address}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toMatch(/^# HELP /m);
+      // The orchestrator's probes need no token.
+      expect((await fetch(`${guardedServer.address}/healthz`)).status).toBe(200);
+    } finally {
+      await guardedServer.close();
+    }
   });
 
   it('reports each unfinished send run by status and settled share, and drops a run once completed', async () => {

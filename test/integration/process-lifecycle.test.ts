@@ -75,6 +75,27 @@ describe('npm start', () => {
     expect(app.stderr()).toBe('');
   });
 
+  it('says where it is and where mail goes in one start-up line, and keeps request logs below info', async () => {
+    const port = await freePort();
+    const app = startProcess('services/main.ts', [], paperboyEnv(port, { LOG_LEVEL: 'info' }));
+    await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    await get(`http://127.0.0.1:${port}/healthz`);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    const lines = app
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; url?: string; res?: unknown });
+    // PUBLIC_URL is unset: links follow PORT.
+    const startup = lines.filter((line) => line.msg.startsWith('Paperboy is up'));
+    expect(startup).toHaveLength(1);
+    expect(startup[0]!.msg).toBe(
+      `Paperboy is up at http://localhost:${port}; mail goes to the folder /tmp/${queuePrefix}-outbox (no SMTP_URL: nothing reaches a reader)`,
+    );
+    expect(lines.filter((line) => line.res !== undefined)).toEqual([]);
+  });
+
   it('runs the worker role alone, answering health checks but no public routes', async () => {
     const port = await freePort();
     const worker = startProcess('services/main.ts', [], paperboyEnv(port, { PAPERBOY_ROLE: 'worker' }));
@@ -96,7 +117,13 @@ describe('npm start', () => {
   });
 
   it('refuses development secrets in production', async () => {
-    const app = startProcess('services/main.ts', [], { NODE_ENV: 'production', PUBLIC_URL: 'https://papers.example.org', MAIL_POSTAL_ADDRESS: '1 Road' });
+    const app = startProcess('services/main.ts', [], {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://papers.acme-research.org',
+      MAIL_FROM: 'papers@acme-research.org',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      MAIL_POSTAL_ADDRESS: '1 Road',
+    });
     expect(await app.exited).not.toBe(0);
     const lines = app.stderr().trim().split('\n');
     expect(lines.map((l) => l.replace('paperboy: configuration error: ', '').split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'SECRET_KEY']);

@@ -21,6 +21,12 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.mail)).toBe(true);
   });
 
+  it('points PUBLIC_URL at the port it listens on unless it is set', () => {
+    expect(parseConfig({}).publicUrl).toBe('http://localhost:3000');
+    expect(parseConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(parseConfig({ PORT: '8080', PUBLIC_URL: 'https://papers.acme-research.org' }).publicUrl).toBe('https://papers.acme-research.org');
+  });
+
   it('names the variable and the value when a number is not a number', () => {
     expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT: must be a whole number between 1 and 65535 (got "abc")']);
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be at most 65535 (got "70000")']);
@@ -42,24 +48,90 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toContain('tiny');
   });
 
-  it('refuses development secrets, plain http and a missing postal address in production', () => {
+  it('refuses development secrets, plain http, local mail and a missing postal address in production', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['ADMIN_TOKEN', 'MAIL_POSTAL_ADDRESS', 'PUBLIC_URL', 'SECRET_KEY']);
+    expect(problems.map((line) => line.split(':')[0]).sort()).toEqual([
+      'ADMIN_TOKEN',
+      'MAIL_FROM',
+      'MAIL_POSTAL_ADDRESS',
+      'PUBLIC_URL',
+      'SECRET_KEY',
+      'SMTP_URL',
+    ]);
   });
 
+  /** Everything production needs, on a domain that is not reserved. */
+  const production = {
+    NODE_ENV: 'production',
+    SECRET_KEY: 'k'.repeat(40),
+    ADMIN_TOKEN: 'alice:aaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbb',
+    PUBLIC_URL: 'https://papers.acme-research.org/',
+    MAIL_FROM: 'Paperboy <papers@acme-research.org>',
+    SMTP_URL: 'smtp://mail.acme-research.org:587',
+    MAIL_POSTAL_ADDRESS: '1 Example Street, Exampletown',
+  };
+
   it('starts in production with real secrets', () => {
-    const config = parseConfig({
-      NODE_ENV: 'production',
-      SECRET_KEY: 'k'.repeat(40),
-      ADMIN_TOKEN: 'alice:aaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbb',
-      PUBLIC_URL: 'https://papers.example.org/',
-      MAIL_POSTAL_ADDRESS: '1 Example Street, Exampletown',
-    });
-    expect(config.publicUrl).toBe('https://papers.example.org');
+    const config = parseConfig(production);
+    expect(config.publicUrl).toBe('https://papers.acme-research.org');
     expect(config.adminTokens).toEqual([
       { name: 'alice', secret: 'a'.repeat(20) },
       { name: 'token-2', secret: 'b'.repeat(20) },
     ]);
+  });
+
+  it('refuses to deliver nothing in production: no SMTP_URL is one line naming it', () => {
+    const { SMTP_URL: _unset, ...withoutSmtp } = production;
+    expect(problemsOf(withoutSmtp)).toEqual([
+      'SMTP_URL: is required in production (without it mail is written to a folder and no reader gets it)',
+    ]);
+  });
+
+  it.each([
+    ['papers@localhost'],
+    ['Paperboy <papers@localhost>'],
+    ['papers@mail.localhost'],
+    ['papers@news.local'],
+    ['papers@news.test'],
+    ['papers@news.invalid'],
+    ['papers@news.example'],
+    ['papers@example.com'],
+    ['papers@news.example.net'],
+    ['papers@EXAMPLE.ORG'],
+    ['papers@[127.0.0.1]'],
+  ])('refuses MAIL_FROM %s in production, naming the variable', (from) => {
+    const problems = problemsOf({ ...production, MAIL_FROM: from });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^MAIL_FROM: must be an address on a real domain in production/);
+  });
+
+  it.each([
+    ['https://localhost'],
+    ['https://localhost:3000'],
+    ['https://papers.local'],
+    ['https://papers.test/'],
+    ['https://papers.invalid'],
+    ['https://papers.example'],
+    ['https://app.localhost'],
+    ['https://example.com'],
+    ['https://papers.example.org'],
+    ['https://127.0.0.1'],
+    ['https://127.8.9.10:8443'],
+    ['https://[::1]'],
+  ])('refuses PUBLIC_URL %s in production, naming the variable', (publicUrl) => {
+    const problems = problemsOf({ ...production, PUBLIC_URL: publicUrl });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^PUBLIC_URL: must be on a real domain in production/);
+  });
+
+  it('wants a METRICS_TOKEN of 16+ characters in production, and never echoes it', () => {
+    expect(problemsOf({ ...production, METRICS_TOKEN: 'short-scrape' })).toEqual(['METRICS_TOKEN: must be at least 16 characters in production']);
+    expect(parseConfig({ ...production, METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    expect(parseConfig({}).metricsToken).toBeUndefined();
+  });
+
+  it('accepts real domains that merely contain a reserved word', () => {
+    expect(problemsOf({ ...production, PUBLIC_URL: 'https://localhost-news.org', MAIL_FROM: 'papers@example.company.io' })).toEqual([]);
   });
 
   it('refuses a From address with a line break (header injection)', () => {

@@ -54,11 +54,20 @@ describe('docker-compose.yml', () => {
     const env = services.api?.environment ?? {};
     expect(new URL(env.DATABASE_URL ?? '').hostname).toBe('postgres');
     expect(new URL(env.REDIS_URL ?? '').hostname).toBe('redis');
-    expect(env.SMTP_URL).toBe('smtp://mailpit:1025');
+    // Mailpit unless the operator names a real SMTP server.
+    expect(env.SMTP_URL).toBe('${SMTP_URL:-smtp://mailpit:1025}');
     expect(env.PAPERBOY_ROLE).toBe('api');
     expect(services.worker?.environment?.PAPERBOY_ROLE).toBe('worker');
     expect(services.api?.ports).toContain('3000:3000');
     expect(services.mailpit?.ports).toContain('8025:8025');
+  });
+
+  it('takes what production requires from the environment (or an .env file)', () => {
+    const production = ['NODE_ENV', 'PUBLIC_URL', 'MAIL_FROM', 'MAIL_POSTAL_ADDRESS', 'SECRET_KEY', 'ADMIN_TOKEN', 'SMTP_URL', 'METRICS_TOKEN', 'TRUST_PROXY', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'];
+    for (const role of ['api', 'worker', 'migrate']) {
+      const env = services[role]?.environment ?? {};
+      expect(production.filter((name) => !env[name]?.startsWith(`\${${name}:-`)), role).toEqual([]);
+    }
   });
 
   it('bounds the worker heap as the benchmark measures it', () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
 import type { Runtime } from '../../runtime.js';
+import { requireAdminToken } from '../admin-auth.js';
 import { wantsJson } from '../content-negotiation.js';
 
 /**
@@ -17,12 +18,21 @@ import { wantsJson } from '../content-negotiation.js';
  * are checked against a strict pattern and must be listed in the folder, so no path can
  * leave it. The pages are small and for developers, so they are written here rather than
  * in templates/pages.
+ *
+ * The listing holds every confirm and unsubscribe link, and the default HOST is 0.0.0.0, so
+ * only a loopback client (request.ip: behind a trusted proxy, the proxy's client) is served
+ * without the admin token.
  */
 
 const LIST_LIMIT = 200;
 /** Only the header block is read for the listing. */
 const HEADER_BYTES = 16 * 1024;
 const EML_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml$/;
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). */
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^(?:::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(ip);
+}
 
 const EMAIL_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox";
 
@@ -91,7 +101,13 @@ export function devOutboxRoutes(runtime: Runtime): FastifyPluginAsyncZod {
 
   const fileParams = z.object({ file: z.string().max(300) });
 
+  const requireAdmin = requireAdminToken(runtime.config.adminTokens);
+
   return async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isLoopback(request.ip)) return requireAdmin(request, reply);
+    });
+
     app.get(
       '/dev/outbox',
       { schema: { tags: ['dev'], summary: 'Messages written to the local outbox, newest first (not in production)' } },

@@ -78,7 +78,8 @@ const envSchema = z.object({
   PAPERBOY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   PORT: integer(1, 65535).default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  PUBLIC_URL: url(['http:', 'https:'], 'http(s)').default('http://localhost:3000'),
+  // Unset: http://localhost:PORT, so links follow the port (see parseConfig).
+  PUBLIC_URL: url(['http:', 'https:'], 'http(s)').optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/paperboy'),
   REDIS_URL: url(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
@@ -109,6 +110,7 @@ const envSchema = z.object({
   HF_API_URL: url(['http:', 'https:'], 'http(s)').default('https://huggingface.co/api/daily_papers'),
   HF_TOKEN: z.string().trim().min(1).optional(),
   SIGNUP_RATE_LIMIT: integer(1, 100000).default(10),
+  METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
 });
@@ -153,6 +155,8 @@ export interface Config {
   digest: { cron: string; timeZone: string; editionSize: number };
   ingest: { cron: string; days: number; hfApiUrl: string; hfToken: string | undefined };
   signupRateLimitPerHour: number;
+  /** Bearer token /metrics asks for; unset leaves /metrics open (fine on a private network). */
+  metricsToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
 }
@@ -181,7 +185,29 @@ function parseAdminTokens(raw: string): AdminToken[] {
     });
 }
 
-function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
+/** Top-level names reserved for tests, examples and local networks (RFC 2606, RFC 6761, RFC 6762). */
+const RESERVED_TLDS = new Set(['localhost', 'local', 'test', 'invalid', 'example']);
+const EXAMPLE_DOMAINS = new Set(['example.com', 'example.net', 'example.org']);
+
+/**
+ * True when `host` (a URL hostname or an address's domain, an IP literal with or without
+ * brackets) names no public place: a reserved or example domain, or a loopback address. Mail
+ * from it is rejected or junked by every provider; links to it reach no reader.
+ */
+function isReservedHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  const labels = name.split('.');
+  if (RESERVED_TLDS.has(labels.at(-1) ?? '')) return true;
+  return EXAMPLE_DOMAINS.has(labels.slice(-2).join('.'));
+}
+
+/** The domain of `Name <local@domain>` or `local@domain`. */
+function mailboxDomain(mailbox: string): string {
+  return mailbox.replace(/^[^<]*</, '').replace(/>$/, '').split('@').at(-1) ?? '';
+}
+
+function productionProblems(env: Env, publicUrl: string, adminTokens: AdminToken[]): string[] {
   if (env.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (env.SECRET_KEY === DEV_SECRET_KEY) {
@@ -194,8 +220,19 @@ function productionProblems(env: Env, adminTokens: AdminToken[]): string[] {
   } else if (adminTokens.some((token) => token.secret.length < 16)) {
     problems.push('ADMIN_TOKEN: every token must be at least 16 characters in production');
   }
-  if (!env.PUBLIC_URL.startsWith('https://')) {
+  if (!publicUrl.startsWith('https://')) {
     problems.push('PUBLIC_URL: must be an https:// URL in production (one-click unsubscribe needs HTTPS)');
+  } else if (isReservedHost(new URL(publicUrl).hostname)) {
+    problems.push('PUBLIC_URL: must be on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): readers follow its links');
+  }
+  if (!env.SMTP_URL) {
+    problems.push('SMTP_URL: is required in production (without it mail is written to a folder and no reader gets it)');
+  }
+  if (isReservedHost(mailboxDomain(env.MAIL_FROM))) {
+    problems.push('MAIL_FROM: must be an address on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): providers reject such mail');
+  }
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
+    problems.push('METRICS_TOKEN: must be at least 16 characters in production');
   }
   if (!env.MAIL_POSTAL_ADDRESS) {
     problems.push('MAIL_POSTAL_ADDRESS: is required in production (every bulk email must show a postal address)');
@@ -227,7 +264,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
         const name = String(issue.path[0] ?? 'environment');
         if (seen.has(name)) return undefined;
         seen.add(name);
-        const secret = name === 'SECRET_KEY' || name === 'ADMIN_TOKEN' || name === 'DKIM_PRIVATE_KEY' || name === 'HF_TOKEN';
+        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'HF_TOKEN'].includes(name);
         return `${name}: ${issue.message}${secret ? '' : describeReceived(present[name])}`;
       })
       .filter((line): line is string => line !== undefined);
@@ -235,7 +272,8 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
   }
   const env = result.data;
   const adminTokens = parseAdminTokens(env.ADMIN_TOKEN);
-  const problems = productionProblems(env, adminTokens);
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const problems = productionProblems(env, publicUrl, adminTokens);
   if (adminTokens.length === 0) problems.push('ADMIN_TOKEN: must hold at least one token');
   const dkimParts = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (dkimParts !== 0 && dkimParts !== 3) {
@@ -247,7 +285,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     env: env.NODE_ENV,
     role: env.PAPERBOY_ROLE,
     http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY === 'true' },
-    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     queuePrefix: env.QUEUE_PREFIX,
@@ -268,6 +306,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },
     ingest: { cron: env.INGEST_CRON, days: env.INGEST_DAYS, hfApiUrl: env.HF_API_URL, hfToken: env.HF_TOKEN },
     signupRateLimitPerHour: env.SIGNUP_RATE_LIMIT,
+    metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };

@@ -24,6 +24,17 @@ export interface MailTransport {
 
 type MailSettings = Config['mail'];
 
+/**
+ * Where mail goes, for the start-up line: the SMTP host and port (never the credentials in
+ * SMTP_URL), or the outbox folder.
+ */
+export function describeMailDestination(settings: MailSettings): string {
+  if (!settings.smtpUrl) return `the folder ${path.resolve(settings.outboxDir)} (no SMTP_URL: nothing reaches a reader)`;
+  const url = new URL(settings.smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  return `${secure ? 'SMTPS' : 'SMTP'} ${url.hostname}:${url.port || (secure ? 465 : 587)}`;
+}
+
 export function createMailTransport(settings: MailSettings): MailTransport {
   return settings.smtpUrl ? createSmtpTransport(settings, settings.smtpUrl) : createOutboxTransport(settings);
 }
