@@ -1,10 +1,12 @@
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
-import { freePort, startProcess, waitUntil } from '../helpers/processes.js';
+import { freePort, PROJECT_ROOT, startProcess, waitUntil } from '../helpers/processes.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
 
 const admin = postgres(`${TEST_POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
@@ -44,6 +46,45 @@ function paperboyEnv(port: number, extra: Record<string, string> = {}): Record<s
     HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
     ...extra,
   };
+}
+
+/** Every living process below `root` in the process tree (Linux /proc). */
+async function descendants(root: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state, ppid, ...
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  for (const [pid] of parents) {
+    for (let up = parents.get(pid); up !== undefined; up = parents.get(up)) {
+      if (up === root) {
+        found.push(pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 describe('npm start', () => {
@@ -110,4 +151,22 @@ describe('npm start', () => {
       `paperboy: cannot start: Postgres at 127.0.0.1:${closedPort}/paperboy is not reachable (ECONNREFUSED); start Postgres or fix DATABASE_URL`,
     );
   });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops whole on %s to npm: no process left, the port free', async (signal) => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...paperboyEnv(port) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | string>((resolve) => npm.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+    await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    const tree = await descendants(npm.pid!);
+    expect(tree.length).toBeGreaterThan(0);
+
+    npm.kill(signal);
+    expect(await exited).toBe(0);
+    await waitUntil('every process npm started to stop', () => tree.every((pid) => !isAlive(pid)));
+    expect(await portIsFree(port)).toBe(true);
+  }, 60_000);
 });
