@@ -70,7 +70,7 @@ describe('sending an edition', () => {
     const mail = smtp.messages.find((m) => m.recipients[0] === 'reader-1@example.org')!;
     expect(mail.parsed.html).toBeTruthy();
     expect(mail.parsed.text).toBeTruthy();
-    expect(mail.parsed.messageId).toMatch(/^<digest\.\d+@paperboy\.test>$/);
+    expect(mail.parsed.messageId).toMatch(new RegExp(`^<digest\\.\\d+\\.${await test.runtime.database.installationId()}@paperboy\\.test>$`));
     const header = (name: string) => mail.parsed.headerLines.filter((line) => line.key === name).map((line) => line.line);
     expect(header('list-unsubscribe')).toHaveLength(1);
     expect(header('list-unsubscribe')[0]).toMatch(new RegExp(`^List-Unsubscribe: <http://paperboy\\.test/unsubscribe\\?token=u\\.${first!.toString(36)}\\.`));
