@@ -53,15 +53,17 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
 /**
  * Assembles the edition of `date` if needed and sends it now to every confirmed daily reader who
  * has not had it, whatever their send hour. Repeating it sends nobody a second copy: the
- * ledger holds one first copy per reader and edition.
+ * ledger holds one first copy per reader and edition. `onlySubscriberId` limits the run to that
+ * one reader, whoever else exists (`cli demo` sends to its own reader and nobody else).
  */
-export async function startManualSend(deps: SendDeps, date: string, actor: string): Promise<SendRun> {
+export async function startManualSend(deps: SendDeps, date: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<SendRun> {
   const { edition } = await assembleEdition(deps, date);
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
     kind: 'manual',
     audience: { kind: 'everyone', frequency: edition.kind },
     createdBy: actor,
+    ...(options.onlySubscriberId === undefined ? {} : { onlySubscriberId: options.onlySubscriberId }),
   });
   await enqueueFanout(deps.queues, run.id);
   deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');
