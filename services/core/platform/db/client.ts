@@ -44,8 +44,12 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
     db: drizzle(drizzleClient, { schema }),
     sql,
     installationId() {
-      installationId ??= readInstallationId(sql);
-      installationId.catch(() => (installationId = undefined));
+      if (!installationId) {
+        const reading = readInstallationId(sql);
+        // A failed read (Postgres away) is tried again by the next caller.
+        reading.catch(() => installationId === reading && (installationId = undefined));
+        installationId = reading;
+      }
       return installationId;
     },
     close: async () => {
