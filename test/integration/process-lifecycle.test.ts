@@ -95,6 +95,8 @@ describe('npm start', () => {
     await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
     expect(await get(`http://127.0.0.1:${port}/healthz`)).toBe(200);
     expect(await databaseExists(databaseName)).toBe(true);
+    // Outside production an empty install starts with the sample papers on its signup page.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('From the latest edition');
 
     // The whole reader-mail path of one process: signup → outbox → the worker role's relay →
     // the transactional queue → the confirmation written to OUTBOX_DIR (no SMTP_URL here).
