@@ -18,7 +18,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
 
 /**
  * `npm run bench [-- --quick] [--subscribers N] [--scale] [--only send,render,signup,scale]
- *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."]`: every benchmark with its baseline in one run, then
+ *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all]`: every benchmark with its baseline in one run, then
  * docs/BENCHMARKS.md. See docs/BENCHMARKS.md for what each figure means.
  */
 
@@ -37,8 +37,9 @@ function parseArgs(argv: string[]) {
   const subscribers = Number(value('subscribers') ?? (quick ? 10_000 : 100_000));
   const only = (value('only')?.split(',') ?? [...ALL]) as Part[];
   const unknown = only.filter((part) => !ALL.includes(part));
-  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100) {
-    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."]`);
+  const role = value('role') ?? 'worker';
+  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all')) {
+    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all]`);
   }
   const scalePoints = [...new Set([quick ? 2_000 : 10_000, subscribers, ...(scale ? [1_000_000] : [])])].sort((a, b) => a - b);
   return {
@@ -51,8 +52,10 @@ function parseArgs(argv: string[]) {
     cpuProf: argv.includes('--cpu-prof'),
     /** Run Paperboy from its TypeScript sources via tsx instead of the built dist/ (what Docker runs). */
     tsx: argv.includes('--tsx'),
-    /** Node flags for the worker process; by default the ones docker-compose.yml gives the worker. */
+    /** Node flags for the sending process; by default the ones every deployed role starts with. */
     workerFlags: value('worker-flags')?.split(/\s+/).filter(Boolean) ?? DEPLOYED_WORKER_FLAGS,
+    /** The sending process's PAPERBOY_ROLE: the worker alone, or API and worker in one (`npm start`). */
+    role: role as 'worker' | 'all',
   };
 }
 
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
           poolSize: args.poolSize,
           log,
           workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
+          role: args.role,
         });
         printSend(`${fmt(subscribers)} readers`, figures);
         results.scale.push(figures);

@@ -52,6 +52,7 @@ const settings: DigestSettings = {
   publicUrl: 'https://news.example.org',
   secretKey: 'bench-secret-key-bench-secret-key-bench',
   postalAddress: 'Paperboy, 1 Example Street, Exampletown',
+  installationId: '0000000000000000',
 };
 
 function syntheticPapers(count: number): DigestPaper[] {

@@ -49,6 +49,8 @@ export interface SendPointOptions {
   entry: string;
   /** Extra node flags for the worker (e.g. --cpu-prof). */
   workerNodeArgs?: string[];
+  /** PAPERBOY_ROLE of the sending process; `all` is what `npm start` runs. */
+  role?: 'worker' | 'all';
 }
 
 const INSERT_CHUNK = 200_000;
@@ -115,7 +117,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     options.entry,
     {
       NODE_ENV: 'production',
-      PAPERBOY_ROLE: 'worker',
+      PAPERBOY_ROLE: options.role ?? 'worker',
       PORT: String(port),
       HOST: '127.0.0.1',
       ...paperboyEnv(env),

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   }
 
   const runtime = createRuntime(config, logger);
-  // A fresh, empty install shows real papers at once; an install with papers is left alone.
+  // A fresh, empty install outside production shows real papers at once; production and an
+  // install with papers are left alone.
   try {
     const sample = await importSamplePapersIfEmpty(runtime);
     if (sample) logger.info(sample, `empty database: ${formatImportSummary(sample)} (sample data)`);

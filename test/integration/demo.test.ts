@@ -6,7 +6,8 @@ import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openBrowser, screenshotAtWidths } from '../helpers/browser.js';
-import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
+import { createTestDatabase, TEST_POSTGRES_SERVER } from '../helpers/database.js';
+import { insertReaders } from '../helpers/factories.js';
 import { startProcess } from '../helpers/processes.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
 
@@ -22,19 +23,25 @@ afterAll(async () => {
   if (outbox) await rm(outbox, { recursive: true, force: true });
 });
 
+function demoEnv(databaseUrl: string, outboxDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    OUTBOX_DIR: outboxDir,
+    LOG_LEVEL: 'error',
+    HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
+    ...extra,
+  };
+}
+
 describe('npm run cli -- demo', () => {
   it('on a fresh database writes a digest to the outbox that reads well at phone and desktop widths', async () => {
     outbox = await mkdtemp(path.join(tmpdir(), 'paperboy-demo-outbox-'));
-    const demo = startProcess('services/cli/main.ts', ['demo'], {
-      DATABASE_URL: `${TEST_POSTGRES_SERVER}/${databaseName}`,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      OUTBOX_DIR: outbox,
-      LOG_LEVEL: 'error',
-      HF_API_URL: 'http://127.0.0.1:9/api/daily_papers',
-    });
+    const demo = startProcess('services/cli/main.ts', ['demo'], demoEnv(`${TEST_POSTGRES_SERVER}/${databaseName}`, outbox));
     expect(await demo.exited).toBe(0);
     expect(demo.stdout()).toContain('imported 20 papers (20 new, 0 updated) for 2026-08-13');
+    expect(demo.stdout()).toContain('demo reader demo@example.org is subscribed');
     expect(demo.stdout()).toMatch(/sent 1 digests of 2026-08-13 .*the digest is in /);
     expect(demo.stdout()).toContain('/dev/outbox');
 
@@ -62,6 +69,58 @@ describe('npm run cli -- demo', () => {
       await screenshotAtWidths(page, 'demo-digest');
     } finally {
       await browser.close();
+    }
+  }, 120_000);
+
+  it('says so when its reader had unsubscribed, and subscribes it again on purpose', async () => {
+    // Runs on the database the first test left: the demo reader, unsubscribed since.
+    const sql = postgres(`${TEST_POSTGRES_SERVER}/${databaseName}`, { max: 1, onnotice: () => {} });
+    try {
+      await sql`update subscribers set status = 'unsubscribed', unsubscribed_at = now() where email_normalized = 'demo@example.org'`;
+      const demo = startProcess('services/cli/main.ts', ['demo'], demoEnv(`${TEST_POSTGRES_SERVER}/${databaseName}`, outbox!));
+      expect(await demo.exited).toBe(0);
+      expect(demo.stdout()).toContain('demo reader demo@example.org had unsubscribed; subscribed it again for the demo');
+      expect(demo.stdout()).not.toContain('demo reader demo@example.org is subscribed');
+      const [reader] = await sql<{ status: string }[]>`select status from subscribers where email_normalized = 'demo@example.org'`;
+      expect(reader?.status).toBe('confirmed');
+    } finally {
+      await sql.end();
+    }
+  }, 120_000);
+
+  it('refuses an installation with readers of its own, and production, writing and sending nothing', async () => {
+    const database = await createTestDatabase('demo_refused');
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    const refusedOutbox = await mkdtemp(path.join(tmpdir(), 'paperboy-demo-refused-'));
+    try {
+      await insertReaders(sql, 1);
+      const demo = startProcess('services/cli/main.ts', ['demo'], demoEnv(database.url, refusedOutbox));
+      expect(await demo.exited).toBe(1);
+      expect(demo.stderr().trim()).toBe(
+        'demo: this installation has 1 reader besides demo@example.org; demo runs only on an empty install, so it changed nothing and sent nothing',
+      );
+      expect(await sql`select 1 from papers`).toHaveLength(0);
+      expect(await sql`select 1 from editions`).toHaveLength(0);
+      expect(await sql`select email from subscribers`).toHaveLength(1);
+      expect(await readdir(refusedOutbox)).toEqual([]);
+
+      await sql`truncate subscribers cascade`;
+      const production = startProcess('services/cli/main.ts', ['demo'], demoEnv(database.url, refusedOutbox, {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://papers.paperboy-mail.net',
+        MAIL_FROM: 'Paperboy <papers@paperboy-mail.net>',
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Main St, Springfield',
+        SECRET_KEY: 'production-test-secret-key-production-test',
+        ADMIN_TOKEN: 'production-test-admin-token',
+      }));
+      expect(await production.exited).toBe(1);
+      expect(production.stderr().trim()).toMatch(/^demo: refused in production \(NODE_ENV=production\)/);
+      expect(await sql`select 1 from papers`).toHaveLength(0);
+    } finally {
+      await sql.end();
+      await database.drop();
+      await rm(refusedOutbox, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -26,7 +26,7 @@ describe('/dev/outbox', () => {
     const papers = fixturePapers(DAY);
     // A hostile title must show as text on every page of the outbox too.
     papers[0] = { ...papers[0]!, title: '<script>alert(1)</script> Kimi' };
-    const builder = createDigestMessageBuilder(dailyEdition(DAY), papers, digestSettings(test.config));
+    const builder = createDigestMessageBuilder(dailyEdition(DAY), papers, digestSettings(test.config, await test.runtime.database.installationId()));
     const filled = await builder.build(papers.slice(0, 5).map((p) => p.id), { subscriberId: 31, email: 'reader@example.com', deliveryId: 314 }, new Date('2026-02-04T06:00:00Z'));
     await test.runtime.mail.sendRaw(filled.envelope, filled.raw, filled.messageId);
     const written = await readdir(outbox);
@@ -63,7 +63,7 @@ describe('/dev/outbox', () => {
     expect(response.body).toContain('<iframe sandbox');
     expect(response.body).toContain(`src="/dev/outbox/${encodeURIComponent(file)}/html"`);
     expect(response.body).toContain('List-Unsubscribe-Post');
-    expect(response.body).toContain('&lt;digest.314@localhost&gt;');
+    expect(response.body).toContain(`&lt;digest.314.${await test.runtime.database.installationId()}@localhost&gt;`);
     expect(response.body).toContain(unsubscribeUrl); // in the headers table and the text part
     expect(response.body).not.toContain('<script>');
     expect(response.body).toContain('1. &lt;script&gt;alert(1)&lt;/script&gt; Kimi');
@@ -79,7 +79,7 @@ describe('/dev/outbox', () => {
     const raw = await app.inject({ method: 'GET', url: `/dev/outbox/${encodeURIComponent(file)}/raw` });
     expect(raw.statusCode).toBe(200);
     expect(raw.headers['content-type']).toContain('text/plain');
-    expect(raw.body).toContain('Message-ID: <digest.314@localhost>');
+    expect(raw.body).toContain(`Message-ID: <digest.314.${await test.runtime.database.installationId()}@localhost>`);
   });
 
   it('answers 404 for names outside the outbox, however they are spelled', async () => {

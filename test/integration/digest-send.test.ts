@@ -31,7 +31,7 @@ describe('a filled digest sent as a raw message over SMTP', () => {
       DKIM_SELECTOR: 'pb2026',
       DKIM_PRIVATE_KEY: keys.privateKey,
     });
-    builder = createDigestMessageBuilder(dailyEdition(DAY), papers, digestSettings(test.config));
+    builder = createDigestMessageBuilder(dailyEdition(DAY), papers, digestSettings(test.config, await test.runtime.database.installationId()));
   });
   afterAll(async () => {
     await test?.cleanup();
@@ -56,7 +56,7 @@ describe('a filled digest sent as a raw message over SMTP', () => {
       const received = smtp.messages.filter((message) => message.recipients.includes(reader.email));
       expect(received).toHaveLength(1);
       const { parsed } = received[0]!;
-      expect(parsed.messageId).toBe(`<digest.${reader.deliveryId}@paperboy.test>`);
+      expect(parsed.messageId).toBe(`<digest.${reader.deliveryId}.${await test.runtime.database.installationId()}@paperboy.test>`);
       expect(parsed.from?.value).toEqual([{ address: 'papers@paperboy.test', name: 'Paperboy' }]);
       expect((parsed.to as { text: string }).text).toBe(reader.email);
       expect(parsed.subject).toMatch(/^Trending papers, 13 Aug 2026: .+ and 7 more$/);

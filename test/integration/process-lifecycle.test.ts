@@ -1,10 +1,12 @@
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
-import { freePort, startProcess, waitUntil } from '../helpers/processes.js';
+import { freePort, PROJECT_ROOT, startProcess, waitUntil } from '../helpers/processes.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
 
 const admin = postgres(`${TEST_POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
@@ -46,6 +48,45 @@ function paperboyEnv(port: number, extra: Record<string, string> = {}): Record<s
   };
 }
 
+/** Every living process below `root` in the process tree (Linux /proc). */
+async function descendants(root: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state, ppid, ...
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  for (const [pid] of parents) {
+    for (let up = parents.get(pid); up !== undefined; up = parents.get(up)) {
+      if (up === root) {
+        found.push(pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 describe('npm start', () => {
   it('creates its database, becomes ready, and exits 0 on SIGTERM', async () => {
     expect(await databaseExists(databaseName)).toBe(false);
@@ -54,6 +95,8 @@ describe('npm start', () => {
     await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
     expect(await get(`http://127.0.0.1:${port}/healthz`)).toBe(200);
     expect(await databaseExists(databaseName)).toBe(true);
+    // Outside production an empty install starts with the sample papers on its signup page.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('From the latest edition');
 
     // The whole reader-mail path of one process: signup → outbox → the worker role's relay →
     // the transactional queue → the confirmation written to OUTBOX_DIR (no SMTP_URL here).
@@ -137,4 +180,22 @@ describe('npm start', () => {
       `paperboy: cannot start: Postgres at 127.0.0.1:${closedPort}/paperboy is not reachable (ECONNREFUSED); start Postgres or fix DATABASE_URL`,
     );
   });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops whole on %s to npm: no process left, the port free', async (signal) => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...paperboyEnv(port) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | string>((resolve) => npm.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+    await waitUntil('/readyz to answer 200', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    const tree = await descendants(npm.pid!);
+    expect(tree.length).toBeGreaterThan(0);
+
+    npm.kill(signal);
+    expect(await exited).toBe(0);
+    await waitUntil('every process npm started to stop', () => tree.every((pid) => !isAlive(pid)));
+    expect(await portIsFree(port)).toBe(true);
+  }, 60_000);
 });

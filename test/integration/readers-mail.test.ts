@@ -96,7 +96,7 @@ describe('confirmation email', () => {
     expect(mail.parsed.to && !Array.isArray(mail.parsed.to) ? mail.parsed.to.text : '').toBe(email);
     expect(mail.parsed.subject).toBe('Confirm your Paperboy subscription');
     expect(mail.raw.toString('utf8')).toMatch(/Content-Type: multipart\/alternative/i);
-    expect(mail.parsed.messageId).toMatch(/^<confirmation-\d+-[0-9a-z]+-1@paperboy\.test>$/);
+    expect(mail.parsed.messageId).toMatch(new RegExp(`^<confirmation-\\d+-[0-9a-z]+-1\\.${await test.runtime.database.installationId()}@paperboy\\.test>$`));
     expect(mail.parsed.text).toContain('daily at 06:00 (Asia/Tokyo), up to 10 papers, about r&d, agents');
     expect(mail.parsed.html).toContain('about r&amp;d, agents');
     // Opening the link confirms nothing (link scanners open links): the reader is told to click.

@@ -59,6 +59,15 @@ describe('sending an edition', () => {
     return sendNow();
   }
 
+  it('sends a run for one reader to that reader only, whoever else is confirmed', async () => {
+    const [, second] = await insertReaders(test.runtime.database.sql, 3);
+    await startSendingWorkers();
+    const run = await startManualSend(test.runtime, DATE, 'test', { onlySubscriberId: second! });
+    const done = await waitForRun(run.id);
+    expect(done.deliveries).toMatchObject({ sent: 1, failed: 0, skipped: 0, queued: 0, claimed: 0 });
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-2@example.org']);
+  });
+
   it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {
     const [first] = await insertReaders(test.runtime.database.sql, 3);
     await insertReaders(test.runtime.database.sql, 1, { status: 'pending' }, 100);
@@ -70,7 +79,7 @@ describe('sending an edition', () => {
     const mail = smtp.messages.find((m) => m.recipients[0] === 'reader-1@example.org')!;
     expect(mail.parsed.html).toBeTruthy();
     expect(mail.parsed.text).toBeTruthy();
-    expect(mail.parsed.messageId).toMatch(/^<digest\.\d+@paperboy\.test>$/);
+    expect(mail.parsed.messageId).toMatch(new RegExp(`^<digest\\.\\d+\\.${await test.runtime.database.installationId()}@paperboy\\.test>$`));
     const header = (name: string) => mail.parsed.headerLines.filter((line) => line.key === name).map((line) => line.line);
     expect(header('list-unsubscribe')).toHaveLength(1);
     expect(header('list-unsubscribe')[0]).toMatch(new RegExp(`^List-Unsubscribe: <http://paperboy\\.test/unsubscribe\\?token=u\\.${first!.toString(36)}\\.`));

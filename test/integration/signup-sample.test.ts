@@ -5,7 +5,7 @@ import { rankedPapersOfDay } from '../../services/core/editions/edition-service.
 import { importSamplePapersIfEmpty, SAMPLE_DAILY_DATE } from '../../services/core/papers/sample-papers.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
-describe('a fresh install', () => {
+describe('a fresh install outside production', () => {
   let test: TestRuntime;
   let app: App;
   beforeAll(async () => {
@@ -29,5 +29,37 @@ describe('a fresh install', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(escapeHtml(top!.title));
     expect(await test.runtime.database.sql`select 1 from editions`).toHaveLength(0);
+  });
+});
+
+describe('a fresh production install', () => {
+  let test: TestRuntime;
+  let app: App;
+  beforeAll(async () => {
+    test = await createTestRuntime('signup-sample-production', {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://papers.paperboy-mail.net',
+      MAIL_FROM: 'Paperboy <papers@paperboy-mail.net>',
+      // Never dialled: nothing is sent here.
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Main St, Springfield',
+      SECRET_KEY: 'production-test-secret-key-production-test',
+      ADMIN_TOKEN: 'production-test-admin-token',
+    });
+    app = await buildApp(test.runtime);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await test?.cleanup();
+  });
+
+  it('gets no sample papers (stale news for real readers) and says the first edition is coming', async () => {
+    expect(await importSamplePapersIfEmpty(test.runtime)).toBeUndefined();
+    expect(await test.runtime.database.sql`select 1 from papers`).toHaveLength(0);
+
+    const page = await app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('The first edition is coming');
+    expect(page.body).not.toContain('From the latest edition');
   });
 });

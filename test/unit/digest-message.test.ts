@@ -20,7 +20,8 @@ const config = configFromEnv({
   SECRET_KEY: 'unit-test-secret-key-unit-test-secret-key',
   MAIL_POSTAL_ADDRESS: 'Paperboy Ltd, 1 Main St, Springfield',
 });
-const settings = digestSettings(config);
+const INSTALLATION_ID = '5f0c2a4e8d1b4c3e';
+const settings = digestSettings(config, INSTALLATION_ID);
 const sentAt = new Date('2026-02-04T06:30:00Z');
 const edition = dailyEdition('2026-02-03');
 const papers = fixturePapers('2026-02-03');
@@ -35,9 +36,9 @@ describe('digest message: built once per variant, filled per reader', () => {
     const filled = await builder.build(papers.map((p) => p.id), { subscriberId: 4242, email: 'Ada@Example.com', deliveryId: 987654 }, sentAt);
     const mail = await simpleParser(filled.raw);
 
-    expect(filled.messageId).toBe('<digest.987654@example.org>');
+    expect(filled.messageId).toBe(`<digest.987654.${INSTALLATION_ID}@example.org>`);
     expect(filled.envelope).toEqual({ from: 'papers@example.org', to: 'Ada@example.com' });
-    expect(mail.messageId).toBe('<digest.987654@example.org>');
+    expect(mail.messageId).toBe(`<digest.987654.${INSTALLATION_ID}@example.org>`);
     expect(mail.from?.value).toEqual([{ address: 'papers@example.org', name: 'Paperboy' }]);
     expect((mail.to as { text: string }).text).toBe('Ada@example.com');
     expect(mail.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
@@ -102,8 +103,8 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(a.text).toHaveLength(2);
     expect(a.html).not.toEqual(b.html);
     expect(a.text).not.toEqual(b.text);
-    expect(one.messageId).toBe('<digest.11@example.org>');
-    expect(two.messageId).toBe('<digest.12@example.org>');
+    expect(one.messageId).toBe(`<digest.11.${INSTALLATION_ID}@example.org>`);
+    expect(two.messageId).toBe(`<digest.12.${INSTALLATION_ID}@example.org>`);
     expect(one.subject).toBe(two.subject);
     // Apart from the reader's own parts, the two messages are the same bytes.
     const strip = (mail: ParsedMail) => (mail.html as string).replace(/token=[^"]+/g, 'token=T');

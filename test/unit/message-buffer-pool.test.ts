@@ -11,6 +11,7 @@ const settings = digestSettings(
     SECRET_KEY: 'unit-test-secret-key-unit-test-secret-key',
     MAIL_POSTAL_ADDRESS: 'Paperboy Ltd, 1 Main St, Springfield',
   }),
+  '5f0c2a4e8d1b4c3e',
 );
 const sentAt = new Date('2026-02-04T06:30:00Z');
 const papers = fixturePapers('2026-02-03');

@@ -23,12 +23,14 @@ export interface DigestMailSettings {
   from: string;
   publicUrl: string;
   secretKey: string;
+  /** The database's installation id, which Message-IDs carry beside the delivery id. */
+  installationId: string;
 }
 
 export type DigestSettings = DigestMailSettings & DigestRenderSettings;
 
-export function digestSettings(config: Pick<Config, 'publicUrl' | 'mail' | 'secretKey'>): DigestSettings {
-  return { from: config.mail.from, publicUrl: config.publicUrl, secretKey: config.secretKey, postalAddress: config.mail.postalAddress };
+export function digestSettings(config: Pick<Config, 'publicUrl' | 'mail' | 'secretKey'>, installationId: string): DigestSettings {
+  return { from: config.mail.from, publicUrl: config.publicUrl, secretKey: config.secretKey, postalAddress: config.mail.postalAddress, installationId };
 }
 
 export interface PreparedDigestMessage {
@@ -39,6 +41,7 @@ export interface PreparedDigestMessage {
   /** SMTP MAIL FROM: the bare address of MAIL_FROM. */
   envelopeFrom: string;
   messageIdDomain: string;
+  installationId: string;
   settings: Pick<DigestMailSettings, 'publicUrl' | 'secretKey'>;
 }
 
@@ -51,7 +54,7 @@ export interface DigestRecipient {
 
 export interface FilledDigestMessage {
   raw: Buffer;
-  /** With angle brackets: `<digest.42@example.org>`. */
+  /** With angle brackets: `<digest.42.{installation id}@example.org>`. */
   messageId: string;
   envelope: { from: string; to: string };
 }
@@ -97,7 +100,7 @@ export async function prepareDigestMessage(
       to: markers[SLOT.to],
       subject: rendered.subject,
       date: slotMarker(SLOT.date),
-      messageId: `<digest.${slotMarker(SLOT.deliveryId)}@${domain}>`,
+      messageId: `<digest.${slotMarker(SLOT.deliveryId)}.${settings.installationId}@${domain}>`,
       headers: {
         // Prepared: written as given. Values are ASCII without line breaks (config checks MAIL_FROM
         // and PUBLIC_URL), and nodemailer would otherwise encode the quotes of List-Id.
@@ -117,15 +120,19 @@ export async function prepareDigestMessage(
     message,
     envelopeFrom: bareAddress(settings.from),
     messageIdDomain: domain,
+    installationId: settings.installationId,
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
   };
 }
 
-/** `<digest.{deliveryId}@{domain}>`: the same for every attempt of one delivery. */
-function digestMessageId(deliveryId: number | string, domain: string): string {
+/**
+ * `<digest.{deliveryId}.{installationId}@{domain}>`: the same for every attempt of one delivery,
+ * and never the same in two installations, whose delivery ids both start at 1.
+ */
+function digestMessageId(deliveryId: number | string, installationId: string, domain: string): string {
   const id = String(deliveryId);
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`delivery id "${id}" cannot go into a Message-ID`);
-  return `<digest.${id}@${domain}>`;
+  return `<digest.${id}.${installationId}@${domain}>`;
 }
 
 /**
@@ -134,7 +141,7 @@ function digestMessageId(deliveryId: number | string, domain: string): string {
  */
 export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: DigestRecipient, sentAt: Date, allocate?: MessageAllocator): FilledDigestMessage {
   const to = headerSafeAddress(recipient.email);
-  const messageId = digestMessageId(recipient.deliveryId, prepared.messageIdDomain);
+  const messageId = digestMessageId(recipient.deliveryId, prepared.installationId, prepared.messageIdDomain);
   const links = readerLinks(prepared.settings, recipient.subscriberId);
   const raw = fillMessage(prepared.message, {
     [SLOT.to]: to,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Config } from '../platform/config/config.js';
 import { DATA_DIR } from '../platform/paths.js';
 import { hasAnyPaper } from './paper-repo.js';
 import { importPapersFile, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
@@ -15,12 +16,18 @@ export async function importSamplePapers(deps: PaperImportDeps): Promise<ImportS
 }
 
 /**
- * Imports the sample only when the papers table is empty (a fresh install), and answers what it
- * imported, or undefined when there were papers already. It assembles no edition, so no reader
- * is ever mailed sample papers by the scheduler. Two processes starting together may both
- * import it: the import is idempotent, so that only adds a history row per paper.
+ * Imports the sample only outside production and only when the papers table is empty (a fresh
+ * install), and answers what it imported, or undefined when it imported nothing. Production never
+ * gets it: the sample day is long past, and real readers must not see it as the latest edition
+ * nor be mailed it. The rule for the sample, wherever it is imported: only `cli demo` freezes it
+ * into an edition, and `demo` refuses production and any install with readers of its own (see
+ * the demo command); nothing else assembles its day, since the scheduler assembles days by the
+ * calendar (yesterday, and missed days after the last edition), never one picked from the papers
+ * table, and the sample's day is long past. Two processes starting together may both import it:
+ * the import is idempotent, so that only adds a history row per paper.
  */
-export async function importSamplePapersIfEmpty(deps: PaperImportDeps): Promise<ImportSummary | undefined> {
+export async function importSamplePapersIfEmpty(deps: PaperImportDeps & { config: Pick<Config, 'env'> }): Promise<ImportSummary | undefined> {
+  if (deps.config.env === 'production') return undefined;
   if (await hasAnyPaper(deps.database.db)) return undefined;
   return importSamplePapers(deps);
 }

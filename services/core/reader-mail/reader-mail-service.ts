@@ -15,7 +15,7 @@ import type { ReaderMailKind } from '../platform/db/schema.js';
 import type { ReaderMailRenderer, ReaderMailValues } from './reader-mail-renderer.js';
 
 export interface ReaderMailDeps {
-  database: Pick<DatabaseClient, 'db' | 'sql'>;
+  database: Pick<DatabaseClient, 'db' | 'sql' | 'installationId'>;
   mail: Pick<MailTransport, 'send'>;
   clock: Clock;
   config: Pick<Config, 'publicUrl' | 'secretKey'> & { mail: Pick<Config['mail'], 'from' | 'postalAddress'> };
@@ -72,7 +72,8 @@ export async function sendReaderMail(
       subject: content.subject,
       text: content.text,
       html: content.html,
-      messageId: `<${request.messageKey}@${mailboxDomain(deps.config.mail.from)}>`,
+      // Beside the job id, the installation's: job ids restart with every new database.
+      messageId: `<${request.messageKey}.${await deps.database.installationId()}@${mailboxDomain(deps.config.mail.from)}>`,
       headers: { 'Auto-Submitted': 'auto-generated' },
     });
     return { sent: true, messageId: sent.messageId };

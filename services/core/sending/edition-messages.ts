@@ -52,7 +52,7 @@ export function createEditionMessages(deps: EditionMessagesDeps, maxEditions = 4
         const found = await getEditionWithPapers(deps, editionKey);
         if (!found) throw new Error(`edition ${editionKey} does not exist`);
         const { edition, papers } = toDigestEdition(found);
-        return createDigestMessageBuilder(edition, papers, digestSettings(deps.config));
+        return createDigestMessageBuilder(edition, papers, digestSettings(deps.config, await deps.database.installationId()));
       })();
       loading.catch(() => builders.get(editionKey) === loading && builders.delete(editionKey));
       builders.set(editionKey, loading);

@@ -38,6 +38,8 @@ export interface NewSendRun {
   slot?: Date;
   idempotencyKey?: string;
   createdBy: string;
+  /** A run for this one reader (`cli demo`): its keyset walk starts just before the id and ends at it. */
+  onlySubscriberId?: number;
 }
 
 const RUN_COLUMNS = (sql: Sql) => sql`
@@ -92,9 +94,11 @@ function toSendRun(row: RunRow): SendRun {
  */
 export async function createOrFindSendRun(sql: Sql, run: NewSendRun): Promise<{ run: SendRun; created: boolean }> {
   const inserted = await sql<{ id: string }[]>`
-    insert into send_runs (edition_id, kind, audience, slot, idempotency_key, created_by, fanout_upper_bound)
+    insert into send_runs (edition_id, kind, audience, slot, idempotency_key, created_by, fanout_cursor, fanout_upper_bound)
     values (${run.editionId}, ${run.kind}, ${sql.json(run.audience as never)}, ${run.slot ?? null},
-            ${run.idempotencyKey ?? null}, ${run.createdBy}, (select coalesce(max(id), 0) from subscribers))
+            ${run.idempotencyKey ?? null}, ${run.createdBy},
+            ${run.onlySubscriberId === undefined ? 0 : run.onlySubscriberId - 1},
+            coalesce(${run.onlySubscriberId ?? null}::bigint, (select coalesce(max(id), 0) from subscribers)))
     on conflict do nothing
     returning id`;
   if (inserted[0]) {

@@ -52,16 +52,19 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
 
 /**
  * Assembles the edition `key` names (a daily date or an ISO week) if needed and sends it now to
- * every confirmed reader of its frequency who has not had it, whatever their send hour. Repeating it sends nobody a second copy: the ledger holds one first copy per
- * reader and edition.
+ * every confirmed reader of its frequency who has not had it, whatever their send hour.
+ * Repeating it sends nobody a second copy: the ledger holds one first copy per reader and
+ * edition. `onlySubscriberId` limits the run to that one reader, whoever else exists (`cli demo`
+ * sends to its own reader and nobody else).
  */
-export async function startManualSend(deps: SendDeps, key: string, actor: string): Promise<SendRun> {
+export async function startManualSend(deps: SendDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<SendRun> {
   const { edition } = await assembleEditionByKey(deps, key);
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
     kind: 'manual',
     audience: { kind: 'everyone', frequency: edition.kind },
     createdBy: actor,
+    ...(options.onlySubscriberId === undefined ? {} : { onlySubscriberId: options.onlySubscriberId }),
   });
   await enqueueFanout(deps.queues, run.id);
   deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');

@@ -149,6 +149,12 @@ export async function countSubscribers(sql: Sql): Promise<number> {
   return Number(row?.count ?? 0);
 }
 
+/** Readers of any status but the one at `emailNormalized`. */
+export async function countSubscribersOtherThan(sql: Sql, emailNormalized: string): Promise<number> {
+  const [row] = await sql<{ count: string }[]>`select count(*) as count from subscribers where email_normalized <> ${emailNormalized}`;
+  return Number(row?.count ?? 0);
+}
+
 /**
  * Every reader in id order, `batchSize` rows at a time through a server-side cursor (postgres.js
  * `cursor`), so an export of a million readers holds one batch in memory at a time.

@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { readInstallationId } from './installation-repo.js';
 import * as schema from './schema.js';
 
 export type Database = PostgresJsDatabase<typeof schema>;
@@ -11,6 +12,8 @@ export interface DatabaseClient {
   db: Database;
   /** The raw postgres.js client, for cursors and COPY-style bulk work in the data layer. */
   sql: Sql;
+  /** This database's installation id, for Message-IDs: read once per client, then kept. */
+  installationId(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -36,9 +39,19 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
   const max = options.maxConnections ?? 10;
   const drizzleClient = postgres(options.url, { ...settings, max });
   const sql = postgres(options.url, { ...settings, max });
+  let installationId: Promise<string> | undefined;
   return {
     db: drizzle(drizzleClient, { schema }),
     sql,
+    installationId() {
+      if (!installationId) {
+        const reading = readInstallationId(sql);
+        // A failed read (Postgres away) is tried again by the next caller.
+        reading.catch(() => installationId === reading && (installationId = undefined));
+        installationId = reading;
+      }
+      return installationId;
+    },
     close: async () => {
       await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 })]);
     },

@@ -318,3 +318,17 @@ export const adminAuditLog = pgTable(
   },
   (t) => [index('admin_audit_log_at_idx').on(t.at)],
 );
+
+/**
+ * One row: this database's own random id, which every Message-ID carries beside the delivery or
+ * job id, so two installations sending from one domain never repeat a Message-ID (providers drop
+ * mail whose Message-ID they have seen). The migration that creates the table makes the row, so
+ * each new database has its own id; `database_oid` lets a copy or a restore into another database
+ * notice it is not the original and draw a new id (installation-repo.ts).
+ */
+export const installation = pgTable('installation', {
+  /** 64 random bits in hex: plenty among the few installations of one domain, and short in a header. */
+  id: text('id').primaryKey().default(sql`substr(md5(gen_random_uuid()::text), 1, 16)`),
+  databaseOid: bigint('database_oid', { mode: 'number' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
