@@ -162,6 +162,21 @@ describe('sending an edition', () => {
     expect(smtp.messages).toHaveLength(2);
   });
 
+  it('mails nobody a stale edition on schedule (a week past its day), while an operator can still send it', async () => {
+    const sql = test.runtime.database.sql;
+    const edition = await assembleEdition(test.runtime, DATE);
+    await sql`update editions set assembled_at = '2026-08-14T06:00:00Z' where id = ${edition.edition.id}`;
+    await insertReaders(sql, 1, { sendHour: 7, timeZone: 'UTC' }, 1);
+    await startSendingWorkers();
+
+    clockNow = new Date('2026-08-21T07:00:00Z'); // 2026-08-13 ended 7 days and 7 hours ago
+    expect(await startScheduledRuns(test.runtime)).toEqual([]);
+    expect(await sql`select id from deliveries`).toHaveLength(0);
+
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 1 });
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
+  });
+
   it('retries a 451 until the server accepts, and everything arrives once', async () => {
     await insertReaders(test.runtime.database.sql, 5);
     let refusals = 0;

@@ -23,7 +23,8 @@ export async function importSamplePapers(deps: PaperImportDeps): Promise<ImportS
  * into an edition, and `demo` refuses production and any install with readers of its own (see
  * the demo command); nothing else assembles its day, since the scheduler assembles days by the
  * calendar (yesterday, and missed days after the last edition), never one picked from the papers
- * table, and the sample's day is long past. Two processes starting together may both import it:
+ * table, and the sample's day is long past; and the schedule mails no edition a week past its
+ * day, so the demo's edition reaches nobody but the demo reader. Two processes starting together may both import it:
  * the import is idempotent, so that only adds a history row per paper.
  */
 export async function importSamplePapersIfEmpty(deps: PaperImportDeps & { config: Pick<Config, 'env'> }): Promise<ImportSummary | undefined> {

@@ -23,10 +23,23 @@ function scheduleSlot(instant: Date): Date {
 }
 
 /**
+ * How long after its period ends the schedule still mails an edition to readers who have not had
+ * it (a reader who signs up late in the week still gets Friday's papers). Past that it is stale:
+ * an install that stopped fetching papers, or the demo's sample day, mails nobody by itself; an
+ * operator can still send it by hand.
+ */
+const SCHEDULED_EDITION_MAX_AGE_DAYS = { daily: 7, weekly: 14 } as const;
+
+function isStale(periodEnd: string, kind: keyof typeof SCHEDULED_EDITION_MAX_AGE_DAYS, now: Date): boolean {
+  const periodOver = Date.parse(`${periodEnd}T00:00:00Z`) + 24 * 3600 * 1000;
+  return now.getTime() - periodOver > SCHEDULED_EDITION_MAX_AGE_DAYS[kind] * 24 * 3600 * 1000;
+}
+
+/**
  * What the schedule does every quarter hour: for the newest daily and the newest weekly
- * edition, start the slot's run for the readers whose send time has come and who have not had
- * it. One run per edition and slot (a unique key), so several workers or a re-fired job start it
- * once; a run that finds nobody due removes itself.
+ * edition, unless it is stale, start the slot's run for the readers whose send time has come and
+ * who have not had it. One run per edition and slot (a unique key), so several workers or a
+ * re-fired job start it once; a run that finds nobody due removes itself.
  */
 export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   const now = deps.clock();
@@ -34,7 +47,7 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   const started: SendRun[] = [];
   for (const kind of ['daily', 'weekly'] as const) {
     const edition = await findLatestEditionRow(deps.database.db, kind);
-    if (!edition) continue;
+    if (!edition || isStale(edition.periodEnd, kind, now)) continue;
     const { run } = await createOrFindSendRun(deps.database.sql, {
       editionId: edition.id,
       kind: 'scheduled',
