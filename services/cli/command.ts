@@ -58,6 +58,13 @@ export function editionKeyOption(args: string[]): string | undefined {
   return key;
 }
 
+/** `--date KEY` where the command cannot go on without it. */
+export function requiredEditionKeyOption(args: string[]): string {
+  const key = editionKeyOption(args);
+  if (key === undefined) throw new UsageError('--date needs an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+  return key;
+}
+
 export function flag(args: string[], name: string): boolean {
   return args.includes(`--${name}`);
 }

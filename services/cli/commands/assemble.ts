@@ -1,5 +1,5 @@
 import { assembleEditionByKey } from '../../core/editions/edition-service.js';
-import { editionKeyOption, UsageError, type Command } from '../command.js';
+import { requiredEditionKeyOption, type Command } from '../command.js';
 
 /** `assemble --date KEY`: freeze an edition now without sending it, and print what it holds. */
 export const assembleCommand: Command = {
@@ -7,8 +7,7 @@ export const assembleCommand: Command = {
   usage: 'assemble --date YYYY-MM-DD|YYYY-Www',
   summary: 'freeze an edition now without sending it (a day, or a finished ISO week), and list its papers',
   async run(context) {
-    const key = editionKeyOption(context.args);
-    if (!key) throw new UsageError('--date needs an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+    const key = requiredEditionKeyOption(context.args);
     const runtime = await context.runtime();
     const { edition, papers, created } = await assembleEditionByKey(runtime, key);
     const count = `${papers.length} papers`;

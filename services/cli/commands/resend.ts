@@ -1,5 +1,5 @@
 import { planResend, startResend, type ResendTarget } from '../../core/sending/resend-service.js';
-import { editionKeyOption, flag, option, positionals, UsageError, type Command } from '../command.js';
+import { flag, option, positionals, requiredEditionKeyOption, UsageError, type Command } from '../command.js';
 import { finishSendRun } from '../run-send.js';
 
 /** `resend --date D --to failed|all|EMAIL...`: a new send run over a frozen edition, worked to its end. */
@@ -8,8 +8,7 @@ export const resendCommand: Command = {
   usage: 'resend --date YYYY-MM-DD|YYYY-Www --to failed|all|EMAIL... [--dry-run]',
   summary: 'resend a frozen edition to the readers it failed for, to every confirmed reader, or to the given addresses',
   async run(context) {
-    const date = editionKeyOption(context.args);
-    if (!date) throw new UsageError('--date needs an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+    const date = requiredEditionKeyOption(context.args);
     const first = option(context.args, 'to');
     if (!first) throw new UsageError('--to needs failed, all, or one or more addresses');
     // Addresses may follow --to as further words: --to a@x.org b@y.org
