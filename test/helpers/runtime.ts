@@ -4,6 +4,20 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from '../../servic
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from './redis.js';
 
+/**
+ * Settings that production accepts (real-looking domains, long secrets, an SMTP_URL), for tests of
+ * what production does differently. Nothing here is ever contacted: the SMTP port is never dialled.
+ */
+export const PRODUCTION_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: 'https://papers.paperboy-mail.net',
+  MAIL_FROM: 'Paperboy <papers@paperboy-mail.net>',
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Main St, Springfield',
+  SECRET_KEY: 'production-test-secret-key-production-test',
+  ADMIN_TOKEN: 'production-test-admin-token',
+};
+
 export interface TestRuntime {
   runtime: Runtime;
   config: Readonly<Config>;

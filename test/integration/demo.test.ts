@@ -10,6 +10,7 @@ import { createTestDatabase, TEST_POSTGRES_SERVER } from '../helpers/database.js
 import { insertReaders } from '../helpers/factories.js';
 import { startProcess } from '../helpers/processes.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
+import { PRODUCTION_ENV } from '../helpers/runtime.js';
 
 const databaseName = `pb_test_demo_${randomBytes(4).toString('hex')}`;
 const queuePrefix = uniqueQueuePrefix('demo');
@@ -105,15 +106,7 @@ describe('npm run cli -- demo', () => {
       expect(await readdir(refusedOutbox)).toEqual([]);
 
       await sql`truncate subscribers cascade`;
-      const production = startProcess('services/cli/main.ts', ['demo'], demoEnv(database.url, refusedOutbox, {
-        NODE_ENV: 'production',
-        PUBLIC_URL: 'https://papers.paperboy-mail.net',
-        MAIL_FROM: 'Paperboy <papers@paperboy-mail.net>',
-        SMTP_URL: 'smtp://127.0.0.1:9',
-        MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Main St, Springfield',
-        SECRET_KEY: 'production-test-secret-key-production-test',
-        ADMIN_TOKEN: 'production-test-admin-token',
-      }));
+      const production = startProcess('services/cli/main.ts', ['demo'], demoEnv(database.url, refusedOutbox, PRODUCTION_ENV));
       expect(await production.exited).toBe(1);
       expect(production.stderr().trim()).toMatch(/^demo: refused in production \(NODE_ENV=production\)/);
       expect(await sql`select 1 from papers`).toHaveLength(0);

@@ -3,7 +3,7 @@ import { buildApp, type App } from '../../services/api/app.js';
 import { escapeHtml } from '../../services/core/platform/html.js';
 import { rankedPapersOfDay } from '../../services/core/editions/edition-service.js';
 import { importSamplePapersIfEmpty, SAMPLE_DAILY_DATE } from '../../services/core/papers/sample-papers.js';
-import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { createTestRuntime, PRODUCTION_ENV, type TestRuntime } from '../helpers/runtime.js';
 
 describe('a fresh install outside production', () => {
   let test: TestRuntime;
@@ -36,16 +36,7 @@ describe('a fresh production install', () => {
   let test: TestRuntime;
   let app: App;
   beforeAll(async () => {
-    test = await createTestRuntime('signup-sample-production', {
-      NODE_ENV: 'production',
-      PUBLIC_URL: 'https://papers.paperboy-mail.net',
-      MAIL_FROM: 'Paperboy <papers@paperboy-mail.net>',
-      // Never dialled: nothing is sent here.
-      SMTP_URL: 'smtp://127.0.0.1:9',
-      MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Main St, Springfield',
-      SECRET_KEY: 'production-test-secret-key-production-test',
-      ADMIN_TOKEN: 'production-test-admin-token',
-    });
+    test = await createTestRuntime('signup-sample-production', PRODUCTION_ENV);
     app = await buildApp(test.runtime);
   });
   afterAll(async () => {
