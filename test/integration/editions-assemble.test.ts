@@ -9,6 +9,7 @@ import {
   assembleWeeklyEdition,
   findLatestEdition,
   getEditionWithPapers,
+  previewEdition,
 } from '../../services/core/editions/edition-service.js';
 import { ConflictError, NotFoundError } from '../../services/core/platform/errors.js';
 import { importPapers, importPapersFile } from '../../services/core/papers/paper-import-service.js';
@@ -226,6 +227,62 @@ describe('edition size', () => {
     ]);
     const raw = (readHfFixture('2024-03-21') as RawItem[]).map((i) => ({ ...i.paper, numComments: i.numComments }));
     expect(edition.papers.map((p) => p.id)).toEqual(rankIds(raw).slice(0, 5));
+  });
+});
+
+describe('a backfill: days imported out of order', () => {
+  let test: TestRuntime;
+  let app: App;
+  const DAY = '2024-03-21';
+  const LATER = '2024-03-22';
+  const PAPER = '2403.13447'; // 13 upvotes and 1 comment on DAY: eighth of the day
+
+  beforeAll(async () => {
+    test = await createTestRuntime('editions-backfill');
+    app = await buildApp(test.runtime);
+    // Imported twice, as the hourly ingest would: the later observation of the day counts.
+    const early = structuredClone(readHfFixture(DAY)) as RawItem[];
+    early.find((i) => i.paper.id === PAPER)!.paper.upvotes = 2;
+    await importPapers(test.runtime, early, { date: DAY });
+    await importPapers(test.runtime, readHfFixture(DAY), { date: DAY });
+    // The paper is featured again the next day, far more popular by then.
+    const next = readHfFixture(DAY) as RawItem[];
+    const again = next.find((i) => i.paper.id === PAPER)!;
+    again.paper.upvotes = 500;
+    again.numComments = 9;
+    await importPapers(test.runtime, [again, next[0]!], { date: LATER });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await test?.cleanup();
+  });
+
+  it("ranks a day's papers by the counts recorded for that day, not by a later day's", async () => {
+    const raw = (readHfFixture(DAY) as RawItem[]).map((i) => ({ ...i.paper, numComments: i.numComments }));
+    const expected = rankIds(raw);
+    const dayCounts = { id: PAPER, rank: expected.indexOf(PAPER) + 1, upvotes: 13, numComments: 1 };
+    expect(dayCounts.rank).toBe(8);
+
+    const listed = await app.inject({ method: 'GET', url: `/admin/papers?date=${DAY}`, headers: ADMIN });
+    expect(listed.statusCode).toBe(200);
+    const papers = listed.json().papers as Array<{ id: string; rank: number; upvotes: number; numComments: number }>;
+    expect(papers.map((p) => p.id)).toEqual(expected);
+    expect(papers.find((p) => p.id === PAPER)).toMatchObject(dayCounts);
+    const later = await app.inject({ method: 'GET', url: `/admin/papers?date=${LATER}`, headers: ADMIN });
+    expect(later.json().papers[0]).toMatchObject({ id: PAPER, rank: 1, upvotes: 500, numComments: 9 });
+
+    const draft = await previewEdition(test.runtime, DAY);
+    expect(draft.frozen).toBe(false);
+    expect(draft.papers.map((p) => p.id)).toEqual(expected);
+    expect(draft.papers.find((p) => p.id === PAPER)).toMatchObject(dayCounts);
+
+    const edition = await assembleEdition(test.runtime, DAY);
+    expect(edition.papers.map((p) => p.id)).toEqual(expected);
+    expect(edition.papers.find((p) => p.id === PAPER)).toMatchObject(dayCounts);
+    const frozen = await test.runtime.database.sql`
+      select ep.rank, ep.upvotes, ep.num_comments as "numComments" from edition_papers ep
+      join editions e on e.id = ep.edition_id where e.key = ${DAY} and ep.paper_id = ${PAPER}`;
+    expect(frozen).toEqual([{ rank: 8, upvotes: 13, numComments: 1 }]);
   });
 });
 

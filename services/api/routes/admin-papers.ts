@@ -60,7 +60,7 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin', 'papers'],
           summary: 'The papers of a Daily-Papers date, in trending order',
-          description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are the latest ingested.',
+          description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are those recorded for that date (its latest ingest), as its edition freezes them.',
           querystring: z.object({ date: dailyDateSchema }),
           response: {
             200: z.object({

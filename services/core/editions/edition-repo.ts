@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { editionPapers, editions, paperAppearances, papers } from '../platform/db/schema.js';
-import type { Executor, Transaction } from '../papers/paper-repo.js';
+import { countsOfDay, withCountsOfDay, type Executor, type Transaction } from '../papers/paper-repo.js';
 import type { PaperRow } from '../papers/paper-view.js';
 
 export type EditionRow = typeof editions.$inferSelect;
@@ -117,14 +117,16 @@ export async function findFrozenPapersOfEditions(db: Executor, editionIds: numbe
 }
 
 /**
- * Papers featured on `dailyDate` that no other daily edition holds: a paper listed on two days
- * goes out once, in whichever edition took it first.
+ * Papers featured on `dailyDate` that no other daily edition holds, with that day's counts: a
+ * paper listed on two days goes out once, in whichever edition took it first.
  */
 export async function findDailyCandidates(db: Executor, dailyDate: string): Promise<PaperRow[]> {
+  const counts = countsOfDay(db, dailyDate);
   const rows = await db
-    .select({ paper: papers })
+    .select({ paper: papers, upvotes: counts.upvotes, numComments: counts.numComments })
     .from(paperAppearances)
     .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
+    .leftJoinLateral(counts, sql`true`)
     .where(
       and(
         eq(paperAppearances.dailyDate, dailyDate),
@@ -137,7 +139,7 @@ export async function findDailyCandidates(db: Executor, dailyDate: string): Prom
         ),
       ),
     );
-  return rows.map((row) => row.paper);
+  return rows.map(withCountsOfDay);
 }
 
 /** The daily dates in [start, end] that have papers but no daily edition, oldest first. */

@@ -171,7 +171,7 @@ export async function previewEdition(deps: EditionDeps, key: string): Promise<Ed
 }
 
 /**
- * The papers of a daily date in trending order with their latest counts: what the day's edition
+ * The papers of a daily date in trending order with that day's counts: what the day's edition
  * would hold if it were assembled now (before the cap and the earlier-edition filter).
  */
 export async function rankedPapersOfDay(deps: EditionReadDeps, date: string): Promise<EditionPaper[]> {

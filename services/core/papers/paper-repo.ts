@@ -1,4 +1,4 @@
-import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { paperAppearances, papers, paperStats } from '../platform/db/schema.js';
 import type { ParsedPaper } from './hf-paper-schema.js';
@@ -138,14 +138,40 @@ export async function savePaperImport(db: Database, input: PaperImport, options:
   });
 }
 
-/** Papers featured on a daily date (any order; ranking is the caller's). */
+/**
+ * The counts a paper had on `dailyDate`: its latest paper_stats row of that date (the last
+ * ingest of the day). Joined laterally on `papers`, it reads one row per paper through the
+ * (paper_id, observed_at) index, so a day's papers with their counts stay one query.
+ */
+export function countsOfDay(db: Executor, dailyDate: string) {
+  return db
+    .select({ upvotes: paperStats.upvotes, numComments: paperStats.numComments })
+    .from(paperStats)
+    .where(and(eq(paperStats.paperId, papers.id), eq(paperStats.dailyDate, dailyDate)))
+    .orderBy(desc(paperStats.observedAt), desc(paperStats.id))
+    .limit(1)
+    .as('counts_of_day');
+}
+
+/**
+ * A paper as it stood on a day: its row with that day's counts. The papers row holds only the
+ * latest counts, which after a backfill may be a later day's. Every import writes an appearance
+ * and its stats together; the fallback keeps a paper whose stats are missing on its day.
+ */
+export function withCountsOfDay(row: { paper: PaperRow; upvotes: number | null; numComments: number | null }): PaperRow {
+  return { ...row.paper, upvotes: row.upvotes ?? row.paper.upvotes, numComments: row.numComments ?? row.paper.numComments };
+}
+
+/** Papers featured on a daily date with that day's counts (any order; ranking is the caller's). */
 export async function findPapersByDailyDate(db: Executor, dailyDate: string): Promise<PaperRow[]> {
+  const counts = countsOfDay(db, dailyDate);
   const rows = await db
-    .select({ paper: papers })
+    .select({ paper: papers, upvotes: counts.upvotes, numComments: counts.numComments })
     .from(paperAppearances)
     .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
+    .leftJoinLateral(counts, sql`true`)
     .where(eq(paperAppearances.dailyDate, dailyDate));
-  return rows.map((row) => row.paper);
+  return rows.map(withCountsOfDay);
 }
 
 /** Whether the papers table holds anything (a fresh install gets the sample). */
