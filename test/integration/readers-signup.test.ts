@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, like } from 'drizzle-orm';
 import { buildApp } from '../../services/api/app.js';
 import { SIGNUP_ACCEPTED_MESSAGE } from '../../services/api/routes/signup.js';
 import { editionPapers, editions, papers, subscribers, suppressions } from '../../services/core/platform/db/schema.js';
@@ -190,6 +190,10 @@ describe('POST /subscribe', () => {
     ['a 65-character local part', `${'a'.repeat(65)}@example.org`, /before the @ is too long/],
     ['two @', 'a@b@example.org', /only one @/],
     ['nothing', '', /Enter your email/],
+    ['a non-ASCII local part', 'josé@exämple.com', /before the @ has non-ASCII characters/],
+    ['a zero-width space', 'read\u200Ber@example.org', /invisible character U\+200B/],
+    ['a right-to-left override', 'reader\u202E@example.org', /text-direction control character U\+202E/],
+    ['a replacement character', 'reader\uFFFD@example.org', /replacement character U\+FFFD/],
   ];
   for (const [what, email, message] of badEmails) {
     it(`refuses an address with ${what}: 400 naming the email field, JSON and form`, async () => {
@@ -207,6 +211,23 @@ describe('POST /subscribe', () => {
       expect(viaForm.body).toContain('value="robotics, vision"'); // what the reader typed stays
     });
   }
+  it('keeps one reader for the Unicode and the punycode spelling of a domain, and for a fullwidth dot', async () => {
+    const { db } = h.test.runtime.database;
+    const local = h.uniqueEmail('idn').split('@')[0]!;
+    for (const email of [`${local}@bücher.example`, `${local}@xn--bcher-kva.example`, `${local}@BU\u0308CHER.example`]) {
+      const response = await h.app.inject({ method: 'POST', url: '/subscribe', headers: json, payload: { email } });
+      expect(response.statusCode, email).toBe(202);
+    }
+    const rows = await db.select({ normalized: subscribers.emailNormalized }).from(subscribers).where(like(subscribers.email, `${local}@%`));
+    expect(rows).toEqual([{ normalized: `${local}@xn--bcher-kva.example` }]);
+
+    const dotted = h.uniqueEmail('dot').split('@')[0]!;
+    expect((await h.app.inject({ method: 'POST', url: '/subscribe', headers: json, payload: { email: `${dotted}@paper．example.org` } })).statusCode).toBe(202);
+    expect((await h.app.inject({ method: 'POST', url: '/subscribe', headers: json, payload: { email: `${dotted}@paper.example.org` } })).statusCode).toBe(202);
+    const dots = await db.select({ normalized: subscribers.emailNormalized }).from(subscribers).where(like(subscribers.email, `${dotted}@%`));
+    expect(dots).toEqual([{ normalized: `${dotted}@paper.example.org` }]);
+  });
+
   it('stores none of the refused addresses', async () => {
     const stored = await h.test.runtime.database.db.select({ email: subscribers.emailNormalized }).from(subscribers);
     const refused = new Set(badEmails.map(([, email]) => email.trim().toLowerCase()));

@@ -200,6 +200,17 @@ describe('sending an edition', () => {
     expect(suppressed.map((r) => r.reason)).toEqual(['hard_bounce']);
   });
 
+  it('fails and suppresses a reader whose stored address cannot go into a header (a non-ASCII local part from before such signups were refused)', async () => {
+    const sql = test.runtime.database.sql;
+    const [, legacy] = await insertReaders(sql, 3);
+    await sql`update subscribers set email = 'josé@example.org', email_normalized = 'josé@example.org' where id = ${legacy!}`;
+    await startSendingWorkers();
+    const done = await sendNow();
+    expect(done.deliveries).toMatchObject({ sent: 2, failed: 1 });
+    const suppressed = await sql`select reason, detail from suppressions where email_hash = encode(sha256(convert_to('josé@example.org', 'UTF8')), 'hex')`;
+    expect(suppressed).toEqual([{ reason: 'hard_bounce', detail: expect.stringContaining('local part') }]);
+  });
+
   it('fails a policy rejection (550 5.7.1) without suppressing the reader', async () => {
     const done = await sendWithOneRefusal(2, 'reader-1@example.org', { code: 550, message: '5.7.1 Message refused by policy' });
     expect(done.deliveries).toMatchObject({ sent: 1, failed: 1 });

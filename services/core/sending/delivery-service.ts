@@ -5,7 +5,7 @@ import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import type { Sql } from '../platform/db/client.js';
-import { suppressAfterSmtpRefusal } from '../suppression/suppression-service.js';
+import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
 import {
   claimDeliveries,
   hasQueuedDeliveryAhead,
@@ -172,7 +172,9 @@ async function sendOne(
     message = await builder.build(delivery.paperIds, recipient, deps.clock(), deps.messageBuffers?.allocate);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    await markDeliveryFailed(sql, delivery.id, `address refused: ${error.message}`);
+    const detail = `address refused: ${error.message}`;
+    await markDeliveryFailed(sql, delivery.id, detail);
+    await suppressUndeliverableAddress(sql, delivery.subscriberId, detail);
     return { status: 'failed', reason: 'invalid-address' };
   }
 

@@ -17,3 +17,12 @@ export async function suppressAfterSmtpRefusal(sql: SqlExecutor, subscriberId: n
   await suppressReader(sql, subscriberId, 'hard_bounce', failure.reason);
   return true;
 }
+
+/**
+ * After the reader's stored address could not be put into a message at all (e.g. a non-ASCII local
+ * part without SMTPUTF8): it will fail the same way on every edition, so it is suppressed at once,
+ * as a hard bounce (the reason list has no closer value).
+ */
+export async function suppressUndeliverableAddress(sql: SqlExecutor, subscriberId: number, reason: string): Promise<void> {
+  await suppressReader(sql, subscriberId, 'hard_bounce', reason);
+}

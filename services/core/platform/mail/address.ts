@@ -1,5 +1,5 @@
-import { domainToASCII } from 'node:url';
 import { InvalidInputError } from '../errors.js';
+import { canonicalDomain } from './email-address.js';
 
 /**
  * Addresses as they go into a header we write ourselves (the digest's To: slot). Anything
@@ -22,12 +22,12 @@ export function headerSafeAddress(email: string): string {
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) refuse('must look like name@example.org');
   const local = trimmed.slice(0, at);
-  const domain = domainToASCII(trimmed.slice(at + 1));
+  const domain = canonicalDomain(trimmed.slice(at + 1));
   if (local.length > 64 || !LOCAL_PART.test(local)) refuse('local part has characters that cannot go into a header');
   if (!domain || domain.length > 253 || !domain.split('.').every((label) => DOMAIN_LABEL.test(label))) {
     refuse('domain is not a valid host name');
   }
-  const address = `${local}@${domain.toLowerCase()}`;
+  const address = `${local}@${domain}`;
   if (address.length > 254) refuse('is longer than 254 characters');
   return address;
 }
