@@ -133,6 +133,36 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(await rows()).toEqual(before);
   });
 
+  it('exports no cell a spreadsheet runs as a formula, and imports the export back to the same readers', async () => {
+    const sql = test.runtime.database.sql;
+    const signup = await app.inject({ method: 'POST', url: '/subscribe', payload: { email: '=2+3@example.org' } });
+    expect(signup.statusCode).toBe(202);
+    // Formula triggers, and addresses that really start with a quote (before a trigger or not).
+    const addresses = ["=cmd|'/Ccalc'!A0@example.org", '+1+1@example.org', '-1+1@example.org', "'=quoted@example.org", "''+twice@example.org", "'plain@example.org"];
+    const imported = await app.inject({
+      method: 'POST',
+      url: '/admin/subscribers/import?consentConfirmed=true',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      payload: JSON.stringify(addresses.map((email, i) => ({ email, frequency: i % 2 ? 'weekly' : 'daily', weekday: i + 1, topics: ['llm'], consentAt: '2026-01-02T03:04:05.000Z' }))),
+    });
+    expect(imported.json()).toMatchObject({ created: addresses.length, invalid: 0 });
+    // Every field an import carries (the consent source then says "import", by design).
+    const everyField = () =>
+      sql`select email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, consent_at from subscribers order by email`;
+    const before = await everyField();
+    expect(before.map((row) => row.email).sort()).toEqual([...addresses, '=2+3@example.org'].sort());
+
+    const exported = await app.inject({ method: 'GET', url: '/admin/subscribers/export', headers: ADMIN });
+    const cells = (parse(exported.body) as string[][]).flat();
+    expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+    expect(cells).toContain("'plain@example.org"); // a quote before no trigger is left alone
+
+    await sql`truncate subscribers cascade`;
+    const back = await importCsv(exported.body, '?consentConfirmed=true');
+    expect(back.json()).toMatchObject({ created: addresses.length + 1, invalid: 0 });
+    expect(await everyField()).toEqual(before);
+  });
+
   it('looks readers up by address and status, in keyset pages', async () => {
     await insertReaders(test.runtime.database.sql, 5);
     await insertReaders(test.runtime.database.sql, 2, { status: 'pending' }, 6);

@@ -113,7 +113,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin', 'subscribers'],
           summary: 'Every reader as CSV (streamed)',
-          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. `POST /admin/subscribers/import` reads it back.',
+          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a single quote; `POST /admin/subscribers/import` reads it back and removes that quote.',
           produces: ['text/csv'],
         },
       },

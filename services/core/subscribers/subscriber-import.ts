@@ -5,6 +5,7 @@ import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
+import { unguardCell } from './csv-formula-guard.js';
 import { checkPreferences } from './preferences.js';
 import { upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';
 import { findSuppressedHashes, suppressionHash } from '../suppression/suppression-repo.js';
@@ -170,6 +171,8 @@ async function* csvRecords(body: Readable, report: ImportReport, ignored: Set<st
       },
       skip_empty_lines: true,
       trim: true,
+      // Undoes the export's guard against spreadsheet formulas.
+      cast: (value: string) => unguardCell(value),
       info: true,
       // A malformed line (wrong column count, a stray quote) is reported, not fatal.
       skip_records_with_error: true,
