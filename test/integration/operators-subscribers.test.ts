@@ -116,6 +116,20 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(wrongType.statusCode).toBe(400);
   });
 
+  it('imports JSON whose objects carry "__proto__" or "constructor" keys, naming them as ignored', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/admin/subscribers/import',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      payload: '[{"email":"proto@example.org","__proto__":{"status":"confirmed"},"constructor":{"prototype":{"polluted":true}}}]',
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ created: 1, invalid: 0 });
+    expect(response.json().ignoredColumns.sort()).toEqual(['__proto__', 'constructor']);
+    expect((await rows()).map((r) => [r.email, r.status])).toEqual([['proto@example.org', 'pending']]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('exports every reader as CSV that imports back to the same readers', async () => {
     await importCsv(CSV, '?consentConfirmed=true');
     await insertReaders(test.runtime.database.sql, 2500, {}, 1, 'bulk.example.org'); // more than one cursor batch

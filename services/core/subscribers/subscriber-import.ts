@@ -88,7 +88,8 @@ function mapRecord(input: Record<string, unknown>, ignored: Set<string>): RawRec
   const record: RawRecord = {};
   for (const [key, value] of Object.entries(input)) {
     const normalised = normaliseHeader(key);
-    const field = COLUMNS[normalised];
+    // Own keys only: a "constructor" column must not find Object's.
+    const field = Object.hasOwn(COLUMNS, normalised) ? COLUMNS[normalised] : undefined;
     if (field) record[field] = value;
     else if (!EXPORT_ONLY.has(normalised)) ignored.add(key);
   }
