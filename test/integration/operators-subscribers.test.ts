@@ -112,8 +112,16 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     const noEmailColumn = await importCsv('name,status\nAda,confirmed\n');
     expect(noEmailColumn.statusCode).toBe(400);
     expect(JSON.stringify(noEmailColumn.json())).toMatch(/email column/);
-    const wrongType = await app.inject({ method: 'POST', url: '/admin/subscribers/import', headers: { ...ADMIN, 'content-type': 'application/xml' }, payload: '<x/>' });
-    expect(wrongType.statusCode).toBe(400);
+    // Any other type is refused as such, naming the ones accepted: plain text is not taken for CSV.
+    for (const [type, payload] of [['application/xml', '<x/>'], ['text/plain', 'email\nplain@example.org\n']]) {
+      const wrongType = await app.inject({ method: 'POST', url: '/admin/subscribers/import', headers: { ...ADMIN, 'content-type': type! }, payload });
+      expect(wrongType.statusCode, type).toBe(415);
+      expect(wrongType.json().error).toMatch(/text\/csv.*application\/json.*application\/x-ndjson/);
+      expect(wrongType.json().details).toEqual([{ field: 'content-type', message: `"${type}" is not one of them` }]);
+    }
+    // The format stated in the query string overrides the type.
+    const stated = await app.inject({ method: 'POST', url: '/admin/subscribers/import?format=csv', headers: { ...ADMIN, 'content-type': 'text/plain' }, payload: 'email\nplain@example.org\n' });
+    expect(stated.json()).toMatchObject({ created: 1 });
   });
 
   it('imports JSON whose objects carry "__proto__" or "constructor" keys, naming them as ignored', async () => {
