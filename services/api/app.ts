@@ -38,6 +38,10 @@ export async function buildApp(runtime: Runtime): Promise<App> {
     loggerInstance: runtime.logger.child({ role: 'api' }) as FastifyBaseLogger,
     trustProxy: runtime.config.http.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Valid JSON with a "__proto__" (or "constructor.prototype") key is accepted with that key
+    // dropped, as any unknown key is ignored: refusing it as "not valid JSON" would be untrue.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     // One line per request, at debug unless it failed or was slow.
     logController: new RequestLogs(),
     requestTimeout: 30_000,

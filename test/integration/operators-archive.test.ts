@@ -28,7 +28,7 @@ describe('operators: public archive, web version and Atom feed', () => {
     for (const edition of [daily!, weekly!]) {
       await db.insert(editionPapers).values([
         { editionId: edition.id, paperId: '2608.00001', rank: 1, upvotes: 42, numComments: 3 },
-        { editionId: edition.id, paperId: '2608.00002', rank: 2, upvotes: 7, numComments: 0 },
+        { editionId: edition.id, paperId: '2608.00002', rank: 2, upvotes: 1, numComments: 0 },
       ]);
     }
   });
@@ -89,6 +89,8 @@ describe('operators: public archive, web version and Atom feed', () => {
       expect(entry.content['@type']).toBe('html');
       // The html content is escaped text, and the title inside it is escaped again as HTML.
       expect(entry.content['#text']).toContain('&lt;script&gt;');
+      expect(entry.content['#text']).toContain('(42 upvotes)');
+      expect(entry.content['#text']).toContain('(1 upvote)');
     }
   });
 });

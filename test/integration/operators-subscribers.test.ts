@@ -112,8 +112,30 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     const noEmailColumn = await importCsv('name,status\nAda,confirmed\n');
     expect(noEmailColumn.statusCode).toBe(400);
     expect(JSON.stringify(noEmailColumn.json())).toMatch(/email column/);
-    const wrongType = await app.inject({ method: 'POST', url: '/admin/subscribers/import', headers: { ...ADMIN, 'content-type': 'application/xml' }, payload: '<x/>' });
-    expect(wrongType.statusCode).toBe(400);
+    // Any other type is refused as such, naming the ones accepted: plain text is not taken for CSV.
+    for (const [type, payload] of [['application/xml', '<x/>'], ['text/plain', 'email\nplain@example.org\n']]) {
+      const wrongType = await app.inject({ method: 'POST', url: '/admin/subscribers/import', headers: { ...ADMIN, 'content-type': type! }, payload });
+      expect(wrongType.statusCode, type).toBe(415);
+      expect(wrongType.json().error).toMatch(/text\/csv.*application\/json.*application\/x-ndjson/);
+      expect(wrongType.json().details).toEqual([{ field: 'content-type', message: `"${type}" is not one of them` }]);
+    }
+    // The format stated in the query string overrides the type.
+    const stated = await app.inject({ method: 'POST', url: '/admin/subscribers/import?format=csv', headers: { ...ADMIN, 'content-type': 'text/plain' }, payload: 'email\nplain@example.org\n' });
+    expect(stated.json()).toMatchObject({ created: 1 });
+  });
+
+  it('imports JSON whose objects carry "__proto__" or "constructor" keys, naming them as ignored', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/admin/subscribers/import',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      payload: '[{"email":"proto@example.org","__proto__":{"status":"confirmed"},"constructor":{"prototype":{"polluted":true}}}]',
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ created: 1, invalid: 0 });
+    expect(response.json().ignoredColumns.sort()).toEqual(['__proto__', 'constructor']);
+    expect((await rows()).map((r) => [r.email, r.status])).toEqual([['proto@example.org', 'pending']]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('exports every reader as CSV that imports back to the same readers', async () => {
@@ -131,6 +153,36 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     const back = await importCsv(exported.body, '?consentConfirmed=true');
     expect(back.json()).toMatchObject({ created: 2503, invalid: 0, ignoredColumns: [] });
     expect(await rows()).toEqual(before);
+  });
+
+  it('exports no cell a spreadsheet runs as a formula, and imports the export back to the same readers', async () => {
+    const sql = test.runtime.database.sql;
+    const signup = await app.inject({ method: 'POST', url: '/subscribe', payload: { email: '=2+3@example.org' } });
+    expect(signup.statusCode).toBe(202);
+    // Formula triggers, and addresses that really start with a quote (before a trigger or not).
+    const addresses = ["=cmd|'/Ccalc'!A0@example.org", '+1+1@example.org', '-1+1@example.org', "'=quoted@example.org", "''+twice@example.org", "'plain@example.org"];
+    const imported = await app.inject({
+      method: 'POST',
+      url: '/admin/subscribers/import?consentConfirmed=true',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      payload: JSON.stringify(addresses.map((email, i) => ({ email, frequency: i % 2 ? 'weekly' : 'daily', weekday: i + 1, topics: ['llm'], consentAt: '2026-01-02T03:04:05.000Z' }))),
+    });
+    expect(imported.json()).toMatchObject({ created: addresses.length, invalid: 0 });
+    // Every field an import carries (the consent source then says "import", by design).
+    const everyField = () =>
+      sql`select email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, consent_at from subscribers order by email`;
+    const before = await everyField();
+    expect(before.map((row) => row.email).sort()).toEqual([...addresses, '=2+3@example.org'].sort());
+
+    const exported = await app.inject({ method: 'GET', url: '/admin/subscribers/export', headers: ADMIN });
+    const cells = (parse(exported.body) as string[][]).flat();
+    expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+    expect(cells).toContain("'plain@example.org"); // a quote before no trigger is left alone
+
+    await sql`truncate subscribers cascade`;
+    const back = await importCsv(exported.body, '?consentConfirmed=true');
+    expect(back.json()).toMatchObject({ created: addresses.length + 1, invalid: 0 });
+    expect(await everyField()).toEqual(before);
   });
 
   it('looks readers up by address and status, in keyset pages', async () => {

@@ -203,6 +203,15 @@ describe('importing papers by POST /admin/papers', () => {
     expect(audit[0]).toMatchObject({ actor: 'token-1', action: 'papers.import', target: '2024-03-21', params: { papers: 18, created: 18 } });
   });
 
+  it('takes valid JSON with a "__proto__" key, ignoring that key, and pollutes no prototype', async () => {
+    const [paper] = (readHfFixture('2026-08-13') as RawItem[]).slice(0, 1).map((item) => item.paper);
+    const body = JSON.stringify([paper]).replace(/^\[\{/, '[{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
+    const response = await app.inject({ method: 'POST', url: '/admin/papers?date=2026-08-15', headers: { ...ADMIN, 'content-type': 'application/json' }, payload: body });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().papers).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('takes the daily date from ?date= (a plain array of papers)', async () => {
     const papers = (readHfFixture('2026-08-13') as RawItem[]).slice(0, 3).map((item) => ({ ...item.paper, submittedOnDailyAt: undefined }));
     const response = await app.inject({ method: 'POST', url: '/admin/papers?date=2026-08-14', headers: ADMIN, payload: papers });

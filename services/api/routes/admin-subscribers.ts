@@ -44,7 +44,6 @@ const importReportSchema = z.object({
 const IMPORT_TYPES: Record<string, ImportFormat> = {
   'text/csv': 'csv',
   'application/csv': 'csv',
-  'text/plain': 'csv',
   'application/json': 'json',
   'application/x-ndjson': 'json',
   'application/jsonl': 'json',
@@ -113,7 +112,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin', 'subscribers'],
           summary: 'Every reader as CSV (streamed)',
-          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. `POST /admin/subscribers/import` reads it back.',
+          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a single quote; `POST /admin/subscribers/import` reads it back and removes that quote.',
           produces: ['text/csv'],
         },
       },
@@ -153,15 +152,17 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             response: { 200: importReportSchema, 400: errorSchema, 415: errorSchema },
           },
         },
-        async (request) => {
+        async (request, reply) => {
           const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-          const format = request.query.format ?? IMPORT_TYPES[mediaType];
-          const body = request.body as Readable | undefined;
-          if (!format || !body) {
-            throw new InvalidInputError('Send the list as text/csv or application/json', [
-              { field: 'content-type', message: `"${mediaType || 'none'}" is not CSV or JSON` },
-            ]);
+          const format = request.query.format ?? (Object.hasOwn(IMPORT_TYPES, mediaType) ? IMPORT_TYPES[mediaType] : undefined);
+          if (!format) {
+            return reply.status(415).send({
+              error: `Send the list as ${Object.keys(IMPORT_TYPES).join(', ')} (or state ?format=csv|json)`,
+              details: [{ field: 'content-type', message: `"${mediaType || 'none'}" is not one of them` }],
+            });
           }
+          const body = request.body as Readable | undefined;
+          if (!body) throw new InvalidInputError('Send the list in the request body', [{ field: 'body', message: 'is empty' }]);
           const consentConfirmed = request.query.consentConfirmed === 'true';
           const report = await importSubscribers(runtime, body, { format, consentConfirmed });
           const { problems: _problems, ...counts } = report;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
-import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
+import { digestSubject, editionUrl, plural } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
@@ -44,7 +44,7 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
     const { edition } = toDigestEdition(found);
     const cards = cardsOf(found);
     const url = editionUrl(publicUrl, edition);
-    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> (${card.upvotes} upvotes)</li>`).join('');
+    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> (${plural(card.upvotes, 'upvote', 'upvotes')})</li>`).join('');
     return [
       '  <entry>',
       `    <id>${xmlText(url)}</id>`,

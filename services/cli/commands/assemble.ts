@@ -1,3 +1,4 @@
+import { plural } from '../../core/digest/render-digest.js';
 import { assembleEditionByKey } from '../../core/editions/edition-service.js';
 import { requiredEditionKeyOption, type Command } from '../command.js';
 
@@ -16,7 +17,7 @@ export const assembleCommand: Command = {
         ? `froze ${edition.kind} edition ${edition.key}: ${count}`
         : `${edition.kind} edition ${edition.key} was frozen already at ${edition.assembledAt.toISOString()}: ${count}`,
     );
-    for (const paper of papers) context.print(`  ${paper.rank}. ${paper.title} (${paper.upvotes} upvotes)`);
+    for (const paper of papers) context.print(`  ${paper.rank}. ${paper.title} (${plural(paper.upvotes, 'upvote', 'upvotes')})`);
     return 0;
   },
 };

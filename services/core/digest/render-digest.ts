@@ -52,7 +52,8 @@ function utcDate(isoDate: string): Date {
   return date;
 }
 
-function plural(count: number, one: string, many: string): string {
+/** "1 upvote", "1,234 upvotes". */
+export function plural(count: number, one: string, many: string): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
 }
 

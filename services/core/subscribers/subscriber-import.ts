@@ -5,6 +5,7 @@ import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
+import { unguardCell } from './csv-formula-guard.js';
 import { checkPreferences } from './preferences.js';
 import { upsertImportedSubscribers, type ImportedSubscriber } from './subscriber-admin-repo.js';
 import { findSuppressedHashes, suppressionHash } from '../suppression/suppression-repo.js';
@@ -87,7 +88,8 @@ function mapRecord(input: Record<string, unknown>, ignored: Set<string>): RawRec
   const record: RawRecord = {};
   for (const [key, value] of Object.entries(input)) {
     const normalised = normaliseHeader(key);
-    const field = COLUMNS[normalised];
+    // Own keys only: a "constructor" column must not find Object's.
+    const field = Object.hasOwn(COLUMNS, normalised) ? COLUMNS[normalised] : undefined;
     if (field) record[field] = value;
     else if (!EXPORT_ONLY.has(normalised)) ignored.add(key);
   }
@@ -170,6 +172,8 @@ async function* csvRecords(body: Readable, report: ImportReport, ignored: Set<st
       },
       skip_empty_lines: true,
       trim: true,
+      // Undoes the export's guard against spreadsheet formulas.
+      cast: (value: string) => unguardCell(value),
       info: true,
       // A malformed line (wrong column count, a stray quote) is reported, not fatal.
       skip_records_with_error: true,
