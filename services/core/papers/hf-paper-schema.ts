@@ -94,16 +94,28 @@ function httpUrlOrNull(value: string | null | undefined): string | null {
   }
 }
 
-const count = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative');
+/** Counts are Postgres `integer` columns. */
+const MAX_COUNT = 2 ** 31 - 1;
+/** arXiv began in 1991; Postgres has no year 0, so an absurd year is refused here, not by the database. */
+const EARLIEST_INSTANT = Date.UTC(1900, 0, 1);
+
+const count = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(MAX_COUNT, `must be at most ${MAX_COUNT}`);
 
 const instant = z
   .string({ error: 'must be an ISO 8601 date or timestamp' })
   .refine((value) => ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value)), {
     message: 'must be an ISO 8601 date or timestamp, e.g. 2026-02-03T00:00:00.000Z',
   })
+  // Not NaN-sensitive: an unreadable value has its message above.
+  .refine((value) => !(Date.parse(value) < EARLIEST_INSTANT), { message: 'must not be before 1900' })
   .transform((value) => new Date(value));
 
-const text = z.string({ error: 'must be text' });
+// Postgres text cannot hold NUL.
+const text = z.string({ error: 'must be text' }).refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 
 const author = z.object({
   name: text,
