@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../platform/errors.js';
-import { isDailyDate, utcDate } from './daily-date.js';
+import { dailyDateWindowMessage, isDailyDate, isInDailyDateWindow, utcDate, type DailyDateWindow } from './daily-date.js';
 
 /**
  * The one parser for papers, whatever brought them: the Hugging Face `daily_papers` response in
@@ -61,6 +61,8 @@ export interface ParseOptions {
   date?: string;
   /** What the input is, for messages: "papers.json", "the request body", "the Hugging Face API". */
   source?: string;
+  /** The daily dates accepted (see `dailyDateWindow`); callers that have a clock pass it. */
+  window?: DailyDateWindow;
 }
 
 /** At most this many problems are listed; the message still counts all broken items. */
@@ -240,6 +242,9 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
       { field: 'date', message: 'must be a real calendar date written as YYYY-MM-DD' },
     ]);
   }
+  if (options.date !== undefined && options.window && !isInDailyDateWindow(options.date, options.window)) {
+    throw new InvalidInputError(`Invalid date "${options.date}"`, [{ field: 'date', message: dailyDateWindowMessage(options.window) }]);
+  }
   if (!Array.isArray(value)) {
     const hfError = isRecord(value) && typeof value.error === 'string' ? value.error : undefined;
     throw new InvalidInputError(
@@ -277,6 +282,9 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
             isDaily ? ['paper', 'submittedOnDailyAt'] : ['submittedOnDailyAt'],
             'has no Daily Papers date; give the date the papers were featured on (--date YYYY-MM-DD or ?date=YYYY-MM-DD)',
           );
+        } else if (options.window && !isInDailyDateWindow(dailyDate, options.window)) {
+          const field = !paper.submittedOnDailyAt ? ['publishedAt'] : isDaily ? ['paper', 'submittedOnDailyAt'] : ['submittedOnDailyAt'];
+          say(field, `${dailyDate} ${dailyDateWindowMessage(options.window)}`);
         } else {
           items.push({ index, dailyDate, paper: toParsedPaper(paper, wrapper) });
         }
