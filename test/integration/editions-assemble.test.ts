@@ -50,12 +50,25 @@ describe('editions', () => {
   let test: TestRuntime;
   let app: App;
   let now = new Date('2026-02-04T06:00:00Z');
+  /** Imports days the clock has not reached (daily dates after tomorrow are refused) with the clock moved past them. */
+  async function importAhead(items: RawItem[]) {
+    const today = now;
+    now = new Date('2026-08-21T06:00:00Z');
+    try {
+      return await importPapers(test.runtime, items);
+    } finally {
+      now = today;
+    }
+  }
 
   beforeAll(async () => {
     test = await createTestRuntime('editions-assemble', {}, { clock: () => now });
     app = await buildApp(test.runtime);
     await importPapersFile(test.runtime, hfFixturePath('2026-02-03'));
+    // Daily dates after tomorrow are refused: the last recorded day is imported once it is past.
+    now = new Date('2026-08-14T06:00:00Z');
     await importPapersFile(test.runtime, hfFixturePath('2026-08-13'));
+    now = new Date('2026-02-04T06:00:00Z');
   });
   afterAll(async () => {
     await app?.close();
@@ -102,7 +115,7 @@ describe('editions', () => {
       { from: 1, id: '2608.19002', upvotes: 5 },
     ]);
     expect(later[0]!.paper.id).toBe('2608.12313');
-    const summary = await importPapers(test.runtime, later);
+    const summary = await importAhead(later);
     expect(summary).toMatchObject({ papers: 3, created: 2, updated: 1, dates: ['2026-08-19'] });
     const rows = await test.runtime.database.sql`
       select (select count(*)::int from papers where id = '2608.12313') as papers,
@@ -118,7 +131,7 @@ describe('editions', () => {
   it('refuses to freeze an empty edition, and says why', async () => {
     await expect(assembleEdition(test.runtime, '2026-02-07')).rejects.toThrow(NotFoundError);
     await expect(assembleEdition(test.runtime, '2026-02-07')).rejects.toThrow(/No papers for 2026-02-07: nothing to assemble/);
-    await importPapers(test.runtime, dayFrom('2026-08-13', '2026-08-20', [{ from: 12 }]));
+    await importAhead(dayFrom('2026-08-13', '2026-08-20', [{ from: 12 }]));
     await expect(assembleEdition(test.runtime, '2026-08-20')).rejects.toThrow('All 1 papers of 2026-08-20 are in earlier editions already: nothing to assemble');
     const [row] = await test.runtime.database.sql`select count(*)::int as n from editions where key in ('2026-02-07', '2026-08-20')`;
     expect(row).toEqual({ n: 0 });
@@ -289,7 +302,7 @@ describe('a backfill: days imported out of order', () => {
 describe('an operator assembles and previews by hand', () => {
   let test: TestRuntime;
   let app: App;
-  const now = new Date('2026-02-10T06:00:00Z');
+  let now = new Date('2026-02-10T06:00:00Z');
   const editionCount = async () => (await test.runtime.database.sql<{ n: number }[]>`select count(*)::int as n from editions`)[0]!.n;
 
   beforeAll(async () => {
@@ -369,7 +382,9 @@ describe('an operator assembles and previews by hand', () => {
   it('runs `cli assemble --date KEY` and `cli send --date YYYY-Www` through the real entry point', async () => {
     const outbox = mkdtempSync(path.join(tmpdir(), 'editions-cli-outbox-'));
     const env = { DATABASE_URL: test.config.databaseUrl, REDIS_URL: test.config.redisUrl, QUEUE_PREFIX: test.queuePrefix, LOG_LEVEL: 'warn', OUTBOX_DIR: outbox };
+    now = new Date('2026-08-14T06:00:00Z');
     await importPapersFile(test.runtime, hfFixturePath('2026-08-13'));
+    now = new Date('2026-02-10T06:00:00Z');
     const assemble = startProcess('services/cli/main.ts', ['assemble', '--date', '2026-08-13'], env);
     expect(await assemble.exited).toBe(0);
     const lines = assemble.stdout().split('\n');

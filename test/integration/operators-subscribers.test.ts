@@ -198,6 +198,9 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(pending.json().subscribers).toHaveLength(2);
     const bad = await app.inject({ method: 'GET', url: '/admin/subscribers?status=gone', headers: ADMIN });
     expect(bad.statusCode).toBe(400);
+    const nul = await app.inject({ method: 'GET', url: '/admin/subscribers?query=reader%00', headers: ADMIN });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().details[0].field).toBe('query');
   });
 
   it('erases a reader with their history, keeping a suppression that blocks a new signup and an import', async () => {

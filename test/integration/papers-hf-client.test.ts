@@ -145,11 +145,15 @@ describe('ingesting from the API into Postgres', () => {
   let fromFile: TestRuntime;
   let app: App;
   let worker: WorkerHost | undefined;
+  // Daily dates after tomorrow are refused: the tests fetching the last recorded day move the clock past it.
+  const TODAY = new Date('2026-02-04T09:00:00Z');
+  const AFTER_LAST_RECORDED_DAY = new Date('2026-08-14T09:00:00Z');
+  let now = TODAY;
 
   beforeAll(async () => {
     server = await startHfReplayServer();
     for (const day of ['2024-03-21', '2026-02-03', '2026-08-13']) server.days.set(day, readHfFixture(day));
-    fromApi = await createTestRuntime('papers-hf-ingest', { HF_API_URL: server.url, HF_TOKEN: 'hf_ingest_token' }, { clock: () => new Date('2026-02-04T09:00:00Z') });
+    fromApi = await createTestRuntime('papers-hf-ingest', { HF_API_URL: server.url, HF_TOKEN: 'hf_ingest_token' }, { clock: () => now });
     fromFile = await createTestRuntime('papers-hf-file');
     app = await buildApp(fromApi.runtime);
   });
@@ -168,7 +172,9 @@ describe('ingesting from the API into Postgres', () => {
 
   it('stores the same papers from pages of 10 as from the file', async () => {
     const client = hfClientFromConfig(fromApi.config, { pageSize: 10 });
+    now = AFTER_LAST_RECORDED_DAY;
     const results = await ingestDailyPapers(fromApi.runtime, ['2024-03-21', '2026-02-03', '2026-08-13'], { client });
+    now = TODAY;
     expect(results.map((r) => r.ok && r.summary.papers)).toEqual([18, 44, 20]);
     for (const day of ['2024-03-21', '2026-02-03', '2026-08-13']) await importPapersFile(fromFile.runtime, hfFixturePath(day));
     const stored = await papersOf(fromApi);
@@ -200,7 +206,9 @@ describe('ingesting from the API into Postgres', () => {
   it('answers 503 when Hugging Face does not answer, keeping the dates that worked', async () => {
     // Retry-After: 0 keeps the route's backoff out of the test's time.
     server.script.push(...Array.from({ length: 3 }, () => ({ status: 503, headers: { 'retry-after': '0' } })));
+    now = AFTER_LAST_RECORDED_DAY;
     const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2026-08-13' } });
+    now = TODAY;
     expect(response.statusCode).toBe(503);
     expect(response.json().error).toMatch(/^Ingest failed for 2026-08-13: The Hugging Face API .* is not answering/);
     expect(response.json().details).toEqual([{ field: '2026-08-13', message: expect.stringMatching(/HTTP 503 after 3 attempts/) }]);
@@ -213,6 +221,13 @@ describe('ingesting from the API into Postgres', () => {
     const response = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date: '2026-13-40' } });
     expect(response.statusCode).toBe(400);
     expect(response.json().details).toEqual([{ field: 'date', message: expect.stringMatching(/YYYY-MM-DD/) }]);
+    server.requests.length = 0;
+    for (const date of ['2026-02-06', '2019-12-31', '9999-12-31']) {
+      const outside = await app.inject({ method: 'POST', url: '/admin/ingest', headers: ADMIN, payload: { date } });
+      expect(outside.statusCode, date).toBe(400);
+      expect(outside.json().details).toEqual([{ field: 'date', message: 'must be a date from 2020-01-01 to tomorrow (2026-02-05)' }]);
+    }
+    expect(server.requests).toEqual([]);
   });
 
   it('queues the ingest for the worker with "wait": false, and the worker runs it', async () => {

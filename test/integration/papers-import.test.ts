@@ -260,6 +260,42 @@ describe('importing papers by POST /admin/papers', () => {
     expect(post.json().details[0].field).toBe('date');
   });
 
+  it('refuses daily dates before 2020 or after tomorrow, naming the field or the item', async () => {
+    const papers = (readHfFixture('2026-08-13') as RawItem[]).slice(0, 1).map((item) => ({ ...item.paper, submittedOnDailyAt: undefined }));
+    for (const date of ['9999-12-31', '2019-12-31']) {
+      const response = await app.inject({ method: 'POST', url: `/admin/papers?date=${date}`, headers: ADMIN, payload: papers });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().details).toEqual([{ field: 'date', message: expect.stringMatching(/from 2020-01-01 to tomorrow/) }]);
+    }
+    const items = readHfFixture('2026-02-03') as Array<Record<string, any>>;
+    items[3]!.paper.submittedOnDailyAt = '9999-12-31T00:00:00.000Z';
+    const [before] = await test.runtime.database.sql`select count(*)::int as n from paper_stats`;
+    const response = await app.inject({ method: 'POST', url: '/admin/papers', headers: ADMIN, payload: items });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().details).toEqual([
+      { field: 'items[3].paper.submittedOnDailyAt', message: expect.stringMatching(/^arXiv .*: 9999-12-31 .*from 2020-01-01 to tomorrow/) },
+    ]);
+    const [after] = await test.runtime.database.sql`select count(*)::int as n from paper_stats`;
+    expect(after).toEqual(before);
+  });
+
+  it('refuses text and numbers Postgres cannot store with a 400 naming the field, never a 500', async () => {
+    const cases: Array<[string, (paper: Record<string, any>) => void]> = [
+      ['items[0].paper.title', (paper) => (paper.title = 'Attention\u0000 is all')],
+      ['items[0].paper.summary', (paper) => (paper.summary = 'An abstract\u0000')],
+      ['items[0].paper.authors[1].name', (paper) => (paper.authors[1].name = 'A\u0000B')],
+      ['items[0].paper.upvotes', (paper) => (paper.upvotes = 2 ** 31)],
+      ['items[0].paper.publishedAt', (paper) => (paper.publishedAt = '0000-01-01T00:00:00.000Z')],
+    ];
+    for (const [field, breakIt] of cases) {
+      const items = (readHfFixture('2026-02-03') as Array<Record<string, any>>).slice(0, 1);
+      breakIt(items[0]!.paper);
+      const response = await app.inject({ method: 'POST', url: '/admin/papers', headers: ADMIN, payload: items });
+      expect(response.statusCode, field).toBe(400);
+      expect(response.json().details, field).toEqual([{ field, message: expect.stringContaining(`arXiv ${items[0]!.paper.id}: `) }]);
+    }
+  });
+
   it('answers an empty list for a day without papers', async () => {
     const response = await app.inject({ method: 'GET', url: '/admin/papers?date=2026-02-07', headers: ADMIN });
     expect(response.json()).toEqual({ date: '2026-02-07', count: 0, papers: [] });

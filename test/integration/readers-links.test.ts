@@ -112,6 +112,8 @@ describe('link tokens', () => {
     ['an expired confirmation', () => `/confirm?token=${h.token(reader.id, 'confirm', new Date(h.clock.now.getTime() - 1000))}`, /has expired/],
     ['no token', () => '/preferences', /needs the link/],
     ['garbage', () => '/preferences/export?token=%3Cscript%3E', /does not work/],
+    ['a genuine token whose id overflows bigint', () => `/preferences?token=${h.token(2 ** 64, 'preferences')}`, /does not work/],
+    ['a genuine token whose id is beyond a safe integer', () => `/preferences?token=${h.token(2 ** 53 + 2, 'preferences')}`, /does not work/],
   ];
   for (const [what, url, heading] of cases) {
     it(`refuses ${what} with a 400 page that offers a fresh link`, async () => {

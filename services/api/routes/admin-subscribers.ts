@@ -60,7 +60,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           summary: 'Look readers up by address and status, in pages',
           description: '`query` matches any part of the address (case-insensitive). Pages follow the id: pass `next` as `after` for the next page.',
           querystring: z.object({
-            query: z.string().max(254).optional(),
+            query: z.string().max(254).refine((value) => !value.includes('\u0000'), 'must not contain NUL characters').optional(),
             status: z.enum(['pending', 'confirmed', 'unsubscribed']).optional(),
             limit: z.coerce.number().int().min(1).max(500).default(50),
             after: z.coerce.number().int().min(0).default(0),

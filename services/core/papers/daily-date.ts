@@ -25,6 +25,30 @@ export const dailyDateSchema = z
   .refine(isDailyDate, { message: DAILY_DATE_MESSAGE })
   .meta({ description: 'A calendar date, YYYY-MM-DD', example: '2026-02-03' });
 
+/**
+ * The daily dates Paperboy takes in: from 2020 (Daily Papers began then) to tomorrow in the
+ * digest's time zone (Hugging Face's UTC day may be ahead of it). A far-future date would
+ * otherwise become "the latest" day for every page and the schedule.
+ */
+export interface DailyDateWindow {
+  earliest: string;
+  latest: string;
+}
+
+export const EARLIEST_DAILY_DATE = '2020-01-01';
+
+export function dailyDateWindow(now: Date, timeZone: string): DailyDateWindow {
+  return { earliest: EARLIEST_DAILY_DATE, latest: addDays(dateInTimeZone(now, timeZone), 1) };
+}
+
+export function isInDailyDateWindow(date: string, window: DailyDateWindow): boolean {
+  return date >= window.earliest && date <= window.latest;
+}
+
+export function dailyDateWindowMessage(window: DailyDateWindow): string {
+  return `must be a date from ${window.earliest} to tomorrow (${window.latest})`;
+}
+
 /** The day `days` after (or before, when negative) a daily date. */
 export function addDays(date: string, days: number): string {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];

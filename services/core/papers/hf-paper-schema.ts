@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../platform/errors.js';
-import { isDailyDate, utcDate } from './daily-date.js';
+import { dailyDateWindowMessage, isDailyDate, isInDailyDateWindow, utcDate, type DailyDateWindow } from './daily-date.js';
 
 /**
  * The one parser for papers, whatever brought them: the Hugging Face `daily_papers` response in
@@ -61,6 +61,8 @@ export interface ParseOptions {
   date?: string;
   /** What the input is, for messages: "papers.json", "the request body", "the Hugging Face API". */
   source?: string;
+  /** The daily dates accepted (see `dailyDateWindow`); callers that have a clock pass it. */
+  window?: DailyDateWindow;
 }
 
 /** At most this many problems are listed; the message still counts all broken items. */
@@ -94,16 +96,28 @@ function httpUrlOrNull(value: string | null | undefined): string | null {
   }
 }
 
-const count = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative');
+/** Counts are Postgres `integer` columns. */
+const MAX_COUNT = 2 ** 31 - 1;
+/** arXiv began in 1991; Postgres has no year 0, so an absurd year is refused here, not by the database. */
+const EARLIEST_INSTANT = Date.UTC(1900, 0, 1);
+
+const count = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(MAX_COUNT, `must be at most ${MAX_COUNT}`);
 
 const instant = z
   .string({ error: 'must be an ISO 8601 date or timestamp' })
   .refine((value) => ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value)), {
     message: 'must be an ISO 8601 date or timestamp, e.g. 2026-02-03T00:00:00.000Z',
   })
+  // Not NaN-sensitive: an unreadable value has its message above.
+  .refine((value) => !(Date.parse(value) < EARLIEST_INSTANT), { message: 'must not be before 1900' })
   .transform((value) => new Date(value));
 
-const text = z.string({ error: 'must be text' });
+// Postgres text cannot hold NUL.
+const text = z.string({ error: 'must be text' }).refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 
 const author = z.object({
   name: text,
@@ -228,6 +242,9 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
       { field: 'date', message: 'must be a real calendar date written as YYYY-MM-DD' },
     ]);
   }
+  if (options.date !== undefined && options.window && !isInDailyDateWindow(options.date, options.window)) {
+    throw new InvalidInputError(`Invalid date "${options.date}"`, [{ field: 'date', message: dailyDateWindowMessage(options.window) }]);
+  }
   if (!Array.isArray(value)) {
     const hfError = isRecord(value) && typeof value.error === 'string' ? value.error : undefined;
     throw new InvalidInputError(
@@ -265,6 +282,9 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
             isDaily ? ['paper', 'submittedOnDailyAt'] : ['submittedOnDailyAt'],
             'has no Daily Papers date; give the date the papers were featured on (--date YYYY-MM-DD or ?date=YYYY-MM-DD)',
           );
+        } else if (options.window && !isInDailyDateWindow(dailyDate, options.window)) {
+          const field = !paper.submittedOnDailyAt ? ['publishedAt'] : isDaily ? ['paper', 'submittedOnDailyAt'] : ['submittedOnDailyAt'];
+          say(field, `${dailyDate} ${dailyDateWindowMessage(options.window)}`);
         } else {
           items.push({ index, dailyDate, paper: toParsedPaper(paper, wrapper) });
         }

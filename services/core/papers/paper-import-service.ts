@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
+import { dailyDateWindow } from './daily-date.js';
 import { parsePapers, parsePapersJson, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
 import { savePaperImport, type PaperImport } from './paper-repo.js';
 
@@ -14,8 +16,9 @@ import { savePaperImport, type PaperImport } from './paper-repo.js';
 
 export interface PaperImportDeps {
   database: DatabaseClient;
-  /** Stamps the upvote history. */
+  /** Stamps the upvote history and, with the digest's time zone, bounds the daily dates taken. */
   clock: Clock;
+  config: { digest: Pick<Config['digest'], 'timeZone'> };
 }
 
 export interface ImportSummary {
@@ -80,7 +83,7 @@ export async function importPapers(
   value: unknown,
   options: ParseOptions & ImportOptions = {},
 ): Promise<ImportSummary> {
-  return importParsedPapers(deps, parsePapers(value, options), options);
+  return importParsedPapers(deps, parsePapers(value, { ...options, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) }), options);
 }
 
 /** Reads, parses and saves a JSON file; a missing, empty or non-JSON file is an InvalidInputError. */
@@ -97,6 +100,6 @@ export async function importPapersFile(
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (error as Error).message})`;
     throw new InvalidInputError(`File ${file} ${reason}`, [{ field: 'file', message: reason }]);
   }
-  const parsed = parsePapersJson(text, { ...options, source: `file ${path.basename(file)}` });
+  const parsed = parsePapersJson(text, { ...options, source: `file ${path.basename(file)}`, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) });
   return importParsedPapers(deps, parsed, options);
 }

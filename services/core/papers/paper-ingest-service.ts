@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
-import { DomainError, type ErrorKind } from '../platform/errors.js';
-import { recentDailyDates } from './daily-date.js';
+import { DomainError, InvalidInputError, type ErrorKind } from '../platform/errors.js';
+import { dailyDateWindow, dailyDateWindowMessage, isInDailyDateWindow, recentDailyDates } from './daily-date.js';
 import { hfClientFromConfig, type HfClient } from './hf-client.js';
 import { importParsedPapers, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
 
@@ -13,7 +13,7 @@ import { importParsedPapers, type ImportSummary, type PaperImportDeps } from './
 
 /** Where to fetch from (`HF_API_URL`, `HF_TOKEN`) and how many recent days a scheduled ingest covers. */
 export interface IngestDeps extends PaperImportDeps {
-  config: Pick<Config, 'ingest'>;
+  config: Pick<Config, 'ingest' | 'digest'>;
 }
 
 export type IngestDateResult =
@@ -33,6 +33,9 @@ export function scheduledIngestDates(deps: { clock: Clock; config: { ingest: Pic
 }
 
 export async function ingestDailyPapers(deps: IngestDeps, dates: string[], options: IngestOptions = {}): Promise<IngestDateResult[]> {
+  const window = dailyDateWindow(deps.clock(), deps.config.digest.timeZone);
+  const outside = dates.find((date) => !isInDailyDateWindow(date, window));
+  if (outside !== undefined) throw new InvalidInputError(`Invalid date "${outside}"`, [{ field: 'date', message: dailyDateWindowMessage(window) }]);
   const client = options.client ?? hfClientFromConfig(deps.config);
   const results: IngestDateResult[] = [];
   for (const [index, date] of dates.entries()) {

@@ -59,6 +59,8 @@ export function verifyToken(secretKey: string, token: unknown, purpose: TokenPur
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'forged' };
 
   const subscriberId = parseInt(id, 36);
+  // Signed by us, yet not an id we issue: ids are bigint rows, read as JS numbers.
+  if (!Number.isSafeInteger(subscriberId)) return { ok: false, problem: 'malformed' };
   const tokenPurpose = PURPOSE_BY_CODE.get(code);
   if (tokenPurpose !== purpose) return { ok: false, problem: 'wrong-purpose' };
   const expirySeconds = parseInt(expiry, 36);
