@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { editionPapers, editions, paperAppearances, papers } from '../platform/db/schema.js';
-import { countsOfDay, withCountsOfDay, type Executor, type Transaction } from '../papers/paper-repo.js';
+import { findPapersByDailyDate, type Executor, type Transaction } from '../papers/paper-repo.js';
 import type { PaperRow } from '../papers/paper-view.js';
 
 export type EditionRow = typeof editions.$inferSelect;
@@ -121,25 +121,17 @@ export async function findFrozenPapersOfEditions(db: Executor, editionIds: numbe
  * paper listed on two days goes out once, in whichever edition took it first.
  */
 export async function findDailyCandidates(db: Executor, dailyDate: string): Promise<PaperRow[]> {
-  const counts = countsOfDay(db, dailyDate);
-  const rows = await db
-    .select({ paper: papers, upvotes: counts.upvotes, numComments: counts.numComments })
-    .from(paperAppearances)
-    .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
-    .leftJoinLateral(counts, sql`true`)
-    .where(
-      and(
-        eq(paperAppearances.dailyDate, dailyDate),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(editionPapers)
-            .innerJoin(editions, eq(editions.id, editionPapers.editionId))
-            .where(and(eq(editionPapers.paperId, papers.id), eq(editions.kind, 'daily'), ne(editions.key, dailyDate))),
-        ),
-      ),
-    );
-  return rows.map(withCountsOfDay);
+  return findPapersByDailyDate(
+    db,
+    dailyDate,
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(editionPapers)
+        .innerJoin(editions, eq(editions.id, editionPapers.editionId))
+        .where(and(eq(editionPapers.paperId, papers.id), eq(editions.kind, 'daily'), ne(editions.key, dailyDate))),
+    ),
+  );
 }
 
 /** The daily dates in [start, end] that have papers but no daily edition, oldest first. */

@@ -143,7 +143,7 @@ export async function savePaperImport(db: Database, input: PaperImport, options:
  * ingest of the day). Joined laterally on `papers`, it reads one row per paper through the
  * (paper_id, observed_at) index, so a day's papers with their counts stay one query.
  */
-export function countsOfDay(db: Executor, dailyDate: string) {
+function countsOfDay(db: Executor, dailyDate: string) {
   return db
     .select({ upvotes: paperStats.upvotes, numComments: paperStats.numComments })
     .from(paperStats)
@@ -158,19 +158,22 @@ export function countsOfDay(db: Executor, dailyDate: string) {
  * latest counts, which after a backfill may be a later day's. Every import writes an appearance
  * and its stats together; the fallback keeps a paper whose stats are missing on its day.
  */
-export function withCountsOfDay(row: { paper: PaperRow; upvotes: number | null; numComments: number | null }): PaperRow {
+function withCountsOfDay(row: { paper: PaperRow; upvotes: number | null; numComments: number | null }): PaperRow {
   return { ...row.paper, upvotes: row.upvotes ?? row.paper.upvotes, numComments: row.numComments ?? row.paper.numComments };
 }
 
-/** Papers featured on a daily date with that day's counts (any order; ranking is the caller's). */
-export async function findPapersByDailyDate(db: Executor, dailyDate: string): Promise<PaperRow[]> {
+/**
+ * Papers featured on a daily date with that day's counts (any order; ranking is the caller's),
+ * narrowed by `also` when given (a condition on `papers`).
+ */
+export async function findPapersByDailyDate(db: Executor, dailyDate: string, also?: SQL): Promise<PaperRow[]> {
   const counts = countsOfDay(db, dailyDate);
   const rows = await db
     .select({ paper: papers, upvotes: counts.upvotes, numComments: counts.numComments })
     .from(paperAppearances)
     .innerJoin(papers, eq(papers.id, paperAppearances.paperId))
     .leftJoinLateral(counts, sql`true`)
-    .where(eq(paperAppearances.dailyDate, dailyDate));
+    .where(and(eq(paperAppearances.dailyDate, dailyDate), also));
   return rows.map(withCountsOfDay);
 }
 
