@@ -17,13 +17,3 @@ export async function countDeliveriesOfRuns(sql: Sql, runIds: number[]): Promise
   for (const row of rows) counts.get(Number(row.send_run_id))![row.status] = Number(row.count);
   return counts;
 }
-
-/** Ids of the runs of each of `editionIds`, newest first. */
-export async function findRunIdsOfEditions(sql: Sql, editionIds: number[]): Promise<Map<number, number[]>> {
-  const runs = new Map<number, number[]>(editionIds.map((id) => [id, []]));
-  if (editionIds.length === 0) return runs;
-  const rows = await sql<{ id: string; edition_id: string }[]>`
-    select id, edition_id from send_runs where edition_id = any(${editionIds}::bigint[]) order by id desc`;
-  for (const row of rows) runs.get(Number(row.edition_id))!.push(Number(row.id));
-  return runs;
-}

@@ -1,7 +1,7 @@
 import type { DatabaseClient } from '../platform/db/client.js';
 import { addDeliveryCounts, emptyDeliveryCounts, runProgress, type DeliveryCounts } from './delivery-counts.js';
-import { countDeliveriesOfRuns, findRunIdsOfEditions } from './send-report-repo.js';
-import { findSendRun, findUnfinishedSendRuns, type SendRun } from './send-run-repo.js';
+import { countDeliveriesOfRuns } from './send-report-repo.js';
+import { findSendRunsOfEditions, findUnfinishedSendRuns, type SendRun } from './send-run-repo.js';
 
 /** How sending goes, for operators: a run with its counts, an edition's runs and totals. */
 
@@ -42,24 +42,17 @@ export async function reportUnfinishedRuns(deps: SendReportDeps): Promise<RunRep
 }
 
 
-/** Reports for several editions at once (two queries plus one per run), keyed by edition id. */
+/** Reports for several editions at once (two queries however many runs), keyed by edition id. */
 export async function reportEditionSends(deps: SendReportDeps, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
   const { sql } = deps.database;
-  const runIdsByEdition = await findRunIdsOfEditions(sql, editionIds);
-  const allRunIds = [...runIdsByEdition.values()].flat();
-  const counts = await countDeliveriesOfRuns(sql, allRunIds);
-  const reports = new Map<number, EditionSendReport>();
-  for (const [editionId, runIds] of runIdsByEdition) {
-    const total = emptyDeliveryCounts();
-    const runs: RunReport[] = [];
-    for (const runId of runIds) {
-      const run = await findSendRun(sql, runId);
-      if (!run) continue;
-      const deliveries = counts.get(runId) ?? emptyDeliveryCounts();
-      addDeliveryCounts(total, deliveries);
-      runs.push(toRunReport(run, deliveries));
-    }
-    reports.set(editionId, { runs, deliveries: total });
+  const runs = await findSendRunsOfEditions(sql, editionIds);
+  const counts = await countDeliveriesOfRuns(sql, runs.map((run) => run.id));
+  const reports = new Map<number, EditionSendReport>(editionIds.map((id) => [id, { runs: [], deliveries: emptyDeliveryCounts() }]));
+  for (const run of runs) {
+    const report = reports.get(run.editionId)!;
+    const deliveries = counts.get(run.id) ?? emptyDeliveryCounts();
+    addDeliveryCounts(report.deliveries, deliveries);
+    report.runs.push(toRunReport(run, deliveries));
   }
   return reports;
 }

@@ -118,6 +118,15 @@ export async function findSendRun(sql: Sql, id: number): Promise<SendRun | undef
   return row ? toSendRun(row) : undefined;
 }
 
+/** The runs of `editionIds`, newest first, in one query. */
+export async function findSendRunsOfEditions(sql: Sql, editionIds: number[]): Promise<SendRun[]> {
+  if (editionIds.length === 0) return [];
+  const rows = await sql<RunRow[]>`
+    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
+    where r.edition_id = any(${editionIds}::bigint[]) order by r.id desc`;
+  return rows.map(toSendRun);
+}
+
 /** Runs still fanning out or sending, for reconcile. */
 export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
   const rows = await sql<RunRow[]>`
