@@ -34,8 +34,10 @@ async function waitForMessageTo(address: string): Promise<ReceivedMail> {
 /** Bounded poll until the outbox is empty and the transactional queue has nothing waiting, delayed or running. */
 async function waitForIdleQueue(): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
-    const counts = await test.runtime.queues.transactional.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    // The outbox first: the relay commits its delete only after the job is on the queue, so an
+    // empty outbox read before the queue means the queue read sees every job the relay moved.
     const owed = (await readerMailOutboxBacklog(test.runtime.database.sql)).count;
+    const counts = await test.runtime.queues.transactional.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
     if (owed === 0 && Object.values(counts).every((n) => n === 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
