@@ -116,6 +116,8 @@ export const subscribers = pgTable(
     /** Throttles repeated confirmation emails to one address: start of the window and count in it. */
     confirmationWindowStartedAt: timestamp('confirmation_window_started_at', { withTimezone: true }),
     confirmationsSentInWindow: smallint('confirmations_sent_in_window').notNull().default(0),
+    /** Soft bounces in a row, across editions; a delivered digest sets it back to 0. */
+    softBounceStreak: smallint('soft_bounce_streak').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -203,7 +205,7 @@ export const editionPapers = pgTable(
 // ---------------------------------------------------------------- sending
 
 export const sendRunKind = pgEnum('send_run_kind', ['scheduled', 'manual', 'resend']);
-export const sendRunStatus = pgEnum('send_run_status', ['fanning_out', 'sending', 'completed']);
+export const sendRunStatus = pgEnum('send_run_status', ['fanning_out', 'sending', 'paused', 'completed', 'cancelled']);
 
 export const sendRuns = pgTable(
   'send_runs',
@@ -226,6 +228,13 @@ export const sendRuns = pgTable(
     createdAt: createdAt(),
     fanoutCompletedAt: timestamp('fanout_completed_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** Bounces and complaints that came back for this run's deliveries (they drive the auto-pause). */
+    hardBounces: integer('hard_bounces').notNull().default(0),
+    softBounces: integer('soft_bounces').notNull().default(0),
+    complaints: integer('complaints').notNull().default(0),
+    /** Why a paused run stopped (a bounce or complaint spike, or an operator), and when. */
+    pausedReason: text('paused_reason'),
+    pausedAt: timestamp('paused_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('send_runs_idempotency_key_key').on(t.idempotencyKey),
@@ -234,7 +243,8 @@ export const sendRuns = pgTable(
   ],
 );
 
-export const deliveryStatus = pgEnum('delivery_status', ['queued', 'claimed', 'sent', 'failed', 'skipped']);
+/** `bounced`: accepted by the server (sent), then reported undeliverable by a bounce or a provider. */
+export const deliveryStatus = pgEnum('delivery_status', ['queued', 'claimed', 'sent', 'failed', 'skipped', 'bounced']);
 
 /**
  * The ledger: one row per (send run, reader). A delivery is claimed before the SMTP conversation
@@ -280,6 +290,8 @@ export const deliveries = pgTable(
       .on(t.updatedAt)
       .where(sql`${t.status} in ('queued', 'claimed')`),
     index('deliveries_run_status_idx').on(t.sendRunId, t.status),
+    // Provider events name the message by its Message-ID.
+    index('deliveries_message_id_idx').on(t.messageId).where(sql`${t.messageId} is not null`),
   ],
 );
 
@@ -332,3 +344,35 @@ export const installation = pgTable('installation', {
   databaseOid: bigint('database_oid', { mode: 'number' }).notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------- bounces and complaints
+
+export const mailEventKind = pgEnum('mail_event_kind', ['hard_bounce', 'soft_bounce', 'complaint', 'deferral']);
+
+/**
+ * What came back after the server's 250: bounces (DSNs to the VERP address, or a provider's
+ * webhook) and complaints (feedback loops). Stored once: `source` and `event_key` identify the
+ * event (a provider's event id, or a DSN's own identity), so a redelivered report changes nothing.
+ */
+export const mailEvents = pgTable(
+  'mail_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Where it came from: 'dsn', 'arf', 'ses', 'postmark', 'sendgrid', 'mailgun'. */
+    source: text('source').notNull(),
+    eventKey: text('event_key').notNull(),
+    kind: mailEventKind('kind').notNull(),
+    deliveryId: bigint('delivery_id', { mode: 'number' }),
+    subscriberId: bigint('subscriber_id', { mode: 'number' }),
+    sendRunId: bigint('send_run_id', { mode: 'number' }),
+    /** The status code and diagnostic, e.g. "5.1.1 user unknown". */
+    detail: text('detail'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('mail_events_source_event_key').on(t.source, t.eventKey),
+    index('mail_events_send_run_idx').on(t.sendRunId, t.kind),
+    index('mail_events_subscriber_idx').on(t.subscriberId),
+  ],
+);
