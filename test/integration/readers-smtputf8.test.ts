@@ -176,8 +176,8 @@ describe('a mail server that does not offer SMTPUTF8', () => {
       created: 1,
       invalid: 2,
       problems: [
-        { line: 2, message: 'email: "josé@exämple.com" has non-ASCII characters before the @, which only mail sent with SMTPUTF8 can reach, and the mail server (SMTP_URL) does not offer SMTPUTF8; not imported' },
-        { line: 4, message: expect.stringMatching(/^email: "用户@例子\.广告" has non-ASCII characters before the @/) },
+        { line: 2, message: 'email: the part before the @ has non-ASCII characters, which only mail sent with SMTPUTF8 can reach, and the mail server (SMTP_URL) does not offer SMTPUTF8; not imported' },
+        { line: 4, message: expect.stringMatching(/^email: the part before the @ has non-ASCII characters/) },
       ],
     });
   });
@@ -197,6 +197,7 @@ describe('a mail server that does not offer SMTPUTF8', () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('553 5.6.7') });
     const suppressed = await sql`select reason, detail from suppressions where email_hash = encode(sha256(convert_to('josé@example.org', 'UTF8')), 'hex')`;
     expect(suppressed).toEqual([{ reason: 'hard_bounce', detail: expect.stringContaining('does not offer SMTPUTF8') }]);
+    expect(JSON.stringify([delivery, suppressed])).not.toContain('josé');
   });
 });
 

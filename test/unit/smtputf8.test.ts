@@ -45,13 +45,13 @@ describe('SMTPUTF8 support, asked lazily and kept', () => {
 
 describe('the error of a send that SMTPUTF8 cannot carry', () => {
   it('is a permanent refusal of the recipient when the server does not offer SMTPUTF8, so the reader is suppressed', () => {
-    const failure = classifySmtpFailure(smtpUtf8SendError({ support: 'not-offered' }, 'josé@exämple.com'));
+    const failure = classifySmtpFailure(smtpUtf8SendError({ support: 'not-offered' }));
     expect(failure).toMatchObject({ kind: 'permanent-recipient', responseCode: 553, enhancedStatus: '5.6.7' });
     expect(failure.reason).toContain('does not offer SMTPUTF8');
   });
 
   it('is retried when the server could not be asked', () => {
-    const failure = classifySmtpFailure(smtpUtf8SendError({ support: 'unknown', problem: 'Greeting never received' }, 'josé@exämple.com'));
+    const failure = classifySmtpFailure(smtpUtf8SendError({ support: 'unknown', problem: 'Greeting never received' }));
     expect(failure.kind).toBe('transient');
     expect(failure.reason).toContain('Greeting never received');
   });

@@ -164,12 +164,12 @@ export function checkImportRecord(
 }
 
 /** Why a row with a non-ASCII local part is not imported, for the operator. */
-function smtpUtf8ImportProblem(email: string, answer: SmtpUtf8Answer): string {
+function smtpUtf8ImportProblem(answer: SmtpUtf8Answer): string {
   const why =
     answer.support === 'unknown'
       ? `whether the mail server offers SMTPUTF8 could not be asked (${answer.problem ?? 'no answer'})`
       : 'the mail server (SMTP_URL) does not offer SMTPUTF8';
-  return `email: "${email}" has non-ASCII characters before the @, which only mail sent with SMTPUTF8 can reach, and ${why}; not imported`;
+  return `email: the part before the @ has non-ASCII characters, which only mail sent with SMTPUTF8 can reach, and ${why}; not imported`;
 }
 
 /** Records of a CSV body with a header line, each with the line it ends on. */
@@ -286,7 +286,7 @@ export async function importSubscribers(deps: SubscriberImportDeps, body: Readab
           smtpUtf8 ??= deps.mail.smtpUtf8();
           const answer = await smtpUtf8;
           if (answer.support !== 'offered') {
-            addProblem(report, line, smtpUtf8ImportProblem(checked.row.email, answer));
+            addProblem(report, line, smtpUtf8ImportProblem(answer));
             continue;
           }
         }

@@ -89,13 +89,14 @@ export function createSmtpUtf8Support(probe: () => Promise<boolean>, options: Sm
  * shaped like nodemailer's SMTP errors so the usual classification applies. Not offered: a
  * permanent refusal with the status a server gives for it (553 5.6.7, RFC 6531 "non-ASCII
  * addresses not permitted for that recipient"), so the reader is suppressed after this one
- * failure. Unknown: a connection problem, retried like any other.
+ * failure. Unknown: a connection problem, retried like any other. Neither names the address:
+ * errors reach logs and job records, addresses must not.
  */
-export function smtpUtf8SendError(answer: SmtpUtf8Answer, recipient: string): Error {
+export function smtpUtf8SendError(answer: SmtpUtf8Answer): Error {
   if (answer.support === 'unknown') {
-    const error = new Error(`not sent to ${recipient}: could not ask the mail server whether it offers SMTPUTF8 (${answer.problem ?? 'no answer'})`);
+    const error = new Error(`not sent: could not ask the mail server whether it offers SMTPUTF8, which a non-ASCII local part needs (${answer.problem ?? 'no answer'})`);
     return Object.assign(error, { code: 'ECONNECTION' });
   }
-  const response = `553 5.6.7 not sent: the mail server does not offer SMTPUTF8, which the non-ASCII address <${recipient}> needs`;
+  const response = '553 5.6.7 not sent: the mail server does not offer SMTPUTF8, which a non-ASCII local part needs';
   return Object.assign(new Error(response), { code: 'EENVELOPE', command: 'MAIL FROM', response, responseCode: 553, permanent: true });
 }

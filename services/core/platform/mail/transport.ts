@@ -63,10 +63,9 @@ function createSmtpTransport(settings: MailSettings, smtpUrl: string): MailTrans
   // just without the keyword). ASCII envelopes, nearly all mail, never wait for the probe.
   transporter.use('stream', (mail, done) => {
     const envelope = mail.message.getEnvelope();
-    const international = [envelope.from || '', ...envelope.to].find(needsSmtpUtf8);
-    if (international === undefined) return done();
+    if (![envelope.from || '', ...envelope.to].some(needsSmtpUtf8)) return done();
     smtpUtf8().then(
-      (answer) => done(answer.support === 'offered' ? null : smtpUtf8SendError(answer, international)),
+      (answer) => done(answer.support === 'offered' ? null : smtpUtf8SendError(answer)),
       (error: Error) => done(error),
     );
   });
