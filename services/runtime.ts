@@ -56,7 +56,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     mail,
     redisProbe,
     rateLimitRedis,
-    subscriptions: createSubscriptionService({ database, clock }),
+    subscriptions: createSubscriptionService({ database, clock, mail }),
     metrics: createMetrics({
       queues,
       readerMailOutbox: () => readerMailOutboxBacklog(database.sql),

@@ -4,6 +4,8 @@ import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 export interface ReceivedMail {
   /** RCPT TO addresses of the SMTP envelope. */
   recipients: string[];
+  /** The parameters the client gave on MAIL FROM, e.g. { SMTPUTF8: true, BODY: '8BITMIME' }. */
+  mailFromArgs: Record<string, string | true>;
   raw: Buffer;
   parsed: ParsedMail;
 }
@@ -23,8 +25,17 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
+export interface TestSmtpServerOptions {
+  /**
+   * Advertise SMTPUTF8 in the EHLO answer (the default, as smtp-server does). Either way the
+   * server behaves as a conforming one: a non-ASCII local part in a transaction that did not ask
+   * for SMTPUTF8 on MAIL FROM is refused with 553 5.6.7 (RFC 6531 §3.7.4.1).
+   */
+  smtpUtf8?: boolean;
+}
+
 /** A real SMTP server in this process (nodemailer's smtp-server) that keeps parsed messages. */
-export async function startTestSmtpServer(): Promise<TestSmtpServer> {
+export async function startTestSmtpServer(options: TestSmtpServerOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let policy: RecipientPolicy | undefined;
@@ -34,7 +45,14 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     disabledCommands: ['STARTTLS', 'AUTH'],
     disableReverseLookup: true,
     logger: false,
-    onRcptTo(address: SMTPServerAddress, _session, callback) {
+    hideSMTPUTF8: options.smtpUtf8 === false,
+    onRcptTo(address: SMTPServerAddress, session, callback) {
+      // The local part only: smtp-server shows an xn-- domain in Unicode, so a Unicode domain here
+      // may have been sent as ASCII.
+      const local = address.address.slice(0, address.address.lastIndexOf('@'));
+      if (/[^\u0000-\u007f]/.test(local) && !session.envelope.smtpUtf8) {
+        return callback(Object.assign(new Error('5.6.7 Non-ASCII address requires SMTPUTF8'), { responseCode: 553 }));
+      }
       const verdict = policy?.(address.address);
       if (!verdict) return callback();
       const error = new Error(verdict.message) as Error & { responseCode: number };
@@ -48,7 +66,13 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
         const raw = Buffer.concat(chunks);
         simpleParser(raw).then(
           (parsed) => {
-            messages.push({ recipients: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
+            const mailFrom = session.envelope.mailFrom;
+            messages.push({
+              recipients: session.envelope.rcptTo.map((r) => r.address),
+              mailFromArgs: (mailFrom && mailFrom.args) || {},
+              raw,
+              parsed,
+            });
             for (const wake of waiters.splice(0)) wake();
             callback();
           },

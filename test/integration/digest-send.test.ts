@@ -74,17 +74,21 @@ describe('a filled digest sent as a raw message over SMTP', () => {
     }
   });
 
-  it('is DKIM-signed by the transport, List-Unsubscribe-Post included, and verifies after transit', async () => {
-    const before = smtp.messages.length;
-    const filled = await builder.build([papers[0]!.id], { subscriberId: 7, email: 'dkim@example.com', deliveryId: 77 }, sentAt);
-    await test.runtime.mail.sendRaw(filled.envelope, filled.raw, filled.messageId);
-    const [message] = (await smtp.waitForMessages(before + 1)).slice(before);
-    const check = verifyDkim(message!.raw, keys.publicKey);
-    expect(check).toMatchObject({ ok: true, domain: 'paperboy.test', selector: 'pb2026' });
-    expect(check.signedHeaders).toEqual(
-      expect.arrayContaining(['from', 'to', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']),
-    );
-  });
+  it.each(['dkim@example.com', 'dkïm@exämple.com'])(
+    'is DKIM-signed by the transport, List-Unsubscribe-Post included, and verifies after transit (to %s)',
+    async (email) => {
+      const before = smtp.messages.length;
+      const filled = await builder.build([papers[0]!.id], { subscriberId: 7, email, deliveryId: 77 }, sentAt);
+      await test.runtime.mail.sendRaw(filled.envelope, filled.raw, filled.messageId);
+      const [message] = (await smtp.waitForMessages(before + 1)).slice(before);
+      // The signature covers the To: line's bytes, UTF-8 ones included.
+      const check = verifyDkim(message!.raw, keys.publicKey);
+      expect(check).toMatchObject({ ok: true, domain: 'paperboy.test', selector: 'pb2026' });
+      expect(check.signedHeaders).toEqual(
+        expect.arrayContaining(['from', 'to', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']),
+      );
+    },
+  );
 
   it('reports a 550 for an unknown mailbox as a permanent recipient failure', async () => {
     smtp.setRecipientPolicy((address) => (address === 'gone@example.com' ? { code: 550, message: '5.1.1 User unknown' } : undefined));

@@ -190,7 +190,7 @@ describe('POST /subscribe', () => {
     ['a 65-character local part', `${'a'.repeat(65)}@example.org`, /before the @ is too long/],
     ['two @', 'a@b@example.org', /only one @/],
     ['nothing', '', /Enter your email/],
-    ['a non-ASCII local part', 'josé@exämple.com', /before the @ has non-ASCII characters/],
+    ['a fullwidth @ before the @', 'jos\uFF20é@exämple.com', /before the @ cannot contain "＠"/],
     ['a zero-width space', 'read\u200Ber@example.org', /invisible character U\+200B/],
     ['a right-to-left override', 'reader\u202E@example.org', /text-direction control character U\+202E/],
     ['a replacement character', 'reader\uFFFD@example.org', /replacement character U\+FFFD/],

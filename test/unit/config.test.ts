@@ -138,6 +138,14 @@ describe('configuration', () => {
     expect(problemsOf({ MAIL_FROM: 'a@b.org\r\nBcc: victim@x.org' })[0]).toMatch(/^MAIL_FROM: must not contain line breaks/);
   });
 
+  it('wants the address of MAIL_FROM in ASCII (a non-ASCII sender would need SMTPUTF8 for every message); the name may be in any script', () => {
+    expect(problemsOf({ MAIL_FROM: 'Paperboy <papiere@bücher.example>' })).toEqual([
+      expect.stringMatching(/^MAIL_FROM: the address must be ASCII: write an international domain in its xn-- form/),
+    ]);
+    expect(problemsOf({ MAIL_FROM: 'jürgen@example.org' })[0]).toMatch(/^MAIL_FROM: the address must be ASCII/);
+    expect(problemsOf({ MAIL_FROM: 'Zeitungsjunge Jürgen <papiere@xn--bcher-kva.example>' })).toEqual([]);
+  });
+
   it('wants the three DKIM variables together', () => {
     expect(problemsOf({ DKIM_DOMAIN: 'example.org' })[0]).toMatch(/^DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY/);
   });

@@ -125,6 +125,19 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(filled.envelope.to).toBe('leser@xn--bcher-kva.example');
   });
 
+  it('writes a non-ASCII local part into To: and the envelope as UTF-8 (RFC 6532), the rest of the message unchanged', async () => {
+    const prepared = await createDigestMessageBuilder(edition, papers, settings).prepare([papers[0]!.id]);
+    const ascii = fillDigestMessage(prepared, { subscriberId: 7, email: 'jose@xn--exmple-cua.com', deliveryId: 70 }, sentAt);
+    const filled = fillDigestMessage(prepared, { subscriberId: 7, email: 'josé@xn--exmple-cua.com', deliveryId: 70 }, sentAt);
+    expect(filled.envelope).toEqual({ from: 'papers@example.org', to: 'josé@exämple.com' });
+    expect(filled.raw.toString('utf8')).toMatch(/\r\nTo: josé@exämple\.com\r\n/);
+    const mail = await simpleParser(filled.raw);
+    expect((mail.to as { value: Array<{ address: string }> }).value).toEqual([{ address: 'josé@exämple.com', name: '' }]);
+    // Byte for byte the ASCII reader's copy but for the To: line.
+    const withoutTo = (raw: Buffer) => raw.toString('utf8').replace(/\r\nTo: [^\r]*/, '');
+    expect(withoutTo(filled.raw)).toBe(withoutTo(ascii.raw));
+  });
+
   it('refuses a template that lost its unsubscribe link', async () => {
     const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper(), 1)], settings);
     const broken = { ...rendered, html: rendered.html.replaceAll('%%UNSUBSCRIBE_URL%%', 'https://example.org/') };
@@ -158,5 +171,21 @@ describe('prepared message slots', () => {
     expect(fillMessage(prepared, { H: 'value 1' }).toString('latin1')).toMatch(/(?:^|\r\n)X-Slot: value 1\r\n/);
     expect(() => fillMessage(prepared, { H: 'x\r\nBcc: y@example.org' })).toThrow(/printable ASCII/);
     expect(() => fillMessage(prepared, {})).toThrow(/no value for message slot H/);
+    // UTF-8 only where the template allows it.
+    expect(() => fillMessage(prepared, { H: 'josé' })).toThrow(/printable ASCII/);
+  });
+
+  it('fills a header slot declared UTF-8 with UTF-8 bytes, still never with a line break or a control character', async () => {
+    const prepared = await prepareMessage(
+      { from: 'a@example.org', to: 'b@example.org', subject: 's', headers: { 'X-Slot': { prepared: true, value: slotMarker('H') } }, text: 't', html: '<p>h</p>' },
+      { H: slotMarker('H') },
+      { utf8HeaderSlots: ['H'] },
+    );
+    const raw = fillMessage(prepared, { H: '用户@例子.广告' });
+    expect(raw.toString('utf8')).toMatch(/(?:^|\r\n)X-Slot: 用户@例子\.广告\r\n/);
+    expect(raw.length).toBe(prepared.size + Buffer.byteLength('用户@例子.广告'));
+    for (const bad of ['jos\u00e9\r\nBcc: y@example.org', 'jos\u0085\u00e9', 'a\u2028b', 'nul\u0000\u00e9']) {
+      expect(() => fillMessage(prepared, { H: bad }), JSON.stringify(bad)).toThrow(/printable UTF-8/);
+    }
   });
 });

@@ -53,7 +53,8 @@ describe('classifySmtpFailure', () => {
     '550 No such user here',
     '550 User unknown',
     '551 User not local; please try <forward@example.org>',
-  ])('fails and suppresses a recipient that does not exist: %s', (response) => {
+    '553 5.6.7 Non-ASCII address requires SMTPUTF8',
+  ])('fails and suppresses a recipient that does not exist or cannot be addressed: %s', (response) => {
     const failure = classifySmtpFailure(smtpError(Number(response.slice(0, 3)), response));
     expect(failure.kind).toBe('permanent-recipient');
   });

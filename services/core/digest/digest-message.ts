@@ -112,6 +112,8 @@ export async function prepareDigestMessage(
       html: swap(rendered.html, SLOT.htmlUnsubscribe, SLOT.htmlPreferences),
     },
     markers,
+    // A reader whose local part is not ASCII gets an RFC 6532 To:, sent with SMTPUTF8.
+    { utf8HeaderSlots: [SLOT.to] },
   );
   return {
     variantKey: rendered.variantKey,
@@ -137,7 +139,9 @@ function digestMessageId(deliveryId: number | string, installationId: string, do
 
 /**
  * One reader's copy. Throws InvalidInputError when the address could break the header
- * (CR/LF, brackets, spaces...): the caller marks that delivery failed.
+ * (CR/LF, brackets, spaces...): the caller marks that delivery failed. An address with a
+ * non-ASCII local part goes into To: and the envelope as UTF-8; the transport sends it with
+ * SMTPUTF8 or refuses it.
  */
 export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: DigestRecipient, sentAt: Date, allocate?: MessageAllocator): FilledDigestMessage {
   const to = headerSafeAddress(recipient.email);

@@ -4,6 +4,8 @@ import type { Clock } from '../platform/clock.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import { checkEmailAddress } from '../platform/mail/email-address.js';
+import type { SmtpUtf8Answer } from '../platform/mail/smtputf8.js';
+import type { MailTransport } from '../platform/mail/transport.js';
 import { JsonStreamError, jsonObjects } from './json-items.js';
 import { unguardCell } from './csv-formula-guard.js';
 import { checkPreferences } from './preferences.js';
@@ -20,7 +22,8 @@ import { findSuppressedHashes, suppressionHash } from '../suppression/suppressio
  * confirm when they sign up themselves). A row may say "unsubscribed" to carry an opt-out over.
  * Re-importing is idempotent (see upsertImportedSubscribers); suppressed addresses are never
  * imported. The whole import is one transaction: a body that breaks off or cannot be parsed
- * leaves nothing half-imported. Rows with bad values are skipped and named in the report.
+ * leaves nothing half-imported. Rows with bad values are skipped and named in the report, and so
+ * are addresses with a non-ASCII local part while the mail server does not offer SMTPUTF8.
  */
 
 export type ImportFormat = 'csv' | 'json';
@@ -132,7 +135,7 @@ function cachedPreferences(input: Record<string, unknown>): ReturnType<typeof ch
 export function checkImportRecord(
   record: RawRecord,
   consentConfirmed: boolean,
-): { ok: true; row: ImportedSubscriber } | { ok: false; message: string } {
+): { ok: true; row: ImportedSubscriber; /** The address needs SMTPUTF8. */ smtpUtf8: boolean } | { ok: false; message: string } {
   const email = checkEmailAddress(record.email);
   if (!email.ok) return { ok: false, message: `email: ${email.message}` };
   const statusWord = STATUS_WORDS[normaliseHeader(String(record.status ?? ''))];
@@ -156,7 +159,17 @@ export function checkImportRecord(
   return {
     ok: true,
     row: { email: email.address, emailNormalized: email.normalized, status, ...preferences.preferences, consentAt },
+    smtpUtf8: email.smtpUtf8,
   };
+}
+
+/** Why a row with a non-ASCII local part is not imported, for the operator. */
+function smtpUtf8ImportProblem(answer: SmtpUtf8Answer): string {
+  const why =
+    answer.support === 'unknown'
+      ? `whether the mail server offers SMTPUTF8 could not be asked (${answer.problem ?? 'no answer'})`
+      : 'the mail server (SMTP_URL) does not offer SMTPUTF8';
+  return `email: the part before the @ has non-ASCII characters, which only mail sent with SMTPUTF8 can reach, and ${why}; not imported`;
 }
 
 /** Records of a CSV body with a header line, each with the line it ends on. */
@@ -203,6 +216,8 @@ function addProblem(report: ImportReport, line: number, message: string): void {
 interface SubscriberImportDeps {
   database: DatabaseClient;
   clock: Clock;
+  /** Asked, once per import and only if a row needs it, whether the mail server offers SMTPUTF8. */
+  mail: Pick<MailTransport, 'smtpUtf8'>;
 }
 
 export interface ImportOptions {
@@ -228,6 +243,7 @@ export async function importSubscribers(deps: SubscriberImportDeps, body: Readab
   const ignored = new Set<string>();
   const now = deps.clock();
   const consentForm = options.consentConfirmed ? 'import-consent-confirmed' : 'import';
+  let smtpUtf8: Promise<SmtpUtf8Answer> | undefined;
 
   const writeBatch = async (tx: SqlExecutor, batch: Map<string, { line: number; row: ImportedSubscriber }>) => {
     if (batch.size === 0) return;
@@ -265,6 +281,14 @@ export async function importSubscribers(deps: SubscriberImportDeps, body: Readab
         if (!checked.ok) {
           addProblem(report, line, checked.message);
           continue;
+        }
+        if (checked.smtpUtf8) {
+          smtpUtf8 ??= deps.mail.smtpUtf8();
+          const answer = await smtpUtf8;
+          if (answer.support !== 'offered') {
+            addProblem(report, line, smtpUtf8ImportProblem(answer));
+            continue;
+          }
         }
         if (batch.has(checked.row.emailNormalized)) report.duplicates += 1;
         batch.set(checked.row.emailNormalized, { line, row: checked.row });

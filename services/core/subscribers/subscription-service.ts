@@ -1,7 +1,8 @@
 import type { Clock } from '../platform/clock.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
-import { checkEmailAddress } from '../platform/mail/email-address.js';
+import { checkEmailAddress, smtpUtf8RefusalMessage } from '../platform/mail/email-address.js';
+import type { MailTransport } from '../platform/mail/transport.js';
 import { preferencesOf } from './preference-columns.js';
 import { checkPreferences, DEFAULT_PREFERENCES, type Frequency, type Preferences } from './preferences.js';
 import {
@@ -70,6 +71,8 @@ export interface SubscriberExport {
 export interface SubscriptionServiceDeps {
   database: Pick<DatabaseClient, 'db' | 'sql'>;
   clock: Clock;
+  /** Asked whether an address with a non-ASCII local part can be mailed at all. */
+  mail: Pick<MailTransport, 'smtpUtf8'>;
 }
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -99,22 +102,30 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     return row;
   }
 
+  /**
+   * An address with a non-ASCII local part is taken only while the mail server offers SMTPUTF8
+   * (no reader is signed up to mail that cannot reach them): why not, for the reader.
+   */
+  async function undeliverableReason(email: { address: string; smtpUtf8: boolean }): Promise<string | undefined> {
+    if (!email.smtpUtf8 || (await deps.mail.smtpUtf8()).support === 'offered') return undefined;
+    return smtpUtf8RefusalMessage(email.address);
+  }
+
   /** Validates a signup; throws InvalidInputError naming every bad field. */
-  function parseSignup(input: Record<string, unknown>): { email: string; normalized: string; preferences: Preferences } {
+  async function parseSignup(input: Record<string, unknown>): Promise<{ email: string; normalized: string; preferences: Preferences }> {
     const details: ErrorDetail[] = [];
     const email = checkEmailAddress(input.email);
-    if (!email.ok) details.push({ field: 'email', message: email.message });
+    const emailProblem = email.ok ? await undeliverableReason(email) : email.message;
+    if (emailProblem) details.push({ field: 'email', message: emailProblem });
     const preferences = checkPreferences(input, DEFAULT_PREFERENCES);
     if (!preferences.ok) details.push(...preferences.details);
-    if (!email.ok || !preferences.ok) {
+    if (!email.ok || emailProblem || !preferences.ok) {
       throw new InvalidInputError(summarizeDetails(details), details);
     }
     return { email: email.address, normalized: email.normalized, preferences: preferences.preferences };
   }
 
   return {
-    parseSignup,
-
     /**
      * A signup. New address: a pending reader and a confirmation email. Pending or unsubscribed:
      * pending again with this consent and a confirmation (at most three emails an hour).
@@ -122,7 +133,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * reader at will). Suppressed: nothing, and no row.
      */
     async subscribe(input: Record<string, unknown>, context: RequestContext): Promise<SubscribeOutcome> {
-      const signup = parseSignup(input);
+      const signup = await parseSignup(input);
       const reader = {
         email: signup.email,
         emailNormalized: signup.normalized,
@@ -194,6 +205,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     async requestFreshLink(emailInput: unknown): Promise<FreshLinkOutcome> {
       const email = checkEmailAddress(emailInput);
       if (!email.ok) throw new InvalidInputError(email.message, [{ field: 'email', message: email.message }]);
+      const undeliverable = await undeliverableReason(email);
+      if (undeliverable) throw new InvalidInputError(undeliverable, [{ field: 'email', message: undeliverable }]);
       if (await isAddressSuppressed(db, email.normalized)) return 'suppressed';
       const row = await findSubscriberByNormalizedEmail(db, email.normalized);
       if (!row) return 'unknown';

@@ -19,9 +19,11 @@ export async function suppressAfterSmtpRefusal(sql: SqlExecutor, subscriberId: n
 }
 
 /**
- * After the reader's stored address could not be put into a message at all (e.g. a non-ASCII local
- * part without SMTPUTF8): it will fail the same way on every edition, so it is suppressed at once,
- * as a hard bounce (the reason list has no closer value).
+ * After the reader's stored address could not be put into a message at all (e.g. a space or a
+ * bracket stored before signups were checked): it will fail the same way on every edition, so it
+ * is suppressed at once, as a hard bounce (the reason list has no closer value). A non-ASCII local
+ * part that the mail server cannot take is refused by the transport as 553 5.6.7 instead, and
+ * suppressed by suppressAfterSmtpRefusal.
  */
 export async function suppressUndeliverableAddress(sql: SqlExecutor, subscriberId: number, reason: string): Promise<void> {
   await suppressReader(sql, subscriberId, 'hard_bounce', reason);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEmailAddress, normalizeEmailAddress } from '../../../services/core/platform/mail/email-address.js';
-import { headerSafeAddress } from '../../../services/core/platform/mail/address.js';
+import { checkEmailAddress, normalizeEmailAddress, smtpUtf8RefusalMessage } from '../../../services/core/platform/mail/email-address.js';
+import { headerSafeAddress, needsSmtpUtf8 } from '../../../services/core/platform/mail/address.js';
 import { suppressionHash } from '../../../services/core/suppression/suppression-repo.js';
 
 describe('checkEmailAddress', () => {
@@ -10,7 +10,7 @@ describe('checkEmailAddress', () => {
     "o'brien@example.ie",
     'x@xn--mnchen-3ya.de',
   ])('accepts %s', (address) => {
-    expect(checkEmailAddress(address)).toEqual({ ok: true, address, normalized: address.toLowerCase() });
+    expect(checkEmailAddress(address)).toEqual({ ok: true, address, normalized: address.toLowerCase(), smtpUtf8: false });
   });
 
   it('trims and lower-cases for identity, keeps the typed spelling for To:', () => {
@@ -18,6 +18,7 @@ describe('checkEmailAddress', () => {
       ok: true,
       address: 'Ada.Lovelace@Example.ORG',
       normalized: 'ada.lovelace@example.org',
+      smtpUtf8: false,
     });
     expect(normalizeEmailAddress(' A@B.org ')).toBe('a@b.org');
   });
@@ -87,6 +88,17 @@ describe('the canonical form of an address', () => {
     expect(headerSafeAddress('user@bu\u0308cher.example')).toBe('user@xn--bcher-kva.example');
   });
 
+  it('puts a non-ASCII local part into headers and the envelope as UTF-8 (NFC), with the domain in Unicode too', () => {
+    expect(headerSafeAddress('josé@xn--exmple-cua.com')).toBe('josé@exämple.com');
+    expect(headerSafeAddress('jose\u0301@EXÄMPLE.com')).toBe('josé@exämple.com');
+    expect(headerSafeAddress('用户@例子.广告')).toBe('用户@例子.广告');
+    expect(needsSmtpUtf8('josé@exämple.com')).toBe(true);
+    expect(needsSmtpUtf8(headerSafeAddress('jose@exämple.com'))).toBe(false);
+    for (const bad of ['jo sé@example.org', 'josé<x>@example.org', 'jos\u0085é@example.org', `${'é'.repeat(33)}@example.org`]) {
+      expect(() => headerSafeAddress(bad), bad).toThrow(/local part/);
+    }
+  });
+
   it.each([
     ['zero-width space', 'us\u200Ber@example.org', /invisible character U\+200B/],
     ['zero-width joiner', 'user@exam\u200Dple.org', /invisible character U\+200D/],
@@ -102,17 +114,36 @@ describe('the canonical form of an address', () => {
     if (!check.ok) expect(check.message).toMatch(message);
   });
 
-  it.each(['josé@exämple.com', 'üser@example.org', '用户@例子.广告', 'jürgen@münchen.de'])(
-    'refuses the non-ASCII local part of %s: our mail server cannot deliver it',
-    (input) => {
-      const check = checkEmailAddress(input);
-      expect(check.ok).toBe(false);
-      if (!check.ok) expect(check.message).toMatch(/part before the @ has non-ASCII characters/);
-    },
-  );
+  it.each([
+    ['josé@exämple.com', 'josé@xn--exmple-cua.com'],
+    ['Üser@example.org', 'üser@example.org'],
+    ['u\u0308ser@example.org', 'üser@example.org'],
+    ['用户@例子.广告', '用户@xn--fsqu00a.xn--4rr70v'],
+    ['jürgen.müller+news@münchen.de', 'jürgen.müller+news@xn--mnchen-3ya.de'],
+  ])('accepts the non-ASCII local part of %s, marked as needing SMTPUTF8 (identity %s)', (input, normalized) => {
+    expect(checkEmailAddress(input)).toEqual({ ok: true, address: input.normalize('NFC'), normalized, smtpUtf8: true });
+  });
+
+  it.each([
+    ['a fullwidth @', 'a\uFF20b@example.org', /cannot contain "＠"/],
+    ['a symbol', 'jos\u2603@example.org', /cannot contain "☃"/],
+    ['a no-break space', 'jos\u00A0é@example.org', /spaces/],
+    ['a C1 control character', 'jos\u0085é@example.org', /cannot contain/],
+    ['65 bytes of letters', `${'é'.repeat(32)}a@example.org`, /at most 64 bytes/],
+  ])('refuses a non-ASCII local part with %s', (_what, input, message) => {
+    const check = checkEmailAddress(input);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.message).toMatch(message);
+  });
+
+  it('explains a refusal while the mail server does not offer SMTPUTF8, naming the character', () => {
+    expect(smtpUtf8RefusalMessage('josé@exämple.com')).toBe(
+      'Our mail server cannot send to an address with non-ASCII characters ("é") before the @; use an address with only ASCII letters, digits and . _ + - there',
+    );
+  });
 
   it('accepts an international domain and keeps its spelling for display', () => {
-    expect(checkEmailAddress('Juergen@München.de')).toEqual({ ok: true, address: 'Juergen@München.de', normalized: 'juergen@xn--mnchen-3ya.de' });
+    expect(checkEmailAddress('Juergen@München.de')).toEqual({ ok: true, address: 'Juergen@München.de', normalized: 'juergen@xn--mnchen-3ya.de', smtpUtf8: false });
   });
 
   it('refuses a domain that is not a valid international domain name', () => {

@@ -68,10 +68,17 @@ const headerSafe = z
   .min(1, 'must not be empty')
   .refine((value) => !/[\r\n]/.test(value), 'must not contain line breaks');
 
-const mailbox = headerSafe.refine(
-  (value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+(?:>)?$/.test(value),
-  'must be an address like "Paperboy <papers@example.org>" or "papers@example.org"',
-);
+const mailbox = headerSafe
+  .refine(
+    (value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+(?:>)?$/.test(value),
+    'must be an address like "Paperboy <papers@example.org>" or "papers@example.org"',
+  )
+  // A non-ASCII sender would make every message need SMTPUTF8, and a server's refusal of it
+  // would read as the reader's address being undeliverable. The name may be in any script.
+  .refine(
+    (value) => /^[\x21-\x7e]+$/.test(value.replace(/^[^<>]*</, '').replace(/>$/, '')),
+    'the address must be ASCII: write an international domain in its xn-- form (the name before <...> may be in any script)',
+  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),

@@ -10,6 +10,10 @@ import { domainToASCII } from 'node:url';
  * An address has one canonical form, used for identity, suppression and sending: the domain as
  * its IDNA A-label (after NFC and mapping the ideographic and fullwidth dots to "."), lowercased;
  * the local part in NFC, lowercased. Two spellings that reach one mailbox are one reader.
+ *
+ * A local part may hold non-ASCII letters, marks and digits (RFC 6531): such an address is
+ * valid here but marked `smtpUtf8`, since mail to it needs a server that offers SMTPUTF8.
+ * Whether ours does is not this check's business: signup and import ask the mail transport.
  */
 
 const MAX_ADDRESS_LENGTH = 254;
@@ -17,11 +21,18 @@ const MAX_LOCAL_PART_LENGTH = 64;
 const MAX_LABEL_LENGTH = 63;
 
 export type EmailAddressCheck =
-  | { ok: true; /** Trimmed, as typed: used in To:. */ address: string; /** The reader's identity. */ normalized: string }
+  | {
+      ok: true;
+      /** Trimmed, as typed: used in To:. */ address: string;
+      /** The reader's identity. */ normalized: string;
+      /** The local part is not ASCII: mail to it needs SMTPUTF8 (RFC 6531). */ smtpUtf8: boolean;
+    }
   | { ok: false; /** Says what is wrong, written for the reader. */ message: string };
 
-// RFC 5322 atext. A non-ASCII local part needs SMTPUTF8, which our sending does not use.
+// RFC 5322 atext, and beyond ASCII the letters, marks and digits of any script (RFC 6531 allows
+// any non-ASCII character; symbols such as a fullwidth "＠" only confuse, so they are refused).
 const LOCAL_CHAR = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]$/;
+const INTERNATIONAL_LOCAL_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 // Checked on the A-label, which is what the mail is sent to; the top-level part as typed.
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const TYPED_LABEL = /^[A-Za-z0-9\u0080-\uFFFF](?:[A-Za-z0-9\u0080-\uFFFF-]*[A-Za-z0-9\u0080-\uFFFF])?$/u;
@@ -95,17 +106,17 @@ export function checkEmailAddress(input: unknown): EmailAddressCheck {
   if (local === '') return { ok: false, message: 'The part before the @ is missing, as in name@example.org' };
   if (domain === '') return { ok: false, message: 'The domain after the @ is missing, as in name@example.org' };
 
-  if (local.length > MAX_LOCAL_PART_LENGTH) {
-    return { ok: false, message: `The part before the @ is too long: at most ${MAX_LOCAL_PART_LENGTH} characters` };
-  }
-  const nonAscii = [...local].find((char) => char > '\u007f');
-  if (nonAscii) {
+  const smtpUtf8 = hasNonAscii(local);
+  // RFC 6531 counts the local part in octets: a non-ASCII letter takes two to four.
+  if (Buffer.byteLength(local, 'utf8') > MAX_LOCAL_PART_LENGTH) {
     return {
       ok: false,
-      message: `The part before the @ has non-ASCII characters ("${nonAscii}"), which our mail server cannot deliver; use an address with only ASCII letters before the @`,
+      message: smtpUtf8
+        ? `The part before the @ is too long: at most ${MAX_LOCAL_PART_LENGTH} bytes, and a non-ASCII letter takes two to four`
+        : `The part before the @ is too long: at most ${MAX_LOCAL_PART_LENGTH} characters`,
     };
   }
-  const badLocal = [...local].find((char) => !LOCAL_CHAR.test(char));
+  const badLocal = [...local].find((char) => !LOCAL_CHAR.test(char) && !(char > '\u007f' && INTERNATIONAL_LOCAL_CHAR.test(char)));
   if (badLocal) return { ok: false, message: `The part before the @ cannot contain ${describeChar(badLocal)}` };
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { ok: false, message: 'The part before the @ cannot start or end with a dot or have two dots in a row' };
@@ -141,5 +152,19 @@ export function checkEmailAddress(input: unknown): EmailAddressCheck {
   if (normalized.length > MAX_ADDRESS_LENGTH) {
     return { ok: false, message: `This address is too long: an email address has at most ${MAX_ADDRESS_LENGTH} characters` };
   }
-  return { ok: true, address: `${local}@${domain}`, normalized };
+  return { ok: true, address: `${local}@${domain}`, normalized, smtpUtf8 };
+}
+
+function hasNonAscii(text: string): boolean {
+  return /[^\u0000-\u007f]/.test(text);
+}
+
+/**
+ * Why an address with a non-ASCII local part is refused while the mail server does not offer
+ * SMTPUTF8 (or could not be asked), written for the reader.
+ */
+export function smtpUtf8RefusalMessage(address: string): string {
+  const local = address.slice(0, address.lastIndexOf('@'));
+  const nonAscii = [...local].find((char) => char > '\u007f') ?? '';
+  return `Our mail server cannot send to an address with non-ASCII characters ("${nonAscii}") before the @; use an address with only ASCII letters, digits and . _ + - there`;
 }

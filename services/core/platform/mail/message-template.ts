@@ -14,6 +14,10 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
  * quoted-printable: base64 would hide the markers, and 7bit/8bit would allow neither.
  * MailComposer may soft-wrap a marker across lines (`%%PB_UNSUB=\r\nSCRIBE%%`); the search
  * allows a soft line break between any two characters of a marker.
+ *
+ * A header slot named in `utf8HeaderSlots` also takes a UTF-8 value (RFC 6532: an address with
+ * a non-ASCII local part in To:), written as UTF-8 bytes. Such a message may only be sent with
+ * SMTPUTF8; the transport sees the same address in the envelope and sees to that.
  */
 
 export interface MessageGap {
@@ -27,6 +31,8 @@ export interface PreparedMessage {
   readonly gaps: readonly MessageGap[];
   /** Bytes of the literal pieces (the message without its slot values). */
   readonly size: number;
+  /** Header slots whose value may be UTF-8 rather than ASCII. */
+  readonly utf8HeaderSlots: ReadonlySet<string>;
 }
 
 /** The marker for a slot in text: `%%PB_NAME%%`. Names are upper-case letters, digits, `_`. */
@@ -51,7 +57,11 @@ function escapeRegExp(text: string): string {
  * in `message`; every slot must be found at least once, or the build is refused (a template
  * that lost its unsubscribe link must not be sent).
  */
-export async function prepareMessage(message: PreparableMessage, markers: Readonly<Record<string, string>>): Promise<PreparedMessage> {
+export async function prepareMessage(
+  message: PreparableMessage,
+  markers: Readonly<Record<string, string>>,
+  options: { utf8HeaderSlots?: readonly string[] } = {},
+): Promise<PreparedMessage> {
   const composed = await new MailComposer({
     ...message,
     newline: 'windows',
@@ -88,19 +98,21 @@ export async function prepareMessage(message: PreparableMessage, markers: Readon
 
   const missing = Object.keys(markers).filter((slot) => !found.has(slot));
   if (missing.length > 0) throw new Error(`message template lost its slot(s) ${missing.join(', ')} while composing`);
-  return { chunks, gaps, size: chunks.reduce((sum, chunk) => sum + chunk.length, 0) };
+  return { chunks, gaps, size: chunks.reduce((sum, chunk) => sum + chunk.length, 0), utf8HeaderSlots: new Set(options.utf8HeaderSlots) };
 }
 
 /** Thrown when a value cannot go into a header slot without changing the message's structure. */
 class UnsafeHeaderValueError extends Error {
-  constructor(readonly slot: string) {
-    super(`value for header slot ${slot} must be one line of printable ASCII`);
+  constructor(readonly slot: string, utf8: boolean) {
+    super(`value for header slot ${slot} must be one line of printable ${utf8 ? 'UTF-8' : 'ASCII'}`);
     this.name = 'UnsafeHeaderValueError';
   }
 }
 
 /** Printable ASCII and space only: no CR/LF (header injection), no NUL, no 8-bit bytes. */
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
+/** Printable ASCII and non-ASCII characters, without C1 controls, line and paragraph separators or lone surrogates. */
+const UTF8_HEADER_SAFE = /^[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\u{10ffff}]*$/u;
 
 /** Gives a buffer of at least `size` bytes to write a filled message into. */
 export type MessageAllocator = (size: number) => Buffer;
@@ -121,8 +133,9 @@ export function fillMessage(prepared: PreparedMessage, values: Readonly<Record<s
       const value = values[gap.slot];
       if (value === undefined) throw new Error(`no value for message slot ${gap.slot}`);
       if (gap.where === 'header') {
-        if (!HEADER_SAFE.test(value)) throw new UnsafeHeaderValueError(gap.slot);
-        piece = Buffer.from(value, 'latin1');
+        if (HEADER_SAFE.test(value)) piece = Buffer.from(value, 'latin1');
+        else if (prepared.utf8HeaderSlots.has(gap.slot) && UTF8_HEADER_SAFE.test(value)) piece = Buffer.from(value, 'utf8');
+        else throw new UnsafeHeaderValueError(gap.slot, prepared.utf8HeaderSlots.has(gap.slot));
       } else {
         piece = Buffer.from(`=\r\n${qpWrap(qpEncode(value), 75)}=\r\n`, 'latin1');
       }

@@ -2,7 +2,8 @@
  * What a failed SMTP send means for the delivery:
  * - `transient`: try again later with backoff (4xx, connection lost, timeout);
  * - `permanent-recipient`: the mailbox is gone (5.1.x, 5.2.1, 550/551/553 "user unknown" at
- *   RCPT): fail the delivery and suppress the address;
+ *   RCPT) or its address cannot be carried (5.6.7, a non-ASCII address without SMTPUTF8): fail
+ *   the delivery and suppress the address;
  * - `permanent-message`: this message was refused (5.7.x policy, content, authentication,
  *   and other 5xx): fail the delivery but keep the reader, the sender has something to fix.
  *
@@ -57,6 +58,9 @@ function recipientOrMessage(enhanced: string | undefined, responseCode: number |
     // X.1.7 and X.1.8 are about the sender's address; the rest of X.1 is the recipient's.
     if (subject === 1) return detail === 7 || detail === 8 ? 'permanent-message' : 'permanent-recipient';
     if (subject === 2 && detail === 1) return 'permanent-recipient';
+    // X.6.7: "non-ASCII addresses not permitted for that sender/recipient" (RFC 6531). MAIL_FROM
+    // is ASCII (config checks it), so it is the reader's address that cannot be delivered here.
+    if (subject === 6 && detail === 7) return 'permanent-recipient';
     return 'permanent-message';
   }
   // Without an enhanced code the words decide: 550 is also "relaying denied" or "spam", and

@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/config.js';
+import { needsSmtpUtf8 } from './address.js';
+import { createSmtpUtf8Support, probeSmtpUtf8, smtpUtf8SendError, type SmtpUtf8Answer } from './smtputf8.js';
 
 export interface SentMail {
   messageId: string;
@@ -19,6 +21,13 @@ export interface MailTransport {
   send(message: SendMailOptions): Promise<SentMail>;
   /** Sends a message that is already a complete RFC 5322 text (the digest pipeline builds those). */
   sendRaw(envelope: { from: string; to: string }, raw: Buffer | string, messageId: string): Promise<SentMail>;
+  /**
+   * Whether mail to an address with a non-ASCII local part can go out now: the SMTP server
+   * offers SMTPUTF8 (asked once, then kept for a while), or mail goes to the outbox folder,
+   * whose `.eml` files take any address. A message with such an address in its envelope is
+   * sent with SMTPUTF8 on MAIL FROM, or not at all (see smtpUtf8SendError).
+   */
+  smtpUtf8(): Promise<SmtpUtf8Answer>;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,18 @@ function createSmtpTransport(settings: MailSettings, smtpUrl: string): MailTrans
     // The global rate across workers is enforced by the deliver queue's limiter, not here.
     ...(settings.dkim ? { dkim: settings.dkim } : {}),
   });
+  const smtpUtf8 = createSmtpUtf8Support(() => probeSmtpUtf8(smtpUrl));
+  // Every message passes here once composed, its envelope final: one without SMTPUTF8 to carry
+  // a non-ASCII address is stopped before MAIL FROM (nodemailer would send the address anyway,
+  // just without the keyword). ASCII envelopes, nearly all mail, never wait for the probe.
+  transporter.use('stream', (mail, done) => {
+    const envelope = mail.message.getEnvelope();
+    if (![envelope.from || '', ...envelope.to].some(needsSmtpUtf8)) return done();
+    smtpUtf8().then(
+      (answer) => done(answer.support === 'offered' ? null : smtpUtf8SendError(answer)),
+      (error: Error) => done(error),
+    );
+  });
   return {
     kind: 'smtp',
     async send(message) {
@@ -58,6 +79,7 @@ function createSmtpTransport(settings: MailSettings, smtpUrl: string): MailTrans
       const info = await transporter.sendMail({ envelope, raw, messageId });
       return { messageId, response: info.response ?? '' };
     },
+    smtpUtf8,
     async close() {
       transporter.close();
     },
@@ -90,6 +112,10 @@ function createOutboxTransport(settings: MailSettings): MailTransport {
     async sendRaw(_envelope, raw, messageId) {
       const file = await write(messageId, raw);
       return { messageId, response: file };
+    },
+    // No server to refuse anything: the file holds the message as it would be sent with SMTPUTF8.
+    async smtpUtf8() {
+      return { support: 'offered' };
     },
     async close() {
       composer.close();
