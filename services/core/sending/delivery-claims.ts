@@ -28,12 +28,21 @@ export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
   const held = new Map<string, number[]>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
   const refresh = async () => {
     if (refreshing) return;
     refreshing = true;
     try {
       await refreshClaims(sql, [...held].flatMap(([token, ids]) => ids.map((id) => ({ id, token }))));
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'CONNECTION_ENDED') {
+        // This process closed its pool (a forced shutdown): its claims will go stale, as a crash's.
+        stop();
+        return;
+      }
       // The next refresh tries again, well within the stale window; a claim only goes stale when
       // Postgres is away for the whole window, and then its start counts as a refresh.
       logger?.warn({ err: error }, 'could not refresh delivery claims');
@@ -52,10 +61,7 @@ export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
     },
     release(token) {
       held.delete(token);
-      if (held.size === 0 && timer) {
-        clearInterval(timer);
-        timer = undefined;
-      }
+      if (held.size === 0) stop();
     },
   };
 }
