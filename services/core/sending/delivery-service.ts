@@ -106,13 +106,24 @@ async function sendClaimed(
 ): Promise<void> {
   const { sql } = deps.database;
   const unwanted = claimed.filter((delivery) => !delivery.stillWanted);
-  await whileDatabaseAway(() => markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
+  const wanted = claimed.filter((delivery) => delivery.stillWanted);
+  // A failure gives back the claims not yet attempted: the job's retry (another execution) takes them.
+  const giveBack = async (ids: number[], error: unknown): Promise<never> => {
+    // Best effort: what is not given back here goes stale and is taken over (CLAIM_STALE_SECONDS).
+    await releaseUnattemptedClaims(sql, ids, token).catch(() => undefined);
+    throw error;
+  };
+  let builder: Awaited<ReturnType<EditionMessages['forEdition']>>;
+  try {
+    await whileDatabaseAway(() => markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
+    builder = await whileDatabaseAway(() => deps.messages.forEdition(editionKey));
+  } catch (error) {
+    return giveBack(claimed.map((delivery) => delivery.id), error);
+  }
   result.skipped = unwanted.length;
   for (const _ of unwanted) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
 
-  const builder = await whileDatabaseAway(() => deps.messages.forEdition(editionKey));
   const marker = deps.sentMarker ?? createSentMarker(sql);
-  const wanted = claimed.filter((delivery) => delivery.stillWanted);
   // The SMTP pool has poolSize connections; keep about twice that many messages in flight. A
   // lane goes on to its next message while the last one's "sent" mark is being written.
   const parallel = Math.max(1, deps.config.mail.poolSize * 2);
@@ -155,10 +166,7 @@ async function sendClaimed(
   // that ended (or failed) first would leave it claimed for a retry to send again.
   await Promise.all(marks);
   if (laneError) {
-    const unattempted = wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id);
-    // Best effort: what is not given back here goes stale and is taken over (CLAIM_STALE_SECONDS).
-    await releaseUnattemptedClaims(sql, unattempted, token).catch(() => undefined);
-    throw laneError.error;
+    return giveBack(wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id), laneError.error);
   }
 }
 
