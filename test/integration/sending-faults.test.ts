@@ -64,7 +64,7 @@ describe('sending survives faults', () => {
     let worker: RunningProcess = startProcess('services/main.ts', [], await workerEnv());
     const run = await startManualSend(test.runtime, DATE, 'test');
     try {
-      await waitUntil('a third of the run to arrive', () => smtp.messages.length >= readers / 3, 60_000);
+      await waitUntil('a third of the run to arrive', () => smtp.messages.length >= readers / 3, 180_000);
     } finally {
       // Killed whether or not the wait succeeded: a worker left running would send the next tests' runs.
       worker.child.kill('SIGKILL');
@@ -85,7 +85,7 @@ describe('sending survives faults', () => {
     console.info(`${describeCopies('SIGKILL', copies)} (${arrivedBeforeKill} arrived before the kill)`);
     // Only a worker killed between the server's 250 and the ledger's mark sends a copy twice.
     expect(copies).toMatchObject({ missing: 0, duplicated: doubles, duplicatedWithDifferentIds: 0 });
-  }, 240_000);
+  }, 400_000);
 
   it('Redis losing its data mid-run: reconcile rebuilds the jobs from Postgres and finishes the run', async () => {
     smtp.messages.length = 0;
@@ -95,7 +95,7 @@ describe('sending survives faults', () => {
     const workers = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime)], []);
     try {
       const run = await startManualSend(runtime, DATE, 'test');
-      await waitUntil('some of the run to arrive', () => smtp.messages.length >= 200, 60_000);
+      await waitUntil('some of the run to arrive', () => smtp.messages.length >= 200, 180_000);
       // What a Redis restart without persistence does to this installation: every key is gone.
       await deleteQueueKeys(test.queuePrefix);
       expect(smtp.messages.length).toBeLessThan(readers);
@@ -114,7 +114,7 @@ describe('sending survives faults', () => {
     } finally {
       await workers.close(5000);
     }
-  }, 180_000);
+  }, 400_000);
 
   it('451 bursts: each refused delivery is retried after the burst, and every reader gets exactly one copy', async () => {
     smtp.messages.length = 0;
@@ -150,5 +150,5 @@ describe('sending survives faults', () => {
       smtp.setRecipientPolicy(undefined);
       await workers.close(5000);
     }
-  }, 300_000);
+  }, 600_000);
 });
