@@ -18,6 +18,8 @@ export type SchedulerDefinition = {
     /** Stable id: upserting it on every start keeps exactly one scheduler. */
     id: SchedulerId<Q>;
     repeat: { pattern: string; tz?: string } | { every: number };
+    /** Also run it once, at once, whenever Redis comes back after being lost. */
+    runWhenRedisReturns?: boolean;
   };
 }[QueueKey];
 
@@ -66,10 +68,36 @@ export async function startWorkers(
   }, SCHEDULER_REFRESH_MS);
   refresh.unref();
 
+  // Redis back after an outage (perhaps empty): the schedulers are put back and the recovery
+  // work runs now rather than at its next tick, up to a minute away. A fixed job id lets only one
+  // such run be waiting, however many workers saw Redis return.
+  const runRecoveryWork = async () => {
+    await upsertSchedulers();
+    for (const { queue, id, runWhenRedisReturns } of schedulers) {
+      if (!runWhenRedisReturns) continue;
+      await runtime.queues[queue].add(scheduledJobName(queue, id), {}, { jobId: `${id}-on-redis-return`, removeOnComplete: true, removeOnFail: true });
+    }
+  };
+  let redisLost = false;
+  const onRedisLost = () => {
+    redisLost = true;
+  };
+  const onRedisReady = () => {
+    if (!redisLost) return;
+    redisLost = false;
+    runtime.logger.info('Redis is back; running recovery work now');
+    runRecoveryWork().catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not start recovery work after Redis returned'));
+  };
+  // The probe client reconnects by itself within 2 s of Redis answering again.
+  runtime.redisProbe.on('close', onRedisLost);
+  runtime.redisProbe.on('ready', onRedisReady);
+
   return {
     workers,
     async close(deadlineMs) {
       clearInterval(refresh);
+      runtime.redisProbe.off('close', onRedisLost);
+      runtime.redisProbe.off('ready', onRedisReady);
       await Promise.all(
         workers.map(async (worker) => {
           // pause() stops fetching and waits for the jobs in flight; close() afterwards has

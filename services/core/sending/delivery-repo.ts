@@ -21,23 +21,35 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims for job `jobId` the given deliveries that are queued, claimed by an earlier attempt of
- * the same job (its worker died; BullMQ hands a stalled job to another worker), or claimed so
- * long ago that their worker must have died (`staleClaimBefore`), and returns them with what
- * sending needs. The UPDATE ... RETURNING is atomic: two workers racing for one delivery never
- * both get it.
+ * A claim is stale once nobody has refreshed it for `staleAfterSeconds`: its execution died. A
+ * live execution refreshes its claims well within that (refreshClaims). Postgres's own start
+ * counts as a refresh, so claims do not all turn stale at once when the server comes back from an
+ * outage longer than the window, before their live holders could refresh them.
  */
-export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, staleClaimBefore: Date): Promise<ClaimedDelivery[]> {
+function claimIsStale(sql: Sql, staleAfterSeconds: number) {
+  return sql`greatest(d.claimed_at, pg_postmaster_start_time()) < now() - make_interval(secs => ${staleAfterSeconds})`;
+}
+
+/**
+ * Claims for the job execution holding `token` (one per execution: a job that BullMQ runs again,
+ * with the same job id, while the first execution still sends, must not take the first one's
+ * deliveries) the given deliveries that are queued, already claimed with this token (the claim
+ * committed but its answer was lost with the connection) or whose claim is stale (its execution
+ * died), and returns them with what sending needs. Deliveries that a live execution holds are
+ * left out. The UPDATE ... RETURNING is atomic: two executions racing for one delivery never both
+ * get it.
+ */
+export async function claimDeliveries(sql: Sql, ids: number[], token: string, staleAfterSeconds: number): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await sql<
     { id: string; send_run_id: string; edition_id: string; subscriber_id: string; paper_list: string; attempts: number; email: string; still_wanted: boolean }[]
   >`
     update deliveries d
-    set status = 'claimed', claimed_at = now(), claimed_by = ${jobId}, attempts = d.attempts + 1, updated_at = now()
+    set status = 'claimed', claimed_at = now(), claimed_by = ${token}, attempts = d.attempts + 1, updated_at = now()
     from subscribers s
     where d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
       and (d.status = 'queued'
-           or (d.status = 'claimed' and (d.claimed_by = ${jobId} or d.claimed_at < ${staleClaimBefore})))
+           or (d.status = 'claimed' and (d.claimed_by = ${token} or ${claimIsStale(sql, staleAfterSeconds)})))
     returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, array_to_string(d.paper_ids, ',') as paper_list, d.attempts, s.email,
       (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted`;
   // Most readers of a batch get the same papers: they share one array, which keeps what a job
@@ -60,20 +72,37 @@ export async function claimDeliveries(sql: Sql, ids: number[], jobId: string, st
   }));
 }
 
+/** One delivery's claim: the execution that holds it (see claimDeliveries). */
+export interface HeldClaim {
+  id: number;
+  token: string;
+}
+
+/** Keeps claims of live executions fresh, so nobody takes them over as stale. */
+export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): Promise<void> {
+  if (held.length === 0) return;
+  await sql`
+    update deliveries d set claimed_at = now()
+    from unnest(${held.map((h) => h.id)}::bigint[], ${held.map((h) => h.token)}::text[]) as h(id, token)
+    where d.id = h.id and d.status = 'claimed' and d.claimed_by = h.token`;
+}
+
 /**
  * Marks claimed deliveries sent and records their papers as sent to the readers, in one
  * statement, so "sent" and "never this paper again" cannot disagree. Takes many at once: the
  * sender writes the marks of every message answered while the previous write was in flight.
+ * Only the claim's holder marks; running it again changes nothing.
  */
-export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<{ id: number; messageId: string }>): Promise<void> {
+export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim & { messageId: string }>): Promise<void> {
   if (sent.length === 0) return;
   await sql`
     with done as (
-      select * from unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.messageId)}::text[]) as v(id, message_id)
+      select * from unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.token)}::text[], ${sent.map((s) => s.messageId)}::text[])
+        as v(id, token, message_id)
     ), sent as (
       update deliveries d set status = 'sent', message_id = done.message_id, sent_at = now(), last_error = null, updated_at = now()
       from done
-      where d.id = done.id and d.status = 'claimed'
+      where d.id = done.id and d.status = 'claimed' and d.claimed_by = done.token
       returning d.id, d.subscriber_id, d.paper_ids
     )
     insert into sent_papers (subscriber_id, paper_id, delivery_id)
@@ -81,24 +110,32 @@ export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<{ id: num
     on conflict do nothing`;
 }
 
-export async function markDeliveryFailed(sql: Sql, id: number, error: string): Promise<void> {
+export async function markDeliveryFailed(sql: Sql, claim: HeldClaim, error: string): Promise<void> {
   await sql`
     update deliveries set status = 'failed', last_error = ${error}, updated_at = now()
-    where id = ${id} and status = 'claimed'`;
+    where id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
 }
 
 /** A transient failure: back to queued, to be claimed again by the job's retry. */
-export async function releaseDeliveryForRetry(sql: Sql, id: number, error: string): Promise<void> {
+export async function releaseDeliveryForRetry(sql: Sql, claim: HeldClaim, error: string): Promise<void> {
   await sql`
     update deliveries set status = 'queued', last_error = ${error}, updated_at = now()
-    where id = ${id} and status = 'claimed'`;
+    where id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
 }
 
-export async function markDeliveriesSkipped(sql: Sql, ids: number[], reason: string): Promise<void> {
+/** Claims an execution gives back unattempted (it failed before their turn): queued again, as they were. */
+export async function releaseUnattemptedClaims(sql: Sql, ids: number[], token: string): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update deliveries set status = 'queued', attempts = attempts - 1, updated_at = now()
+    where id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
+}
+
+export async function markDeliveriesSkipped(sql: Sql, ids: number[], token: string, reason: string): Promise<void> {
   if (ids.length === 0) return;
   await sql`
     update deliveries set status = 'skipped', last_error = ${reason}, updated_at = now()
-    where id = any(${ids}::bigint[]) and status = 'claimed'`;
+    where id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
 }
 
 /**
@@ -123,14 +160,19 @@ export interface StrandedBatch {
 }
 
 /**
- * Deliveries left queued or claimed past `before` (their job was lost: a crash, a Redis flush),
- * grouped by run, oldest first, at most `limit`.
+ * Deliveries left queued past `before` or claimed by an execution that died (a stale claim, see
+ * claimIsStale), grouped by run, oldest first, at most `limit`: their job was lost (a crash, a
+ * Redis flush). A claim a live execution keeps fresh is not stranded, whatever its age.
  */
-export async function findStrandedDeliveries(sql: Sql, before: Date, limit: number): Promise<StrandedBatch[]> {
+export async function findStrandedDeliveries(sql: Sql, before: Date, staleAfterSeconds: number, limit: number): Promise<StrandedBatch[]> {
+  // A claim's updated_at is when it was made (refreshing touches only claimed_at), so with `before`
+  // no earlier than the stale window, the updated_at range (the partial index of unfinished rows)
+  // holds every stale claim too.
   const rows = await sql<{ id: string; send_run_id: string }[]>`
-    select id, send_run_id from deliveries
-    where status in ('queued', 'claimed') and updated_at < ${before}
-    order by id
+    select d.id, d.send_run_id from deliveries d
+    where d.status in ('queued', 'claimed') and d.updated_at < ${before}
+      and (d.status = 'queued' or ${claimIsStale(sql, staleAfterSeconds)})
+    order by d.id
     limit ${limit}`;
   const byRun = new Map<number, number[]>();
   for (const row of rows) {

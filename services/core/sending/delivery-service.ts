@@ -1,19 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
+import { whileDatabaseAway } from '../platform/db/availability.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
-import type { Sql } from '../platform/db/client.js';
 import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
+import { CLAIM_STALE_SECONDS, createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
   claimDeliveries,
   hasQueuedDeliveryAhead,
   markDeliveriesSkipped,
-  markDeliveriesSent,
   markDeliveryFailed,
   releaseDeliveryForRetry,
+  releaseUnattemptedClaims,
   type ClaimedDelivery,
+  type HeldClaim,
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
@@ -28,6 +31,8 @@ export interface DeliveryDeps {
   messages: EditionMessages;
   /** Shared by a process's concurrent jobs so their marks go out together; one per batch otherwise. */
   sentMarker?: SentMarker;
+  /** Shared by a process's concurrent jobs so one statement refreshes their claims; one per batch otherwise. */
+  claimKeeper?: ClaimKeeper;
   /** Reused buffers for the filled messages (a process's jobs share one); fresh buffers otherwise. */
   messageBuffers?: MessageBufferPool;
   /** Told about every settled delivery (metrics). */
@@ -51,49 +56,17 @@ export interface DeliverBatchResult {
   retrying: number;
 }
 
-/** Records a delivery as sent; resolves once it is written. */
-export type SentMarker = (id: number, messageId: string) => Promise<void>;
-
-/**
- * Group commit for "sent" marks: a mark is written at once when no write is in flight, and
- * the marks that arrive during a write go out together in the next one. Each mark is written
- * as soon as the database is free (the window in which a crash would resend a message does
- * not grow), but under load one statement and one commit carry dozens of messages instead of one.
- */
-export function createSentMarker(sql: Sql): SentMarker {
-  let pending: Array<{ id: number; messageId: string; resolve: () => void; reject: (error: unknown) => void }> = [];
-  let writing = false;
-  const write = async () => {
-    writing = true;
-    while (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      try {
-        await markDeliveriesSent(sql, batch);
-        for (const mark of batch) mark.resolve();
-      } catch (error) {
-        for (const mark of batch) mark.reject(error);
-      }
-    }
-    writing = false;
-  };
-  return (id, messageId) =>
-    new Promise<void>((resolve, reject) => {
-      pending.push({ id, messageId, resolve, reject });
-      if (!writing) void write();
-    });
-}
-
-/** A claim older than this belongs to a worker that died mid-send; SMTP answers far sooner. */
-const STALE_CLAIM_MS = 5 * 60 * 1000;
-
 /**
  * Sends a batch of deliveries of one run. Each delivery is claimed first (so a retried or
- * duplicated job skips what another attempt sent), rechecked (a reader who unsubscribed or
- * bounced since the fan-out is skipped), sent as the reader's filled copy of their variant, and
- * marked sent with its Message-ID right after the server's answer. One bad address never fails
- * the batch; a transient failure puts that delivery back in the queue, unless this is the last
- * attempt, when it is marked failed.
+ * duplicated job skips what another execution sent or is sending), rechecked (a reader who
+ * unsubscribed or bounced since the fan-out is skipped), sent as the reader's filled copy of their
+ * variant, and marked sent with its Message-ID right after the server's answer. One bad address
+ * never fails the batch; a transient failure puts that delivery back in the queue, unless this is
+ * the last attempt, when it is marked failed.
+ *
+ * While Postgres is away the batch waits for it instead of failing: a failed job's retry would
+ * find its deliveries held by this execution, and the worker would burn through the queue's jobs
+ * meanwhile. The batch ends only once every message the server accepted is marked sent.
  */
 export async function deliverBatch(
   deps: DeliveryDeps,
@@ -101,71 +74,111 @@ export async function deliverBatch(
 ): Promise<DeliverBatchResult> {
   const { sql } = deps.database;
   const result: DeliverBatchResult = { sent: 0, failed: 0, skipped: 0, retrying: 0 };
-  const run = await findSendRun(sql, job.runId);
+  const run = await whileDatabaseAway(() => findSendRun(sql, job.runId));
   if (!run) return result;
 
-  const claimed = await claimDeliveries(sql, job.deliveryIds, job.id, new Date(deps.clock().getTime() - STALE_CLAIM_MS));
+  // This execution's own: BullMQ may run the same job (same id) again while this one still sends.
+  const token = `${job.id}/${randomBytes(6).toString('hex')}`;
+  const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql);
+  const claimed = await whileDatabaseAway(() => claimDeliveries(sql, job.deliveryIds, token, CLAIM_STALE_SECONDS));
+  claimKeeper.hold(token, claimed.map((delivery) => delivery.id));
+  try {
+    await sendClaimed(deps, run.editionKey, claimed, token, job.lastAttempt, result);
+  } finally {
+    claimKeeper.release(token);
+  }
+
+  // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
+  const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
+  if (!(await whileDatabaseAway(() => hasQueuedDeliveryAhead(sql, run.id, lastId)))) {
+    await whileDatabaseAway(() => completeSendRunIfSettled(sql, run.id));
+  }
+  return result;
+}
+
+async function sendClaimed(
+  deps: DeliveryDeps,
+  editionKey: Parameters<EditionMessages['forEdition']>[0],
+  claimed: ClaimedDelivery[],
+  token: string,
+  lastAttempt: boolean,
+  result: DeliverBatchResult,
+): Promise<void> {
+  const { sql } = deps.database;
   const unwanted = claimed.filter((delivery) => !delivery.stillWanted);
-  await markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), 'unsubscribed or suppressed after the fan-out');
+  const wanted = claimed.filter((delivery) => delivery.stillWanted);
+  // A failure gives back the claims not yet attempted: the job's retry (another execution) takes them.
+  const giveBack = async (ids: number[], error: unknown): Promise<never> => {
+    // Best effort: what is not given back here goes stale and is taken over (CLAIM_STALE_SECONDS).
+    await releaseUnattemptedClaims(sql, ids, token).catch(() => undefined);
+    throw error;
+  };
+  let builder: Awaited<ReturnType<EditionMessages['forEdition']>>;
+  try {
+    await whileDatabaseAway(() => markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
+    builder = await whileDatabaseAway(() => deps.messages.forEdition(editionKey));
+  } catch (error) {
+    return giveBack(claimed.map((delivery) => delivery.id), error);
+  }
   result.skipped = unwanted.length;
   for (const _ of unwanted) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
 
-  const builder = await deps.messages.forEdition(run.editionKey);
-  const markSent = deps.sentMarker ?? createSentMarker(sql);
-  const wanted = claimed.filter((delivery) => delivery.stillWanted);
+  const marker = deps.sentMarker ?? createSentMarker(sql);
   // The SMTP pool has poolSize connections; keep about twice that many messages in flight. A
   // lane goes on to its next message while the last one's "sent" mark is being written.
   const parallel = Math.max(1, deps.config.mail.poolSize * 2);
   const marks: Promise<void>[] = [];
+  // Deliveries whose outcome is written or handed to the marker; the rest go back to the queue if a lane fails.
+  const settled = new Set<number>();
   const settle = (outcome: DeliveryOutcome) => {
     deps.onOutcome?.(outcome);
     if (outcome.status === 'sent') result.sent += 1;
     else if (outcome.status === 'failed') result.failed += 1;
     else if (outcome.status === 'retry') result.retrying += 1;
   };
-  let markError: unknown;
+  let laneError: { error: unknown } | undefined;
   let next = 0;
   const sendNext = async (): Promise<void> => {
-    while (next < wanted.length) {
+    while (next < wanted.length && !laneError) {
+      // While Postgres is not taking the marks, stop sending more (see MAX_UNWRITTEN_MARKS).
+      await marker.room();
+      if (next >= wanted.length || laneError) return;
       const delivery = wanted[next++] as ClaimedDelivery;
-      const outcome = await sendOne(deps, builder, delivery, job.lastAttempt);
+      let outcome: SendAttempt;
+      try {
+        outcome = await sendOne(deps, builder, delivery, token, lastAttempt);
+      } catch (error) {
+        // No other message starts; the ones in flight finish and are marked before the job fails.
+        laneError ??= { error };
+        return;
+      }
+      settled.add(delivery.id);
       if (outcome.status !== 'sent') {
         settle(outcome);
         continue;
       }
       const { latencyMs } = outcome;
-      marks.push(
-        markSent(delivery.id, outcome.messageId).then(
-          () => settle({ status: 'sent', latencyMs }),
-          (error: unknown) => {
-            markError ??= error;
-          },
-        ),
-      );
+      marks.push(marker.mark({ id: delivery.id, token }, outcome.messageId).then(() => settle({ status: 'sent', latencyMs })));
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, sendNext));
-  } finally {
-    // Every mark is written before the job ends. A failed write fails the job; its retry
-    // re-claims (and resends, with the same Message-ID) only what was not marked.
-    await Promise.all(marks);
+  await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, sendNext));
+  // Every accepted message is marked before the job ends, however long Postgres takes: a job
+  // that ended (or failed) first would leave it claimed for a retry to send again.
+  await Promise.all(marks);
+  if (laneError) {
+    return giveBack(wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id), laneError.error);
   }
-  if (markError) throw markError;
-
-  // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
-  const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
-  if (!(await hasQueuedDeliveryAhead(sql, run.id, lastId))) await completeSendRunIfSettled(sql, run.id);
-  return result;
 }
 
 async function sendOne(
   deps: DeliveryDeps,
   builder: Awaited<ReturnType<EditionMessages['forEdition']>>,
   delivery: ClaimedDelivery,
+  token: string,
   lastAttempt: boolean,
 ): Promise<SendAttempt> {
   const { sql } = deps.database;
+  const claim: HeldClaim = { id: delivery.id, token };
   let message;
   try {
     const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id };
@@ -173,8 +186,8 @@ async function sendOne(
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const detail = `address refused: ${error.message}`;
-    await markDeliveryFailed(sql, delivery.id, detail);
-    await suppressUndeliverableAddress(sql, delivery.subscriberId, detail);
+    await whileDatabaseAway(() => markDeliveryFailed(sql, claim, detail));
+    await whileDatabaseAway(() => suppressUndeliverableAddress(sql, delivery.subscriberId, detail));
     return { status: 'failed', reason: 'invalid-address' };
   }
 
@@ -185,21 +198,22 @@ async function sendOne(
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
     if (failure.kind !== 'transient') {
-      await markDeliveryFailed(sql, delivery.id, detail);
-      await suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure);
+      await whileDatabaseAway(() => markDeliveryFailed(sql, claim, detail));
+      await whileDatabaseAway(() => suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure));
       return { status: 'failed', reason: failure.kind };
     }
     if (lastAttempt) {
-      await markDeliveryFailed(sql, delivery.id, `gave up after ${delivery.attempts} attempts: ${detail}`);
+      await whileDatabaseAway(() => markDeliveryFailed(sql, claim, `gave up after ${delivery.attempts} attempts: ${detail}`));
       return { status: 'failed', reason: 'retries-exhausted' };
     }
-    await releaseDeliveryForRetry(sql, delivery.id, detail);
+    await whileDatabaseAway(() => releaseDeliveryForRetry(sql, claim, detail));
     return { status: 'retry', reason: 'transient' };
   }
   // The server has the whole message: its buffer can be reused. (After a failure the socket may
   // still hold it, so a failed message's buffer is left to the GC.)
   deps.messageBuffers?.release(message.raw);
-  // The caller marks it sent. Between the server's 250 and that write a crash would send this
-  // copy again on retry; the deterministic Message-ID lets mail systems fold the two.
+  // The caller marks it sent. Between the server's 250 and that write only a crash can lose the
+  // mark (a failed write is retried until it lands); its claim then goes stale and the copy is
+  // sent again, with the same deterministic Message-ID, which lets mail systems fold the two.
   return { status: 'sent', latencyMs: performance.now() - started, messageId: message.messageId };
 }

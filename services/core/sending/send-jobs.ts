@@ -18,8 +18,12 @@ const DELIVER_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * A fan-out resumes at its checkpoint, so a retry loses nothing; 2 s apart, its retries ride out a
+ * Postgres restart of up to 20 s and resume within 2 s of it (a longer outage: reconcile).
+ */
 export async function enqueueFanout(queues: Queues, runId: number): Promise<void> {
-  await addJob(queues, 'fanout', 'fanout', { runId }, { jobId: fanoutJobId(runId), attempts: 10 });
+  await addJob(queues, 'fanout', 'fanout', { runId }, { jobId: fanoutJobId(runId), attempts: 10, backoff: { type: 'fixed', delay: 2000 } });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createMessageBufferPool } from '../../core/platform/mail/message-template.js';
 import type { Runtime } from '../../runtime.js';
-import { createSentMarker, deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
+import { createClaimKeeper, createSentMarker } from '../../core/sending/delivery-claims.js';
+import { deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
 import { createEditionMessages } from '../../core/sending/edition-messages.js';
 import { runFanout } from '../../core/sending/fanout-service.js';
 import { reconcile } from '../../core/sending/reconcile-service.js';
@@ -28,8 +29,10 @@ class TransientDeliveryError extends Error {}
  */
 export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: DeliveryOutcome) => void): ProcessorDefinition {
   const messages = createEditionMessages(runtime);
-  // One marker for the process: the "sent" marks of all concurrent jobs share each write.
-  const sentMarker = createSentMarker(runtime.database.sql);
+  // One marker for the process: the "sent" marks of all concurrent jobs share each write; one
+  // keeper refreshes all their claims in one statement.
+  const sentMarker = createSentMarker(runtime.database.sql, runtime.logger);
+  const claimKeeper = createClaimKeeper(runtime.database.sql, runtime.logger);
   const messageBuffers = createMessageBufferPool();
   const { limiter } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
   // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
@@ -38,7 +41,7 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
     async deliver(data, job) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // Without a given callback, outcomes feed this process's metrics (/metrics).
-      const result = await deliverBatch({ ...runtime, messages, sentMarker, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...data, id: job.id as string, lastAttempt });
+      const result = await deliverBatch({ ...runtime, messages, sentMarker, claimKeeper, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...data, id: job.id as string, lastAttempt });
       if (result.retrying > 0) {
         throw new TransientDeliveryError(`${result.retrying} of ${data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
       }
@@ -56,6 +59,6 @@ export function maintenanceProcessor(runtime: Runtime): ProcessorDefinition {
 export function sendingSchedulers(): SchedulerDefinition[] {
   return [
     { queue: 'fanout', id: 'sending-schedule-due', repeat: { pattern: `0 */${SCHEDULE_SLOT_MINUTES} * * * *`, tz: 'UTC' } },
-    { queue: 'maintenance', id: 'sending-reconcile', repeat: { every: 60_000 } },
+    { queue: 'maintenance', id: 'sending-reconcile', repeat: { every: 60_000 }, runWhenRedisReturns: true },
   ];
 }

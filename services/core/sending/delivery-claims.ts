@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sql } from '../platform/db/client.js';
+import type { Logger } from '../platform/logging/logger.js';
+import { markDeliveriesSent, refreshClaims, type HeldClaim } from './delivery-repo.js';
+
+/**
+ * What a sending process keeps for the deliveries it holds: their claims' refresh, which tells
+ * every other execution they are alive, and the "sent" marks the database has not taken yet.
+ *
+ * A claim left unrefreshed for CLAIM_STALE_SECONDS belongs to an execution that died (SIGKILL,
+ * OOM, a lost machine), and another execution may take it over and send again. A live execution
+ * refreshes every CLAIM_REFRESH_MS, six times within the window, so a slow statement or two never
+ * lets a live claim go stale; 30 s keeps a dead worker's deliveries waiting about as long as
+ * BullMQ takes to notice its stalled jobs. (The refresh goes to Postgres, not Redis, so a Redis
+ * outage does not stop it; see claimDeliveries for a Postgres outage.)
+ */
+export const CLAIM_STALE_SECONDS = 30;
+const CLAIM_REFRESH_MS = 5000;
+
+export interface ClaimKeeper {
+  /** Keeps the claims of execution `token` fresh until `release(token)`. */
+  hold(token: string, ids: number[]): void;
+  release(token: string): void;
+}
+
+/** One per process: a single statement refreshes every claim its executions hold. */
+export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
+  const held = new Map<string, number[]>();
+  let timer: NodeJS.Timeout | undefined;
+  let refreshing = false;
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  const refresh = async () => {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      await refreshClaims(sql, [...held].flatMap(([token, ids]) => ids.map((id) => ({ id, token }))));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'CONNECTION_ENDED') {
+        // This process closed its pool (a forced shutdown): its claims will go stale, as a crash's.
+        stop();
+        return;
+      }
+      // The next refresh tries again, well within the stale window; a claim only goes stale when
+      // Postgres is away for the whole window, and then its start counts as a refresh.
+      logger?.warn({ err: error }, 'could not refresh delivery claims');
+    } finally {
+      refreshing = false;
+    }
+  };
+  return {
+    hold(token, ids) {
+      if (ids.length === 0) return;
+      held.set(token, ids);
+      if (!timer) {
+        timer = setInterval(() => void refresh(), CLAIM_REFRESH_MS);
+        timer.unref();
+      }
+    },
+    release(token) {
+      held.delete(token);
+      if (held.size === 0) stop();
+    },
+  };
+}
+
+export interface SentMarker {
+  /**
+   * Records a delivery the SMTP server accepted as sent. Resolves once Postgres has it, however
+   * long that takes: a mark is never dropped, since a delivery left claimed would be sent again.
+   */
+  mark(claim: HeldClaim, messageId: string): Promise<void>;
+  /**
+   * Resolves when another message may go out: at once, unless the marks Postgres has not taken
+   * have reached the bound (it is away), until they drain.
+   */
+  room(): Promise<void>;
+}
+
+/**
+ * Unwritten marks a process holds before its senders stop: far above what one write carries at
+ * full speed (a few dozen), so it never slows a healthy send, and small enough that a worker
+ * stops sending within a fraction of a batch per job once Postgres stops answering (each message
+ * sent then is one a crash before the marks are written would send twice).
+ */
+const MAX_UNWRITTEN_MARKS = 100;
+const MAX_RETRY_PAUSE_MS = 1000;
+
+/**
+ * Group commit for "sent" marks: a mark is written at once when no write is in flight, and the
+ * marks that arrive during a write go out together in the next one. Each mark is written as soon
+ * as the database is free (the window in which a crash would resend a message does not grow),
+ * but under load one statement and one commit carry dozens of messages instead of one. A write
+ * that fails (Postgres restarting, a dropped connection, a deadlock) is tried again with the
+ * marks that arrived meanwhile, with a pause doubling from 50 ms to 1 s, until it succeeds.
+ */
+export function createSentMarker(sql: Sql, logger?: Logger, maxUnwritten = MAX_UNWRITTEN_MARKS): SentMarker {
+  let pending: Array<HeldClaim & { messageId: string; resolve: () => void }> = [];
+  const waitingForRoom: Array<() => void> = [];
+  let writing = false;
+  const write = async () => {
+    writing = true;
+    let pause = 50;
+    let failures = 0;
+    while (pending.length > 0) {
+      // A copy: marks that arrive during the write wait for the next one.
+      const batch = [...pending];
+      try {
+        await markDeliveriesSent(sql, batch);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'CONNECTION_ENDED') {
+          // This process closed its pool (a forced shutdown): like a crash, these readers may get the message again.
+          logger?.error({ unwritten: batch.length }, 'sent marks lost at shutdown; these messages will be sent again');
+          pending = pending.slice(batch.length);
+          for (const mark of batch) mark.resolve();
+          continue;
+        }
+        // Marking again is harmless (only a claimed row becomes sent), so the whole batch is
+        // retried, with the marks that arrived meanwhile, whether or not the failed write committed.
+        if (failures++ === 0) logger?.warn({ err: error, unwritten: batch.length }, 'could not write sent marks; retrying until Postgres takes them');
+        await sleep(pause);
+        pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
+        continue;
+      }
+      if (failures > 0) logger?.info({ failures }, 'sent marks written again');
+      failures = 0;
+      pause = 50;
+      pending = pending.slice(batch.length);
+      for (const mark of batch) mark.resolve();
+      if (pending.length < maxUnwritten) for (const wake of waitingForRoom.splice(0)) wake();
+    }
+    writing = false;
+  };
+  return {
+    mark: (claim, messageId) =>
+      new Promise<void>((resolve) => {
+        pending.push({ ...claim, messageId, resolve });
+        if (!writing) void write();
+      }),
+    room: () => (pending.length < maxUnwritten ? Promise.resolve() : new Promise<void>((resolve) => waitingForRoom.push(resolve))),
+  };
+}
