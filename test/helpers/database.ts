@@ -13,16 +13,17 @@ export interface TestDatabase {
 
 /**
  * A fresh, migrated database for one test file, so files can run in parallel and leave nothing
- * behind. `drop()` forces other sessions off first.
+ * behind. `drop()` forces other sessions off first. `server` is a private Postgres for tests
+ * that restart it.
  */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(label: string, server = TEST_POSTGRES_SERVER): Promise<TestDatabase> {
   const name = `pb_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  const url = `${TEST_POSTGRES_SERVER}/${name}`;
+  const url = `${server}/${name}`;
   await prepareDatabase(url);
   return {
     url,
     name,
-    drop: () => dropDatabase(TEST_POSTGRES_SERVER, name),
+    drop: () => dropDatabase(server, name),
   };
 }
 

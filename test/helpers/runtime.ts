@@ -29,14 +29,16 @@ export interface TestRuntime {
 
 /**
  * A whole Paperboy runtime on a private database and queue prefix. `env` takes environment
- * variables as a user would set them; `overrides` swaps the mail transport or the clock.
+ * variables as a user would set them; `overrides` swaps the mail transport or the clock;
+ * `postgresServer` puts the database on a private Postgres (startPrivatePostgres's `server`).
  */
 export async function createTestRuntime(
   label: string,
   env: Record<string, string | undefined> = {},
   overrides: RuntimeOverrides = {},
+  postgresServer?: string,
 ): Promise<TestRuntime> {
-  const database = await createTestDatabase(label);
+  const database = await createTestDatabase(label, postgresServer);
   const queuePrefix = uniqueQueuePrefix(label);
   const config = configFromEnv({
     DATABASE_URL: database.url,
