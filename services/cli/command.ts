@@ -1,6 +1,6 @@
 import { isIsoWeek } from '../core/editions/iso-week.js';
 import { isDailyDate } from '../core/papers/daily-date.js';
-import type { RunReport } from '../core/sending/send-report.js';
+import type { RunReport, SendRunListener } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -14,9 +14,10 @@ export interface CommandContext {
   print(line: string): void;
   /**
    * Works a send run to its end by running the send workers in this process (beside any worker
-   * processes, which share the work); reports settled and total deliveries as it goes.
+   * processes, which share the work); reports settled and total deliveries as it goes, and waits
+   * out Postgres or Redis going away.
    */
-  workSendRun(runtime: Runtime, runId: number, onProgress: (settled: number, total: number) => void): Promise<RunReport>;
+  workSendRun(runtime: Runtime, runId: number, listener: SendRunListener): Promise<RunReport>;
 }
 
 export interface Command {

@@ -3,6 +3,8 @@ import { SingleBar, Presets } from 'cli-progress';
 export interface Progress {
   /** Moves the bar to `done` (of `total`, when known). */
   update(done: number, total?: number): void;
+  /** A line of its own (a warning, a notice) that the bar does not overwrite. */
+  note(line: string): void;
   stop(): void;
 }
 
@@ -22,6 +24,10 @@ export function createProgress(label: string, total = 0, stream: NodeJS.WriteStr
         if (newTotal !== undefined) bar.setTotal(newTotal);
         bar.update(done);
       },
+      note(line) {
+        // Clear the bar's line and write ours; the bar is drawn again below it when it next moves.
+        stream.write(`\r\x1b[K${line}\n`);
+      },
       stop: () => bar.stop(),
     };
   }
@@ -38,6 +44,7 @@ export function createProgress(label: string, total = 0, stream: NodeJS.WriteStr
         print();
       }
     },
+    note: (line) => stream.write(`${line}\n`),
     stop: print,
   };
 }

@@ -38,18 +38,29 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           description:
             'Sends a daily edition to the confirmed daily readers, a weekly one (`YYYY-Www`) to the weekly readers, whatever their send ' +
             'hour: to each who has not had this edition. Repeating it sends nobody a second copy ' +
-            '(the ledger holds one first copy per reader and edition). Answers 202 with the run; watch it ' +
+            '(the ledger holds one first copy per reader and edition). While a manual run of the edition is unfinished ' +
+            '(its sender died, or Postgres or Redis went away under it), the request resumes that run, with any work it lost ' +
+            'queued again, instead of opening a new one (`resumed: true`). Answers 202 with the run; watch it ' +
             'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet.',
           params: z.object({ date: editionKeySchema }),
-          response: { 202: z.object({ run: sendRunJsonSchema, watch: watchSchema }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+          response: {
+            202: z.object({
+              run: sendRunJsonSchema,
+              resumed: z.boolean().meta({ description: 'true when an unfinished run of the edition was resumed rather than a new one started' }),
+              watch: watchSchema,
+            }),
+            400: errorSchema,
+            404: errorSchema,
+            409: errorSchema,
+          },
         },
       },
       async (request, reply) => {
         const { date } = request.params;
         const actor = request.adminName ?? 'unknown';
         const run = await startManualSend(runtime, date, actor);
-        auditAdminAction(request, { action: 'editions.send', target: date, params: { runId: run.id } });
-        return reply.status(202).send({ run: await runJson(run), watch: watchUrl(date) });
+        auditAdminAction(request, { action: 'editions.send', target: date, params: { runId: run.id, resumed: run.resumed } });
+        return reply.status(202).send({ run: await runJson(run), resumed: run.resumed, watch: watchUrl(date) });
       },
     );
 

@@ -73,7 +73,7 @@ async function walkAudience(
   const { sql } = deps.database;
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
   const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
-  if (run.fanoutCursor > 0) await enqueueQueuedLeftovers(deps, run, chunkSize);
+  if (run.fanoutCursor > 0) await enqueueQueuedDeliveries(deps, run.id, chunkSize);
 
   let cursor = run.fanoutCursor;
   for (;;) {
@@ -92,13 +92,24 @@ async function walkAudience(
   return result;
 }
 
-/** A fan-out that crashed between writing rows and enqueueing them: enqueue what is queued. */
-async function enqueueQueuedLeftovers(deps: FanoutDeps, run: SendRun, chunkSize: number): Promise<void> {
+/**
+ * Enqueues every delivery of the run still queued: after a fan-out that crashed between writing
+ * rows and enqueueing them, or for a run whose jobs were lost. `idSuffix` gives the jobs fresh
+ * ids when the lost jobs' ids may still be held by retained failed jobs. Returns how many.
+ */
+export async function enqueueQueuedDeliveries(
+  deps: { database: DatabaseClient; queues: Queues },
+  runId: number,
+  chunkSize: number,
+  idSuffix = '',
+): Promise<number> {
   let after = 0;
+  let enqueued = 0;
   for (;;) {
-    const ids = await findQueuedDeliveryIds(deps.database.sql, run.id, after, 10 * chunkSize);
-    if (ids.length === 0) return;
-    await enqueueDeliveries(deps.queues, run.id, ids, chunkSize);
+    const ids = await findQueuedDeliveryIds(deps.database.sql, runId, after, 10 * chunkSize);
+    if (ids.length === 0) return enqueued;
+    await enqueueDeliveries(deps.queues, runId, ids, chunkSize, idSuffix);
+    enqueued += ids.length;
     after = ids[ids.length - 1] as number;
   }
 }

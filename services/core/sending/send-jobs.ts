@@ -27,6 +27,25 @@ export async function enqueueFanout(queues: Queues, runId: number): Promise<void
 }
 
 /**
+ * Gives a run that is still fanning out a fan-out job again when its job is gone or dead (failed
+ * after its retries, or completed by a pass that stopped early): a retained dead job holds the
+ * id, so it is removed first. Returns true when it enqueued one.
+ */
+export async function ensureFanoutJob(queues: Queues, runId: number): Promise<boolean> {
+  const job = await queues.fanout.getJob(fanoutJobId(runId));
+  const state = job ? await job.getState() : 'missing';
+  if (state !== 'missing' && state !== 'failed' && state !== 'completed' && state !== 'unknown') return false;
+  await job?.remove();
+  await enqueueFanout(queues, runId);
+  return true;
+}
+
+/** Deliver jobs waiting, running or retrying later, of every run. */
+export function pendingDeliverJobs(queues: Queues): Promise<number> {
+  return queues.deliver.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+}
+
+/**
  * Splits delivery ids into deliver jobs of `chunkSize` and adds them in one atomic bulk.
  * `idSuffix` gives reconcile's re-enqueued jobs fresh ids, since the lost job's id may still be
  * held by a retained failed job.

@@ -22,6 +22,24 @@ export interface EditionSendReport {
   deliveries: DeliveryCounts;
 }
 
+/** A service a run cannot move without, not answering: which one, where, and what it said. */
+export interface Outage {
+  service: 'Postgres' | 'Redis';
+  /** e.g. "Postgres at 127.0.0.1:5432/paperboy", without credentials. */
+  server: string;
+  reason: string;
+}
+
+/** What working a send run to its end (the CLI's send) tells its caller as it goes. */
+export interface SendRunListener {
+  /** Deliveries settled (sent, failed or skipped) of those known so far. */
+  progress(settled: number, total: number): void;
+  /** A service stopped answering; the run waits for it. */
+  waiting(outage: Outage): void;
+  /** It answers again after `seconds`; the run carries on. */
+  recovered(service: Outage['service'], seconds: number): void;
+}
+
 const toRunReport = (run: SendRun, deliveries: DeliveryCounts): RunReport => ({ run, deliveries, progress: runProgress(run.status, deliveries) });
 
 /** One run as it stands now. */

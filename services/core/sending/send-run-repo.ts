@@ -135,6 +135,15 @@ export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
   return rows.map(toSendRun);
 }
 
+/** The newest manual run of an edition that is still fanning out or sending, if any. */
+export async function findUnfinishedManualRun(sql: Sql, editionId: number): Promise<SendRun | undefined> {
+  const [row] = await sql<RunRow[]>`
+    select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
+    where r.edition_id = ${editionId} and r.kind = 'manual' and r.status <> 'completed'
+    order by r.id desc limit 1`;
+  return row ? toSendRun(row) : undefined;
+}
+
 /** Records the fan-out's keyset checkpoint: a restarted fan-out continues after `cursor`. */
 export async function saveFanoutCursor(sql: Sql, runId: number, cursor: number): Promise<void> {
   await sql`update send_runs set fanout_cursor = greatest(fanout_cursor, ${cursor}) where id = ${runId}`;

@@ -3,7 +3,8 @@ import { findLatestEditionRow } from '../editions/edition-repo.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
-import { createOrFindSendRun, type SendRun } from './send-run-repo.js';
+import { createOrFindSendRun, findSendRun, findUnfinishedManualRun, type SendRun } from './send-run-repo.js';
+import { reviveSendRun, type RevivalDeps } from './send-run-revival.js';
 
 /** Starting send runs: the scheduled ones, each 15-minute slot, and an operator's "send this edition now". */
 
@@ -63,15 +64,32 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   return started;
 }
 
+/** A manual send's run, and whether it is an unfinished run taken up again rather than a new one. */
+export interface ManualSendRun extends SendRun {
+  resumed: boolean;
+}
+
 /**
  * Assembles the edition `key` names (a daily date or an ISO week) if needed and sends it now to
  * every confirmed reader of its frequency who has not had it, whatever their send hour.
  * Repeating it sends nobody a second copy: the ledger holds one first copy per reader and
  * edition. `onlySubscriberId` limits the run to that one reader, whoever else exists (`cli demo`
  * sends to its own reader and nobody else).
+ *
+ * While a manual run of the edition is unfinished (its sender died, or Postgres or Redis went
+ * away under it), sending again resumes that run, given back any work it lost, instead of
+ * opening a new one: the new run would find every reader of the old one holding a copy and end
+ * empty, while the old run's readers waited for reconcile. The resumed run keeps the audience it
+ * froze when it started; readers who signed up since are for the next send.
  */
-export async function startManualSend(deps: SendDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<SendRun> {
+export async function startManualSend(deps: SendDeps & RevivalDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<ManualSendRun> {
   const { edition } = await assembleEditionByKey(deps, key);
+  const unfinished = options.onlySubscriberId === undefined ? await findUnfinishedManualRun(deps.database.sql, edition.id) : undefined;
+  if (unfinished) {
+    const revival = await reviveSendRun(deps, unfinished);
+    deps.logger.info({ runId: unfinished.id, edition: edition.key, actor, revival }, 'manual send resumed an unfinished run');
+    return { ...((await findSendRun(deps.database.sql, unfinished.id)) ?? unfinished), resumed: true };
+  }
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
     kind: 'manual',
@@ -81,5 +99,5 @@ export async function startManualSend(deps: SendDeps, key: string, actor: string
   });
   await enqueueFanout(deps.queues, run.id);
   deps.logger.info({ runId: run.id, edition: edition.key, actor }, 'manual send started');
-  return run;
+  return { ...run, resumed: false };
 }

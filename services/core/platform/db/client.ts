@@ -63,3 +63,20 @@ export function describeDatabase(url: string): string {
   const parsed = new URL(url);
   return `Postgres at ${parsed.hostname}:${parsed.port || '5432'}/${parsed.pathname.replace(/^\//, '')}`;
 }
+
+/** Socket-level failures: the server is down, restarting or unreachable (postgres.js and Node codes). */
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED',
+]);
+
+/**
+ * Whether `error` says Postgres is not answering right now (a restart, a crash, a network cut)
+ * rather than that a query is wrong: worth waiting for, since the driver reconnects by itself.
+ * SQLSTATE class 08 is a broken connection; 57P01-57P03 a server shutting down or starting up.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return false;
+  return CONNECTION_FAILURES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code);
+}

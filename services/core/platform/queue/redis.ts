@@ -59,3 +59,24 @@ export function createCounterClient(url: string): Redis {
   });
   return client;
 }
+
+/** Host and port of a Redis URL, to name the server in messages without its credentials. */
+export function describeRedis(url: string): string {
+  const parsed = new URL(url);
+  return `Redis at ${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+/**
+ * Whether `error` says Redis is not answering right now (ioredis gave up on a command while it
+ * reconnects, or the socket failed) rather than that a command is wrong.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Connection is closed.' ||
+    error.message.startsWith("Stream isn't writeable") ||
+    (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))
+  );
+}
