@@ -2,6 +2,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 
 export interface ReceivedMail {
+  /** MAIL FROM address of the SMTP envelope (the return path). */
+  sender: string;
   /** RCPT TO addresses of the SMTP envelope. */
   recipients: string[];
   raw: Buffer;
@@ -48,7 +50,8 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
         const raw = Buffer.concat(chunks);
         simpleParser(raw).then(
           (parsed) => {
-            messages.push({ recipients: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
+            const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+            messages.push({ sender, recipients: session.envelope.rcptTo.map((r) => r.address), raw, parsed });
             for (const wake of waiters.splice(0)) wake();
             callback();
           },
