@@ -53,10 +53,12 @@ function createClientRate(limit: number) {
   };
 }
 
-export async function startBounceServer(runtime: Runtime, limits: BounceServerLimits = DEFAULT_BOUNCE_LIMITS): Promise<BounceServer> {
+/** Listens on BOUNCE_SMTP_PORT (or `options.port`: 0 picks a free one) at HOST. */
+export async function startBounceServer(runtime: Runtime, options: { limits?: BounceServerLimits; port?: number } = {}): Promise<BounceServer> {
   const { config, database, clock, metrics } = runtime;
+  const limits = options.limits ?? DEFAULT_BOUNCE_LIMITS;
   const domain = config.mail.bounceDomain;
-  const port = config.bounces.smtpPort;
+  const port = options.port ?? config.bounces.smtpPort;
   if (!domain || port === undefined) throw new Error('the bounce receiver needs BOUNCE_DOMAIN and BOUNCE_SMTP_PORT');
   const logger = runtime.logger.child({ role: 'bounces' });
   const withinRate = createClientRate(limits.perClientPerMinute);

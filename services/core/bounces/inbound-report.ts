@@ -102,7 +102,11 @@ function diagnosticText(value: string | undefined): string {
     .trim();
 }
 
-/** The report's own identity: its Message-ID, or a digest of its bytes when it has none. */
+/**
+ * The report's own identity: its Message-ID, or a digest of its bytes when it has none. Event
+ * keys put the token before it: a report is about one message, and two reports that share a
+ * Message-ID (a careless MTA) must not hide each other.
+ */
 function reportIdentity(message: MimePart, raw: Buffer | string): string {
   const messageId = headerOf(message, 'message-id')?.trim();
   if (messageId && messageId.length <= 250) return messageId;
@@ -155,7 +159,7 @@ function readDeliveryStatus(message: MimePart, report: MimePart, raw: Buffer | s
     }
     events.push({
       source: 'dsn',
-      eventKey: `${identity}#${recipient?.toLowerCase() ?? index}`,
+      eventKey: `${token}/${identity}/${recipient?.toLowerCase() ?? index}`,
       kind: kind === 'hard' ? 'hard_bounce' : 'soft_bounce',
       verpToken: token,
       ...(recipient ? { recipient } : {}),
@@ -192,7 +196,7 @@ function readFeedbackReport(message: MimePart, container: MimePart, report: Mime
     events: [
       {
         source: 'arf',
-        eventKey: reportIdentity(message, raw),
+        eventKey: `${token}/${reportIdentity(message, raw)}`,
         kind: 'complaint',
         verpToken: token,
         ...(recipient ? { recipient } : {}),
