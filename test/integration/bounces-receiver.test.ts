@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBounceServer, type BounceServer } from '../../services/bounces/bounce-server.js';
+import { DEFAULT_BOUNCE_LIMITS, startBounceServer, type BounceServer } from '../../services/bounces/bounce-server.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
 import { startManualSend } from '../../services/core/sending/send-service.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
@@ -8,6 +8,7 @@ import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../s
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { bounceFixture } from '../helpers/bounce-fixtures.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';
+import { startReaderMailWorker } from '../helpers/readers.js';
 import { freePort, waitUntil } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { deliverOverSmtp } from '../helpers/smtp-client.js';
@@ -38,7 +39,9 @@ describe('the bounce receiver', () => {
     for (const day of DAYS) await importFixtureDay(test.runtime, day);
     const runtime = test.runtime;
     workers = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
-    receiver = await startBounceServer(runtime);
+    // Every report here comes from 127.0.0.1: the per-client rate (its own test below) must not
+    // decide the other tests' answers.
+    receiver = await startBounceServer(runtime, { limits: { ...DEFAULT_BOUNCE_LIMITS, perClientPerMinute: 100_000 } });
   });
   afterEach(async () => {
     smtp.messages.length = 0;
@@ -174,6 +177,23 @@ describe('the bounce receiver', () => {
     for (const runId of runs) expect(await runCounters(runId)).toMatchObject({ hard_bounces: 0, soft_bounces: runId === runs[1] ? 1 : 2 });
   });
 
+  it('sends a confirmation from a bounce address naming the reader; its hard bounce suppresses the address', async () => {
+    const worker = await startReaderMailWorker(test.runtime);
+    try {
+      const outcome = await test.runtime.subscriptions.subscribe({ email: 'typo@example.org' }, { ip: null, userAgent: null, source: 'api' });
+      expect(outcome).toBe('created');
+      const [mail] = await smtp.waitForMessages(1);
+      expect(mail!.sender).toMatch(/^bounces\+c[0-9a-z]+-[0-9a-f]{16}@bounces\.paperboy\.test$/);
+      expect(mail!.parsed.from?.value[0]?.address).toBe('papers@paperboy.test');
+      expect(await reportFor(mail!, 'gmail-no-such-user.eml')).toMatchObject({ accepted: true });
+      expect(await suppressionOf('typo@example.org')).toMatchObject({ reason: 'hard_bounce' });
+      const [event] = await sql()<{ kind: string; delivery_id: string | null }[]>`select kind, delivery_id from mail_events`;
+      expect(event).toEqual({ kind: 'hard_bounce', delivery_id: null });
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('refuses mail for any other domain at RCPT: it never relays', async () => {
     const answer = await deliverOverSmtp(receiver.port, 'someone@example.com', 'Subject: relay me\r\n\r\nhello\r\n', 'spammer@example.net');
     expect(answer).toMatchObject({ accepted: false, code: 550 });
@@ -220,8 +240,8 @@ describe('the bounce receiver', () => {
     expect(await suppressionOf('reader-1@example.org')).toMatchObject({ reason: 'hard_bounce' });
   });
 
-  it('refuses a client over its rate with 421, so it comes back later', async () => {
-    const strict = await startBounceServer(test.runtime, { port: 0, limits: { maxMessageBytes: 1024 * 1024, maxClients: 5, maxRecipients: 10, perClientPerMinute: 3 } });
+  it('refuses a client over its rate (connections and messages a minute) with 421, so it comes back later', async () => {
+    const strict = await startBounceServer(test.runtime, { port: 0, limits: { ...DEFAULT_BOUNCE_LIMITS, perClientPerMinute: 3 } });
     try {
       const answers = [];
       for (let i = 0; i < 3; i++) answers.push(await deliverOverSmtp(strict.port, `postmaster@${DOMAIN}`, 'Subject: hello\r\n\r\nhi\r\n'));
