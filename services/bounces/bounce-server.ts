@@ -74,6 +74,9 @@ export async function startBounceServer(runtime: Runtime, options: { limits?: Bo
     size: limits.maxMessageBytes,
     maxClients: limits.maxClients,
     socketTimeout: 60_000,
+    // On shutdown, clients still connected get this long before they are cut off (a sender
+    // whose report got no 250 sends it again).
+    closeTimeout: 5_000,
     logger: false,
     onConnect(session: SMTPServerSession, callback: (error?: Error) => void) {
       if (withinRate(session.remoteAddress, Date.now())) return callback();
