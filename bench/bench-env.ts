@@ -71,5 +71,7 @@ export function paperboyEnv(env: BenchEnv): Record<string, string> {
     MAIL_POSTAL_ADDRESS: 'Paperboy, 1 Example Street, Exampletown',
     SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-0123',
     ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    // `BOUNCE_DOMAIN=bounces.acme-research.org npm run bench` measures sending with VERP.
+    ...(process.env.BOUNCE_DOMAIN ? { BOUNCE_DOMAIN: process.env.BOUNCE_DOMAIN } : {}),
   };
 }

@@ -53,6 +53,8 @@ const settings: DigestSettings = {
   secretKey: 'bench-secret-key-bench-secret-key-bench',
   postalAddress: 'Paperboy, 1 Example Street, Exampletown',
   installationId: '0000000000000000',
+  // `BOUNCE_DOMAIN=... npm run bench` measures the fill with a signed return path per reader.
+  bounceDomain: process.env.BOUNCE_DOMAIN,
 };
 
 function syntheticPapers(count: number): DigestPaper[] {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,24 @@ function run(step: string, command: string, args: string[], cwd: string, env: No
   }
 }
 
+/** The first line an SMTP server sends, or what went wrong instead. */
+function smtpGreeting(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const done = (line: string) => {
+      socket.destroy();
+      resolve(line);
+    };
+    socket.setTimeout(5000, () => done('no answer within 5 s'));
+    socket.on('error', (error) => done(error.message));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n')) done(received.slice(0, received.indexOf('\r\n')));
+    });
+  });
+}
+
 async function main(): Promise<string> {
   const started = Date.now();
   const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
@@ -54,6 +73,7 @@ async function main(): Promise<string> {
     }
 
     const port = await freePort();
+    const bouncePort = await freePort();
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: work,
@@ -70,6 +90,9 @@ async function main(): Promise<string> {
       SECRET_KEY: randomBytes(32).toString('hex'),
       ADMIN_TOKEN: randomBytes(16).toString('hex'),
       LOG_LEVEL: 'warn',
+      // Role all with BOUNCE_SMTP_PORT also runs the bounce receiver (smtp-server must ship).
+      BOUNCE_DOMAIN: 'bounces.acme-research.org',
+      BOUNCE_SMTP_PORT: String(bouncePort),
     };
     const bootStarted = Date.now();
     const child = spawn(process.execPath, ['dist/services/main.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,6 +116,11 @@ async function main(): Promise<string> {
       throw new StepError(`readyz: no 200 from /readyz within ${READY_TIMEOUT_MS / 1000} s\n${tail()}`);
     }
     const bootSeconds = seconds(bootStarted);
+    const greeting = await smtpGreeting(bouncePort);
+    if (!greeting.startsWith('220 ')) {
+      child.kill('SIGKILL');
+      throw new StepError(`bounces: the bounce receiver on port ${bouncePort} did not greet with 220 (got "${greeting}")\n${tail()}`);
+    }
 
     const stopStarted = Date.now();
     child.kill('SIGTERM');
@@ -104,7 +132,7 @@ async function main(): Promise<string> {
     }
     if (stopped !== 0) throw new StepError(`SIGTERM: exited ${stopped}, not 0\n${tail()}`);
 
-    return `replay-image: ok: ${packages} production packages, /readyz 200 ${bootSeconds} s after start (NODE_ENV=production, role all), SIGTERM exit 0 in ${seconds(stopStarted)} s; ${seconds(started)} s in all`;
+    return `replay-image: ok: ${packages} production packages, /readyz 200 ${bootSeconds} s after start (NODE_ENV=production, role all), bounce receiver greets 220, SIGTERM exit 0 in ${seconds(stopStarted)} s; ${seconds(started)} s in all`;
   } finally {
     await smtp.close();
     await dropDatabase(TEST_POSTGRES_SERVER, database);

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { startOpsServer } from './api/ops-server.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import { startBounceServer, type BounceServer } from './bounces/bounce-server.js';
 import { ConfigError, parseConfig } from './core/platform/config/config.js';
 import { prepareDatabase } from './core/platform/db/migrate.js';
 import { createLogger } from './core/platform/logging/logger.js';
@@ -12,7 +13,8 @@ import { startWorkerRole } from './worker/index.js';
 import type { WorkerHost } from './worker/worker-host.js';
 
 /**
- * Entry point of `npm start`: one process runs the API, the worker, or both (PAPERBOY_ROLE).
+ * Entry point of `npm start`: one process runs the API, the worker, or both (PAPERBOY_ROLE), and
+ * the bounce receiver in role `bounces`, or in role `all` when BOUNCE_SMTP_PORT is set.
  */
 async function main(): Promise<void> {
   let config;
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   }
   let api: ApiServer | undefined;
   let worker: WorkerHost | undefined;
+  let bounces: BounceServer | undefined;
 
   // SIGTERM/SIGINT: HTTP server, then BullMQ workers (in-flight jobs finish, up to a deadline),
   // then queues, SMTP pool and database pool (runtime.close). close-with-grace forces exit if
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: config.shutdownTimeoutMs + 5000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'fatal error; shutting down');
     else logger.info({ signal }, 'shutting down');
+    await bounces?.close();
     await api?.close();
     await worker?.close(config.shutdownTimeoutMs);
     await runtime.close();
@@ -62,13 +66,17 @@ async function main(): Promise<void> {
     worker = await startWorkerRole(runtime);
     logger.info({ role: 'worker', queues: worker.workers.map((w) => w.name) }, 'worker started');
   }
+  if (config.role === 'bounces' || (config.role === 'all' && config.bounces.smtpPort !== undefined)) {
+    bounces = await startBounceServer(runtime);
+    logger.info({ role: 'bounces', address: bounces.address, domain: config.mail.bounceDomain }, 'bounce receiver listening');
+  }
   if (config.role === 'all' || config.role === 'api') {
     api = await startApiServer(runtime);
     logger.info({ role: 'api', address: api.address }, 'api listening');
   } else {
-    // A worker-only process still answers /healthz and /readyz for its orchestrator.
+    // A worker-only or bounces-only process still answers /healthz and /readyz for its orchestrator.
     api = await startOpsServer(runtime);
-    logger.info({ role: 'worker', address: api.address }, 'health endpoints listening');
+    logger.info({ role: config.role, address: api.address }, 'health endpoints listening');
   }
   // The one line an operator looks for: where readers' links point and where mail really goes.
   logger.info(

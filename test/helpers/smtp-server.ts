@@ -2,6 +2,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 
 export interface ReceivedMail {
+  /** MAIL FROM address of the SMTP envelope (the return path). */
+  sender: string;
   /** RCPT TO addresses of the SMTP envelope. */
   recipients: string[];
   /** The parameters the client gave on MAIL FROM, e.g. { SMTPUTF8: true, BODY: '8BITMIME' }. */
@@ -68,6 +70,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}): 
           (parsed) => {
             const mailFrom = session.envelope.mailFrom;
             messages.push({
+              sender: mailFrom ? mailFrom.address : '',
               recipients: session.envelope.rcptTo.map((r) => r.address),
               mailFromArgs: (mailFrom && mailFrom.args) || {},
               raw,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_SERVER } from '../helpers/database.js';
 import { freePort, PROJECT_ROOT, startProcess, waitUntil } from '../helpers/processes.js';
+import { deliverOverSmtp } from '../helpers/smtp-client.js';
 import { deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from '../helpers/redis.js';
 
 const admin = postgres(`${TEST_POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => {} });
@@ -148,8 +149,21 @@ describe('npm start', () => {
     expect(await worker.exited).toBe(0);
   });
 
+  it('runs the bounce receiver alone: health checks on PORT, SMTP on BOUNCE_SMTP_PORT, exit 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const smtpPort = await freePort();
+    const receiver = startProcess('services/main.ts', [], paperboyEnv(port, { PAPERBOY_ROLE: 'bounces', BOUNCE_DOMAIN: 'bounces.paperboy.test', BOUNCE_SMTP_PORT: String(smtpPort) }));
+    await waitUntil('the receiver to answer /readyz', async () => (await get(`http://127.0.0.1:${port}/readyz`)) === 200);
+    expect(await get(`http://127.0.0.1:${port}/`)).toBe(404);
+    const answer = await deliverOverSmtp(smtpPort, 'reader@example.org', 'Subject: relay me\r\n\r\nhi\r\n', 'someone@example.net');
+    expect(answer).toMatchObject({ accepted: false, code: 550 });
+    receiver.child.kill('SIGTERM');
+    expect(await receiver.exited).toBe(0);
+  });
+
   it.each([
     ['PORT', { PORT: 'abc' }, /^paperboy: configuration error: PORT: must be a whole number/],
+    ['PAPERBOY_ROLE', { PAPERBOY_ROLE: 'bounces' }, /^paperboy: configuration error: PAPERBOY_ROLE: "bounces" needs BOUNCE_DOMAIN and BOUNCE_SMTP_PORT$/],
     ['DATABASE_URL', { DATABASE_URL: 'nonsense' }, /^paperboy: configuration error: DATABASE_URL: must be a Postgres URL/],
   ])('stops with one line naming %s when it is wrong', async (_name, env, line) => {
     const app = startProcess('services/main.ts', [], env);

@@ -8,11 +8,11 @@ const SERVICES = path.join(ROOT, 'services');
 
 /**
  * The layers of services/, lowest first. A file may import its own layer and the layers below
- * it, never one above; the three shells (api, worker, cli) never import each other.
+ * it, never one above; the shells (api, worker, cli, bounces) never import each other.
  * - platform: plumbing (core/platform): db, queue, config, logging, mail transport, tokens...
  * - core: the domain, one folder a concept (core/papers, core/sending...)
  * - root: the composition root (runtime.ts), which builds every resource
- * - shell: api, worker, cli
+ * - shell: api, worker, cli, bounces (the inbound bounce receiver's SMTP server)
  * - entry: the processes' entry points (main.ts, cli/main.ts), which compose the shells
  */
 const LAYERS = ['platform', 'core', 'root', 'shell', 'entry'] as const;
@@ -26,8 +26,8 @@ function placeOf(file: string): { layer: Layer; shell?: string } {
   if (relative === 'runtime.ts') return { layer: 'root' };
   const [top, second] = relative.split(path.sep);
   if (top === 'core') return { layer: second === 'platform' ? 'platform' : 'core' };
-  if (top === 'api' || top === 'worker' || top === 'cli') return { layer: 'shell', shell: top };
-  throw new Error(`${relative} is in no layer: put it under core/, api/, worker/ or cli/`);
+  if (top === 'api' || top === 'worker' || top === 'cli' || top === 'bounces') return { layer: 'shell', shell: top };
+  throw new Error(`${relative} is in no layer: put it under core/, api/, worker/, cli/ or bounces/`);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -101,7 +101,7 @@ describe('import direction', () => {
     expect(new Set(files.map((file) => placeOf(file).layer))).toEqual(new Set(LAYERS));
   });
 
-  it('imports only downwards, and keeps api, worker and cli apart', () => {
+  it('imports only downwards, and keeps api, worker, cli and bounces apart', () => {
     const violations = files.flatMap((file) => {
       const from = placeOf(file);
       return relativeImports(file)

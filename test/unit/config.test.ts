@@ -150,6 +150,31 @@ describe('configuration', () => {
     expect(problemsOf({ DKIM_DOMAIN: 'example.org' })[0]).toMatch(/^DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY/);
   });
 
+  it('takes a bounce domain (lowercased), its receiver port and the soft-bounce limit, and wants them together', () => {
+    const config = parseConfig({ BOUNCE_DOMAIN: 'Bounces.Acme-Research.org', BOUNCE_SMTP_PORT: '2525', SOFT_BOUNCE_LIMIT: '5' });
+    expect(config.mail.bounceDomain).toBe('bounces.acme-research.org');
+    expect(config.bounces).toEqual({ smtpPort: 2525, softBounceLimit: 5 });
+    expect(parseConfig({}).bounces).toEqual({ smtpPort: undefined, softBounceLimit: 3 });
+    expect(problemsOf({ BOUNCE_DOMAIN: 'not a domain' })[0]).toMatch(/^BOUNCE_DOMAIN: must be a domain name/);
+    expect(problemsOf({ BOUNCE_SMTP_PORT: '2525' })).toEqual(['BOUNCE_SMTP_PORT: needs BOUNCE_DOMAIN, the domain the bounce receiver accepts mail for']);
+    expect(problemsOf({ PAPERBOY_ROLE: 'bounces', BOUNCE_DOMAIN: 'bounces.acme-research.org' })).toEqual(['PAPERBOY_ROLE: "bounces" needs BOUNCE_DOMAIN and BOUNCE_SMTP_PORT']);
+    expect(problemsOf({ SOFT_BOUNCE_LIMIT: '0' })[0]).toMatch(/^SOFT_BOUNCE_LIMIT: must be at least 1/);
+  });
+
+  it('refuses a reserved BOUNCE_DOMAIN in production: its MX record must reach the receiver', () => {
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://papers.acme-research.org',
+      MAIL_FROM: 'papers@acme-research.org',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      MAIL_POSTAL_ADDRESS: '1 Road',
+      SECRET_KEY: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(20),
+    };
+    expect(problemsOf({ ...production, BOUNCE_DOMAIN: 'bounces.example.org' }).map((line) => line.split(':')[0])).toEqual(['BOUNCE_DOMAIN']);
+    expect(problemsOf({ ...production, BOUNCE_DOMAIN: 'bounces.acme-research.org' })).toEqual([]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(parseConfig({ PORT: '', SMTP_URL: '' }).http.port).toBe(3000);
   });

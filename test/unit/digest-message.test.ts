@@ -11,6 +11,7 @@ import { toDigestCard } from '../../services/core/digest/digest-content.js';
 import { renderDigestVariant } from '../../services/core/digest/render-digest.js';
 import { InvalidInputError } from '../../services/core/platform/errors.js';
 import { fillMessage, prepareMessage, slotMarker } from '../../services/core/platform/mail/message-template.js';
+import { returnPathTokenOf, verifyReturnPathToken } from '../../services/core/platform/tokens/return-path.js';
 import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
@@ -31,6 +32,19 @@ function headerLine(mail: ParsedMail, name: string): string[] {
 }
 
 describe('digest message: built once per variant, filled per reader', () => {
+  it('with BOUNCE_DOMAIN, sends each copy from its own signed bounce address; the message itself does not show it', async () => {
+    const verp = digestSettings(configFromEnv({ PUBLIC_URL: config.publicUrl, MAIL_FROM: config.mail.from, SECRET_KEY: config.secretKey, BOUNCE_DOMAIN: 'Bounces.Example.org' }), INSTALLATION_ID);
+    const recipient = { subscriberId: 4242, email: 'ada@example.com', deliveryId: 987654 };
+    const filled = await createDigestMessageBuilder(edition, papers, verp).build([papers[0]!.id], recipient, sentAt);
+    expect(filled.envelope.from).toMatch(/^bounces\+d[0-9a-z]+-[0-9a-f]{16}@bounces\.example\.org$/);
+    expect(verifyReturnPathToken(config.secretKey, returnPathTokenOf(filled.envelope.from, 'bounces.example.org'))).toEqual({
+      ok: true,
+      subject: { kind: 'delivery', deliveryId: 987654 },
+    });
+    expect(filled.raw.toString('latin1')).not.toContain('bounces+');
+    expect((await simpleParser(filled.raw)).from?.value).toEqual([{ address: 'papers@example.org', name: 'Paperboy' }]);
+  });
+
   it('fills a complete message that parses, with every header of the contract', async () => {
     const builder = createDigestMessageBuilder(edition, papers, settings);
     const filled = await builder.build(papers.map((p) => p.id), { subscriberId: 4242, email: 'Ada@Example.com', deliveryId: 987654 }, sentAt);

@@ -16,6 +16,7 @@ interface ComposeService {
   ports?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
 }
 
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -24,8 +25,17 @@ const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('runs Postgres, Redis, Mailpit, the migrations, the api and the worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'migrate', 'postgres', 'redis', 'worker']);
+  it('runs Postgres, Redis, Mailpit, the migrations, the api and the worker, and the bounce receiver on demand', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'bounces', 'mailpit', 'migrate', 'postgres', 'redis', 'worker']);
+    // It needs BOUNCE_DOMAIN: a plain `docker compose up` must not start it into a restart loop.
+    expect(services.bounces?.profiles).toEqual(['bounces']);
+  });
+
+  it('runs the bounce receiver as its own role, its SMTP port published as 25 for the MX record', () => {
+    expect(services.bounces?.environment?.PAPERBOY_ROLE).toBe('bounces');
+    const port = services.bounces?.environment?.BOUNCE_SMTP_PORT;
+    expect(services.bounces?.ports).toContain(`25:${port}`);
+    for (const role of ['api', 'worker', 'bounces']) expect(services[role]?.environment?.BOUNCE_DOMAIN, role).toBe('${BOUNCE_DOMAIN:-}');
   });
 
   it('configures Redis as BullMQ needs it: AOF on, noeviction', () => {
@@ -35,7 +45,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every long-running service a healthcheck', () => {
-    for (const name of ['postgres', 'redis', 'mailpit', 'api', 'worker']) {
+    for (const name of ['postgres', 'redis', 'mailpit', 'api', 'worker', 'bounces']) {
       expect(services[name]?.healthcheck?.test?.length, name).toBeGreaterThan(0);
     }
     expect(services.api?.healthcheck?.test?.join(' ')).toContain('/readyz');
@@ -43,7 +53,7 @@ describe('docker-compose.yml', () => {
 
   it('applies migrations before either role starts', () => {
     expect(services.migrate?.command).toEqual(['node', 'dist/services/cli/main.js', 'migrate']);
-    for (const role of ['api', 'worker']) {
+    for (const role of ['api', 'worker', 'bounces']) {
       expect(services[role]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
       expect(services[role]?.depends_on?.redis?.condition).toBe('service_healthy');
     }
@@ -64,14 +74,14 @@ describe('docker-compose.yml', () => {
 
   it('takes what production requires from the environment (or an .env file)', () => {
     const production = ['NODE_ENV', 'PUBLIC_URL', 'MAIL_FROM', 'MAIL_POSTAL_ADDRESS', 'SECRET_KEY', 'ADMIN_TOKEN', 'SMTP_URL', 'METRICS_TOKEN', 'TRUST_PROXY', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'];
-    for (const role of ['api', 'worker', 'migrate']) {
+    for (const role of ['api', 'worker', 'migrate', 'bounces']) {
       const env = services[role]?.environment ?? {};
       expect(production.filter((name) => !env[name]?.startsWith(`\${${name}:-`)), role).toEqual([]);
     }
   });
 
   it('sets only variables Paperboy knows (the heap bound is in the image, for every role)', () => {
-    for (const role of ['api', 'worker', 'migrate']) {
+    for (const role of ['api', 'worker', 'migrate', 'bounces']) {
       const unknown = Object.keys(services[role]?.environment ?? {}).filter(
         (name) => !(CONFIG_VARIABLES as readonly string[]).includes(name),
       );

@@ -50,6 +50,7 @@ const deliveryCountsSchema = z.object({
   sent: z.number().int(),
   failed: z.number().int(),
   skipped: z.number().int(),
+  bounced: z.number().int().meta({ description: 'Sent, then reported undeliverable by a bounce' }),
 });
 
 /** A send run as operators see it: who started it, for whom, and how far it got. */
@@ -64,7 +65,7 @@ export const sendRunJsonSchema = z.object({
   fanoutCompletedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
   deliveries: deliveryCountsSchema,
-  progress: z.number().meta({ description: 'Share of deliveries settled (sent, failed or skipped), 0..1' }),
+  progress: z.number().meta({ description: 'Share of deliveries settled (sent, failed, skipped or bounced), 0..1' }),
 });
 
 export function toRunJson(report: RunReport): z.output<typeof sendRunJsonSchema> {
@@ -90,7 +91,7 @@ const editionWithSendsSchema = editionJsonSchema.extend({ deliveries: deliveryCo
 function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionSendReport | undefined) {
   return {
     ...edition,
-    deliveries: report?.deliveries ?? { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0 },
+    deliveries: report?.deliveries ?? { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0, bounced: 0 },
     runs: (report?.runs ?? []).map(toRunJson),
   };
 }
@@ -106,7 +107,7 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           summary: 'Editions, newest first, with their send runs and delivery counts',
           description:
             'Pages of `limit`; pass the last `periodEnd` as `before` for the next page. Each edition carries its send runs (newest first) with ' +
-            'deliveries by status (queued, claimed, sent, failed, skipped) and progress, and the totals over all runs.',
+            'deliveries by status (queued, claimed, sent, failed, skipped, bounced) and progress, and the totals over all runs.',
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(200).default(50),
             before: dailyDateSchema.optional(),

@@ -2,6 +2,7 @@ import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/address.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
+import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { readerLinks } from '../subscribers/reader-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
@@ -25,12 +26,21 @@ export interface DigestMailSettings {
   secretKey: string;
   /** The database's installation id, which Message-IDs carry beside the delivery id. */
   installationId: string;
+  /** BOUNCE_DOMAIN: when set, each copy's envelope sender is its own signed bounce address (VERP). */
+  bounceDomain: string | undefined;
 }
 
 export type DigestSettings = DigestMailSettings & DigestRenderSettings;
 
 export function digestSettings(config: Pick<Config, 'publicUrl' | 'mail' | 'secretKey'>, installationId: string): DigestSettings {
-  return { from: config.mail.from, publicUrl: config.publicUrl, secretKey: config.secretKey, postalAddress: config.mail.postalAddress, installationId };
+  return {
+    from: config.mail.from,
+    publicUrl: config.publicUrl,
+    secretKey: config.secretKey,
+    postalAddress: config.mail.postalAddress,
+    installationId,
+    bounceDomain: config.mail.bounceDomain,
+  };
 }
 
 export interface PreparedDigestMessage {
@@ -38,8 +48,9 @@ export interface PreparedDigestMessage {
   paperIds: readonly string[];
   subject: string;
   message: PreparedMessage;
-  /** SMTP MAIL FROM: the bare address of MAIL_FROM. */
+  /** SMTP MAIL FROM without BOUNCE_DOMAIN: the bare address of MAIL_FROM. */
   envelopeFrom: string;
+  bounceDomain: string | undefined;
   messageIdDomain: string;
   installationId: string;
   settings: Pick<DigestMailSettings, 'publicUrl' | 'secretKey'>;
@@ -49,7 +60,7 @@ export interface DigestRecipient {
   subscriberId: number;
   /** The address as stored; refused (InvalidInputError) if it could break the header. */
   email: string;
-  deliveryId: number | string;
+  deliveryId: number;
 }
 
 export interface FilledDigestMessage {
@@ -121,6 +132,7 @@ export async function prepareDigestMessage(
     subject: rendered.subject,
     message,
     envelopeFrom: bareAddress(settings.from),
+    bounceDomain: settings.bounceDomain,
     messageIdDomain: domain,
     installationId: settings.installationId,
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
@@ -157,7 +169,11 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
     [SLOT.textUnsubscribe]: links.unsubscribeUrl,
     [SLOT.textPreferences]: links.preferencesUrl,
   }, allocate);
-  return { raw, messageId, envelope: { from: prepared.envelopeFrom, to } };
+  // The envelope is not part of the message bytes: a per-reader return path costs one HMAC.
+  const from = prepared.bounceDomain
+    ? returnPathAddress(prepared.settings.secretKey, prepared.bounceDomain, { kind: 'delivery', deliveryId: recipient.deliveryId })
+    : prepared.envelopeFrom;
+  return { raw, messageId, envelope: { from, to } };
 }
 
 export interface DigestMessageBuilder {

@@ -3,6 +3,7 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { mailboxDomain } from '../platform/mail/address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
+import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS } from '../platform/tokens/tokens.js';
 import { classifySmtpFailure } from '../platform/mail/smtp-failure.js';
 import { preferencesOf } from '../subscribers/preference-columns.js';
@@ -18,7 +19,7 @@ export interface ReaderMailDeps {
   database: Pick<DatabaseClient, 'db' | 'sql' | 'installationId'>;
   mail: Pick<MailTransport, 'send'>;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'secretKey'> & { mail: Pick<Config['mail'], 'from' | 'postalAddress'> };
+  config: Pick<Config, 'publicUrl' | 'secretKey'> & { mail: Pick<Config['mail'], 'from' | 'postalAddress' | 'bounceDomain'> };
   /** One per process: it compiles each template once. */
   renderer: ReaderMailRenderer;
 }
@@ -65,10 +66,16 @@ export async function sendReaderMail(
   if (await isAddressSuppressed(db, row.emailNormalized)) return { sent: false, skipped: 'address is suppressed' };
 
   const content = await deps.renderer.render(kind, valuesFor(deps, kind, row));
+  const { bounceDomain } = deps.config.mail;
+  // With BOUNCE_DOMAIN, a bounce of this email names the reader and the email (VERP).
+  const envelope = bounceDomain
+    ? { from: returnPathAddress(deps.config.secretKey, bounceDomain, { kind: 'reader-mail', subscriberId, mail: kind }), to: [row.email] }
+    : undefined;
   try {
     const sent = await deps.mail.send({
       from: deps.config.mail.from,
       to: row.email,
+      ...(envelope ? { envelope } : {}),
       subject: content.subject,
       text: content.text,
       html: content.html,

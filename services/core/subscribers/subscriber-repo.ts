@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Database, Sql } from '../platform/db/client.js';
+import type { Database, Sql, SqlExecutor } from '../platform/db/client.js';
 import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, type ReaderMailKind } from '../platform/db/schema.js';
 import { preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
@@ -205,6 +205,18 @@ export async function markUnsubscribed(db: Database, id: number, now: Date): Pro
     .where(and(eq(subscribers.id, id), sql`${subscribers.status} <> 'unsubscribed'`))
     .returning();
   return row;
+}
+
+/**
+ * `markUnsubscribed` for a caller inside a transaction of raw statements (a complaint unsubscribes
+ * and suppresses together). True when this call changed the status.
+ */
+export async function markUnsubscribedWith(sql: SqlExecutor, id: number, now: Date): Promise<boolean> {
+  const rows = await sql`
+    update subscribers set status = 'unsubscribed', unsubscribed_at = ${now}, updated_at = ${now}
+    where id = ${id} and status <> 'unsubscribed'
+    returning id`;
+  return rows.length > 0;
 }
 
 /**

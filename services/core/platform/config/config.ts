@@ -82,7 +82,7 @@ const mailbox = headerSafe
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PAPERBOY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  PAPERBOY_ROLE: z.enum(['all', 'api', 'worker', 'bounces']).default('all'),
   PORT: integer(1, 65535).default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   // Unset: http://localhost:PORT, so links follow the port (see parseConfig).
@@ -107,6 +107,14 @@ const envSchema = z.object({
     .string()
     .refine((value) => value.includes('PRIVATE KEY'), 'must be a PEM private key')
     .optional(),
+  BOUNCE_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'must be a domain name such as "bounces.example.org"')
+    .optional(),
+  BOUNCE_SMTP_PORT: integer(1, 65535).optional(),
+  SOFT_BOUNCE_LIMIT: integer(1, 100).default(3),
   ADMIN_TOKEN: z.string().trim().min(1, 'must not be empty').default(DEV_ADMIN_TOKEN),
   SECRET_KEY: z.string().min(1, 'must not be empty').default(DEV_SECRET_KEY),
   DIGEST_CRON: cronPattern.default('0 0 6 * * *'),
@@ -156,6 +164,15 @@ export interface Config {
     from: string;
     postalAddress: string;
     dkim: DkimConfig | undefined;
+    /** With it, every message's envelope sender is a signed per-message address there (VERP). */
+    bounceDomain: string | undefined;
+  };
+  /** The inbound bounce receiver: where it listens, and when soft bounces suppress a reader. */
+  bounces: {
+    /** Unset: no receiver in this process (role `all`); role `bounces` requires it. */
+    smtpPort: number | undefined;
+    /** Soft bounces in a row, across editions, that suppress a reader. */
+    softBounceLimit: number;
   };
   adminTokens: AdminToken[];
   secretKey: string;
@@ -238,6 +255,9 @@ function productionProblems(env: Env, publicUrl: string, adminTokens: AdminToken
   if (isReservedHost(mailboxDomain(env.MAIL_FROM))) {
     problems.push('MAIL_FROM: must be an address on a real domain in production, not localhost, a loopback address or a reserved domain (.local, .test, .example, example.com...): providers reject such mail');
   }
+  if (env.BOUNCE_DOMAIN && isReservedHost(env.BOUNCE_DOMAIN)) {
+    problems.push('BOUNCE_DOMAIN: must be a real domain in production (its MX record must reach the bounce receiver), not a reserved one');
+  }
   if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
     problems.push('METRICS_TOKEN: must be at least 16 characters in production');
   }
@@ -286,6 +306,12 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
   if (dkimParts !== 0 && dkimParts !== 3) {
     problems.push('DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together');
   }
+  if (env.BOUNCE_SMTP_PORT !== undefined && !env.BOUNCE_DOMAIN) {
+    problems.push('BOUNCE_SMTP_PORT: needs BOUNCE_DOMAIN, the domain the bounce receiver accepts mail for');
+  }
+  if (env.PAPERBOY_ROLE === 'bounces' && (!env.BOUNCE_DOMAIN || env.BOUNCE_SMTP_PORT === undefined)) {
+    problems.push('PAPERBOY_ROLE: "bounces" needs BOUNCE_DOMAIN and BOUNCE_SMTP_PORT');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -307,7 +333,9 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
         env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
           ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
           : undefined,
+      bounceDomain: env.BOUNCE_DOMAIN,
     },
+    bounces: { smtpPort: env.BOUNCE_SMTP_PORT, softBounceLimit: env.SOFT_BOUNCE_LIMIT },
     adminTokens,
     secretKey: env.SECRET_KEY,
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },

@@ -116,7 +116,11 @@ export const subscribers = pgTable(
     /** Throttles repeated confirmation emails to one address: start of the window and count in it. */
     confirmationWindowStartedAt: timestamp('confirmation_window_started_at', { withTimezone: true }),
     confirmationsSentInWindow: smallint('confirmations_sent_in_window').notNull().default(0),
-    /** Soft bounces in a row, across editions; a delivered digest sets it back to 0. */
+    /**
+     * Soft bounces in a row, across editions, as counted when the latest soft bounce arrived (from
+     * the ledger and mail_events: a digest that went through breaks the row, with no write on the
+     * send path). For operators to read; the decision to suppress is taken from the ledger.
+     */
     softBounceStreak: smallint('soft_bounce_streak').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

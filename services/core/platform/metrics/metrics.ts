@@ -13,6 +13,8 @@ export interface Metrics {
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
   /** DeliveryDeps.onOutcome: emails sent, failed by reason, SMTP latency. */
   recordDelivery: (outcome: DeliveryOutcomeSample) => void;
+  /** Reports the bounce receiver got, by source (dsn, arf) and what came of them. */
+  recordBounceReport(source: string, result: string): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -67,6 +69,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     help: 'Time to answer an HTTP request, by route pattern',
     labelNames: ['method', 'route'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const bounceReports = new Counter({
+    name: 'paperboy_bounce_reports_total',
+    help: 'Reports received by the bounce receiver, by source (dsn, arf, none) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored)',
+    labelNames: ['source', 'result'] as const,
     registers: [registry],
   });
   const emailsSent = new Counter({ name: 'paperboy_emails_sent_total', help: 'Digests accepted by the SMTP server', registers: [registry] });
@@ -188,6 +196,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
       } else if (outcome.status === 'failed') emailsFailed.inc({ reason: outcome.reason });
       else if (outcome.status === 'retry') emailsRetried.inc();
       else emailsSkipped.inc();
+    },
+    recordBounceReport(source, result) {
+      bounceReports.inc({ source, result });
     },
     render: () => registry.metrics(),
   };

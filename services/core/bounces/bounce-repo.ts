@@ -1,0 +1,120 @@
+import type { SqlExecutor } from '../platform/db/client.js';
+import type { MailEventKind } from './mail-event.js';
+
+/** The statements behind `applyMailEvent`: finding the message, storing the event, its effects. */
+
+export interface EventDelivery {
+  id: number;
+  subscriberId: number;
+  sendRunId: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  subscriber_id: string;
+  send_run_id: string;
+}
+
+const toDelivery = (row: DeliveryRow | undefined): EventDelivery | undefined =>
+  row && { id: Number(row.id), subscriberId: Number(row.subscriber_id), sendRunId: Number(row.send_run_id) };
+
+export async function findDeliveryById(sql: SqlExecutor, id: number): Promise<EventDelivery | undefined> {
+  const [row] = await sql<DeliveryRow[]>`select id, subscriber_id, send_run_id from deliveries where id = ${id}`;
+  return toDelivery(row);
+}
+
+/** The delivery a Message-ID (with its angle brackets) was sent with, on deliveries_message_id_idx. */
+export async function findDeliveryByMessageId(sql: SqlExecutor, messageId: string): Promise<EventDelivery | undefined> {
+  const [row] = await sql<DeliveryRow[]>`
+    select id, subscriber_id, send_run_id from deliveries where message_id = ${messageId} order by id limit 1`;
+  return toDelivery(row);
+}
+
+/**
+ * Takes the reader's row lock for the rest of the transaction. Every event about one reader
+ * takes it first, so two events for the same reader apply one after the other (the second one's
+ * soft-bounce count sees the first) and never deadlock.
+ */
+export async function lockSubscriber(sql: SqlExecutor, id: number): Promise<boolean> {
+  const rows = await sql`select id from subscribers where id = ${id} for update`;
+  return rows.length > 0;
+}
+
+export interface NewMailEvent {
+  source: string;
+  eventKey: string;
+  kind: MailEventKind;
+  deliveryId: number | null;
+  subscriberId: number;
+  sendRunId: number | null;
+  detail: string;
+  occurredAt: Date;
+}
+
+/** Stores an event once per (source, event key); undefined when it was stored before. */
+export async function insertMailEvent(sql: SqlExecutor, event: NewMailEvent): Promise<number | undefined> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into mail_events (source, event_key, kind, delivery_id, subscriber_id, send_run_id, detail, occurred_at)
+    values (${event.source}, ${event.eventKey}, ${event.kind}::mail_event_kind, ${event.deliveryId}, ${event.subscriberId},
+            ${event.sendRunId}, ${event.detail}, ${event.occurredAt})
+    on conflict (source, event_key) do nothing
+    returning id`;
+  return row ? Number(row.id) : undefined;
+}
+
+/**
+ * sent → bounced. True only for the call that changed it, so however many reports and sources
+ * tell of one bounce, the run counts it once. A delivery not (yet) marked sent is left alone.
+ */
+export async function markDeliveryBounced(sql: SqlExecutor, id: number, detail: string): Promise<boolean> {
+  const rows = await sql`
+    update deliveries set status = 'bounced', last_error = ${detail}, updated_at = now()
+    where id = ${id} and status = 'sent'
+    returning id`;
+  return rows.length > 0;
+}
+
+/** True when the reader complained about this delivery before (another report or source). */
+export async function hasEarlierComplaint(sql: SqlExecutor, subscriberId: number, deliveryId: number, exceptEventId: number): Promise<boolean> {
+  const rows = await sql`
+    select 1 from mail_events
+    where subscriber_id = ${subscriberId} and delivery_id = ${deliveryId} and kind = 'complaint' and id <> ${exceptEventId}
+    limit 1`;
+  return rows.length > 0;
+}
+
+export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
+
+export async function incrementRunCounter(sql: SqlExecutor, runId: number, counter: RunCounter): Promise<void> {
+  await sql`update send_runs set ${sql(counter)} = ${sql(counter)} + 1 where id = ${runId}`;
+}
+
+export interface LedgerEntry {
+  deliveryId: number;
+  softBounced: boolean;
+}
+
+/**
+ * The reader's accepted digests around `deliveryId` (up to `reach` before it and `reach` from it
+ * on, in send order), each with whether a soft bounce came back for it. Read from the ledger and
+ * the events, so the send path writes nothing for the streak.
+ */
+export async function softBounceNeighbourhood(sql: SqlExecutor, subscriberId: number, deliveryId: number, reach: number): Promise<LedgerEntry[]> {
+  const rows = await sql<{ id: string; soft_bounced: boolean }[]>`
+    with around as (
+      (select id from deliveries where subscriber_id = ${subscriberId} and status in ('sent', 'bounced') and id < ${deliveryId}
+       order by id desc limit ${reach})
+      union all
+      (select id from deliveries where subscriber_id = ${subscriberId} and status in ('sent', 'bounced') and id >= ${deliveryId}
+       order by id asc limit ${reach})
+    )
+    select a.id, exists (
+      select 1 from mail_events e where e.subscriber_id = ${subscriberId} and e.delivery_id = a.id and e.kind = 'soft_bounce'
+    ) as soft_bounced
+    from around a order by a.id`;
+  return rows.map((row) => ({ deliveryId: Number(row.id), softBounced: row.soft_bounced }));
+}
+
+export async function setSoftBounceStreak(sql: SqlExecutor, subscriberId: number, streak: number): Promise<void> {
+  await sql`update subscribers set soft_bounce_streak = ${Math.min(streak, 32767)} where id = ${subscriberId}`;
+}

@@ -1,0 +1,153 @@
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
+import { verifyReturnPathToken } from '../platform/tokens/return-path.js';
+import { markUnsubscribedWith } from '../subscribers/subscriber-repo.js';
+import { suppressReader } from '../suppression/suppression-repo.js';
+import {
+  findDeliveryById,
+  findDeliveryByMessageId,
+  hasEarlierComplaint,
+  incrementRunCounter,
+  insertMailEvent,
+  lockSubscriber,
+  markDeliveryBounced,
+  setSoftBounceStreak,
+  softBounceNeighbourhood,
+  type EventDelivery,
+  type LedgerEntry,
+} from './bounce-repo.js';
+import type { MailEvent } from './mail-event.js';
+
+/**
+ * The one place that decides what a bounce or complaint does, whatever brought it in:
+ * - hard bounce: the address is suppressed (`hard_bounce`), the delivery marked `bounced`, the
+ *   run's hard_bounces counted;
+ * - soft bounce: the delivery is marked `bounced` (this copy did not arrive) and the run's
+ *   soft_bounces counted; the address is suppressed once SOFT_BOUNCE_LIMIT of the reader's
+ *   digests in a row soft-bounced (counted from the ledger when a bounce arrives, so the send
+ *   path writes nothing for it, and a digest that went through breaks the row);
+ * - complaint: the reader is unsubscribed and the address suppressed (`complaint`) at once, and
+ *   the run's complaints counted.
+ * Each event is stored once per (source, event key), in the same transaction as its effects: a
+ * report delivered twice changes nothing the second time, and a crash leaves all or nothing.
+ */
+
+export interface BounceDeps {
+  database: Pick<DatabaseClient, 'sql'>;
+  clock: Clock;
+  config: Pick<Config, 'secretKey'> & { bounces: Pick<Config['bounces'], 'softBounceLimit'> };
+}
+
+export type MailEventOutcome =
+  | {
+      applied: true;
+      kind: MailEvent['kind'];
+      subscriberId: number;
+      deliveryId: number | undefined;
+      /** The address went on the suppression list (or was on it already). */
+      suppressed: boolean;
+      /** Soft bounces in a row through this one (soft bounces of a digest only). */
+      softBounceStreak?: number;
+    }
+  | { applied: false; reason: 'duplicate' | 'forged-token' | 'unknown-message' };
+
+interface Target {
+  subscriberId: number;
+  delivery: EventDelivery | undefined;
+}
+
+/** Angle brackets as stored: providers give Message-IDs with or without them. */
+function bracketed(messageId: string): string {
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  return `<${bare}>`;
+}
+
+/**
+ * Which reader and delivery the event is about. A token that does not verify names nobody: the
+ * event is refused, never matched some other way.
+ */
+async function resolveTarget(sql: SqlExecutor, secretKey: string, event: MailEvent): Promise<Target | 'forged-token' | undefined> {
+  if (event.verpToken !== undefined) {
+    const check = verifyReturnPathToken(secretKey, event.verpToken);
+    if (!check.ok) return 'forged-token';
+    if (check.subject.kind === 'reader-mail') return { subscriberId: check.subject.subscriberId, delivery: undefined };
+    const delivery = await findDeliveryById(sql, check.subject.deliveryId);
+    return delivery && { subscriberId: delivery.subscriberId, delivery };
+  }
+  const delivery =
+    event.deliveryId !== undefined
+      ? await findDeliveryById(sql, event.deliveryId)
+      : event.messageId
+        ? await findDeliveryByMessageId(sql, bracketed(event.messageId))
+        : undefined;
+  return delivery && { subscriberId: delivery.subscriberId, delivery };
+}
+
+/**
+ * How many soft-bounced digests in a row `entries` (one reader's accepted digests in send order)
+ * hold through `deliveryId`, counting both ways: reports arrive in any order, so the third of
+ * three may be the first one reported.
+ */
+export function softBounceStreakThrough(entries: readonly LedgerEntry[], deliveryId: number): number {
+  const at = entries.findIndex((entry) => entry.deliveryId === deliveryId);
+  if (at < 0 || !entries[at]!.softBounced) return 0;
+  let first = at;
+  let last = at;
+  while (first > 0 && entries[first - 1]!.softBounced) first -= 1;
+  while (last < entries.length - 1 && entries[last + 1]!.softBounced) last += 1;
+  return last - first + 1;
+}
+
+export async function applyMailEvent(deps: BounceDeps, event: MailEvent): Promise<MailEventOutcome> {
+  const { sql } = deps.database;
+  const target = await resolveTarget(sql, deps.config.secretKey, event);
+  if (target === 'forged-token') return { applied: false, reason: 'forged-token' };
+  if (!target) return { applied: false, reason: 'unknown-message' };
+  const { subscriberId, delivery } = target;
+  const limit = deps.config.bounces.softBounceLimit;
+
+  return sql.begin(async (tx): Promise<MailEventOutcome> => {
+    // A reader erased since the message went out: nothing left to act on (the erasure kept the
+    // address suppressed).
+    if (!(await lockSubscriber(tx, subscriberId))) return { applied: false, reason: 'unknown-message' };
+    const eventId = await insertMailEvent(tx, {
+      source: event.source,
+      eventKey: event.eventKey,
+      kind: event.kind,
+      deliveryId: delivery?.id ?? null,
+      subscriberId,
+      sendRunId: delivery?.sendRunId ?? null,
+      detail: event.detail,
+      occurredAt: event.occurredAt,
+    });
+    if (eventId === undefined) return { applied: false, reason: 'duplicate' };
+    const applied = { applied: true as const, kind: event.kind, subscriberId, deliveryId: delivery?.id };
+
+    if (event.kind === 'complaint') {
+      if (delivery && !(await hasEarlierComplaint(tx, subscriberId, delivery.id, eventId))) {
+        await incrementRunCounter(tx, delivery.sendRunId, 'complaints');
+      }
+      await markUnsubscribedWith(tx, subscriberId, deps.clock());
+      await suppressReader(tx, subscriberId, 'complaint', `complaint: ${event.detail}`);
+      return { ...applied, suppressed: true };
+    }
+
+    if (event.kind === 'hard_bounce') {
+      if (delivery && (await markDeliveryBounced(tx, delivery.id, event.detail))) {
+        await incrementRunCounter(tx, delivery.sendRunId, 'hard_bounces');
+      }
+      await suppressReader(tx, subscriberId, 'hard_bounce', event.detail);
+      return { ...applied, suppressed: true };
+    }
+
+    // A soft bounce of a transactional email is recorded, nothing more: the streak is about digests.
+    if (!delivery) return { ...applied, suppressed: false };
+    if (await markDeliveryBounced(tx, delivery.id, event.detail)) await incrementRunCounter(tx, delivery.sendRunId, 'soft_bounces');
+    const streak = softBounceStreakThrough(await softBounceNeighbourhood(tx, subscriberId, delivery.id, limit), delivery.id);
+    await setSoftBounceStreak(tx, subscriberId, streak);
+    const suppressed = streak >= limit;
+    if (suppressed) await suppressReader(tx, subscriberId, 'hard_bounce', `${streak} soft bounces in a row, the last: ${event.detail}`);
+    return { ...applied, suppressed, softBounceStreak: streak };
+  });
+}

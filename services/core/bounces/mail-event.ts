@@ -1,0 +1,30 @@
+import type { mailEventKind } from '../platform/db/schema.js';
+
+/**
+ * What came back about a message after the server's 250: a bounce or a complaint, from any
+ * source (a DSN or feedback report received over SMTP, a provider's webhook). Every source turns
+ * its input into these and hands them to `applyMailEvent`, the one place that decides what they do.
+ */
+
+export type MailEventKind = (typeof mailEventKind.enumValues)[number];
+
+export interface MailEvent {
+  /** Where it came from: `dsn`, `arf`, or a provider (`ses`, `postmark`, `sendgrid`, `mailgun`). */
+  source: string;
+  /** The event's identity within its source (a provider's event id, a report's own identity): stored once. */
+  eventKey: string;
+  kind: Exclude<MailEventKind, 'deferral'>;
+  /**
+   * Which message it is about. A source sets only what it can vouch for: over SMTP anyone can
+   * send anything, so a report received there names its message by the signed VERP token alone;
+   * an authenticated provider webhook may name it by Message-ID.
+   */
+  deliveryId?: number;
+  verpToken?: string;
+  messageId?: string;
+  /** The recipient the report names (for logs and checks; never trusted to pick a reader). */
+  recipient?: string;
+  /** Status code and diagnostic, e.g. "5.1.1 smtp; 550 5.1.1 user unknown". */
+  detail: string;
+  occurredAt: Date;
+}
