@@ -24,6 +24,16 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
+/**
+ * Children still running when the test file's process ends (a test that timed out before its
+ * `finally`, a failed wait) are killed with it: a leaked worker would go on burning CPU under
+ * the next test files.
+ */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /** Starts a TypeScript entry point of this project as a real child process. */
 export function startProcess(entry: string, args: string[], env: Record<string, string>): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
@@ -31,6 +41,8 @@ export function startProcess(entry: string, args: string[], env: Record<string, 
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
