@@ -20,6 +20,12 @@ const RATE = '300';
 /** Generous: on a loaded machine a send of 3,000 through the test SMTP server takes minutes. */
 const RUN_TIMEOUT_MS = 400_000;
 
+/** Readers reader-1@domain ... reader-N@domain, inserted together. */
+interface Group {
+  readers: number;
+  domain: string;
+}
+
 interface Tally {
   ledger: { sent: number; failed: number; skipped: number; other: number };
   exactlyOnce: number;
@@ -55,8 +61,8 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
   const send = (redisUrl?: string) => startProcess('services/cli/main.ts', ['send', '--date', DATE], cliEnv(redisUrl));
   const runIdOf = (cli: RunningProcess) => Number(/send run (\d+)/.exec(cli.stdout())?.[1]);
 
-  /** The run's ledger, and per reader of `domain` how many copies the SMTP server got. */
-  async function tally(runId: number, readers: number, domain: string, refused: string[] = []): Promise<Tally> {
+  /** The run's ledger, and per reader of each group (reader-1@domain ...) how many copies the SMTP server got. */
+  async function tally(runId: number, groups: Group[], refused: string[]): Promise<Tally> {
     const [row] = await test.runtime.database.sql<{ sent: string; failed: string; skipped: string; other: string }[]>`
       select count(*) filter (where status = 'sent') as sent, count(*) filter (where status = 'failed') as failed,
              count(*) filter (where status = 'skipped') as skipped, count(*) filter (where status in ('queued', 'claimed')) as other
@@ -66,13 +72,15 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
     let exactlyOnce = 0;
     let missing = 0;
     let duplicated = 0;
-    for (let n = 1; n <= readers; n += 1) {
-      const address = `reader-${n}@${domain}`;
-      if (refused.includes(address)) continue;
-      const count = copies.get(address) ?? 0;
-      if (count === 0) missing += 1;
-      else if (count === 1) exactlyOnce += 1;
-      else duplicated += 1;
+    for (const { readers, domain } of groups) {
+      for (let n = 1; n <= readers; n += 1) {
+        const address = `reader-${n}@${domain}`;
+        if (refused.includes(address)) continue;
+        const count = copies.get(address) ?? 0;
+        if (count === 0) missing += 1;
+        else if (count === 1) exactlyOnce += 1;
+        else duplicated += 1;
+      }
     }
     return { ledger: { sent: Number(row!.sent), failed: Number(row!.failed), skipped: Number(row!.skipped), other: Number(row!.other) }, exactlyOnce, missing, duplicated };
   }
@@ -102,7 +110,7 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
     }
     expect(await cli.exited, cli.stderr()).toBe(0);
     expect(cli.stderr()).toMatch(/Postgres is back after [\d.]+ s; carrying on/);
-    await expectWholeRun(cli, readers, domain, `Postgres stopped mid-send: ${arrivedBefore} of ${readers} had arrived`);
+    await expectWholeRun(cli, [{ readers, domain }], `Postgres stopped mid-send: ${arrivedBefore} of ${readers} had arrived`);
   }, RUN_TIMEOUT_MS);
 
   it('Postgres restarted (pg_ctl restart -m immediate) mid-run: send finishes, exits 0, nobody missing', async () => {
@@ -116,7 +124,7 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
     const arrivedBefore = smtp.messages.length;
     expect(arrivedBefore, 'the fault must land mid-run').toBeLessThan(readers);
     expect(await cli.exited, cli.stderr()).toBe(0);
-    await expectWholeRun(cli, readers, domain, `Postgres restarted mid-send: ${arrivedBefore} of ${readers} had arrived`);
+    await expectWholeRun(cli, [{ readers, domain }], `Postgres restarted mid-send: ${arrivedBefore} of ${readers} had arrived`);
   }, RUN_TIMEOUT_MS);
 
   it('Redis killed mid-run and started again empty: send says it waits for Redis, rebuilds the lost jobs, exits 0', async () => {
@@ -141,13 +149,13 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
       }
       expect(await cli.exited, cli.stderr()).toBe(0);
       expect(cli.stderr()).toMatch(/Redis is back after [\d.]+ s; carrying on/);
-      await expectWholeRun(cli, readers, domain, `Redis killed mid-send, started empty: ${arrivedBefore} of ${readers} had arrived`);
+      await expectWholeRun(cli, [{ readers, domain }], `Redis killed mid-send, started empty: ${arrivedBefore} of ${readers} had arrived`);
     } finally {
       await stopPrivateRedis(redis);
     }
   }, RUN_TIMEOUT_MS);
 
-  it('a send killed (SIGKILL) mid-run is resumed by the next send, which says so, counts the whole run and exits 0 with one refused reader', async () => {
+  it('a send killed (SIGKILL) mid-run is resumed by the next send, which says so, takes in readers who signed up meanwhile, counts the whole run and exits 0 with one refused reader', async () => {
     const readers = 2000;
     const domain = 'killed.example.org';
     const refused = `reader-7@${domain}`;
@@ -162,6 +170,9 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
       const arrivedBefore = smtp.messages.length;
       expect(arrivedBefore, 'the fault must land mid-run').toBeLessThan(readers);
       const runId = runIdOf(first);
+      // Readers who sign up before the send is run again are not left for yet another send.
+      const late = { readers: 50, domain: 'signed-up-late.example.org' };
+      await insertReaders(test.runtime.database.sql, late.readers, {}, 1, late.domain);
 
       const again = send();
       expect(await again.exited, again.stderr()).toBe(0);
@@ -171,7 +182,7 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
       expect(Number(resumed![3]!.replace(/,/g, ''))).toBeLessThan(readers);
       // The summary is the whole run's, the refused reader counted, not just what the second send did.
       expect(again.stdout()).toMatch(/ \([\d,]+ of them now\) /);
-      await expectWholeRun(again, readers, domain, `send killed mid-run, then resumed: ${arrivedBefore} of ${readers} had arrived`, [refused]);
+      await expectWholeRun(again, [{ readers, domain }, late], `send killed mid-run, then resumed: ${arrivedBefore} of ${readers} had arrived`, [refused]);
       // No second, empty run was opened.
       expect(await test.runtime.database.sql`select id from send_runs where id > ${runId}`).toHaveLength(0);
     } finally {
@@ -180,13 +191,14 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
   }, RUN_TIMEOUT_MS);
 
   /**
-   * The run `cli` worked: every reader of `domain` sent once in the ledger (the `refused` ones
+   * The run `cli` worked: every reader of the groups sent once in the ledger (the `refused` ones
    * failed), none missing at the SMTP server, and the summary line is the ledger's. Prints the
    * copies per reader: a duplicate is a copy whose "sent" mark the fault dropped (the ledger's
    * marks are another change's concern); a missing one fails the test.
    */
-  async function expectWholeRun(cli: RunningProcess, readers: number, domain: string, what: string, refused: string[] = []) {
-    const result = await tally(runIdOf(cli), readers, domain, refused);
+  async function expectWholeRun(cli: RunningProcess, groups: Group[], what: string, refused: string[] = []) {
+    const readers = groups.reduce((sum, group) => sum + group.readers, 0);
+    const result = await tally(runIdOf(cli), groups, refused);
     console.info(`${what}; afterwards ${result.exactlyOnce} readers with exactly one copy, ${result.missing} missing, ${result.duplicated} duplicated`);
     expect(result.ledger).toEqual({ sent: readers - refused.length, failed: refused.length, skipped: 0, other: 0 });
     expect(result.missing).toBe(0);

@@ -252,6 +252,29 @@ describe('sending an edition', () => {
     expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
   });
 
+  it('resumes the unfinished manual run of an edition when it is sent again (POST /admin/editions/D/send), with readers who signed up since', async () => {
+    const sql = test.runtime.database.sql;
+    const admin = { authorization: 'Bearer dev-admin-token' };
+    await insertReaders(sql, 2, {}, 1);
+    const app = await buildApp(test.runtime);
+    try {
+      // Nobody works the queues yet: the first run stays unfinished, as when its sender died.
+      const first = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/send`, headers: admin });
+      expect(first.statusCode).toBe(202);
+      expect(first.json()).toMatchObject({ resumed: false, run: { status: 'fanning_out' } });
+      await insertReaders(sql, 1, {}, 3);
+      const again = await app.inject({ method: 'POST', url: `/admin/editions/${DATE}/send`, headers: admin });
+      expect(again.statusCode).toBe(202);
+      expect(again.json()).toMatchObject({ resumed: true, run: { id: first.json().run.id } });
+      await startSendingWorkers();
+      expect((await waitForRun(first.json().run.id)).deliveries).toMatchObject({ sent: 3, failed: 0, queued: 0, claimed: 0 });
+    } finally {
+      await app.close();
+    }
+    expect(await sql`select count(*)::int as runs from send_runs`).toEqual([{ runs: 1 }]);
+    expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-2@example.org', 'reader-3@example.org']);
+  });
+
   it("never sends a missed day's edition on schedule (the newest edition only); an operator's send of it reaches every reader who has not had it", async () => {
     const sql = test.runtime.database.sql;
     clockNow = new Date('2026-08-14T07:00:00Z');

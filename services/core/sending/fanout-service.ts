@@ -49,11 +49,25 @@ export async function runFanout(
 
   const edition = await getEditionWithPapers(deps, run.editionKey);
   if (!edition) throw new Error(`edition ${run.editionKey} of run ${run.id} no longer exists`);
-  // First copies (fanout-audience.ts), or a resend's readers (failed, all, a list; resend-service.ts).
-  const audience = run.audience.kind === 'resend' ? createResendAudience(deps, run, edition.papers) : createFirstCopyAudience(deps, run, edition.papers);
-  const result = await walkAudience(deps, run, audience, onProgress);
+  const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
+  // A resumed manual send may raise the run's upper bound while this walk is under way: then the
+  // fan-out is not complete, and the walk goes on from its checkpoint to the new bound.
+  for (let current = run; ; ) {
+    // First copies (fanout-audience.ts), or a resend's readers (failed, all, a list; resend-service.ts).
+    const audience =
+      current.audience.kind === 'resend' ? createResendAudience(deps, current, edition.papers) : createFirstCopyAudience(deps, current, edition.papers);
+    // Queued rows left by a crashed pass are enqueued once, before the first walk.
+    const leftovers = current === run && run.fanoutCursor > 0;
+    const pass = await walkAudience(deps, current, audience, leftovers, (seen) => onProgress(result.readersSeen + seen));
+    result.written += pass.written;
+    result.queued += pass.queued;
+    result.readersSeen += pass.readersSeen;
+    if (await markFanoutComplete(sql, run.id, current.fanoutUpperBound)) break;
+    const next = await findSendRun(sql, run.id);
+    if (!next || next.status !== 'fanning_out') return result;
+    current = next;
+  }
 
-  await markFanoutComplete(sql, run.id);
   if (run.kind === 'scheduled' && (await deleteRunWithoutDeliveries(sql, run.id))) {
     deps.logger.debug({ runId: run.id, edition: run.editionKey }, 'nobody due this slot');
     return result;
@@ -68,12 +82,13 @@ async function walkAudience(
   deps: FanoutDeps,
   run: SendRun,
   audience: FanoutAudience,
+  enqueueLeftovers: boolean,
   onProgress: (readersSeen: number) => Promise<void> | void,
 ): Promise<FanoutResult> {
   const { sql } = deps.database;
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
   const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
-  if (run.fanoutCursor > 0) await enqueueQueuedDeliveries(deps, run.id, chunkSize);
+  if (enqueueLeftovers) await enqueueQueuedDeliveries(deps, run.id, chunkSize);
 
   let cursor = run.fanoutCursor;
   for (;;) {

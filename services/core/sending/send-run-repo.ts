@@ -149,10 +149,31 @@ export async function saveFanoutCursor(sql: Sql, runId: number, cursor: number):
   await sql`update send_runs set fanout_cursor = greatest(fanout_cursor, ${cursor}) where id = ${runId}`;
 }
 
-export async function markFanoutComplete(sql: Sql, runId: number): Promise<void> {
-  await sql`
+/**
+ * Ends the fan-out of a run walked up to `upperBound`. Returns false when the run's bound moved
+ * meanwhile (a resumed send took in newer readers): the fan-out has more to walk.
+ */
+export async function markFanoutComplete(sql: Sql, runId: number, upperBound: number): Promise<boolean> {
+  const rows = await sql`
     update send_runs set status = 'sending', fanout_completed_at = coalesce(fanout_completed_at, now())
-    where id = ${runId} and status = 'fanning_out'`;
+    where id = ${runId} and status = 'fanning_out' and coalesce(fanout_upper_bound, 0) = ${upperBound}
+    returning id`;
+  return rows.length > 0;
+}
+
+/**
+ * Takes the readers who signed up since an unfinished run froze its audience into it: raises its
+ * upper bound to the newest reader and, when there is someone new, sends it back to fanning out,
+ * where the walk continues from its checkpoint. Returns true when it reopened the fan-out.
+ */
+export async function extendRunToNewReaders(sql: Sql, runId: number): Promise<boolean> {
+  const rows = await sql`
+    update send_runs r
+    set fanout_upper_bound = newest.id, status = 'fanning_out', fanout_completed_at = null
+    from (select coalesce(max(id), 0) as id from subscribers) newest
+    where r.id = ${runId} and r.status <> 'completed' and coalesce(r.fanout_upper_bound, 0) < newest.id
+    returning r.id`;
+  return rows.length > 0;
 }
 
 /**

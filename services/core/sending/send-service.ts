@@ -3,7 +3,7 @@ import { findLatestEditionRow } from '../editions/edition-repo.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
-import { createOrFindSendRun, findSendRun, findUnfinishedManualRun, type SendRun } from './send-run-repo.js';
+import { createOrFindSendRun, extendRunToNewReaders, findSendRun, findUnfinishedManualRun, type SendRun } from './send-run-repo.js';
 import { reviveSendRun, type RevivalDeps } from './send-run-revival.js';
 
 /** Starting send runs: the scheduled ones, each 15-minute slot, and an operator's "send this edition now". */
@@ -77,18 +77,22 @@ export interface ManualSendRun extends SendRun {
  * sends to its own reader and nobody else).
  *
  * While a manual run of the edition is unfinished (its sender died, or Postgres or Redis went
- * away under it), sending again resumes that run, given back any work it lost, instead of
- * opening a new one: the new run would find every reader of the old one holding a copy and end
- * empty, while the old run's readers waited for reconcile. The resumed run keeps the audience it
- * froze when it started; readers who signed up since are for the next send.
+ * away under it), sending again resumes that run instead of opening a new one: the new run would
+ * find every reader of the old one holding a copy and end empty, while the old run's readers
+ * waited for reconcile. The resumed run takes in the readers who signed up since it started and
+ * is given back any work it lost (reviveSendRun). Should its fan-out job be just finishing as the
+ * run reopens, the job is gone before it sees the new bound: the next revival (the CLI's within
+ * seconds, reconcile's within a minute) starts the fan-out again.
  */
 export async function startManualSend(deps: SendDeps & RevivalDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<ManualSendRun> {
   const { edition } = await assembleEditionByKey(deps, key);
   const unfinished = options.onlySubscriberId === undefined ? await findUnfinishedManualRun(deps.database.sql, edition.id) : undefined;
   if (unfinished) {
-    const revival = await reviveSendRun(deps, unfinished);
-    deps.logger.info({ runId: unfinished.id, edition: edition.key, actor, revival }, 'manual send resumed an unfinished run');
-    return { ...((await findSendRun(deps.database.sql, unfinished.id)) ?? unfinished), resumed: true };
+    const newReaders = await extendRunToNewReaders(deps.database.sql, unfinished.id);
+    const reopened = (await findSendRun(deps.database.sql, unfinished.id)) ?? unfinished;
+    const revival = await reviveSendRun(deps, reopened);
+    deps.logger.info({ runId: unfinished.id, edition: edition.key, actor, newReaders, revival }, 'manual send resumed an unfinished run');
+    return { ...((await findSendRun(deps.database.sql, unfinished.id)) ?? reopened), resumed: true };
   }
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
