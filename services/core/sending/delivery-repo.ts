@@ -94,6 +94,14 @@ export async function releaseDeliveryForRetry(sql: Sql, id: number, error: strin
     where id = ${id} and status = 'claimed'`;
 }
 
+/** Claimed deliveries a batch did not get to (the server throttled it): back to queued. */
+export async function releaseDeliveriesForRetry(sql: Sql, ids: number[], reason: string): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update deliveries set status = 'queued', last_error = ${reason}, updated_at = now()
+    where id = any(${ids}::bigint[]) and status = 'claimed'`;
+}
+
 export async function markDeliveriesSkipped(sql: Sql, ids: number[], reason: string): Promise<void> {
   if (ids.length === 0) return;
   await sql`
@@ -124,12 +132,13 @@ export interface StrandedBatch {
 
 /**
  * Deliveries left queued or claimed past `before` (their job was lost: a crash, a Redis flush),
- * grouped by run, oldest first, at most `limit`.
+ * grouped by run, oldest first, at most `limit`. Those of paused runs wait for their resume.
  */
 export async function findStrandedDeliveries(sql: Sql, before: Date, limit: number): Promise<StrandedBatch[]> {
   const rows = await sql<{ id: string; send_run_id: string }[]>`
     select id, send_run_id from deliveries
     where status in ('queued', 'claimed') and updated_at < ${before}
+      and send_run_id not in (select id from send_runs where status = 'paused')
     order by id
     limit ${limit}`;
   const byRun = new Map<number, number[]>();

@@ -13,18 +13,21 @@ import {
   markDeliveriesSent,
   markDeliveryFailed,
   releaseDeliveryForRetry,
+  releaseDeliveriesForRetry,
   type ClaimedDelivery,
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
-import { classifySmtpFailure } from '../platform/mail/smtp-failure.js';
+import { classifySmtpFailure, throttleBackoffMs } from '../platform/mail/smtp-failure.js';
+import { countHardBounce } from './run-control-repo.js';
+import { admitBatch, keepClaimsOfLiveRun, type RunGateDeps } from './run-control-service.js';
 
-export interface DeliveryDeps {
+export interface DeliveryDeps extends RunGateDeps {
   database: DatabaseClient;
   mail: MailTransport;
   clock: Clock;
-  /** Messages in flight per batch follow the SMTP pool's size. */
-  config: { mail: Pick<Config['mail'], 'poolSize'> };
+  /** Messages in flight per batch follow the SMTP pool's size; a throttling reply sets the backoff. */
+  config: { mail: Pick<Config['mail'], 'poolSize' | 'throttleBackoffMs'>; autoPause: Config['autoPause'] };
   messages: EditionMessages;
   /** Shared by a process's concurrent jobs so their marks go out together; one per batch otherwise. */
   sentMarker?: SentMarker;
@@ -37,11 +40,15 @@ export interface DeliveryDeps {
 export type DeliveryOutcome =
   | { status: 'sent'; latencyMs: number }
   | { status: 'failed'; reason: 'permanent-recipient' | 'permanent-message' | 'invalid-address' | 'retries-exhausted' }
-  | { status: 'retry'; reason: 'transient' }
+  | { status: 'retry'; reason: 'transient' | 'throttled' }
   | { status: 'skipped'; reason: 'no-longer-wanted' };
 
 /** What one SMTP attempt came to; a sent message still needs its mark. */
-type SendAttempt = Exclude<DeliveryOutcome, { status: 'sent' }> | { status: 'sent'; latencyMs: number; messageId: string };
+type SendAttempt =
+  | Exclude<DeliveryOutcome, { status: 'sent' } | { status: 'retry' }>
+  | { status: 'retry'; reason: 'transient' }
+  | { status: 'sent'; latencyMs: number; messageId: string }
+  | { status: 'retry'; reason: 'throttled'; backoffMs: number };
 
 export interface DeliverBatchResult {
   sent: number;
@@ -49,6 +56,11 @@ export interface DeliverBatchResult {
   skipped: number;
   /** Deliveries that hit a transient failure and are queued again for the job's retry. */
   retrying: number;
+  /**
+   * Set when the server throttled: how long every worker should stop sending. The batch stopped
+   * at that answer and its unsent deliveries are queued again, for the job to run again then.
+   */
+  backoffMs: number;
 }
 
 /** Records a delivery as sent; resolves once it is written. */
@@ -100,11 +112,18 @@ export async function deliverBatch(
   job: { id: string; runId: number; deliveryIds: number[]; lastAttempt: boolean },
 ): Promise<DeliverBatchResult> {
   const { sql } = deps.database;
-  const result: DeliverBatchResult = { sent: 0, failed: 0, skipped: 0, retrying: 0 };
+  const result: DeliverBatchResult = { sent: 0, failed: 0, skipped: 0, retrying: 0, backoffMs: 0 };
   const run = await findSendRun(sql, job.runId);
   if (!run) return result;
+  // A paused run keeps its deliveries queued; resuming it enqueues them again.
+  if (!(await admitBatch(deps, run))) return result;
 
-  const claimed = await claimDeliveries(sql, job.deliveryIds, job.id, new Date(deps.clock().getTime() - STALE_CLAIM_MS));
+  const claimed = await keepClaimsOfLiveRun(
+    deps,
+    run.id,
+    job.id,
+    await claimDeliveries(sql, job.deliveryIds, job.id, new Date(deps.clock().getTime() - STALE_CLAIM_MS)),
+  );
   const unwanted = claimed.filter((delivery) => !delivery.stillWanted);
   await markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), 'unsubscribed or suppressed after the fan-out');
   result.skipped = unwanted.length;
@@ -121,14 +140,20 @@ export async function deliverBatch(
     deps.onOutcome?.(outcome);
     if (outcome.status === 'sent') result.sent += 1;
     else if (outcome.status === 'failed') result.failed += 1;
-    else if (outcome.status === 'retry') result.retrying += 1;
+    else if (outcome.status === 'retry' && outcome.reason === 'transient') result.retrying += 1;
   };
   let markError: unknown;
   let next = 0;
   const sendNext = async (): Promise<void> => {
-    while (next < wanted.length) {
+    // After a throttling answer the batch sends nothing more: the server asked us to wait.
+    while (next < wanted.length && result.backoffMs === 0) {
       const delivery = wanted[next++] as ClaimedDelivery;
       const outcome = await sendOne(deps, builder, delivery, job.lastAttempt);
+      if (outcome.status === 'retry' && outcome.reason === 'throttled') {
+        result.backoffMs = Math.max(result.backoffMs, outcome.backoffMs);
+        settle({ status: 'retry', reason: 'throttled' });
+        continue;
+      }
       if (outcome.status !== 'sent') {
         settle(outcome);
         continue;
@@ -152,6 +177,10 @@ export async function deliverBatch(
     await Promise.all(marks);
   }
   if (markError) throw markError;
+  if (result.backoffMs > 0) {
+    await releaseDeliveriesForRetry(sql, wanted.slice(next).map((delivery) => delivery.id), 'not sent: the server throttled this batch');
+    return result;
+  }
 
   // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
   const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
@@ -184,9 +213,16 @@ async function sendOne(
   } catch (error) {
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
+    if (failure.kind === 'throttled') {
+      // Not this reader's fault and not a spent attempt: it waits for the backoff, however often.
+      await releaseDeliveryForRetry(sql, delivery.id, detail);
+      return { status: 'retry', reason: 'throttled', backoffMs: throttleBackoffMs(failure, deps.config.mail.throttleBackoffMs) };
+    }
     if (failure.kind !== 'transient') {
       await markDeliveryFailed(sql, delivery.id, detail);
       await suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure);
+      // A refused recipient is a hard bounce of the run: it counts toward the auto-pause.
+      if (failure.kind === 'permanent-recipient') await countHardBounce(sql, delivery.sendRunId);
       return { status: 'failed', reason: failure.kind };
     }
     if (lastAttempt) {

@@ -15,6 +15,7 @@ import {
   markFanoutComplete,
   saveFanoutCursor,
   type SendRun,
+  type SendRunStatus,
 } from './send-run-repo.js';
 
 export interface FanoutDeps {
@@ -30,6 +31,8 @@ export interface FanoutResult {
   written: number;
   queued: number;
   readersSeen: number;
+  /** Set when the walk stopped early because the run was paused or cancelled: that status. */
+  stopped?: SendRunStatus;
 }
 
 /**
@@ -52,6 +55,11 @@ export async function runFanout(
   // First copies (fanout-audience.ts), or a resend's readers (failed, all, a list; resend-service.ts).
   const audience = run.audience.kind === 'resend' ? createResendAudience(deps, run, edition.papers) : createFirstCopyAudience(deps, run, edition.papers);
   const result = await walkAudience(deps, run, audience, onProgress);
+  if (result.stopped) {
+    // Paused (resume starts the fan-out again from its checkpoint) or cancelled.
+    deps.logger.info({ runId: run.id, edition: run.editionKey, status: result.stopped, ...result }, 'fan-out stopped');
+    return result;
+  }
 
   await markFanoutComplete(sql, run.id);
   if (run.kind === 'scheduled' && (await deleteRunWithoutDeliveries(sql, run.id))) {
@@ -83,11 +91,15 @@ async function walkAudience(
     const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: audience.resend }, planned);
     await enqueueDeliveries(deps.queues, run.id, queuedIds, chunkSize);
     cursor = readers[readers.length - 1]!.id;
-    await saveFanoutCursor(sql, run.id, cursor);
+    const status = await saveFanoutCursor(sql, run.id, cursor);
     result.written += inserted;
     result.queued += queuedIds.length;
     result.readersSeen += readers.length;
     await onProgress(result.readersSeen);
+    if (status !== 'fanning_out') {
+      if (status) result.stopped = status;
+      break;
+    }
   }
   return result;
 }

@@ -23,6 +23,20 @@ export async function enqueueFanout(queues: Queues, runId: number): Promise<void
 }
 
 /**
+ * Makes sure the run's fan-out job will run: adds it again unless it is waiting, delayed or
+ * active (a finished or failed job keeps its id, which would make adding it a no-op). Returns
+ * true when it was added.
+ */
+export async function ensureFanoutJob(queues: Queues, runId: number): Promise<boolean> {
+  const job = await queues.fanout.getJob(fanoutJobId(runId));
+  const state = job ? await job.getState() : 'missing';
+  if (state !== 'missing' && state !== 'failed' && state !== 'completed' && state !== 'unknown') return false;
+  await job?.remove();
+  await enqueueFanout(queues, runId);
+  return true;
+}
+
+/**
  * Splits delivery ids into deliver jobs of `chunkSize` and adds them in one atomic bulk.
  * `idSuffix` gives reconcile's re-enqueued jobs fresh ids, since the lost job's id may still be
  * held by a retained failed job.

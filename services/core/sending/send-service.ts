@@ -3,6 +3,7 @@ import { findLatestEditionRow } from '../editions/edition-repo.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
+import { findPausedRunOfEdition } from './run-control-repo.js';
 import { createOrFindSendRun, type SendRun } from './send-run-repo.js';
 
 /** Starting send runs: the scheduled ones, each 15-minute slot, and an operator's "send this edition now". */
@@ -48,6 +49,12 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   for (const kind of ['daily', 'weekly'] as const) {
     const edition = await findLatestEditionRow(deps.database.db, kind);
     if (!edition || isStale(edition.periodEnd, kind, now)) continue;
+    // A paused run holds its edition: more readers must not get it before an operator decides.
+    const paused = await findPausedRunOfEdition(deps.database.sql, edition.id);
+    if (paused) {
+      deps.logger.warn({ runId: paused.id, edition: edition.key, reason: paused.pausedReason }, 'edition has a paused send run: the schedule starts none for it until it is resumed or cancelled');
+      continue;
+    }
     const { run } = await createOrFindSendRun(deps.database.sql, {
       editionId: edition.id,
       kind: 'scheduled',
