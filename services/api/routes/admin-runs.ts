@@ -32,7 +32,8 @@ export function adminRunRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           params: runParams,
           body: z
             .object({ reason: z.string().trim().min(1).max(500).optional().meta({ description: 'Why, for the record (shown as pausedReason)' }) })
-            .optional(),
+            // Without a body Fastify hands the schema null.
+            .nullish(),
           response: { 200: z.object({ run: sendRunJsonSchema }), ...errors },
         },
       },
