@@ -17,6 +17,7 @@ import { adminEditionRoutes } from './routes/admin-editions.js';
 import { adminPaperRoutes } from './routes/admin-papers.js';
 import { adminQueueRoutes, QUEUE_DASHBOARD_PATH } from './routes/admin-queues.js';
 import { adminRunRoutes } from './routes/admin-runs.js';
+import { adminSuppressionRoutes } from './routes/admin-suppressions.js';
 import { adminSendRoutes } from './routes/admin-sends.js';
 import { adminSubscriberRoutes } from './routes/admin-subscribers.js';
 import { archiveRoutes } from './routes/archive.js';
@@ -123,6 +124,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
       await admin.register(adminEditionRoutes(runtime));
       await admin.register(adminSendRoutes(runtime));
       await admin.register(adminRunRoutes(runtime));
+      await admin.register(adminSuppressionRoutes(runtime));
       await admin.register(adminSubscriberRoutes(runtime));
       await admin.register(adminQueueRoutes(runtime));
     },
