@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { reconcile } from '../../services/core/sending/reconcile-service.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
+import { startScheduledRuns } from '../../services/core/sending/send-service.js';
+import { workSendRun } from '../../services/worker/send-run-worker.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor } from '../../services/worker/processors/sending.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 import { importFixtureDay, insertReaders } from '../helpers/factories.js';
@@ -39,7 +41,7 @@ describe('send runs that pause, resume and cancel, and a server that throttles',
       ADMIN_TOKEN: 'ops:ops-pause-token',
       // Short, so a test waits out a few backoffs (a spent quota waits twelve times this).
       SMTP_THROTTLE_BACKOFF_MS: '150',
-    });
+    }, { clock: () => new Date('2026-08-14T07:00:00Z') });
     await importFixtureDay(test.runtime, DATE);
     app = await buildApp(test.runtime);
   });
@@ -169,6 +171,12 @@ describe('send runs that pause, resume and cancel, and a server that throttles',
     expect(smtp.messages).toHaveLength(atPause.sent!);
     expect(await editionRun(runId)).toMatchObject({ status: 'paused', pausedReason: 'paused by ops: checking the template' });
 
+    // `cli send` stops waiting for a paused run and says why (its caller exits 1).
+    await expect(workSendRun(test.runtime, runId, () => {})).rejects.toThrow(
+      new RegExp(`^send run ${runId} paused \\(paused by ops: checking the template\\); \\d+ of 1000 deliveries settled`),
+    );
+    // The schedule starts no run of an edition whose run is paused.
+    expect(await startScheduledRuns(test.runtime)).toEqual([]);
     // Lost jobs are not rebuilt for a paused run: reconcile leaves its deliveries alone.
     const reconciled = await reconcile(test.runtime, { settleMs: 0 });
     expect(reconciled.deliveriesRequeued).toBe(0);

@@ -1,4 +1,4 @@
-import type { Clock } from '../platform/clock.js';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
@@ -29,7 +29,6 @@ export interface RunControlDeps {
   queues: Queues;
   logger: Logger;
   metrics: Pick<Metrics, 'recordRunPaused'>;
-  clock: Clock;
   /** Re-enqueued deliver jobs are sized like the fan-out's. */
   config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
 }
@@ -67,7 +66,8 @@ export async function resumeRun(deps: RunControlDeps, runId: number, actor: stri
     throw new ConflictError(`Send run ${runId} is ${now.status}: only a paused run can be resumed`);
   }
   if (status === 'fanning_out') await ensureFanoutJob(deps.queues, runId);
-  const requeued = await enqueueQueuedDeliveries(deps, runId, `-resume${deps.clock().getTime()}`);
+  // Fresh job ids: the jobs that met the pause may still be kept as completed under theirs.
+  const requeued = await enqueueQueuedDeliveries(deps, runId, `-resume-${randomUUID()}`);
   // A run paused after its last delivery settled has nothing left to send.
   await completeSendRunIfSettled(sql, runId);
   deps.logger.warn({ runId, actor, requeued, status }, 'send run resumed');
