@@ -16,6 +16,8 @@ import { trackRoutes } from './route-table.js';
 import { adminEditionRoutes } from './routes/admin-editions.js';
 import { adminPaperRoutes } from './routes/admin-papers.js';
 import { adminQueueRoutes, QUEUE_DASHBOARD_PATH } from './routes/admin-queues.js';
+import { adminRunRoutes } from './routes/admin-runs.js';
+import { adminSuppressionRoutes } from './routes/admin-suppressions.js';
 import { adminSendRoutes } from './routes/admin-sends.js';
 import { adminSubscriberRoutes } from './routes/admin-subscribers.js';
 import { archiveRoutes } from './routes/archive.js';
@@ -121,6 +123,8 @@ export async function buildApp(runtime: Runtime): Promise<App> {
       await admin.register(adminPaperRoutes(runtime));
       await admin.register(adminEditionRoutes(runtime));
       await admin.register(adminSendRoutes(runtime));
+      await admin.register(adminRunRoutes(runtime));
+      await admin.register(adminSuppressionRoutes(runtime));
       await admin.register(adminSubscriberRoutes(runtime));
       await admin.register(adminQueueRoutes(runtime));
     },

@@ -2,7 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { receiveInboundReport } from '../core/bounces/inbound-service.js';
 import { RETURN_PATH_LOCAL_PREFIX, returnPathTokenOf, verifyReturnPathToken } from '../core/platform/tokens/return-path.js';
+import type { BounceKind } from '../core/platform/metrics/metrics.js';
 import type { Runtime } from '../runtime.js';
+
+/** paperboy_bounces_total's kind label of each applied event. */
+const BOUNCE_KIND_OF_EVENT = { hard_bounce: 'hard', soft_bounce: 'soft', complaint: 'complaint' } as const satisfies Record<string, BounceKind>;
 
 /**
  * The inbound bounce receiver (role `bounces`): an SMTP server that accepts mail for
@@ -127,6 +131,7 @@ export async function startBounceServer(runtime: Runtime, options: { limits?: Bo
                 if (outcome.applied) logger.info(fields, `bounce receiver: ${event.kind} applied`);
                 else logger[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `bounce receiver: ${event.kind} not applied (${outcome.reason})`);
                 metrics.recordBounceReport(event.source, outcome.applied ? event.kind : outcome.reason);
+                if (outcome.applied) metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
               }
             }
             callback();

@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime.js';
 import { describeDatabase, isDatabaseUnavailable } from '../core/platform/db/client.js';
-import { DependencyUnavailableError } from '../core/platform/errors.js';
+import { ConflictError, DependencyUnavailableError } from '../core/platform/errors.js';
 import { checkReadiness } from '../core/platform/health/readiness.js';
 import { describeRedis, isRedisUnavailable } from '../core/platform/queue/redis.js';
 import { findSendRun } from '../core/sending/send-run-repo.js';
@@ -74,6 +74,8 @@ export async function workSendRun(runtime: Runtime, runId: number, listener: Sen
       if (recovered) listener.recovered(recovered.service, recovered.downMs / 1000);
       listener.progress(settledDeliveries(state.deliveries), totalDeliveries(state.deliveries));
       if (state.run.status === 'completed') return state;
+      // A paused or cancelled run will not end by itself: say so instead of waiting forever.
+      if (state.run.status === 'paused' || state.run.status === 'cancelled') throw new ConflictError(describeStoppedRun(state));
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {
@@ -141,4 +143,14 @@ export function createOutageWatch(now: () => number = Date.now): OutageWatch {
     },
     current: () => outage?.service,
   };
+}
+
+/** Why `cli send` stops waiting (it exits 1): the run's state, its reason and what to do. */
+function describeStoppedRun({ run, deliveries }: RunReport): string {
+  const counts = `${settledDeliveries(deliveries)} of ${totalDeliveries(deliveries)} deliveries settled (${deliveries.sent} sent, ${deliveries.failed} failed, ${deliveries.skipped} skipped)`;
+  if (run.status === 'cancelled') return `send run ${run.id} was cancelled; ${counts}`;
+  return (
+    `send run ${run.id} paused (${run.pausedReason ?? 'no reason given'}); ${counts}, ${deliveries.queued} waiting. ` +
+    `Resume it with POST /admin/runs/${run.id}/resume, or stop it with POST /admin/runs/${run.id}/cancel`
+  );
 }

@@ -32,6 +32,19 @@ describe('configuration', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: must be at most 65535 (got "70000")']);
   });
 
+  it('reads the auto-pause limits as shares or percentages, and refuses what is no share', () => {
+    expect(parseConfig({}).autoPause).toEqual({ minAttempts: 500, hardBounceRate: 0.05, complaintRate: 0.001 });
+    expect(parseConfig({ AUTO_PAUSE_HARD_BOUNCE_RATE: '2%', AUTO_PAUSE_COMPLAINT_RATE: '0.003', AUTO_PAUSE_MIN_ATTEMPTS: '1000' }).autoPause).toEqual({
+      minAttempts: 1000,
+      hardBounceRate: 0.02,
+      complaintRate: 0.003,
+    });
+    expect(problemsOf({ AUTO_PAUSE_HARD_BOUNCE_RATE: 'five' })).toEqual(['AUTO_PAUSE_HARD_BOUNCE_RATE: must be a share such as 0.05 or 5% (got "five")']);
+    expect(problemsOf({ AUTO_PAUSE_COMPLAINT_RATE: '150%' })).toEqual(['AUTO_PAUSE_COMPLAINT_RATE: must be at most 1 (100%) (got "150%")']);
+    expect(problemsOf({ AUTO_PAUSE_COMPLAINT_RATE: '0' })).toEqual(['AUTO_PAUSE_COMPLAINT_RATE: must be above 0 (got "0")']);
+    expect(parseConfig({ SMTP_THROTTLE_BACKOFF_MS: '250' }).mail.throttleBackoffMs).toBe(250);
+  });
+
   it('refuses a DATABASE_URL that is not a Postgres URL naming a database', () => {
     expect(problemsOf({ DATABASE_URL: 'nonsense' })[0]).toMatch(/^DATABASE_URL: must be a Postgres URL/);
     expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1:5432/' })[0]).toMatch(/^DATABASE_URL: must name a database/);

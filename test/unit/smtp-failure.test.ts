@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpFailure, enhancedStatusOf } from '../../services/core/platform/mail/smtp-failure.js';
+import { classifySmtpFailure, enhancedStatusOf, throttleBackoffMs } from '../../services/core/platform/mail/smtp-failure.js';
 
 /** An error shaped like nodemailer's for a rejected command. */
 function smtpError(responseCode: number, response: string, command = 'RCPT TO', code = 'EENVELOPE') {
@@ -21,10 +21,44 @@ describe('classifySmtpFailure', () => {
     ['451 4.7.1 Greylisted, try again later', 451],
     ['450 4.2.1 Mailbox busy', 450],
     ['452 4.2.2 Mailbox full', 452],
-    ['421 4.7.0 Too many connections, closing', 421],
     ['451 Requested action aborted: local error', 451],
+    ['450 4.7.1 <x@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/', 450],
+    // Gmail: this one reader gets too much mail; slowing every reader down would not help.
+    ['450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered', 450],
   ])('retries %s', (response, code) => {
     expect(classifySmtpFailure(smtpError(code, response)).kind).toBe('transient');
+  });
+
+  it.each([
+    ['421 4.7.0 Too many connections, closing', 421],
+    ['421 Service not available, closing transmission channel', 421],
+    ['451 4.7.0 Temporary server error. Please try again later', 451],
+    ['451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (S77719)', 451],
+    ['454 Throttling failure: Maximum sending rate exceeded.', 454],
+    ['454 Throttling failure: Daily message quota exceeded.', 454],
+  ])('defers and slows the send down for a throttling reply: %s', (response, code) => {
+    expect(classifySmtpFailure(smtpError(code, response)).kind).toBe('throttled');
+  });
+
+  it.each([
+    '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.',
+    '554 5.2.2 mailbox full; STOREDRV.Submission.Exception:SubmissionQuotaExceededException',
+    '550 5.4.5 Daily user sending quota exceeded.',
+  ])('defers a spent sending quota instead of failing the reader: %s', (response) => {
+    expect(classifySmtpFailure(smtpError(Number(response.slice(0, 3)), response, 'DATA')).kind).toBe('throttled');
+  });
+
+  it.each([
+    '552 5.2.2 Mailbox full',
+    '552 5.2.2 <x@example.org>: Recipient address rejected: Quota exceeded for this mailbox',
+    '552 Requested mail action aborted: exceeded storage allocation, mailbox full',
+  ])('retries a full mailbox later (a soft bounce) instead of failing the reader: %s', (response) => {
+    expect(classifySmtpFailure(smtpError(552, response)).kind).toBe('transient');
+  });
+
+  it('backs off longer for a spent quota than for a server asking to slow down', () => {
+    expect(throttleBackoffMs(classifySmtpFailure(smtpError(421, '421 4.7.0 Try again later')), 5000)).toBe(5000);
+    expect(throttleBackoffMs(classifySmtpFailure(smtpError(554, '554 5.2.0 SubmissionQuotaExceededException')), 5000)).toBe(60_000);
   });
 
   it('retries a 5xx basic code carrying a 4.x.x enhanced status (the enhanced class wins)', () => {

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../core/platform/errors.js';
 import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
+import { emptyDeliveryCounts } from '../../core/sending/delivery-counts.js';
 import { reportEditionSends, type EditionSendReport, type RunReport } from '../../core/sending/send-report.js';
 import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
@@ -50,7 +51,7 @@ const deliveryCountsSchema = z.object({
   sent: z.number().int(),
   failed: z.number().int(),
   skipped: z.number().int(),
-  bounced: z.number().int().meta({ description: 'Sent, then reported undeliverable by a bounce' }),
+  bounced: z.number().int().meta({ description: 'Sent, then reported undeliverable by a bounce after the server accepted it' }),
 });
 
 /** A send run as operators see it: who started it, for whom, and how far it got. */
@@ -58,7 +59,14 @@ export const sendRunJsonSchema = z.object({
   id: z.number().int(),
   editionKey: z.string(),
   kind: z.enum(['scheduled', 'manual', 'resend']),
-  status: z.enum(['fanning_out', 'sending', 'completed']),
+  status: z.enum(['fanning_out', 'sending', 'paused', 'completed', 'cancelled']).meta({
+    description: 'paused: nothing is sent until POST /admin/runs/ID/resume (or /cancel); cancelled: stopped for good, its queued deliveries skipped',
+  }),
+  pausedReason: z.string().nullable().meta({ description: 'Why the run was last paused: a bounce or complaint spike, or the operator who paused it' }),
+  pausedAt: z.string().nullable(),
+  hardBounces: z.number().int().meta({ description: 'Recipients refused for good, in the SMTP conversation or by a bounce after it' }),
+  softBounces: z.number().int(),
+  complaints: z.number().int().meta({ description: 'Spam complaints from feedback loops and providers' }),
   audience: z.record(z.string(), z.unknown()).meta({ description: 'Who the run is for, e.g. {"kind":"resend","to":"failed"}' }),
   createdBy: z.string(),
   createdAt: z.string(),
@@ -80,6 +88,11 @@ export function toRunJson(report: RunReport): z.output<typeof sendRunJsonSchema>
     createdAt: run.createdAt.toISOString(),
     fanoutCompletedAt: run.fanoutCompletedAt?.toISOString() ?? null,
     completedAt: run.completedAt?.toISOString() ?? null,
+    pausedReason: run.pausedReason,
+    pausedAt: run.pausedAt?.toISOString() ?? null,
+    hardBounces: run.hardBounces,
+    softBounces: run.softBounces,
+    complaints: run.complaints,
     deliveries: report.deliveries,
     progress: report.progress,
   };
@@ -91,7 +104,7 @@ const editionWithSendsSchema = editionJsonSchema.extend({ deliveries: deliveryCo
 function withSends(edition: z.output<typeof editionJsonSchema>, report: EditionSendReport | undefined) {
   return {
     ...edition,
-    deliveries: report?.deliveries ?? { queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0, bounced: 0 },
+    deliveries: report?.deliveries ?? emptyDeliveryCounts(),
     runs: (report?.runs ?? []).map(toRunJson),
   };
 }

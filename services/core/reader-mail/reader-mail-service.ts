@@ -86,7 +86,8 @@ export async function sendReaderMail(
     return { sent: true, messageId: sent.messageId };
   } catch (error) {
     const failure = classifySmtpFailure(error);
-    if (failure.kind === 'transient') throw error;
+    // A throttled reply is retried like any deferral: this queue's own backoff spaces the attempts.
+    if (failure.kind === 'transient' || failure.kind === 'throttled') throw error;
     await suppressAfterSmtpRefusal(sql, subscriberId, failure);
     return { sent: false, refused: failure.reason };
   }

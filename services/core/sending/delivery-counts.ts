@@ -6,15 +6,15 @@ import type { SendRunStatus } from './send-run-repo.js';
  * API, the CLI and the metrics scrape all read a run through these.
  */
 
-/** `bounced`: sent, then reported undeliverable by a bounce (it left `sent` for that). */
+/** `bounced`: sent, then reported undeliverable after the server's 250. */
 export type DeliveryCounts = Record<'queued' | 'claimed' | 'sent' | 'failed' | 'skipped' | 'bounced', number>;
 
 /** Every status at zero: a run without deliveries of some status still reports it. */
 export const emptyDeliveryCounts = (): DeliveryCounts => ({ queued: 0, claimed: 0, sent: 0, failed: 0, skipped: 0, bounced: 0 });
 
-export const totalDeliveries = (counts: DeliveryCounts): number => counts.queued + counts.claimed + counts.sent + counts.failed + counts.skipped + counts.bounced;
-
 export const settledDeliveries = (counts: DeliveryCounts): number => counts.sent + counts.failed + counts.skipped + counts.bounced;
+
+export const totalDeliveries = (counts: DeliveryCounts): number => counts.queued + counts.claimed + settledDeliveries(counts);
 
 /**
  * The settled share of a run's deliveries, 0..1. A run without deliveries is at 0 until it
@@ -23,7 +23,7 @@ export const settledDeliveries = (counts: DeliveryCounts): number => counts.sent
  */
 export function runProgress(status: SendRunStatus, counts: DeliveryCounts): number {
   const total = totalDeliveries(counts);
-  if (total === 0) return status === 'completed' ? 1 : 0;
+  if (total === 0) return status === 'completed' || status === 'cancelled' ? 1 : 0;
   return settledDeliveries(counts) / total;
 }
 

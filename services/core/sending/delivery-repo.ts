@@ -123,11 +123,11 @@ export async function releaseDeliveryForRetry(sql: Sql, claim: HeldClaim, error:
     where id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
 }
 
-/** Claims an execution gives back unattempted (it failed before their turn): queued again, as they were. */
-export async function releaseUnattemptedClaims(sql: Sql, ids: number[], token: string): Promise<void> {
+/** Claims an execution gives back unattempted (it failed before their turn, or the server throttled the batch): queued again, as they were. */
+export async function releaseUnattemptedClaims(sql: Sql, ids: number[], token: string, reason?: string): Promise<void> {
   if (ids.length === 0) return;
   await sql`
-    update deliveries set status = 'queued', attempts = attempts - 1, updated_at = now()
+    update deliveries set status = 'queued', attempts = attempts - 1, last_error = coalesce(${reason ?? null}, last_error), updated_at = now()
     where id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
 }
 
@@ -160,9 +160,11 @@ export interface StrandedBatch {
 }
 
 /**
+/**
  * Deliveries left queued past `before` or claimed by an execution that died (a stale claim, see
  * claimIsStale), grouped by run, oldest first, at most `limit`: their job was lost (a crash, a
- * Redis flush). A claim a live execution keeps fresh is not stranded, whatever its age.
+ * Redis flush). A claim a live execution keeps fresh is not stranded, whatever its age. Those of
+ * paused runs wait for their resume.
  */
 export async function findStrandedDeliveries(sql: Sql, before: Date, staleAfterSeconds: number, limit: number): Promise<StrandedBatch[]> {
   // A claim's updated_at is when it was made (refreshing touches only claimed_at), so with `before`
@@ -172,6 +174,7 @@ export async function findStrandedDeliveries(sql: Sql, before: Date, staleAfterS
     select d.id, d.send_run_id from deliveries d
     where d.status in ('queued', 'claimed') and d.updated_at < ${before}
       and (d.status = 'queued' or ${claimIsStale(sql, staleAfterSeconds)})
+      and d.send_run_id not in (select id from send_runs where status = 'paused')
     order by d.id
     limit ${limit}`;
   const byRun = new Map<number, number[]>();

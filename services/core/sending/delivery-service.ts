@@ -20,14 +20,16 @@ import {
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
-import { classifySmtpFailure } from '../platform/mail/smtp-failure.js';
+import { classifySmtpFailure, throttleBackoffMs } from '../platform/mail/smtp-failure.js';
+import { countHardBounce } from './run-control-repo.js';
+import { admitBatch, keepClaimsOfLiveRun, type RunGateDeps } from './run-control-service.js';
 
-export interface DeliveryDeps {
+export interface DeliveryDeps extends RunGateDeps {
   database: DatabaseClient;
   mail: MailTransport;
   clock: Clock;
-  /** Messages in flight per batch follow the SMTP pool's size. */
-  config: { mail: Pick<Config['mail'], 'poolSize'> };
+  /** Messages in flight per batch follow the SMTP pool's size; a throttling reply sets the backoff. */
+  config: { mail: Pick<Config['mail'], 'poolSize' | 'throttleBackoffMs'>; autoPause: Config['autoPause'] };
   messages: EditionMessages;
   /** Shared by a process's concurrent jobs so their marks go out together; one per batch otherwise. */
   sentMarker?: SentMarker;
@@ -42,11 +44,15 @@ export interface DeliveryDeps {
 export type DeliveryOutcome =
   | { status: 'sent'; latencyMs: number }
   | { status: 'failed'; reason: 'permanent-recipient' | 'permanent-message' | 'invalid-address' | 'retries-exhausted' }
-  | { status: 'retry'; reason: 'transient' }
+  | { status: 'retry'; reason: 'transient' | 'throttled' }
   | { status: 'skipped'; reason: 'no-longer-wanted' };
 
 /** What one SMTP attempt came to; a sent message still needs its mark. */
-type SendAttempt = Exclude<DeliveryOutcome, { status: 'sent' }> | { status: 'sent'; latencyMs: number; messageId: string };
+type SendAttempt =
+  | Exclude<DeliveryOutcome, { status: 'sent' } | { status: 'retry' }>
+  | { status: 'retry'; reason: 'transient' }
+  | { status: 'sent'; latencyMs: number; messageId: string }
+  | { status: 'retry'; reason: 'throttled'; backoffMs: number };
 
 export interface DeliverBatchResult {
   sent: number;
@@ -54,6 +60,11 @@ export interface DeliverBatchResult {
   skipped: number;
   /** Deliveries that hit a transient failure and are queued again for the job's retry. */
   retrying: number;
+  /**
+   * Set when the server throttled: how long every worker should stop sending. The batch stopped
+   * at that answer and its unsent deliveries are queued again, for the job to run again then.
+   */
+  backoffMs: number;
 }
 
 /**
@@ -73,20 +84,29 @@ export async function deliverBatch(
   job: { id: string; runId: number; deliveryIds: number[]; lastAttempt: boolean },
 ): Promise<DeliverBatchResult> {
   const { sql } = deps.database;
-  const result: DeliverBatchResult = { sent: 0, failed: 0, skipped: 0, retrying: 0 };
+  const result: DeliverBatchResult = { sent: 0, failed: 0, skipped: 0, retrying: 0, backoffMs: 0 };
   const run = await whileDatabaseAway(() => findSendRun(sql, job.runId));
   if (!run) return result;
+  // A paused run keeps its deliveries queued; resuming it enqueues them again.
+  if (!(await admitBatch(deps, run))) return result;
 
   // This execution's own: BullMQ may run the same job (same id) again while this one still sends.
   const token = `${job.id}/${randomBytes(6).toString('hex')}`;
   const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql);
-  const claimed = await whileDatabaseAway(() => claimDeliveries(sql, job.deliveryIds, token, CLAIM_STALE_SECONDS));
+  const claimed = await keepClaimsOfLiveRun(
+    deps,
+    run.id,
+    token,
+    await whileDatabaseAway(() => claimDeliveries(sql, job.deliveryIds, token, CLAIM_STALE_SECONDS)),
+  );
   claimKeeper.hold(token, claimed.map((delivery) => delivery.id));
   try {
     await sendClaimed(deps, run.editionKey, claimed, token, job.lastAttempt, result);
   } finally {
     claimKeeper.release(token);
   }
+  // A throttled batch is not over: its job runs again after the backoff.
+  if (result.backoffMs > 0) return result;
 
   // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
   const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
@@ -134,15 +154,16 @@ async function sendClaimed(
     deps.onOutcome?.(outcome);
     if (outcome.status === 'sent') result.sent += 1;
     else if (outcome.status === 'failed') result.failed += 1;
-    else if (outcome.status === 'retry') result.retrying += 1;
+    else if (outcome.status === 'retry' && outcome.reason === 'transient') result.retrying += 1;
   };
   let laneError: { error: unknown } | undefined;
   let next = 0;
   const sendNext = async (): Promise<void> => {
-    while (next < wanted.length && !laneError) {
+    // After a throttling answer the batch starts nothing more: the server asked us to wait.
+    while (next < wanted.length && !laneError && result.backoffMs === 0) {
       // While Postgres is not taking the marks, stop sending more (see MAX_UNWRITTEN_MARKS).
       await marker.room();
-      if (next >= wanted.length || laneError) return;
+      if (next >= wanted.length || laneError || result.backoffMs > 0) return;
       const delivery = wanted[next++] as ClaimedDelivery;
       let outcome: SendAttempt;
       try {
@@ -153,6 +174,11 @@ async function sendClaimed(
         return;
       }
       settled.add(delivery.id);
+      if (outcome.status === 'retry' && outcome.reason === 'throttled') {
+        result.backoffMs = Math.max(result.backoffMs, outcome.backoffMs);
+        settle({ status: 'retry', reason: 'throttled' });
+        continue;
+      }
       if (outcome.status !== 'sent') {
         settle(outcome);
         continue;
@@ -167,6 +193,11 @@ async function sendClaimed(
   await Promise.all(marks);
   if (laneError) {
     return giveBack(wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id), laneError.error);
+  }
+  if (result.backoffMs > 0) {
+    // Never attempted: queued again as they were, for the job's run after the backoff.
+    const unsent = wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id);
+    await whileDatabaseAway(() => releaseUnattemptedClaims(sql, unsent, token, 'not sent: the server throttled this batch'));
   }
 }
 
@@ -197,9 +228,16 @@ async function sendOne(
   } catch (error) {
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
+    if (failure.kind === 'throttled') {
+      // Not this reader's fault and not a spent attempt: it waits for the backoff, however often.
+      await whileDatabaseAway(() => releaseDeliveryForRetry(sql, claim, detail));
+      return { status: 'retry', reason: 'throttled', backoffMs: throttleBackoffMs(failure, deps.config.mail.throttleBackoffMs) };
+    }
     if (failure.kind !== 'transient') {
       await whileDatabaseAway(() => markDeliveryFailed(sql, claim, detail));
       await whileDatabaseAway(() => suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure));
+      // A refused recipient is a hard bounce of the run: it counts toward the auto-pause.
+      if (failure.kind === 'permanent-recipient') await whileDatabaseAway(() => countHardBounce(sql, delivery.sendRunId));
       return { status: 'failed', reason: failure.kind };
     }
     if (lastAttempt) {

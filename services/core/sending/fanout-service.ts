@@ -15,6 +15,7 @@ import {
   markFanoutComplete,
   saveFanoutCursor,
   type SendRun,
+  type SendRunStatus,
 } from './send-run-repo.js';
 
 export interface FanoutDeps {
@@ -30,6 +31,8 @@ export interface FanoutResult {
   written: number;
   queued: number;
   readersSeen: number;
+  /** Set when the walk stopped early because the run was paused or cancelled: that status. */
+  stopped?: SendRunStatus;
 }
 
 /**
@@ -62,6 +65,12 @@ export async function runFanout(
     result.written += pass.written;
     result.queued += pass.queued;
     result.readersSeen += pass.readersSeen;
+    if (pass.stopped) {
+      // Paused (resume starts the fan-out again from its checkpoint) or cancelled.
+      result.stopped = pass.stopped;
+      deps.logger.info({ runId: run.id, edition: run.editionKey, status: pass.stopped, ...result }, 'fan-out stopped');
+      return result;
+    }
     if (await markFanoutComplete(sql, run.id, current.fanoutUpperBound)) break;
     const next = await findSendRun(sql, run.id);
     if (!next || next.status !== 'fanning_out') return result;
@@ -98,11 +107,15 @@ async function walkAudience(
     const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: audience.resend }, planned);
     await enqueueDeliveries(deps.queues, run.id, queuedIds, chunkSize);
     cursor = readers[readers.length - 1]!.id;
-    await saveFanoutCursor(sql, run.id, cursor);
+    const status = await saveFanoutCursor(sql, run.id, cursor);
     result.written += inserted;
     result.queued += queuedIds.length;
     result.readersSeen += readers.length;
     await onProgress(result.readersSeen);
+    if (status !== 'fanning_out') {
+      if (status) result.stopped = status;
+      break;
+    }
   }
   return result;
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { CLAIM_STALE_SECONDS } from './delivery-claims.js';
 import { findStrandedDeliveries } from './delivery-repo.js';
-import { deliverPacing, enqueueDeliveries, enqueueFanout, fanoutJobId } from './send-jobs.js';
+import { deliverPacing, enqueueDeliveries, ensureFanoutJob } from './send-jobs.js';
 import { completeSendRunIfSettled, findUnfinishedSendRuns } from './send-run-repo.js';
 
 export interface ReconcileDeps {
@@ -49,13 +49,7 @@ export async function reconcile(deps: ReconcileDeps, options: { settleMs?: numbe
 
   for (const run of await findUnfinishedSendRuns(sql)) {
     if (run.status === 'fanning_out') {
-      const job = await deps.queues.fanout.getJob(fanoutJobId(run.id));
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'missing' || state === 'failed' || state === 'completed' || state === 'unknown') {
-        await job?.remove();
-        await enqueueFanout(deps.queues, run.id);
-        result.fanoutsResumed += 1;
-      }
+      if (await ensureFanoutJob(deps.queues, run.id)) result.fanoutsResumed += 1;
     } else if (await completeSendRunIfSettled(sql, run.id)) {
       result.runsCompleted += 1;
     }

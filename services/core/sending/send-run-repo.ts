@@ -3,7 +3,12 @@ import type { Sql } from '../platform/db/client.js';
 /** Data access for send runs: one run is one pass of an edition over an audience. */
 
 export type SendRunKind = 'scheduled' | 'manual' | 'resend';
-export type SendRunStatus = 'fanning_out' | 'sending' | 'completed';
+/**
+ * fanning_out -> sending -> completed; fanning_out or sending -> paused (by an operator, or by
+ * itself on a bounce or complaint spike) -> back where it was (resume) ; any but completed ->
+ * cancelled. Completed and cancelled are final.
+ */
+export type SendRunStatus = 'fanning_out' | 'sending' | 'paused' | 'completed' | 'cancelled';
 
 /** Who a run is for. Scheduled and manual runs reach readers of the edition's frequency. */
 export type SendAudience =
@@ -27,7 +32,15 @@ export interface SendRun {
   createdBy: string;
   createdAt: Date;
   fanoutCompletedAt: Date | null;
+  /** When it completed or was cancelled. */
   completedAt: Date | null;
+  /** Bounces and complaints counted against this run (in the SMTP conversation or reported after). */
+  hardBounces: number;
+  softBounces: number;
+  complaints: number;
+  /** Why and when it was last paused; kept after a resume, as the record of that pause. */
+  pausedReason: string | null;
+  pausedAt: Date | null;
 }
 
 export interface NewSendRun {
@@ -45,7 +58,8 @@ export interface NewSendRun {
 const RUN_COLUMNS = (sql: Sql) => sql`
   r.id, r.edition_id, e.key as edition_key, e.kind as edition_kind, e.assembled_at as edition_ready_at,
   r.kind, r.status, r.audience, r.slot, r.idempotency_key, r.fanout_cursor, r.fanout_upper_bound,
-  r.created_by, r.created_at, r.fanout_completed_at, r.completed_at`;
+  r.created_by, r.created_at, r.fanout_completed_at, r.completed_at,
+  r.hard_bounces, r.soft_bounces, r.complaints, r.paused_reason, r.paused_at`;
 
 interface RunRow {
   id: string;
@@ -64,6 +78,11 @@ interface RunRow {
   created_at: Date;
   fanout_completed_at: Date | null;
   completed_at: Date | null;
+  hard_bounces: number;
+  soft_bounces: number;
+  complaints: number;
+  paused_reason: string | null;
+  paused_at: Date | null;
 }
 
 function toSendRun(row: RunRow): SendRun {
@@ -84,6 +103,11 @@ function toSendRun(row: RunRow): SendRun {
     createdAt: row.created_at,
     fanoutCompletedAt: row.fanout_completed_at,
     completedAt: row.completed_at,
+    hardBounces: row.hard_bounces,
+    softBounces: row.soft_bounces,
+    complaints: row.complaints,
+    pausedReason: row.paused_reason,
+    pausedAt: row.paused_at,
   };
 }
 
@@ -127,26 +151,31 @@ export async function findSendRunsOfEditions(sql: Sql, editionIds: number[]): Pr
   return rows.map(toSendRun);
 }
 
-/** Runs still fanning out or sending, for reconcile. */
+/** Runs fanning out, sending or paused (not completed, not cancelled), for reconcile and metrics. */
 export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
   const rows = await sql<RunRow[]>`
     select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
-    where r.status <> 'completed' order by r.id`;
+    where r.status in ('fanning_out', 'sending', 'paused') order by r.id`;
   return rows.map(toSendRun);
 }
 
-/** The newest manual run of an edition that is still fanning out or sending, if any. */
+/** The newest manual run of an edition that is still fanning out or sending, if any (a paused one is the operator's to resume). */
 export async function findUnfinishedManualRun(sql: Sql, editionId: number): Promise<SendRun | undefined> {
   const [row] = await sql<RunRow[]>`
     select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
-    where r.edition_id = ${editionId} and r.kind = 'manual' and r.status <> 'completed'
+    where r.edition_id = ${editionId} and r.kind = 'manual' and r.status in ('fanning_out', 'sending')
     order by r.id desc limit 1`;
   return row ? toSendRun(row) : undefined;
 }
 
-/** Records the fan-out's keyset checkpoint: a restarted fan-out continues after `cursor`. */
-export async function saveFanoutCursor(sql: Sql, runId: number, cursor: number): Promise<void> {
-  await sql`update send_runs set fanout_cursor = greatest(fanout_cursor, ${cursor}) where id = ${runId}`;
+/**
+ * Records the fan-out's keyset checkpoint: a restarted fan-out continues after `cursor`. Returns
+ * the run's status, so a fan-out stops once its run was paused or cancelled.
+ */
+export async function saveFanoutCursor(sql: Sql, runId: number, cursor: number): Promise<SendRunStatus | undefined> {
+  const [row] = await sql<{ status: SendRunStatus }[]>`
+    update send_runs set fanout_cursor = greatest(fanout_cursor, ${cursor}) where id = ${runId} returning status`;
+  return row?.status;
 }
 
 /**
@@ -171,7 +200,7 @@ export async function extendRunToNewReaders(sql: Sql, runId: number): Promise<bo
     update send_runs r
     set fanout_upper_bound = newest.id, status = 'fanning_out', fanout_completed_at = null
     from (select coalesce(max(id), 0) as id from subscribers) newest
-    where r.id = ${runId} and r.status <> 'completed' and coalesce(r.fanout_upper_bound, 0) < newest.id
+    where r.id = ${runId} and r.status in ('fanning_out', 'sending') and coalesce(r.fanout_upper_bound, 0) < newest.id
     returning r.id`;
   return rows.length > 0;
 }

@@ -3,6 +3,8 @@ import { findLatestEditionRow } from '../editions/edition-repo.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
+import { ConflictError } from '../platform/errors.js';
+import { findPausedRunOfEdition } from './run-control-repo.js';
 import { createOrFindSendRun, extendRunToNewReaders, findSendRun, findUnfinishedManualRun, type SendRun } from './send-run-repo.js';
 import { reviveSendRun, type RevivalDeps } from './send-run-revival.js';
 
@@ -49,6 +51,12 @@ export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   for (const kind of ['daily', 'weekly'] as const) {
     const edition = await findLatestEditionRow(deps.database.db, kind);
     if (!edition || isStale(edition.periodEnd, kind, now)) continue;
+    // A paused run holds its edition: more readers must not get it before an operator decides.
+    const paused = await findPausedRunOfEdition(deps.database.sql, edition.id);
+    if (paused) {
+      deps.logger.warn({ runId: paused.id, edition: edition.key, reason: paused.pausedReason }, 'edition has a paused send run: the schedule starts none for it until it is resumed or cancelled');
+      continue;
+    }
     const { run } = await createOrFindSendRun(deps.database.sql, {
       editionId: edition.id,
       kind: 'scheduled',
@@ -86,6 +94,14 @@ export interface ManualSendRun extends SendRun {
  */
 export async function startManualSend(deps: SendDeps & RevivalDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<ManualSendRun> {
   const { edition } = await assembleEditionByKey(deps, key);
+  // A paused run is held for the operator's decision: sending the edition around it would mail
+  // the readers a spike was found among.
+  const paused = await findPausedRunOfEdition(deps.database.sql, edition.id);
+  if (paused) {
+    throw new ConflictError(
+      `Edition ${edition.key} has send run ${paused.id} paused (${paused.pausedReason ?? 'no reason given'}): resume it with POST /admin/runs/${paused.id}/resume or cancel it with POST /admin/runs/${paused.id}/cancel`,
+    );
+  }
   const unfinished = options.onlySubscriberId === undefined ? await findUnfinishedManualRun(deps.database.sql, edition.id) : undefined;
   if (unfinished) {
     const newReaders = await extendRunToNewReaders(deps.database.sql, unfinished.id);

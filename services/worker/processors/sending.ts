@@ -1,3 +1,4 @@
+import { Worker } from 'bullmq';
 import { createMessageBufferPool } from '../../core/platform/mail/message-template.js';
 import type { Runtime } from '../../runtime.js';
 import { createClaimKeeper, createSentMarker } from '../../core/sending/delivery-claims.js';
@@ -5,6 +6,7 @@ import { deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-
 import { createEditionMessages } from '../../core/sending/edition-messages.js';
 import { runFanout } from '../../core/sending/fanout-service.js';
 import { reconcile } from '../../core/sending/reconcile-service.js';
+import { createRunHealthMonitor } from '../../core/sending/run-control-service.js';
 import { deliverPacing } from '../../core/sending/send-jobs.js';
 import { SCHEDULE_SLOT_MINUTES, startScheduledRuns } from '../../core/sending/send-service.js';
 import { defineProcessor } from '../define-processor.js';
@@ -24,8 +26,16 @@ export function fanoutProcessor(runtime: Runtime): ProcessorDefinition {
 class TransientDeliveryError extends Error {}
 
 /**
+ * Without SMTP_RATE_LIMIT the deliver worker still needs a limiter: BullMQ honours a manual
+ * backoff (queue.rateLimit) only on a rate-limited worker. This one never limits by itself.
+ */
+const BACKOFF_ONLY_LIMITER = { max: 1_000_000_000, duration: 1000 };
+
+/**
  * Sends deliver jobs. A job whose batch hit transient SMTP failures throws after the rest of the
- * batch went out, so BullMQ retries it with backoff and the retry claims only what is left.
+ * batch went out, so BullMQ retries it with backoff and the retry claims only what is left. A
+ * batch the server throttled stops the whole deliver queue, on every worker, for the backoff the
+ * core chose; the job goes back to waiting without spending an attempt and claims what is left.
  */
 export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: DeliveryOutcome) => void): ProcessorDefinition {
   const messages = createEditionMessages(runtime);
@@ -34,14 +44,24 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   const sentMarker = createSentMarker(runtime.database.sql, runtime.logger);
   const claimKeeper = createClaimKeeper(runtime.database.sql, runtime.logger);
   const messageBuffers = createMessageBufferPool();
-  const { limiter } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
+  // Each process remembers the runs' attempts it counted, so healthy runs are rarely counted.
+  const runHealth = createRunHealthMonitor();
+  const { limiter = BACKOFF_ONLY_LIMITER } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
   // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
   // keep the pool busy while others wait on Postgres.
-  return defineProcessor('deliver', { concurrency: 4, ...(limiter ? { limiter } : {}) }, {
+  return defineProcessor('deliver', { concurrency: 4, limiter }, {
     async deliver(data, job) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // Without a given callback, outcomes feed this process's metrics (/metrics).
-      const result = await deliverBatch({ ...runtime, messages, sentMarker, claimKeeper, messageBuffers, onOutcome: onOutcome ?? runtime.metrics.recordDelivery }, { ...data, id: job.id as string, lastAttempt });
+      const result = await deliverBatch(
+        { ...runtime, messages, sentMarker, claimKeeper, messageBuffers, runHealth, onOutcome: onOutcome ?? runtime.metrics.recordDelivery },
+        { ...data, id: job.id as string, lastAttempt },
+      );
+      if (result.backoffMs > 0) {
+        runtime.logger.warn({ runId: data.runId, jobId: job.id, backoffMs: result.backoffMs }, 'the SMTP server throttled: every worker waits before sending on');
+        await runtime.queues.deliver.rateLimit(result.backoffMs);
+        throw Worker.RateLimitError();
+      }
       if (result.retrying > 0) {
         throw new TransientDeliveryError(`${result.retrying} of ${data.deliveryIds.length} deliveries hit a transient SMTP failure; retrying`);
       }

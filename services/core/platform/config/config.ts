@@ -20,6 +20,16 @@ function integer(min: number, max: number) {
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 }
 
+/** A share such as `0.05` or `5%`, above 0 and at most 1 (100%). */
+function ratio() {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?%?$/, 'must be a share such as 0.05 or 5%')
+    .transform((value) => (value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value)))
+    .pipe(z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (100%)'));
+}
+
 function url(protocols: string[], what: string) {
   return z.string().trim().refine((value) => {
     try {
@@ -98,6 +108,10 @@ const envSchema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:'], 'SMTP').optional(),
   SMTP_POOL_SIZE: integer(1, 100).default(5),
   SMTP_RATE_LIMIT: integer(0, 100000).default(0),
+  SMTP_THROTTLE_BACKOFF_MS: integer(100, 3600000).default(5000),
+  AUTO_PAUSE_MIN_ATTEMPTS: integer(1, 100000000).default(500),
+  AUTO_PAUSE_HARD_BOUNCE_RATE: ratio().default(0.05),
+  AUTO_PAUSE_COMPLAINT_RATE: ratio().default(0.001),
   OUTBOX_DIR: z.string().trim().min(1).default('outbox'),
   MAIL_FROM: mailbox.default('Paperboy <papers@localhost>'),
   MAIL_POSTAL_ADDRESS: headerSafe.optional(),
@@ -160,6 +174,8 @@ export interface Config {
     poolSize: number;
     /** Messages per second across all workers; 0 means no limit. */
     rateLimitPerSecond: number;
+    /** How long every worker stops sending after a server throttles (a spent quota: 12 times that). */
+    throttleBackoffMs: number;
     outboxDir: string;
     from: string;
     postalAddress: string;
@@ -174,6 +190,8 @@ export interface Config {
     /** Soft bounces in a row, across editions, that suppress a reader. */
     softBounceLimit: number;
   };
+  /** A send run pauses itself when, over at least `minAttempts`, a rate passes its share. */
+  autoPause: { minAttempts: number; hardBounceRate: number; complaintRate: number };
   adminTokens: AdminToken[];
   secretKey: string;
   digest: { cron: string; timeZone: string; editionSize: number };
@@ -326,6 +344,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       smtpUrl: env.SMTP_URL,
       poolSize: env.SMTP_POOL_SIZE,
       rateLimitPerSecond: env.SMTP_RATE_LIMIT,
+      throttleBackoffMs: env.SMTP_THROTTLE_BACKOFF_MS,
       outboxDir: env.OUTBOX_DIR,
       from: env.MAIL_FROM,
       postalAddress: env.MAIL_POSTAL_ADDRESS ?? 'Paperboy, 1 Example Street, Exampletown (set MAIL_POSTAL_ADDRESS)',
@@ -336,6 +355,11 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       bounceDomain: env.BOUNCE_DOMAIN,
     },
     bounces: { smtpPort: env.BOUNCE_SMTP_PORT, softBounceLimit: env.SOFT_BOUNCE_LIMIT },
+    autoPause: {
+      minAttempts: env.AUTO_PAUSE_MIN_ATTEMPTS,
+      hardBounceRate: env.AUTO_PAUSE_HARD_BOUNCE_RATE,
+      complaintRate: env.AUTO_PAUSE_COMPLAINT_RATE,
+    },
     adminTokens,
     secretKey: env.SECRET_KEY,
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },

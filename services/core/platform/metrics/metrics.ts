@@ -11,21 +11,36 @@ export interface Metrics {
   readonly registry: Registry;
   /** Counts one answered HTTP request; `route` is the route pattern, never the raw URL. */
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
-  /** DeliveryDeps.onOutcome: emails sent, failed by reason, SMTP latency. */
+  /** DeliveryDeps.onOutcome: emails sent, failed by reason, deferred, SMTP latency. */
   recordDelivery: (outcome: DeliveryOutcomeSample) => void;
   /** Reports the bounce receiver got, by source (dsn, arf) and what came of them. */
   recordBounceReport(source: string, result: string): void;
+  /**
+   * A bounce or complaint applied to the ledger (paperboy_bounces_total{kind}): reported after
+   * the server's 250 (a DSN, a provider's webhook, a feedback loop). A recipient refused during
+   * the SMTP conversation is counted as kind="hard" by recordDelivery.
+   */
+  recordBounce(kind: BounceKind): void;
+  /** A send run paused, by itself (on which spike) or by an operator. */
+  recordRunPaused(cause: RunPauseCause): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
 }
 
 /** A delivery outcome as the counters see it (the sending core's outcomes have this shape). */
-export type DeliveryOutcomeSample = { status: 'sent'; latencyMs: number } | { status: 'failed'; reason: string } | { status: 'retry' | 'skipped' };
+export type DeliveryOutcomeSample =
+  | { status: 'sent'; latencyMs: number }
+  | { status: 'failed'; reason: string }
+  | { status: 'retry'; reason: string }
+  | { status: 'skipped' };
+
+export type BounceKind = 'hard' | 'soft' | 'complaint';
+export type RunPauseCause = 'hard-bounces' | 'complaints' | 'operator';
 
 /** A send run not yet completed: its deliveries by status and its settled share (0..1). */
 export interface SendRunSample {
-  run: { id: number; editionKey: string; kind: string };
+  run: { id: number; editionKey: string; kind: string; status: string; hardBounces: number; complaints: number };
   deliveries: Readonly<Record<string, number>>;
   progress: number;
 }
@@ -94,6 +109,25 @@ export function createMetrics(sources: MetricsSources): Metrics {
     help: 'Deliveries skipped at send time (the reader unsubscribed or was suppressed after fan-out)',
     registers: [registry],
   });
+  const emailsDeferred = new Counter({
+    name: 'paperboy_emails_deferred_total',
+    help: 'Deliveries put back because the server throttled or a sending quota was spent (421, 451 4.7.x, 454, 5.2.x quota); every worker backs off',
+    registers: [registry],
+  });
+  const bounces = new Counter({
+    name: 'paperboy_bounces_total',
+    help: 'Bounces by kind (hard, soft) and spam complaints (kind="complaint"), as applied to the ledger; hard includes recipients refused in the SMTP conversation',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const runsPaused = new Counter({
+    name: 'paperboy_send_runs_paused_total',
+    help: 'Send runs paused, by cause: hard-bounces or complaints (the run paused itself on a spike) or operator',
+    labelNames: ['cause'] as const,
+    registers: [registry],
+  });
+  for (const kind of ['hard', 'soft', 'complaint']) bounces.inc({ kind }, 0);
+  for (const cause of ['hard-bounces', 'complaints', 'operator']) runsPaused.inc({ cause }, 0);
   const smtpLatency = new Histogram({
     name: 'paperboy_smtp_send_duration_seconds',
     help: 'Time from handing a digest to the SMTP pool to the server accepting it',
@@ -182,6 +216,23 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   );
 
+  sendRunGauge(
+    'paperboy_send_run_paused',
+    'Whether each send run not yet completed is paused (1) and waits for an operator to resume or cancel it',
+    ['run_id', 'edition'],
+    (gauge, { run }) => gauge.set({ run_id: String(run.id), edition: run.editionKey }, run.status === 'paused' ? 1 : 0),
+  );
+  sendRunGauge(
+    'paperboy_send_run_bounce_ratio',
+    'Hard bounces and spam complaints of each send run not yet completed, as a share of its attempts (sent, failed, bounced)',
+    ['run_id', 'edition', 'kind'],
+    (gauge, { run, deliveries }) => {
+      const attempts = (deliveries.sent ?? 0) + (deliveries.failed ?? 0) + (deliveries.bounced ?? 0);
+      gauge.set({ run_id: String(run.id), edition: run.editionKey, kind: 'hard' }, attempts > 0 ? run.hardBounces / attempts : 0);
+      gauge.set({ run_id: String(run.id), edition: run.editionKey, kind: 'complaint' }, attempts > 0 ? run.complaints / attempts : 0);
+    },
+  );
+
   return {
     registry,
     contentType: registry.contentType,
@@ -193,9 +244,19 @@ export function createMetrics(sources: MetricsSources): Metrics {
       if (outcome.status === 'sent') {
         emailsSent.inc();
         smtpLatency.observe(outcome.latencyMs / 1000);
-      } else if (outcome.status === 'failed') emailsFailed.inc({ reason: outcome.reason });
-      else if (outcome.status === 'retry') emailsRetried.inc();
-      else emailsSkipped.inc();
+      } else if (outcome.status === 'failed') {
+        emailsFailed.inc({ reason: outcome.reason });
+        if (outcome.reason === 'permanent-recipient') bounces.inc({ kind: 'hard' });
+      } else if (outcome.status === 'retry') {
+        if (outcome.reason === 'throttled') emailsDeferred.inc();
+        else emailsRetried.inc();
+      } else emailsSkipped.inc();
+    },
+    recordBounce(kind) {
+      bounces.inc({ kind });
+    },
+    recordRunPaused(cause) {
+      runsPaused.inc({ cause });
     },
     recordBounceReport(source, result) {
       bounceReports.inc({ source, result });
