@@ -8,7 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Runtime } from '../runtime.js';
 import { installAdminAudit } from './admin-audit.js';
 import { requireAdminToken } from './admin-auth.js';
-import { installErrorHandlers } from './error-handler.js';
+import { answerFrameworkError, installErrorHandlers, MAX_PATH_PARAMETER_LENGTH } from './error-handler.js';
 import { installHttpMetrics, metricsRoutes } from './http-metrics.js';
 import { createPageRenderer } from './pages/page-renderer.js';
 import { RequestLogs } from './request-logging.js';
@@ -49,6 +49,8 @@ export async function buildApp(runtime: Runtime): Promise<App> {
     requestTimeout: 30_000,
     // Tokens travel in query strings; the log serializer masks them, and ids stay short.
     genReqId: () => Math.random().toString(36).slice(2, 10),
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   trackRoutes(app);

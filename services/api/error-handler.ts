@@ -55,6 +55,33 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, body
   return reply.status(status).type('text/html; charset=utf-8').send(htmlErrorPage(status, body));
 }
 
+/** Fastify's router limit on one path parameter (its default), named in the 414 answer. */
+export const MAX_PATH_PARAMETER_LENGTH = 100;
+
+/**
+ * Errors the router raises before any route runs (a path parameter over
+ * MAX_PATH_PARAMETER_LENGTH characters, a path with broken %-escapes). Without this Fastify
+ * writes its own `{ statusCode, code, message }` body that echoes the whole path; here they get
+ * the API's error shape like every other refusal.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(request, reply, 414, {
+      error: 'The request path is too long',
+      details: [{ field: 'path', message: `a path segment must be at most ${MAX_PATH_PARAMETER_LENGTH} characters` }],
+    });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return send(request, reply, 400, {
+      error: 'The request path is not a valid URL',
+      details: [{ field: 'path', message: 'has a "%" that is not followed by two hex digits of UTF-8' }],
+    });
+  }
+  const { status, body } = describeError(error);
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  return send(request, reply, status, body);
+}
+
 /** The one place errors become HTTP answers. A 5xx is logged once, here, and never leaks detail. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

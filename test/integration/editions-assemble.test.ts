@@ -198,8 +198,8 @@ describe('editions', () => {
   });
 
   it('finds the latest edition of each kind for pages and digests', async () => {
-    expect((await findLatestEdition(test.runtime))!.edition.key).toBe('2026-08-19');
-    expect((await findLatestEdition(test.runtime, 'weekly'))!.edition.key).toBe('2026-W06');
+    expect((await findLatestEdition(test.runtime, '2026-12-31'))!.edition.key).toBe('2026-08-19');
+    expect((await findLatestEdition(test.runtime, '2026-12-31', 'weekly'))!.edition.key).toBe('2026-W06');
   });
 
   it('registers the hourly ingest and the daily assembly as job schedulers', async () => {

@@ -68,6 +68,16 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(audit[0]!.actor).toBe('ops');
   });
 
+  it('reads a quote inside an unquoted cell as text, however many there are, and names the field it breaks', async () => {
+    const csv = ['email,time_zone,topics', 'ada@example.org,UTC,the "attention" papers', `bo@example.org,UTC,${'{"a":'.repeat(40_000)}`, 'cy@example.org,UTC,'];
+    const response = await importCsv(csv.join('\n'));
+    expect(response.statusCode).toBe(200);
+    const report = response.json();
+    expect(report).toMatchObject({ created: 1, invalid: 2 });
+    // Each line is judged by its cells (a topic cannot hold quotes), not refused as broken CSV.
+    expect(report.problems.map((p: { line: number; message: string }) => [p.line, /topic/i.test(p.message)])).toEqual([[2, true], [3, true]]);
+  });
+
   it('imports as pending without stated consent, never resubscribes an unsubscribed reader, and confirms pending ones later', async () => {
     await insertReaders(test.runtime.database.sql, 1, { status: 'unsubscribed' }); // reader-1@example.org
     const pending = await importCsv('email\nnew@example.org\nreader-1@example.org\n');

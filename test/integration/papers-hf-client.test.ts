@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { DependencyUnavailableError } from '../../services/core/platform/errors.js';
+import { createLogger } from '../../services/core/platform/logging/logger.js';
 import { parsePapers } from '../../services/core/papers/hf-paper-schema.js';
 import { createHfClient, HfApiError, hfClientFromConfig, retryDelayFromHeaders, type HfClientOptions } from '../../services/core/papers/hf-client.js';
 import { importPapersFile } from '../../services/core/papers/paper-import-service.js';
@@ -51,7 +53,7 @@ describe('Hugging Face client against a local replay of the API', () => {
 
   it('answers an empty day (a weekend) with no papers', async () => {
     const fetched = await client().fetchDailyPapers('2026-02-07');
-    expect(fetched).toEqual({ items: [], dates: [] });
+    expect(fetched).toEqual({ items: [], dates: [], skipped: [] });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -105,13 +107,24 @@ describe('Hugging Face client against a local replay of the API', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('refuses an answer that is not the papers schema, naming the item', async () => {
+  it('leaves out an item that is not the papers schema, naming it, and keeps the rest of the day', async () => {
     const items = readHfFixture('2026-08-13') as Array<{ paper: Record<string, unknown> }>;
     items[4]!.paper.upvotes = null;
     server.days.set('2026-08-21', items);
-    const error = await client().fetchDailyPapers('2026-08-21').catch((e: unknown) => e);
+    const fetched = await client().fetchDailyPapers('2026-08-21');
+    expect(fetched.items.map((item) => item.paper.id)).toEqual(items.filter((_, index) => index !== 4).map((item) => item.paper.id));
+    expect(fetched.skipped).toEqual([
+      { index: 4, id: items[4]!.paper.id, problems: [{ field: 'items[4].paper.upvotes', message: `arXiv ${items[4]!.paper.id}: must not be null` }] },
+    ]);
+  });
+
+  it('refuses an answer most of whose items are not the papers schema: the format changed, not one item', async () => {
+    const items = (readHfFixture('2026-08-13') as Array<{ paper: Record<string, unknown> }>).slice(0, 5);
+    for (const item of items.slice(0, 3)) item.paper.upvotes = '12';
+    server.days.set('2026-08-22', items);
+    const error = await client().fetchDailyPapers('2026-08-22').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HfApiError);
-    expect((error as HfApiError).details).toEqual([{ field: 'items[4].paper.upvotes', message: `arXiv ${items[4]!.paper.id}: must not be null` }]);
+    expect((error as HfApiError).message).toMatch(/3 of 5 items are invalid; nothing was imported/);
   });
 
   it('does not retry a 400 (an invalid date)', async () => {
@@ -189,10 +202,40 @@ describe('ingesting from the API into Postgres', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       status: 'completed',
-      results: [{ date: '2026-02-03', summary: 'imported 44 papers (0 new, 44 updated) for 2026-02-03', papers: 44, created: 0, updated: 44 }],
+      results: [{ date: '2026-02-03', summary: 'imported 44 papers (0 new, 44 updated) for 2026-02-03', papers: 44, created: 0, updated: 44, skipped: [] }],
     });
     const [audit] = await fromApi.runtime.database.sql`select action, target from admin_audit_log order by id desc limit 1`;
     expect(audit).toEqual({ action: 'papers.ingest', target: '2026-02-03' });
+  });
+
+  it('imports a day whose answer has a few items Postgres would refuse, leaving those out with a warning naming each', async () => {
+    const items = readHfFixture('2026-02-03') as Array<{ paper: Record<string, unknown> }>;
+    const broken = { title: 1, upvotes: 5, publishedAt: 9 };
+    items[broken.title]!.paper.title = 'Attention\u0000 is all you need';
+    items[broken.upvotes]!.paper.upvotes = 2 ** 40;
+    items[broken.publishedAt]!.paper.publishedAt = '0000-01-01T00:00:00.000Z';
+    server.days.set('2026-02-02', items);
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const logger = createLogger({ level: 'warn', destination });
+
+    const [result] = await ingestDailyPapers({ ...fromApi.runtime, logger }, ['2026-02-02'], { client: hfClientFromConfig(fromApi.config, { pageSize: 10 }) });
+    expect(result).toMatchObject({ date: '2026-02-02', ok: true, summary: { papers: 41 } });
+    const stored = await fromApi.runtime.database.sql<{ paper_id: string }[]>`select paper_id from paper_appearances where daily_date = '2026-02-02'`;
+    const leftOut = Object.values(broken).map((index) => String(items[index]!.paper.id));
+    expect(stored).toHaveLength(41);
+    expect(stored.map((row) => row.paper_id)).not.toContain(leftOut[0]);
+
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; arxivId: string });
+    expect(warnings.map((w) => [w.level, w.arxivId])).toEqual(leftOut.map((id) => [40, id]));
+    expect(warnings[0]!.msg).toMatch(/^left out item 1 \(arXiv .+\) of the Hugging Face answer for 2026-02-02: items\[1\]\.paper\.title: .*must not contain NUL/);
+    expect(warnings[1]!.msg).toMatch(/paper\.upvotes: .*must be at most 2147483647/);
+    expect(warnings[2]!.msg).toMatch(/paper\.publishedAt: .*must not be before 1900/);
   });
 
   it('without a date, fetches today and the previous INGEST_DAYS days', async () => {

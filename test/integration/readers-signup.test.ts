@@ -228,6 +228,27 @@ describe('POST /subscribe', () => {
     expect(dots).toEqual([{ normalized: `${dotted}@paper.example.org` }]);
   });
 
+  it('keeps the stored spelling when a pending or unsubscribed reader signs up again in another', async () => {
+    const { db } = h.test.runtime.database;
+    const first = h.uniqueEmail('Spelling.Kept');
+    const pending = await h.subscribe(first);
+    const unsubscribedFirst = h.uniqueEmail('Was.Confirmed');
+    const unsubscribed = await h.subscribe(unsubscribedFirst);
+    await h.test.runtime.subscriptions.confirm(unsubscribed.id);
+    await h.test.runtime.subscriptions.unsubscribe(unsubscribed.id);
+
+    for (const [row, spelling] of [
+      [pending, first.toLowerCase()],
+      [unsubscribed, unsubscribedFirst.toUpperCase()],
+    ] as const) {
+      const again = await h.app.inject({ method: 'POST', url: '/subscribe', headers: json, payload: { email: spelling, frequency: 'weekly' } });
+      expect(again.statusCode).toBe(202);
+      const [stored] = await db.select().from(subscribers).where(eq(subscribers.id, row.id));
+      // The signup went through (new preferences, pending again), but the address reads as before.
+      expect(stored).toMatchObject({ email: row.email, status: 'pending', frequency: 'weekly' });
+    }
+  });
+
   it('stores none of the refused addresses', async () => {
     const stored = await h.test.runtime.database.db.select({ email: subscribers.emailNormalized }).from(subscribers);
     const refused = new Set(badEmails.map(([, email]) => email.trim().toLowerCase()));

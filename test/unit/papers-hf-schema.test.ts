@@ -264,6 +264,6 @@ describe('bad input is refused as a whole', () => {
   });
 
   it('accepts an empty array (a weekend)', () => {
-    expect(parsePapers([])).toEqual({ items: [], dates: [] });
+    expect(parsePapers([])).toEqual({ items: [], dates: [], skipped: [] });
   });
 });

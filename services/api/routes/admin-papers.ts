@@ -5,7 +5,7 @@ import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import { hfClientFromConfig } from '../../core/papers/hf-client.js';
 import { enqueueIngest } from '../../core/papers/ingest-jobs.js';
 import { formatImportSummary, importPapers, type ImportSummary } from '../../core/papers/paper-import-service.js';
-import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
+import { describeProblems, IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestDateResult } from '../../core/papers/paper-ingest-service.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
 import { auditAdminAction } from '../admin-audit.js';
@@ -85,6 +85,7 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       papers: z.number().int(),
       created: z.number().int(),
       updated: z.number().int(),
+      skipped: z.array(z.string()).meta({ description: 'Invalid items of the answer that were left out, each with what is wrong with it' }),
     });
 
     app.post(
@@ -133,7 +134,14 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         if (done.length < results.length) throw new IngestFailedError(results);
         return {
           status: 'completed' as const,
-          results: done.map((r) => ({ date: r.date, summary: formatImportSummary(r.summary), papers: r.summary.papers, created: r.summary.created, updated: r.summary.updated })),
+          results: done.map((r) => ({
+            date: r.date,
+            summary: formatImportSummary(r.summary) + (r.skipped.length > 0 ? `; left out ${r.skipped.length} invalid item${r.skipped.length === 1 ? '' : 's'}` : ''),
+            papers: r.summary.papers,
+            created: r.summary.created,
+            updated: r.summary.updated,
+            skipped: r.skipped.map(describeProblems),
+          })),
         };
       },
     );

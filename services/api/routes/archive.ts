@@ -5,7 +5,7 @@ import { digestSubject, editionUrl, plural } from '../../core/digest/render-dige
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
-import { dailyDateSchema } from '../../core/papers/daily-date.js';
+import { dailyDateSchema, dateInTimeZone } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import type { PageRenderer } from '../pages/page-renderer.js';
@@ -73,6 +73,9 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
 }
 
 export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPluginAsyncZod {
+  /** The public lists end today in the digest's time zone: an edition of a future day shows nowhere first. */
+  const today = () => dateInTimeZone(runtime.clock(), runtime.config.digest.timeZone);
+
   return async (app) => {
     const { publicUrl } = runtime.config;
 
@@ -88,7 +91,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
         },
       },
       async (request, reply) => {
-        const rows = await listEditionsWithHeadlines(runtime, { limit: PAGE_SIZE, before: request.query.before });
+        const rows = await listEditionsWithHeadlines(runtime, { limit: PAGE_SIZE, before: request.query.before, notAfter: today() });
         const editions = rows.map((row) => ({
           url: `/editions/${encodeURIComponent(row.key)}`,
           kind: row.kind,
@@ -134,7 +137,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
       '/feed.xml',
       { schema: { tags: ['editions'], summary: 'Atom feed of the editions', produces: ['application/atom+xml'] } },
       async (_request, reply) => {
-        const editions = await listEditionsWithPapers(runtime, { limit: FEED_ENTRIES });
+        const editions = await listEditionsWithPapers(runtime, { limit: FEED_ENTRIES, notAfter: today() });
         return reply
           .header('cache-control', CACHE)
           .type('application/atom+xml; charset=utf-8')

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { latestPapersSample } from '../../core/editions/edition-service.js';
+import { dateInTimeZone } from '../../core/papers/daily-date.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
 import { wantsJson } from '../content-negotiation.js';
@@ -40,7 +41,8 @@ export function signupRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
   async function renderSignup(reply: FastifyReply, status: number, values: Record<string, unknown>, details: ErrorDetail[]) {
     let preview;
     try {
-      preview = editionPreviewView(await latestPapersSample(runtime, PREVIEW_PAPERS));
+      const today = dateInTimeZone(runtime.clock(), runtime.config.digest.timeZone);
+      preview = editionPreviewView(await latestPapersSample(runtime, PREVIEW_PAPERS, today));
     } catch (error) {
       // The sample is decoration: the form must work without it.
       reply.log.warn({ err: error }, 'could not load the edition preview');

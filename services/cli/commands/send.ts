@@ -1,3 +1,4 @@
+import { dateInTimeZone } from '../../core/papers/daily-date.js';
 import { findLatestDailyDate } from '../../core/papers/paper-repo.js';
 import { settledDeliveries, totalDeliveries } from '../../core/sending/delivery-counts.js';
 import { reportSendRun } from '../../core/sending/send-report.js';
@@ -17,7 +18,8 @@ export const sendCommand: Command = {
   async run(context) {
     const given = editionKeyOption(context.args);
     const runtime = await context.runtime();
-    const date = given ?? (await findLatestDailyDate(runtime.database.db));
+    // Never a future day (old data may hold one): the newest up to today in DIGEST_TZ.
+    const date = given ?? (await findLatestDailyDate(runtime.database.db, dateInTimeZone(runtime.clock(), runtime.config.digest.timeZone)));
     if (!date) {
       context.print('no papers yet: import some first (npm run cli -- import FILE, or ingest)');
       return 1;

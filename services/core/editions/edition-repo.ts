@@ -36,21 +36,28 @@ export async function findEditionByKey(db: Executor, key: string): Promise<Editi
   return row;
 }
 
-/** The newest edition of a kind (by the last day it covers). */
-export async function findLatestEditionRow(db: Executor, kind: EditionKind): Promise<EditionRow | undefined> {
+/**
+ * The newest edition of a kind (by the last day it covers) that ends on or before `notAfter`
+ * (today, YYYY-MM-DD): an edition of a future day, as data from before dates were checked may
+ * hold, is never "the latest".
+ */
+export async function findLatestEditionRow(db: Executor, kind: EditionKind, notAfter: string): Promise<EditionRow | undefined> {
   const [row] = await db
     .select()
     .from(editions)
-    .where(eq(editions.kind, kind))
+    .where(and(eq(editions.kind, kind), lte(editions.periodEnd, notAfter)))
     .orderBy(desc(editions.periodEnd), desc(editions.id))
     .limit(1);
   return row;
 }
 
-/** Editions, newest first, `limit` at a time, with their paper counts; `before` (a period end) pages on. */
+/**
+ * Editions, newest first, `limit` at a time, with their paper counts; `before` (a period end)
+ * pages on, and `notAfter` leaves out editions that end later (future days, for public lists).
+ */
 export async function listEditionRows(
   db: Executor,
-  options: { limit: number; before?: string },
+  options: { limit: number; before?: string; notAfter?: string },
 ): Promise<Array<EditionRow & { paperCount: number }>> {
   return db
     .select({
@@ -63,7 +70,12 @@ export async function listEditionRows(
       paperCount: sql<number>`(select count(*) from ${editionPapers} where ${editionPapers.editionId} = ${editions.id})::int`,
     })
     .from(editions)
-    .where(options.before ? lt(editions.periodEnd, options.before) : undefined)
+    .where(
+      and(
+        options.before ? lt(editions.periodEnd, options.before) : undefined,
+        options.notAfter ? lte(editions.periodEnd, options.notAfter) : undefined,
+      ),
+    )
     .orderBy(desc(editions.periodEnd), desc(editions.id))
     .limit(options.limit);
 }

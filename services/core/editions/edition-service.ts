@@ -183,14 +183,19 @@ export async function rankedPapersOfDay(deps: EditionReadDeps, date: string): Pr
  * A taste of what readers get, for the signup page: the newest daily edition's top papers, or,
  * on a fresh install that has papers (the sample) but no edition yet, the newest day's papers
  * ranked as an edition would rank them — shown without freezing anything that could be mailed.
+ * Nothing dated after `today` (YYYY-MM-DD in the digest's time zone) counts as the newest.
  */
-export async function latestPapersSample(deps: EditionReadDeps, limit: number): Promise<{ date: string; papers: EditionPaper[] } | undefined> {
-  const edition = await findLatestEditionRow(deps.database.db, 'daily');
+export async function latestPapersSample(
+  deps: EditionReadDeps,
+  limit: number,
+  today: string,
+): Promise<{ date: string; papers: EditionPaper[] } | undefined> {
+  const edition = await findLatestEditionRow(deps.database.db, 'daily', today);
   if (edition) {
     const { papers } = await withPapers(deps, edition);
     return { date: edition.periodStart, papers: papers.slice(0, limit) };
   }
-  const date = await findLatestDailyDate(deps.database.db);
+  const date = await findLatestDailyDate(deps.database.db, today);
   return date ? { date, papers: (await rankedPapersOfDay(deps, date)).slice(0, limit) } : undefined;
 }
 
@@ -200,9 +205,9 @@ export async function getEditionWithPapers(deps: EditionReadDeps, key: string): 
   return edition ? withPapers(deps, edition) : undefined;
 }
 
-/** The newest edition of a kind with its papers (for the signup page, the archive, a digest). */
-export async function findLatestEdition(deps: EditionReadDeps, kind: EditionKind = 'daily'): Promise<EditionWithPapers | undefined> {
-  const edition = await findLatestEditionRow(deps.database.db, kind);
+/** The newest edition of a kind that ends by `today` (YYYY-MM-DD), with its papers. */
+export async function findLatestEdition(deps: EditionReadDeps, today: string, kind: EditionKind = 'daily'): Promise<EditionWithPapers | undefined> {
+  const edition = await findLatestEditionRow(deps.database.db, kind, today);
   return edition ? withPapers(deps, edition) : undefined;
 }
 
@@ -268,18 +273,24 @@ export async function listEditions(
   return listEditionRows(deps.database.db, options);
 }
 
-/** Editions newest first, each with its headline (its top paper's title; '' when it has none), for the archive. */
+/**
+ * Editions newest first, each with its headline (its top paper's title; '' when it has none),
+ * for the public archive: none that ends after `notAfter` (today).
+ */
 export async function listEditionsWithHeadlines(
   deps: EditionReadDeps,
-  options: { limit: number; before?: string },
+  options: { limit: number; before?: string; notAfter: string },
 ): Promise<Array<EditionRow & { paperCount: number; headline: string }>> {
   const rows = await listEditionRows(deps.database.db, options);
   const headlines = await findEditionHeadlines(deps.database.db, rows.map((row) => row.id));
   return rows.map((row) => ({ ...row, headline: headlines.get(row.id) ?? '' }));
 }
 
-/** The newest editions, each with its papers in rank order, for the Atom feed: two queries however many editions. */
-export async function listEditionsWithPapers(deps: EditionReadDeps, options: { limit: number }): Promise<EditionWithPapers[]> {
+/**
+ * The newest editions that end by `notAfter` (today), each with its papers in rank order, for
+ * the Atom feed: two queries however many editions.
+ */
+export async function listEditionsWithPapers(deps: EditionReadDeps, options: { limit: number; notAfter: string }): Promise<EditionWithPapers[]> {
   const rows = await listEditionRows(deps.database.db, options);
   const frozen = await findFrozenPapersOfEditions(deps.database.db, rows.map((row) => row.id));
   return rows.map(({ paperCount: _paperCount, ...edition }) => ({ edition, papers: (frozen.get(edition.id) ?? []).map(toEditionPaper) }));

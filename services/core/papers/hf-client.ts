@@ -36,7 +36,7 @@ export interface HfClientOptions {
 }
 
 export interface HfClient {
-  /** Every paper of one daily date, all pages, parsed (daily date = `date`). */
+  /** Every paper of one daily date, all pages, parsed (daily date = `date`); invalid items are left out and listed in `skipped`. */
   fetchDailyPapers(date: string): Promise<ParsedPapers>;
 }
 
@@ -157,7 +157,7 @@ export function createHfClient(options: HfClientOptions): HfClient {
         if (pauseMs !== undefined) await sleep(pauseMs);
       }
       try {
-        return parsePapers(raw, { date, source: `the Hugging Face answer for ${date}` });
+        return parsePapers(raw, { date, source: `the Hugging Face answer for ${date}`, skipInvalidItems: true });
       } catch (error) {
         if (error instanceof InvalidInputError) throw new HfApiError(error.message, error.details);
         throw error;

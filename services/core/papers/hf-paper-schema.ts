@@ -17,7 +17,8 @@ import { dailyDateWindowMessage, isDailyDate, isInDailyDateWindow, utcDate, type
  *   clock labelled UTC since 2025);
  * - the daily date from the caller (the queried date) or `paper.submittedOnDailyAt`;
  * - optional fields absent or null alike; links only when they are http(s) URLs;
- * - one broken item refuses the whole input, with errors naming item index, arXiv id and field.
+ * - one broken item refuses the whole input, with errors naming item index, arXiv id and field;
+ *   or, for the Hugging Face API (`skipInvalidItems`), is left out and named in `skipped`.
  */
 
 export interface ParsedPaper {
@@ -50,10 +51,20 @@ export interface ParsedItem {
   paper: ParsedPaper;
 }
 
+/** An item left out (see `skipInvalidItems`): where it was, and what is wrong with it. */
+export interface SkippedItem {
+  index: number;
+  /** Its arXiv id, when it has a readable one. */
+  id: string | undefined;
+  problems: ErrorDetail[];
+}
+
 export interface ParsedPapers {
   items: ParsedItem[];
   /** Distinct daily dates of the items, ascending. */
   dates: string[];
+  /** Invalid items left out; always empty unless `skipInvalidItems`. */
+  skipped: SkippedItem[];
 }
 
 export interface ParseOptions {
@@ -63,6 +74,12 @@ export interface ParseOptions {
   source?: string;
   /** The daily dates accepted (see `dailyDateWindow`); callers that have a clock pass it. */
   window?: DailyDateWindow;
+  /**
+   * Leave invalid items out (listed in `skipped`) instead of refusing the input: for the Hugging
+   * Face API, where one odd item must not cost the day, and nobody can fix the source. Still
+   * refused when most items are invalid: that is the API's format changing, not one bad item.
+   */
+  skipInvalidItems?: boolean;
 }
 
 /** At most this many problems are listed; the message still counts all broken items. */
@@ -257,6 +274,7 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
 
   const items: ParsedItem[] = [];
   const details: ErrorDetail[] = [];
+  const skipped: SkippedItem[] = [];
   let brokenItems = 0;
   value.forEach((raw, index) => {
     const id = rawIdOf(raw);
@@ -293,10 +311,12 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
     if (problems.length > 0) {
       brokenItems += 1;
       details.push(...problems.slice(0, Math.max(0, MAX_DETAILS - details.length)));
+      skipped.push({ index, id, problems });
     }
   });
 
-  if (brokenItems > 0) {
+  const skipping = options.skipInvalidItems === true && brokenItems * 2 <= value.length;
+  if (brokenItems > 0 && !skipping) {
     const shown = details.length;
     throw new InvalidInputError(
       `${source} was refused: ${brokenItems} of ${value.length} item${value.length === 1 ? '' : 's'} ${brokenItems === 1 ? 'is' : 'are'} invalid; nothing was imported` +
@@ -305,7 +325,7 @@ export function parsePapers(value: unknown, options: ParseOptions = {}): ParsedP
     );
   }
   const dates = [...new Set(items.map((item) => item.dailyDate))].sort();
-  return { items, dates };
+  return { items, dates, skipped };
 }
 
 /** Parses JSON text (a file, an HTTP body): says so when it is empty or not JSON at all. */

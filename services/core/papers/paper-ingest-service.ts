@@ -1,23 +1,28 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { DomainError, InvalidInputError, type ErrorKind } from '../platform/errors.js';
+import type { Logger } from '../platform/logging/logger.js';
 import { dailyDateWindow, dailyDateWindowMessage, isInDailyDateWindow, recentDailyDates } from './daily-date.js';
 import { hfClientFromConfig, type HfClient } from './hf-client.js';
+import type { SkippedItem } from './hf-paper-schema.js';
 import { importParsedPapers, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
 
 /**
  * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
  * `cli ingest` all call `ingestDailyPapers`. Each date is fetched whole and imported in its own
- * transaction; one failing date does not hold back the others.
+ * transaction; one failing date does not hold back the others, and one invalid item (a NUL in a
+ * title, upvotes beyond an integer) is left out with a warning rather than failing its day.
  */
 
 /** Where to fetch from (`HF_API_URL`, `HF_TOKEN`) and how many recent days a scheduled ingest covers. */
 export interface IngestDeps extends PaperImportDeps {
   config: Pick<Config, 'ingest' | 'digest'>;
+  /** Warns of each item the API sent that was left out. */
+  logger: Logger;
 }
 
 export type IngestDateResult =
-  | { date: string; ok: true; summary: ImportSummary }
+  | { date: string; ok: true; summary: ImportSummary; skipped: SkippedItem[] }
   | { date: string; ok: false; error: string; kind: ErrorKind };
 
 export interface IngestOptions {
@@ -25,6 +30,11 @@ export interface IngestOptions {
   client?: HfClient;
   /** Called before each date is fetched (for progress). */
   onDate?: (date: string, index: number, total: number) => void;
+}
+
+/** "items[3].paper.upvotes: must be at most 2147483647; ..." */
+export function describeProblems(item: SkippedItem): string {
+  return item.problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
 }
 
 /** The dates a scheduled ingest covers: today (UTC) and `ingest.days` days before, oldest first. */
@@ -42,9 +52,15 @@ export async function ingestDailyPapers(deps: IngestDeps, dates: string[], optio
     options.onDate?.(date, index, dates.length);
     try {
       const parsed = await client.fetchDailyPapers(date);
+      for (const item of parsed.skipped) {
+        deps.logger.warn(
+          { date, item: item.index, arxivId: item.id, problems: item.problems },
+          `left out item ${item.index}${item.id ? ` (arXiv ${item.id})` : ''} of the Hugging Face answer for ${date}: ${describeProblems(item)}`,
+        );
+      }
       const summary = await importParsedPapers(deps, parsed);
       // An empty day still says which day it was ("imported 0 papers ... for 2026-02-07").
-      results.push({ date, ok: true, summary: { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] } });
+      results.push({ date, ok: true, summary: { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] }, skipped: parsed.skipped });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       results.push({ date, ok: false, error: error.message, kind: error.kind });

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { paperAppearances, papers, paperStats } from '../platform/db/schema.js';
 import type { ParsedPaper } from './hf-paper-schema.js';
@@ -183,8 +183,11 @@ export async function hasAnyPaper(db: Executor): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** The newest Daily-Papers date any paper was featured on, or undefined with no papers. */
-export async function findLatestDailyDate(db: Executor): Promise<string | undefined> {
-  const [row] = await db.select({ date: sql<string | null>`max(${paperAppearances.dailyDate})` }).from(paperAppearances);
+/** The newest Daily-Papers date on or before `notAfter` any paper was featured on, or undefined with none. */
+export async function findLatestDailyDate(db: Executor, notAfter: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ date: sql<string | null>`max(${paperAppearances.dailyDate})` })
+    .from(paperAppearances)
+    .where(lte(paperAppearances.dailyDate, notAfter));
   return row?.date ?? undefined;
 }

@@ -1,5 +1,6 @@
 import { assembleEditionByKey, type EditionDeps } from '../editions/edition-service.js';
 import { findLatestEditionRow } from '../editions/edition-repo.js';
+import { dateInTimeZone } from '../papers/daily-date.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { enqueueFanout } from './send-jobs.js';
@@ -40,16 +41,17 @@ function isStale(periodEnd: string, kind: keyof typeof SCHEDULED_EDITION_MAX_AGE
 
 /**
  * What the schedule does every quarter hour: for the newest daily and the newest weekly
- * edition, unless it is stale, start the slot's run for the readers whose send time has come and
+ * edition (none of a day after today in the digest's time zone), unless it is stale, start the slot's run for the readers whose send time has come and
  * who have not had it. One run per edition and slot (a unique key), so several workers or a
  * re-fired job start it once; a run that finds nobody due removes itself.
  */
 export async function startScheduledRuns(deps: SendDeps): Promise<SendRun[]> {
   const now = deps.clock();
   const slot = scheduleSlot(now);
+  const today = dateInTimeZone(now, deps.config.digest.timeZone);
   const started: SendRun[] = [];
   for (const kind of ['daily', 'weekly'] as const) {
-    const edition = await findLatestEditionRow(deps.database.db, kind);
+    const edition = await findLatestEditionRow(deps.database.db, kind, today);
     if (!edition || isStale(edition.periodEnd, kind, now)) continue;
     // A paused run holds its edition: more readers must not get it before an operator decides.
     const paused = await findPausedRunOfEdition(deps.database.sql, edition.id);

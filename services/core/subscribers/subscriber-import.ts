@@ -188,8 +188,12 @@ async function* csvRecords(body: Readable, report: ImportReport, ignored: Set<st
       // Undoes the export's guard against spreadsheet formulas.
       cast: (value: string) => unguardCell(value),
       info: true,
-      // A malformed line (wrong column count, a stray quote) is reported, not fatal.
+      // A malformed line (wrong column count, an unclosed quote) is reported, not fatal.
       skip_records_with_error: true,
+      // A quote inside an unquoted cell is text, as spreadsheets read it. Strict quoting would
+      // also refuse that line, but csv-parse rebuilds its message from the whole cell at every
+      // such quote: one long line full of quotes took minutes (quadratic), holding the request.
+      relax_quotes: true,
       relax_column_count_less: true,
     }),
   );

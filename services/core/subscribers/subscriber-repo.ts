@@ -151,7 +151,9 @@ async function claimSlotAndQueue(db: Database, kind: ReaderMailKind, claim: Slot
 /**
  * A signup of a known address that is pending or unsubscribed: back to pending with the new
  * consent record and preferences, taking a mail slot and queuing the confirmation. Returns
- * nothing when the address is confirmed (nothing changes) or its window is used up.
+ * nothing when the address is confirmed (nothing changes) or its window is used up. The stored
+ * spelling of the address stays: the new one names the same mailbox, and since a signup needs
+ * no proof of anything, a stranger's signup must not rewrite how a reader's address reads.
  */
 export async function reopenSubscription(db: Database, reader: NewPendingSubscriber): Promise<MailSlot | undefined> {
   const slot = takeMailSlot(reader.now);
@@ -160,7 +162,6 @@ export async function reopenSubscription(db: Database, reader: NewPendingSubscri
       .update(subscribers)
       .set({
         status: 'pending',
-        email: reader.email,
         ...preferencesOf(reader.preferences),
         ...consentColumns(reader.consent),
         // A new consent needs a new confirmation; the old one no longer stands for it.
