@@ -187,10 +187,16 @@ export async function findStrandedDeliveries(sql: Sql, before: Date, staleAfterS
   return [...byRun].map(([sendRunId, deliveryIds]) => ({ sendRunId, deliveryIds }));
 }
 
-/** Queued deliveries of a run, after `afterId`, for enqueueing (used when a fan-out resumes). */
-export async function findQueuedDeliveryIds(sql: Sql, runId: number, afterId: number, limit: number): Promise<number[]> {
+/**
+ * Deliveries of a run, after `afterId`, that no live execution holds: queued ones, and claimed ones
+ * whose claim went stale (their execution died: a killed CLI or worker). For enqueueing when a
+ * fan-out resumes, a paused run resumes, or a run is given back the jobs it lost.
+ */
+export async function findDeliveryIdsToEnqueue(sql: Sql, runId: number, afterId: number, staleAfterSeconds: number, limit: number): Promise<number[]> {
   const rows = await sql<{ id: string }[]>`
-    select id from deliveries where send_run_id = ${runId} and status = 'queued' and id > ${afterId}
-    order by id limit ${limit}`;
+    select d.id from deliveries d
+    where d.send_run_id = ${runId} and d.id > ${afterId}
+      and (d.status = 'queued' or (d.status = 'claimed' and ${claimIsStale(sql, staleAfterSeconds)}))
+    order by d.id limit ${limit}`;
   return rows.map((row) => Number(row.id));
 }

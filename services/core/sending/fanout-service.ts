@@ -3,7 +3,8 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
-import { findQueuedDeliveryIds } from './delivery-repo.js';
+import { CLAIM_STALE_SECONDS } from './delivery-claims.js';
+import { findDeliveryIdsToEnqueue } from './delivery-repo.js';
 import { createFirstCopyAudience, type FanoutAudience } from './fanout-audience.js';
 import { insertDeliveries } from './fanout-repo.js';
 import { createResendAudience } from './resend-service.js';
@@ -121,8 +122,9 @@ async function walkAudience(
 }
 
 /**
- * Enqueues every delivery of the run still queued: after a fan-out that crashed between writing
- * rows and enqueueing them, or for a run whose jobs were lost. `idSuffix` gives the jobs fresh
+ * Enqueues every delivery of the run that no live execution holds (queued, or claimed by one that
+ * died): after a fan-out that crashed between writing rows and enqueueing them, or for a run whose
+ * jobs were lost. `idSuffix` gives the jobs fresh
  * ids when the lost jobs' ids may still be held by retained failed jobs. Returns how many.
  */
 export async function enqueueQueuedDeliveries(
@@ -134,7 +136,7 @@ export async function enqueueQueuedDeliveries(
   let after = 0;
   let enqueued = 0;
   for (;;) {
-    const ids = await findQueuedDeliveryIds(deps.database.sql, runId, after, 10 * chunkSize);
+    const ids = await findDeliveryIdsToEnqueue(deps.database.sql, runId, after, CLAIM_STALE_SECONDS, 10 * chunkSize);
     if (ids.length === 0) return enqueued;
     await enqueueDeliveries(deps.queues, runId, ids, chunkSize, idSuffix);
     enqueued += ids.length;
