@@ -139,7 +139,7 @@ export async function findUnfinishedSendRuns(sql: Sql): Promise<SendRun[]> {
 export async function findUnfinishedManualRun(sql: Sql, editionId: number): Promise<SendRun | undefined> {
   const [row] = await sql<RunRow[]>`
     select ${RUN_COLUMNS(sql)} from send_runs r join editions e on e.id = r.edition_id
-    where r.edition_id = ${editionId} and r.kind = 'manual' and r.status <> 'completed'
+    where r.edition_id = ${editionId} and r.kind = 'manual' and r.status in ('fanning_out', 'sending')
     order by r.id desc limit 1`;
   return row ? toSendRun(row) : undefined;
 }
@@ -171,7 +171,7 @@ export async function extendRunToNewReaders(sql: Sql, runId: number): Promise<bo
     update send_runs r
     set fanout_upper_bound = newest.id, status = 'fanning_out', fanout_completed_at = null
     from (select coalesce(max(id), 0) as id from subscribers) newest
-    where r.id = ${runId} and r.status <> 'completed' and coalesce(r.fanout_upper_bound, 0) < newest.id
+    where r.id = ${runId} and r.status in ('fanning_out', 'sending') and coalesce(r.fanout_upper_bound, 0) < newest.id
     returning r.id`;
   return rows.length > 0;
 }
