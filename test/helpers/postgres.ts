@@ -11,8 +11,10 @@ const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /**
  * A Postgres server of a test's own, on a free port, for tests that restart or stop it: never
  * the shared one. Its data lives in a temporary folder (fsync off: nothing here must survive a
- * power cut). Postgres refuses to run as root, so when the tests run as root it runs as the
- * `postgres` user.
+ * power cut: the operating system keeps what was written through a Postgres crash). Commits stay
+ * synchronous, as in production: with synchronous_commit off, a commit Postgres acknowledged may be
+ * undone by `restartImmediate`, which would fake lost "sent" marks. Postgres refuses to run as
+ * root, so when the tests run as root it runs as the `postgres` user.
  */
 export interface PrivatePostgres {
   /** Server address without a database, e.g. postgres://postgres@127.0.0.1:54321 */
@@ -38,7 +40,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   await asPostgresUser(path.join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
   const pgCtl = (args: string[]) => asPostgresUser(path.join(PG_BIN, 'pg_ctl'), ['-D', data, '-w', '-t', '60', ...args]);
   const start = () => pgCtl(['-o', options, '-l', path.join(dir, 'log'), 'start']);
   await start();
