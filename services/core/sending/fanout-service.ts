@@ -98,7 +98,7 @@ async function walkAudience(
   const { sql } = deps.database;
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
   const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
-  if (enqueueLeftovers) await enqueueQueuedDeliveries(deps, run.id, chunkSize);
+  if (enqueueLeftovers) await enqueueUnheldDeliveries(deps, run.id, chunkSize);
 
   let cursor = run.fanoutCursor;
   for (;;) {
@@ -127,7 +127,7 @@ async function walkAudience(
  * jobs were lost. `idSuffix` gives the jobs fresh
  * ids when the lost jobs' ids may still be held by retained failed jobs. Returns how many.
  */
-export async function enqueueQueuedDeliveries(
+export async function enqueueUnheldDeliveries(
   deps: { database: DatabaseClient; queues: Queues },
   runId: number,
   chunkSize: number,

@@ -15,7 +15,7 @@ import {
   takeBackClaimsOfStoppedRun,
 } from './run-control-repo.js';
 import { attemptsWorthCounting, autoPauseReason } from './run-health.js';
-import { enqueueQueuedDeliveries } from './fanout-service.js';
+import { enqueueUnheldDeliveries } from './fanout-service.js';
 import { deliverPacing, ensureFanoutJob } from './send-jobs.js';
 import { completeSendRunIfSettled, findSendRun, type SendRun } from './send-run-repo.js';
 
@@ -68,7 +68,7 @@ export async function resumeRun(deps: RunControlDeps, runId: number, actor: stri
   }
   if (status === 'fanning_out') await ensureFanoutJob(deps.queues, runId);
   // Fresh job ids: the jobs that met the pause may still be kept as completed under theirs.
-  const requeued = await enqueueQueuedDeliveries(deps, runId, deliverPacing(deps.config.mail.rateLimitPerSecond).chunkSize, `-resume-${randomUUID()}`);
+  const requeued = await enqueueUnheldDeliveries(deps, runId, deliverPacing(deps.config.mail.rateLimitPerSecond).chunkSize, `-resume-${randomUUID()}`);
   // A run paused after its last delivery settled has nothing left to send.
   await completeSendRunIfSettled(sql, runId);
   deps.logger.warn({ runId, actor, requeued, status }, 'send run resumed');
