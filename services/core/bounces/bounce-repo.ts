@@ -83,12 +83,6 @@ export async function hasEarlierComplaint(sql: SqlExecutor, subscriberId: number
   return rows.length > 0;
 }
 
-export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
-
-export async function incrementRunCounter(sql: SqlExecutor, runId: number, counter: RunCounter): Promise<void> {
-  await sql`update send_runs set ${sql(counter)} = ${sql(counter)} + 1 where id = ${runId}`;
-}
-
 export interface LedgerEntry {
   deliveryId: number;
   softBounced: boolean;

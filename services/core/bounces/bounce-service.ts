@@ -3,12 +3,12 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
 import { verifyReturnPathToken } from '../platform/tokens/return-path.js';
 import { markUnsubscribedWith } from '../subscribers/subscriber-repo.js';
+import { incrementRunCounter } from '../sending/run-control-repo.js';
 import { suppressReader } from '../suppression/suppression-repo.js';
 import {
   findDeliveryById,
   findDeliveryByMessageId,
   hasEarlierComplaint,
-  incrementRunCounter,
   insertMailEvent,
   lockSubscriber,
   markDeliveryBounced,

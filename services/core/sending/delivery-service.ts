@@ -21,7 +21,7 @@ import {
 import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
 import { classifySmtpFailure, throttleBackoffMs } from '../platform/mail/smtp-failure.js';
-import { countHardBounce } from './run-control-repo.js';
+import { incrementRunCounter } from './run-control-repo.js';
 import { admitBatch, keepClaimsOfLiveRun, type RunGateDeps } from './run-control-service.js';
 
 export interface DeliveryDeps extends RunGateDeps {
@@ -237,7 +237,7 @@ async function sendOne(
       await whileDatabaseAway(() => markDeliveryFailed(sql, claim, detail));
       await whileDatabaseAway(() => suppressAfterSmtpRefusal(sql, delivery.subscriberId, failure));
       // A refused recipient is a hard bounce of the run: it counts toward the auto-pause.
-      if (failure.kind === 'permanent-recipient') await whileDatabaseAway(() => countHardBounce(sql, delivery.sendRunId));
+      if (failure.kind === 'permanent-recipient') await whileDatabaseAway(() => incrementRunCounter(sql, delivery.sendRunId, 'hard_bounces'));
       return { status: 'failed', reason: failure.kind };
     }
     if (lastAttempt) {

@@ -1,4 +1,4 @@
-import type { Sql } from '../platform/db/client.js';
+import type { Sql, SqlExecutor } from '../platform/db/client.js';
 import type { SendRunStatus } from './send-run-repo.js';
 
 /** Data access for holding, continuing and stopping send runs, and for what decides a pause. */
@@ -70,9 +70,14 @@ export async function takeBackClaimsOfStoppedRun(
   return { status: rows[0]!.run_status, ids: rows.map((row) => Number(row.id)) };
 }
 
-/** A recipient refused during the SMTP conversation counts as a hard bounce of its run. */
-export async function countHardBounce(sql: Sql, runId: number): Promise<void> {
-  await sql`update send_runs set hard_bounces = hard_bounces + 1 where id = ${runId}`;
+export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
+
+/**
+ * Counts one bounce or complaint of a run (they drive the auto-pause): a recipient refused during
+ * the SMTP conversation, or a report that came back after the server's 250 (core/bounces).
+ */
+export async function incrementRunCounter(sql: SqlExecutor, runId: number, counter: RunCounter): Promise<void> {
+  await sql`update send_runs set ${sql(counter)} = ${sql(counter)} + 1 where id = ${runId}`;
 }
 
 /** Deliveries of a run that went to the server (sent, failed, bounced), on deliveries_run_status_idx. */
