@@ -24,6 +24,9 @@ import { archiveRoutes } from './routes/archive.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
 import { readerRoutes } from './routes/readers.js';
+import { mailgunWebhookRoutes } from './routes/webhooks/mailgun.js';
+import { postmarkWebhookRoutes } from './routes/webhooks/postmark.js';
+import { sendgridWebhookRoutes } from './routes/webhooks/sendgrid.js';
 
 /** Public bodies are small (a signup form); admin imports stream and set their own limit. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -101,6 +104,9 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(readerRoutes(runtime, pages));
   await app.register(archiveRoutes(runtime, pages));
   await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
+  await app.register(postmarkWebhookRoutes(runtime));
+  await app.register(sendgridWebhookRoutes(runtime));
+  await app.register(mailgunWebhookRoutes(runtime));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));
 

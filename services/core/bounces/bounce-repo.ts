@@ -30,6 +30,37 @@ export async function findDeliveryByMessageId(sql: SqlExecutor, messageId: strin
   return toDelivery(row);
 }
 
+export interface AddressedReader {
+  subscriberId: number;
+  /** Their latest digest accepted by the server (sent, or bounced since) no later than asked; none when there is none. */
+  delivery: EventDelivery | undefined;
+}
+
+/**
+ * The reader with this normalized address (subscribers_email_normalized_key) and their latest
+ * accepted digest sent at or before `sentBy` (a reader has one delivery per edition, found through
+ * deliveries_subscriber_edition_idx). Bounced copies count: a complaint may follow a bounce report
+ * of the same message from another source.
+ */
+export async function findReaderByAddress(sql: SqlExecutor, emailNormalized: string, sentBy: Date): Promise<AddressedReader | undefined> {
+  const [row] = await sql<{ subscriber_id: string; id: string | null; send_run_id: string | null }[]>`
+    select s.id as subscriber_id, d.id, d.send_run_id
+    from subscribers s
+    left join lateral (
+      select id, send_run_id from deliveries
+      where subscriber_id = s.id and status in ('sent', 'bounced') and sent_at <= ${sentBy}
+      order by sent_at desc, id desc
+      limit 1
+    ) d on true
+    where s.email_normalized = ${emailNormalized}`;
+  if (!row) return undefined;
+  const subscriberId = Number(row.subscriber_id);
+  return {
+    subscriberId,
+    delivery: row.id === null ? undefined : { id: Number(row.id), subscriberId, sendRunId: Number(row.send_run_id) },
+  };
+}
+
 /**
  * Takes the reader's row lock for the rest of the transaction. Every event about one reader
  * takes it first, so two events for the same reader apply one after the other (the second one's

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
+import { normalizeEmailAddress } from '../platform/mail/email-address.js';
 import { verifyReturnPathToken } from '../platform/tokens/return-path.js';
 import { markUnsubscribedWith } from '../subscribers/subscriber-repo.js';
 import { incrementRunCounter } from '../sending/run-control-repo.js';
@@ -8,12 +9,14 @@ import { suppressReader } from '../suppression/suppression-repo.js';
 import {
   findDeliveryById,
   findDeliveryByMessageId,
+  findReaderByAddress,
   hasEarlierComplaint,
   insertMailEvent,
   lockSubscriber,
   markDeliveryBounced,
   setSoftBounceStreak,
   softBounceNeighbourhood,
+  type AddressedReader,
   type EventDelivery,
   type LedgerEntry,
 } from './bounce-repo.js';
@@ -52,7 +55,7 @@ export type MailEventOutcome =
     }
   | { applied: false; reason: 'duplicate' | 'forged-token' | 'unknown-message' };
 
-interface Target {
+export interface Target {
   subscriberId: number;
   delivery: EventDelivery | undefined;
 }
@@ -63,25 +66,61 @@ function bracketed(messageId: string): string {
   return `<${bare}>`;
 }
 
+/** The lookups that find what an event is about: the ledger's, or a unit test's. */
+export interface TargetLookups {
+  deliveryById(id: number): Promise<EventDelivery | undefined>;
+  /** By the Message-ID as stored, angle brackets included. */
+  deliveryByMessageId(messageId: string): Promise<EventDelivery | undefined>;
+  readerByAddress(emailNormalized: string, sentBy: Date): Promise<AddressedReader | undefined>;
+}
+
+export function ledgerLookups(sql: SqlExecutor): TargetLookups {
+  return {
+    deliveryById: (id) => findDeliveryById(sql, id),
+    deliveryByMessageId: (messageId) => findDeliveryByMessageId(sql, messageId),
+    readerByAddress: (emailNormalized, sentBy) => findReaderByAddress(sql, emailNormalized, sentBy),
+  };
+}
+
 /**
- * Which reader and delivery the event is about. A token that does not verify names nobody: the
- * event is refused, never matched some other way.
+ * Sources anyone can feed (reports received over SMTP): whatever they say, a recipient address
+ * never picks a reader for them.
  */
-async function resolveTarget(sql: SqlExecutor, secretKey: string, event: MailEvent): Promise<Target | 'forged-token' | undefined> {
+const UNAUTHENTICATED_SOURCES: ReadonlySet<string> = new Set(['dsn', 'arf']);
+
+/**
+ * How far past a provider's event time our own clock may have marked the message sent: the
+ * message is marked sent after the server's 250, and the provider's clock is not ours.
+ */
+const SENT_CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * Which reader and delivery the event is about, tried in this order: the signed VERP token (a
+ * token that does not verify names nobody: the event is refused, never matched some other way),
+ * the delivery id, the Message-ID, and last, for an authenticated source only, the recipient
+ * address (`recipientVouched`): that reader and their latest digest sent before the event.
+ */
+export async function resolveTarget(lookups: TargetLookups, secretKey: string, event: MailEvent): Promise<Target | 'forged-token' | undefined> {
   if (event.verpToken !== undefined) {
     const check = verifyReturnPathToken(secretKey, event.verpToken);
     if (!check.ok) return 'forged-token';
     if (check.subject.kind === 'reader-mail') return { subscriberId: check.subject.subscriberId, delivery: undefined };
-    const delivery = await findDeliveryById(sql, check.subject.deliveryId);
+    const delivery = await lookups.deliveryById(check.subject.deliveryId);
     return delivery && { subscriberId: delivery.subscriberId, delivery };
   }
   const delivery =
     event.deliveryId !== undefined
-      ? await findDeliveryById(sql, event.deliveryId)
+      ? await lookups.deliveryById(event.deliveryId)
       : event.messageId
-        ? await findDeliveryByMessageId(sql, bracketed(event.messageId))
+        ? await lookups.deliveryByMessageId(bracketed(event.messageId))
         : undefined;
-  return delivery && { subscriberId: delivery.subscriberId, delivery };
+  if (delivery) return { subscriberId: delivery.subscriberId, delivery };
+  if (event.recipientVouched && event.recipient && !UNAUTHENTICATED_SOURCES.has(event.source)) {
+    const sentBy = new Date(event.occurredAt.getTime() + SENT_CLOCK_SKEW_MS);
+    const reader = await lookups.readerByAddress(normalizeEmailAddress(event.recipient), sentBy);
+    return reader && { subscriberId: reader.subscriberId, delivery: reader.delivery };
+  }
+  return undefined;
 }
 
 /**
@@ -101,7 +140,7 @@ export function softBounceStreakThrough(entries: readonly LedgerEntry[], deliver
 
 export async function applyMailEvent(deps: BounceDeps, event: MailEvent): Promise<MailEventOutcome> {
   const { sql } = deps.database;
-  const target = await resolveTarget(sql, deps.config.secretKey, event);
+  const target = await resolveTarget(ledgerLookups(sql), deps.config.secretKey, event);
   if (target === 'forged-token') return { applied: false, reason: 'forged-token' };
   if (!target) return { applied: false, reason: 'unknown-message' };
   const { subscriberId, delivery } = target;

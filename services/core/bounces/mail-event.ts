@@ -22,8 +22,16 @@ export interface MailEvent {
   deliveryId?: number;
   verpToken?: string;
   messageId?: string;
-  /** The recipient the report names (for logs and checks; never trusted to pick a reader). */
+  /** The recipient the report names: for logs and checks, and picks a reader only when `recipientVouched`. */
   recipient?: string;
+  /**
+   * Set only by a source that authenticated itself (a provider webhook checked by its signature or
+   * credentials): when neither a token, a delivery id nor a Message-ID names a message of ours,
+   * `recipient` names the reader, and the event is taken to be about their latest digest sent
+   * before it happened. Postmark, for one, reports its own message id and never ours. Never set by
+   * the SMTP receiver: anyone can send it a report naming any address.
+   */
+  recipientVouched?: boolean;
   /** Status code and diagnostic, e.g. "5.1.1 smtp; 550 5.1.1 user unknown". */
   detail: string;
   occurredAt: Date;

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -90,6 +91,22 @@ const mailbox = headerSafe
     'the address must be ASCII: write an international domain in its xn-- form (the name before <...> may be in any script)',
   );
 
+/**
+ * SendGrid's verification key as it shows it (base64 of a DER public key; PEM armour and line
+ * breaks are taken off): it must be the P-256 key its signatures need.
+ */
+const sendgridPublicKey = z
+  .string()
+  .transform((value) => value.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, ''))
+  .refine((value) => {
+    try {
+      const key = createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
+      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    } catch {
+      return false;
+    }
+  }, 'must be the base64 ECDSA P-256 verification key SendGrid shows for the signed Event Webhook');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PAPERBOY_ROLE: z.enum(['all', 'api', 'worker', 'bounces']).default('all'),
@@ -129,6 +146,13 @@ const envSchema = z.object({
     .optional(),
   BOUNCE_SMTP_PORT: integer(1, 65535).optional(),
   SOFT_BOUNCE_LIMIT: integer(1, 100).default(3),
+  POSTMARK_WEBHOOK_CREDENTIALS: z
+    .string()
+    .trim()
+    .regex(/^[^:\s]+:\S+$/, 'must be "user:password", the basic-auth credentials in the webhook URL set at Postmark')
+    .optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey.optional(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().trim().min(1, 'must not be empty').optional(),
   ADMIN_TOKEN: z.string().trim().min(1, 'must not be empty').default(DEV_ADMIN_TOKEN),
   SECRET_KEY: z.string().min(1, 'must not be empty').default(DEV_SECRET_KEY),
   DIGEST_CRON: cronPattern.default('0 0 6 * * *'),
@@ -190,6 +214,12 @@ export interface Config {
     /** Soft bounces in a row, across editions, that suppress a reader. */
     softBounceLimit: number;
   };
+  /**
+   * Bounce and complaint webhooks of email providers; each unset leaves its route answering 404.
+   * postmark: `user:password` of basic auth; sendgrid: the base64 DER verification key;
+   * mailgun: the HMAC signing key.
+   */
+  webhooks: { postmarkCredentials: string | undefined; sendgridPublicKey: string | undefined; mailgunSigningKey: string | undefined };
   /** A send run pauses itself when, over at least `minAttempts`, a rate passes its share. */
   autoPause: { minAttempts: number; hardBounceRate: number; complaintRate: number };
   adminTokens: AdminToken[];
@@ -279,6 +309,13 @@ function productionProblems(env: Env, publicUrl: string, adminTokens: AdminToken
   if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN.length < 16) {
     problems.push('METRICS_TOKEN: must be at least 16 characters in production');
   }
+  const postmarkPassword = env.POSTMARK_WEBHOOK_CREDENTIALS?.slice(env.POSTMARK_WEBHOOK_CREDENTIALS.indexOf(':') + 1);
+  if (postmarkPassword !== undefined && postmarkPassword.length < 16) {
+    problems.push('POSTMARK_WEBHOOK_CREDENTIALS: the password must be at least 16 characters in production');
+  }
+  if (env.MAILGUN_WEBHOOK_SIGNING_KEY !== undefined && env.MAILGUN_WEBHOOK_SIGNING_KEY.length < 16) {
+    problems.push('MAILGUN_WEBHOOK_SIGNING_KEY: must be at least 16 characters in production (copy the HTTP webhook signing key Mailgun shows)');
+  }
   if (!env.MAIL_POSTAL_ADDRESS) {
     problems.push('MAIL_POSTAL_ADDRESS: is required in production (every bulk email must show a postal address)');
   }
@@ -309,7 +346,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
         const name = String(issue.path[0] ?? 'environment');
         if (seen.has(name)) return undefined;
         seen.add(name);
-        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'HF_TOKEN'].includes(name);
+        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'HF_TOKEN', 'POSTMARK_WEBHOOK_CREDENTIALS', 'MAILGUN_WEBHOOK_SIGNING_KEY'].includes(name);
         return `${name}: ${issue.message}${secret ? '' : describeReceived(present[name])}`;
       })
       .filter((line): line is string => line !== undefined);
@@ -355,6 +392,11 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       bounceDomain: env.BOUNCE_DOMAIN,
     },
     bounces: { smtpPort: env.BOUNCE_SMTP_PORT, softBounceLimit: env.SOFT_BOUNCE_LIMIT },
+    webhooks: {
+      postmarkCredentials: env.POSTMARK_WEBHOOK_CREDENTIALS,
+      sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      mailgunSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+    },
     autoPause: {
       minAttempts: env.AUTO_PAUSE_MIN_ATTEMPTS,
       hardBounceRate: env.AUTO_PAUSE_HARD_BOUNCE_RATE,

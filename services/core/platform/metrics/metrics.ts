@@ -21,6 +21,13 @@ export interface Metrics {
    * the SMTP conversation is counted as kind="hard" by recordDelivery.
    */
   recordBounce(kind: BounceKind): void;
+  /**
+   * One event a provider's webhook posted, by provider (postmark, sendgrid, mailgun...) and
+   * outcome: what applying it did (hard_bounce, soft_bounce, complaint, duplicate, unknown-message,
+   * forged-token) or ignored; a refused request counts once, by why (unauthorized, forged, stale,
+   * replayed, malformed, unconfigured).
+   */
+  recordWebhookEvent(provider: string, outcome: string): void;
   /** A send run paused, by itself (on which spike) or by an operator. */
   recordRunPaused(cause: RunPauseCause): void;
   /** Prometheus text exposition. */
@@ -90,6 +97,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     name: 'paperboy_bounce_reports_total',
     help: 'Reports received by the bounce receiver, by source (dsn, arf, none) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored)',
     labelNames: ['source', 'result'] as const,
+    registers: [registry],
+  });
+  const webhookEvents = new Counter({
+    name: 'paperboy_webhook_events_total',
+    help: 'Events posted by email providers to /webhooks/PROVIDER, by provider and outcome (hard_bounce, soft_bounce, complaint, duplicate, unknown-message, forged-token, ignored); refused requests count once by why (unauthorized, forged, stale, replayed, malformed, unconfigured)',
+    labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });
   const emailsSent = new Counter({ name: 'paperboy_emails_sent_total', help: 'Digests accepted by the SMTP server', registers: [registry] });
@@ -257,6 +270,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     recordRunPaused(cause) {
       runsPaused.inc({ cause });
+    },
+    recordWebhookEvent(provider, outcome) {
+      webhookEvents.inc({ provider, outcome });
     },
     recordBounceReport(source, result) {
       bounceReports.inc({ source, result });
