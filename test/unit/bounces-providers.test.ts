@@ -50,6 +50,12 @@ describe('Postmark', () => {
     });
   });
 
+  it("takes Postmark's 64-bit ids, past what JSON numbers hold exactly, keyed with the bounce time", () => {
+    const [event] = eventsOf(readPostmarkRecord(postmarkBounce({ id: 4323372036854775807, email: 'r@example.org' }), NOW));
+    expect(event!.eventKey).toBe('4323372036854776000@2026-08-14T07:05:54.9070259Z');
+    expect(readPostmarkRecord(postmarkBounce({ id: 1.5, email: 'r@example.org' }), NOW)).toEqual({ malformed: expect.stringContaining('"ID" must be a whole number') });
+  });
+
   it.each([
     ['HardBounce', 'hard_bounce'],
     ['BadEmailAddress', 'hard_bounce'],

@@ -45,8 +45,9 @@ const record = z.object({
 
 const bounceRecord = z.object({
   RecordType: z.enum(['Bounce', 'SpamComplaint']),
-  // Postmark's ids are 64-bit: one past 2^53 loses digits in JSON.parse, so the key adds the time.
-  ID: z.number().int().nonnegative(),
+  // Postmark's ids are 64-bit (its documented example is past 2^53, where JSON.parse loses
+  // digits): taken as any whole number, and the event key adds the time to stay unique.
+  ID: z.number().nonnegative().refine(Number.isInteger, 'must be a whole number'),
   Type: z.string().max(64),
   Email: z.string().max(320),
   BouncedAt: z.string().max(64).optional(),
