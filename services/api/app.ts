@@ -24,6 +24,7 @@ import { archiveRoutes } from './routes/archive.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
 import { readerRoutes } from './routes/readers.js';
+import { sesWebhookRoutes } from './routes/webhooks/ses.js';
 
 /** Public bodies are small (a signup form); admin imports stream and set their own limit. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -100,6 +101,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(healthRoutes(runtime));
   await app.register(readerRoutes(runtime, pages));
   await app.register(archiveRoutes(runtime, pages));
+  await app.register(sesWebhookRoutes(runtime));
   await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
   // A developer's view of the outbox folder; production sends over SMTP and has no outbox.
   if (runtime.config.env !== 'production') await app.register(devOutboxRoutes(runtime));

@@ -1,5 +1,6 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../services/core/platform/config/config.js';
 import { readSesNotification, type SesReading } from '../../services/core/bounces/providers/ses.js';
 import { isSnsUrl, parseSnsMessage, snsStringToSign, verifySnsSignature, type SnsMessage } from '../../services/core/bounces/providers/sns-signature.js';
 import { createReturnPathToken, returnPathAddress } from '../../services/core/platform/tokens/return-path.js';
@@ -193,5 +194,22 @@ describe('reading SES notifications', () => {
     delete notification.bounce.feedbackId;
     const [event] = eventsOf(read(notification));
     expect(event).toMatchObject({ eventKey: 'sns:sns-1/r@example.org', occurredAt: RECEIVED_AT });
+  });
+});
+
+describe('SES_SNS_TOPIC_ARNS', () => {
+  it('turns the route on with a list of topic ARNs, and stops start-up naming the variable on anything else', () => {
+    expect(parseConfig({}).webhooks.ses).toBeUndefined();
+    expect(parseConfig({ SES_SNS_TOPIC_ARNS: ' arn:aws:sns:eu-west-1:123456789012:ses-bounces , arn:aws-cn:sns:cn-north-1:123456789012:b' }).webhooks.ses).toEqual({
+      topicArns: ['arn:aws:sns:eu-west-1:123456789012:ses-bounces', 'arn:aws-cn:sns:cn-north-1:123456789012:b'],
+    });
+    for (const value of ['ses-bounces', 'arn:aws:sqs:eu-west-1:123456789012:q', ',']) {
+      expect(() => parseConfig({ SES_SNS_TOPIC_ARNS: value }), value).toThrow(ConfigError);
+      try {
+        parseConfig({ SES_SNS_TOPIC_ARNS: value });
+      } catch (error) {
+        expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^SES_SNS_TOPIC_ARNS: /)]);
+      }
+    }
   });
 });

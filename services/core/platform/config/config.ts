@@ -90,6 +90,8 @@ const mailbox = headerSafe
     'the address must be ASCII: write an international domain in its xn-- form (the name before <...> may be in any script)',
   );
 
+const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PAPERBOY_ROLE: z.enum(['all', 'api', 'worker', 'bounces']).default('all'),
@@ -129,6 +131,15 @@ const envSchema = z.object({
     .optional(),
   BOUNCE_SMTP_PORT: integer(1, 65535).optional(),
   SOFT_BOUNCE_LIMIT: integer(1, 100).default(3),
+  SES_SNS_TOPIC_ARNS: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .refine((arns) => arns.length > 0, 'must name at least one SNS topic ARN')
+    .refine(
+      (arns) => arns.every((arn) => SNS_TOPIC_ARN.test(arn)),
+      'must be SNS topic ARNs separated by commas, e.g. "arn:aws:sns:eu-west-1:123456789012:ses-bounces"',
+    )
+    .optional(),
   ADMIN_TOKEN: z.string().trim().min(1, 'must not be empty').default(DEV_ADMIN_TOKEN),
   SECRET_KEY: z.string().min(1, 'must not be empty').default(DEV_SECRET_KEY),
   DIGEST_CRON: cronPattern.default('0 0 6 * * *'),
@@ -189,6 +200,11 @@ export interface Config {
     smtpPort: number | undefined;
     /** Soft bounces in a row, across editions, that suppress a reader. */
     softBounceLimit: number;
+  };
+  /** Provider webhooks (POST /webhooks/PROVIDER); a provider left unset has its route answer 404. */
+  webhooks: {
+    /** Amazon SES through SNS: the topics whose messages are accepted; undefined turns the route off. */
+    ses: { topicArns: readonly string[] } | undefined;
   };
   /** A send run pauses itself when, over at least `minAttempts`, a rate passes its share. */
   autoPause: { minAttempts: number; hardBounceRate: number; complaintRate: number };
@@ -355,6 +371,9 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       bounceDomain: env.BOUNCE_DOMAIN,
     },
     bounces: { smtpPort: env.BOUNCE_SMTP_PORT, softBounceLimit: env.SOFT_BOUNCE_LIMIT },
+    webhooks: {
+      ses: env.SES_SNS_TOPIC_ARNS ? { topicArns: env.SES_SNS_TOPIC_ARNS } : undefined,
+    },
     autoPause: {
       minAttempts: env.AUTO_PAUSE_MIN_ATTEMPTS,
       hardBounceRate: env.AUTO_PAUSE_HARD_BOUNCE_RATE,

@@ -13,7 +13,7 @@ export interface Metrics {
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
   /** DeliveryDeps.onOutcome: emails sent, failed by reason, deferred, SMTP latency. */
   recordDelivery: (outcome: DeliveryOutcomeSample) => void;
-  /** Reports the bounce receiver got, by source (dsn, arf) and what came of them. */
+  /** Reports the bounce receiver or a provider webhook got, by source (dsn, arf, ses...) and what came of them. */
   recordBounceReport(source: string, result: string): void;
   /**
    * A bounce or complaint applied to the ledger (paperboy_bounces_total{kind}): reported after
@@ -88,7 +88,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   const bounceReports = new Counter({
     name: 'paperboy_bounce_reports_total',
-    help: 'Reports received by the bounce receiver, by source (dsn, arf, none) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored)',
+    help: 'Reports received by the bounce receiver or a provider webhook, by source (dsn, arf, none; ses...) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored; a webhook\'s refusals: bad-signature, wrong-topic, stale...)',
     labelNames: ['source', 'result'] as const,
     registers: [registry],
   });
