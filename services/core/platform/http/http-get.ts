@@ -20,10 +20,8 @@ export function createHttpGet(options: HttpGetOptions): HttpGet {
     if (response.body) {
       for await (const chunk of response.body) {
         bytes += chunk.byteLength;
-        if (bytes > options.maxBytes) {
-          await response.body.cancel();
-          throw new Error(`the answer from ${new URL(url).host} is over ${options.maxBytes} bytes`);
-        }
+        // Leaving the loop (the throw) cancels the rest of the body.
+        if (bytes > options.maxBytes) throw new Error(`the answer from ${new URL(url).host} is over ${options.maxBytes} bytes`);
         chunks.push(chunk);
       }
     }
