@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from './core/platform/clock.js';
 import type { Config } from './core/platform/config/config.js';
 import { createDatabaseClient, type DatabaseClient } from './core/platform/db/client.js';
+import { createHttpGet, type HttpGet } from './core/platform/http/http-get.js';
 import type { Logger } from './core/platform/logging/logger.js';
 import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js';
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
@@ -31,13 +32,16 @@ export interface Runtime {
   /** This process's Prometheus registry and recorders (one per runtime). */
   metrics: Metrics;
   clock: Clock;
+  /** Outbound GETs of small resources (SNS signing certificates and subscription confirmations). */
+  httpGet: HttpGet;
   close(): Promise<void>;
 }
 
-/** What tests (and tools) may swap: a capturing mail transport, a fixed clock. */
+/** What tests (and tools) may swap: a capturing mail transport, a fixed clock, the outbound GET. */
 export interface RuntimeOverrides {
   mail?: MailTransport;
   clock?: Clock;
+  httpGet?: HttpGet;
 }
 
 export function createRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Runtime {
@@ -63,6 +67,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
       unfinishedSendRuns: () => reportUnfinishedRuns({ database }),
     }),
     clock,
+    httpGet: overrides.httpGet ?? createHttpGet({ timeoutMs: 10_000, maxBytes: 64 * 1024 }),
     close() {
       // Order matters: producers first, then the SMTP pool and the Redis clients, then the
       // database pool last, since anything still finishing may need to write to Postgres. The

@@ -27,6 +27,7 @@ import { readerRoutes } from './routes/readers.js';
 import { mailgunWebhookRoutes } from './routes/webhooks/mailgun.js';
 import { postmarkWebhookRoutes } from './routes/webhooks/postmark.js';
 import { sendgridWebhookRoutes } from './routes/webhooks/sendgrid.js';
+import { sesWebhookRoutes } from './routes/webhooks/ses.js';
 
 /** Public bodies are small (a signup form); admin imports stream and set their own limit. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -104,6 +105,7 @@ export async function buildApp(runtime: Runtime): Promise<App> {
   await app.register(readerRoutes(runtime, pages));
   await app.register(archiveRoutes(runtime, pages));
   await app.register(metricsRoutes(runtime.metrics, runtime.config.metricsToken));
+  await app.register(sesWebhookRoutes(runtime));
   await app.register(postmarkWebhookRoutes(runtime));
   await app.register(sendgridWebhookRoutes(runtime));
   await app.register(mailgunWebhookRoutes(runtime));

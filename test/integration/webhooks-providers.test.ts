@@ -293,9 +293,9 @@ describe('provider webhooks', () => {
       expect(await ledgerState()).toEqual(before);
       expect(await suppressionOf('reader-2@example.org')).toBeUndefined();
       const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-      expect(metrics.body).toMatch(/paperboy_webhook_events_total\{provider="mailgun",outcome="replayed"\} 1\b/);
-      expect(metrics.body).toMatch(/paperboy_webhook_events_total\{provider="mailgun",outcome="forged"\} 1\b/);
-      expect(metrics.body).toMatch(/paperboy_webhook_events_total\{provider="mailgun",outcome="stale"\} 1\b/);
+      expect(metrics.body).toMatch(/paperboy_bounce_reports_total\{source="mailgun",result="replayed"\} 1\b/);
+      expect(metrics.body).toMatch(/paperboy_bounce_reports_total\{source="mailgun",result="forged"\} 1\b/);
+      expect(metrics.body).toMatch(/paperboy_bounce_reports_total\{source="mailgun",result="stale"\} 1\b/);
     });
 
     it('answers 400 naming what is missing from a body that is not a signed event', async () => {

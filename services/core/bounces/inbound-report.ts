@@ -94,7 +94,7 @@ function addressField(value: string | undefined): string | undefined {
  * `smtp; 550 5.1.1 <a@b>: ...` → `550 5.1.1 <address>: ...`. Addresses are taken out: the detail
  * is stored and logged, and neither may keep a reader's address (an erased one least of all).
  */
-function diagnosticText(value: string | undefined): string {
+export function diagnosticText(value: string | undefined): string {
   if (!value) return '';
   return value
     .replace(/^\s*[a-z-]+\s*;\s*/i, '')

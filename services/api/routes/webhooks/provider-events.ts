@@ -39,7 +39,7 @@ export async function applyWebhookEvents(
   const summary: WebhookSummary = { applied: 0, duplicates: 0, unknown: 0, ignored: reading.ignored.length };
   for (const reason of reading.ignored) {
     request.log.debug({ provider, reason }, `${provider} webhook: event ignored`);
-    metrics.recordWebhookEvent(provider, 'ignored');
+    metrics.recordBounceReport(provider, 'ignored');
   }
   for (const event of reading.events) {
     let outcome;
@@ -60,7 +60,7 @@ export async function applyWebhookEvents(
       else summary.unknown += 1;
       request.log[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `${provider} webhook: ${event.kind} not applied (${outcome.reason})`);
     }
-    metrics.recordWebhookEvent(provider, outcome.applied ? event.kind : outcome.reason);
+    metrics.recordBounceReport(provider, outcome.applied ? event.kind : outcome.reason);
   }
   return summary;
 }
@@ -86,7 +86,7 @@ export function refuseWebhook(
   message: string,
 ): FastifyReply {
   request.log.warn({ provider, refusal, client: request.ip, problem: message }, `${provider} webhook: request refused (${refusal})`);
-  runtime.metrics.recordWebhookEvent(provider, refusal);
+  runtime.metrics.recordBounceReport(provider, refusal);
   return reply.status(STATUS_OF_REFUSAL[refusal]).type('application/json; charset=utf-8').send({ error: message, details: [] });
 }
 

@@ -106,6 +106,7 @@ const sendgridPublicKey = z
       return false;
     }
   }, 'must be the base64 ECDSA P-256 verification key SendGrid shows for the signed Event Webhook');
+const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -153,6 +154,15 @@ const envSchema = z.object({
     .optional(),
   SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey.optional(),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().trim().min(1, 'must not be empty').optional(),
+  SES_SNS_TOPIC_ARNS: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .refine((arns) => arns.length > 0, 'must name at least one SNS topic ARN')
+    .refine(
+      (arns) => arns.every((arn) => SNS_TOPIC_ARN.test(arn)),
+      'must be SNS topic ARNs separated by commas, e.g. "arn:aws:sns:eu-west-1:123456789012:ses-bounces"',
+    )
+    .optional(),
   ADMIN_TOKEN: z.string().trim().min(1, 'must not be empty').default(DEV_ADMIN_TOKEN),
   SECRET_KEY: z.string().min(1, 'must not be empty').default(DEV_SECRET_KEY),
   DIGEST_CRON: cronPattern.default('0 0 6 * * *'),
@@ -214,12 +224,17 @@ export interface Config {
     /** Soft bounces in a row, across editions, that suppress a reader. */
     softBounceLimit: number;
   };
-  /**
-   * Bounce and complaint webhooks of email providers; each unset leaves its route answering 404.
-   * postmark: `user:password` of basic auth; sendgrid: the base64 DER verification key;
-   * mailgun: the HMAC signing key.
-   */
-  webhooks: { postmarkCredentials: string | undefined; sendgridPublicKey: string | undefined; mailgunSigningKey: string | undefined };
+  /** Provider webhooks (POST /webhooks/PROVIDER); a provider left unset has its route answer 404. */
+  webhooks: {
+    /** Amazon SES through SNS: the topics whose messages are accepted; undefined turns the route off. */
+    ses: { topicArns: readonly string[] } | undefined;
+    /** Postmark: `user:password` of basic auth. */
+    postmarkCredentials: string | undefined;
+    /** SendGrid: the base64 DER verification key. */
+    sendgridPublicKey: string | undefined;
+    /** Mailgun: the HMAC signing key. */
+    mailgunSigningKey: string | undefined;
+  };
   /** A send run pauses itself when, over at least `minAttempts`, a rate passes its share. */
   autoPause: { minAttempts: number; hardBounceRate: number; complaintRate: number };
   adminTokens: AdminToken[];
@@ -393,6 +408,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     },
     bounces: { smtpPort: env.BOUNCE_SMTP_PORT, softBounceLimit: env.SOFT_BOUNCE_LIMIT },
     webhooks: {
+      ses: env.SES_SNS_TOPIC_ARNS ? { topicArns: env.SES_SNS_TOPIC_ARNS } : undefined,
       postmarkCredentials: env.POSTMARK_WEBHOOK_CREDENTIALS,
       sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY,
       mailgunSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,

@@ -13,7 +13,7 @@ export interface Metrics {
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
   /** DeliveryDeps.onOutcome: emails sent, failed by reason, deferred, SMTP latency. */
   recordDelivery: (outcome: DeliveryOutcomeSample) => void;
-  /** Reports the bounce receiver got, by source (dsn, arf) and what came of them. */
+  /** Reports the bounce receiver or a provider webhook got, by source (dsn, arf, ses...) and what came of them. */
   recordBounceReport(source: string, result: string): void;
   /**
    * A bounce or complaint applied to the ledger (paperboy_bounces_total{kind}): reported after
@@ -21,13 +21,6 @@ export interface Metrics {
    * the SMTP conversation is counted as kind="hard" by recordDelivery.
    */
   recordBounce(kind: BounceKind): void;
-  /**
-   * One event a provider's webhook posted, by provider (postmark, sendgrid, mailgun...) and
-   * outcome: what applying it did (hard_bounce, soft_bounce, complaint, duplicate, unknown-message,
-   * forged-token) or ignored; a refused request counts once, by why (unauthorized, forged, stale,
-   * replayed, malformed, unconfigured).
-   */
-  recordWebhookEvent(provider: string, outcome: string): void;
   /** A send run paused, by itself (on which spike) or by an operator. */
   recordRunPaused(cause: RunPauseCause): void;
   /** Prometheus text exposition. */
@@ -95,14 +88,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   const bounceReports = new Counter({
     name: 'paperboy_bounce_reports_total',
-    help: 'Reports received by the bounce receiver, by source (dsn, arf, none) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored)',
+    help: 'Reports received by the bounce receiver or a provider webhook, by source (dsn, arf, none; ses, postmark, sendgrid, mailgun) and result (hard_bounce, soft_bounce, complaint, duplicate, forged-token, unknown-message, ignored; a webhook\'s refusals counted once by why: unauthorized, forged, bad-signature, wrong-topic, stale, replayed, malformed, unconfigured...)',
     labelNames: ['source', 'result'] as const,
-    registers: [registry],
-  });
-  const webhookEvents = new Counter({
-    name: 'paperboy_webhook_events_total',
-    help: 'Events posted by email providers to /webhooks/PROVIDER, by provider and outcome (hard_bounce, soft_bounce, complaint, duplicate, unknown-message, forged-token, ignored); refused requests count once by why (unauthorized, forged, stale, replayed, malformed, unconfigured)',
-    labelNames: ['provider', 'outcome'] as const,
     registers: [registry],
   });
   const emailsSent = new Counter({ name: 'paperboy_emails_sent_total', help: 'Digests accepted by the SMTP server', registers: [registry] });
@@ -270,9 +257,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     recordRunPaused(cause) {
       runsPaused.inc({ cause });
-    },
-    recordWebhookEvent(provider, outcome) {
-      webhookEvents.inc({ provider, outcome });
     },
     recordBounceReport(source, result) {
       bounceReports.inc({ source, result });
