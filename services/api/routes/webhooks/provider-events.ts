@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { applyMailEvent } from '../../../core/bounces/bounce-service.js';
+import { applyMailEvent, type MailEventOutcome } from '../../../core/bounces/bounce-service.js';
 import type { MailEvent } from '../../../core/bounces/mail-event.js';
 import { isDatabaseUnavailable } from '../../../core/platform/db/client.js';
 import { DependencyUnavailableError } from '../../../core/platform/errors.js';
@@ -7,7 +7,7 @@ import type { BounceKind } from '../../../core/platform/metrics/metrics.js';
 import type { Runtime } from '../../../runtime.js';
 
 /**
- * What the Postmark, SendGrid and Mailgun webhook routes share once a request is authenticated:
+ * What the webhook routes share once a request is authenticated (SES only reports its events here):
  * applying its events, answering, counting and logging. Providers retry a request answered with
  * anything but a 2xx, so every event taken in (applied, a duplicate, about no message of ours, or
  * not a bounce at all) is answered 200; a refusal is answered 401/403/400/404 and changes nothing;
@@ -42,7 +42,7 @@ export async function applyWebhookEvents(
     metrics.recordBounceReport(provider, 'ignored');
   }
   for (const event of reading.events) {
-    let outcome;
+    let outcome: MailEventOutcome;
     try {
       outcome = await applyMailEvent({ database, clock, config }, event);
     } catch (error) {
@@ -50,19 +50,33 @@ export async function applyWebhookEvents(
       // The events before this one are stored; the provider's retry finds them duplicates.
       throw new DependencyUnavailableError('Postgres is not answering; the events were not all stored, send them again later');
     }
-    const fields = { provider, eventKey: event.eventKey, kind: event.kind, detail: event.detail, ...outcome };
-    if (outcome.applied) {
-      summary.applied += 1;
-      metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
-      request.log.info(fields, `${provider} webhook: ${event.kind} applied`);
-    } else {
-      if (outcome.reason === 'duplicate') summary.duplicates += 1;
-      else summary.unknown += 1;
-      request.log[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `${provider} webhook: ${event.kind} not applied (${outcome.reason})`);
-    }
-    metrics.recordBounceReport(provider, outcome.applied ? event.kind : outcome.reason);
+    reportEventOutcome(runtime, request, provider, event, outcome);
+    if (outcome.applied) summary.applied += 1;
+    else if (outcome.reason === 'duplicate') summary.duplicates += 1;
+    else summary.unknown += 1;
   }
   return summary;
+}
+
+/**
+ * Logs and counts what applying one event did, the same for every webhook: applied events also
+ * count in paperboy_bounces_total; an event about no message of ours is logged at warn.
+ */
+export function reportEventOutcome(
+  runtime: Pick<Runtime, 'metrics'>,
+  request: FastifyRequest,
+  provider: string,
+  event: MailEvent,
+  outcome: MailEventOutcome,
+): void {
+  const fields = { provider, eventKey: event.eventKey, kind: event.kind, detail: event.detail, ...outcome };
+  if (outcome.applied) {
+    runtime.metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
+    request.log.info(fields, `${provider} webhook: ${event.kind} applied`);
+  } else {
+    request.log[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `${provider} webhook: ${event.kind} not applied (${outcome.reason})`);
+  }
+  runtime.metrics.recordBounceReport(provider, outcome.applied ? event.kind : outcome.reason);
 }
 
 export type WebhookRefusal = 'unconfigured' | 'unauthorized' | 'forged' | 'stale' | 'replayed' | 'malformed';

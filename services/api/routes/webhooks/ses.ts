@@ -2,14 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { receiveSesWebhook, type SesWebhookResult } from '../../../core/bounces/providers/ses-webhook.js';
 import { createSnsCertificates } from '../../../core/bounces/providers/sns-signature.js';
-import type { BounceKind } from '../../../core/platform/metrics/metrics.js';
 import type { Runtime } from '../../../runtime.js';
 import { errorSchema, type ErrorBody } from '../../error-schema.js';
+import { reportEventOutcome } from './provider-events.js';
 
 /** SNS messages are small (an SES notification with its original headers is a few KB). */
 const BODY_LIMIT_BYTES = 256 * 1024;
-
-const BOUNCE_KIND_OF_EVENT = { hard_bounce: 'hard', soft_bounce: 'soft', complaint: 'complaint' } as const satisfies Record<string, BounceKind>;
 
 const accepted = z.object({
   status: z.enum(['applied', 'ignored', 'subscription-confirmed', 'unsubscribe-confirmed']),
@@ -82,11 +80,7 @@ export function sesWebhookRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             return reply.status(200).send({ status: 'ignored' });
           case 'applied': {
             const results = result.results.map(({ event, outcome }) => {
-              const fields = { kind: event.kind, detail: event.detail, eventKey: event.eventKey.replace(/\/.*$/, ''), ...outcome };
-              if (outcome.applied) log.info(fields, `ses webhook: ${event.kind} applied`);
-              else log[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `ses webhook: ${event.kind} not applied (${outcome.reason})`);
-              metrics.recordBounceReport('ses', outcome.applied ? event.kind : outcome.reason);
-              if (outcome.applied) metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
+              reportEventOutcome(runtime, request, 'ses', event, outcome);
               return outcome.applied ? event.kind : outcome.reason;
             });
             return reply.status(200).send({ status: 'applied', results });
