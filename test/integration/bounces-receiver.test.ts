@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BOUNCE_LIMITS, startBounceServer, type BounceServer } from '../../services/bounces/bounce-server.js';
+import { markDeliveriesSent } from '../../services/core/sending/delivery-repo.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
 import { startManualSend } from '../../services/core/sending/send-service.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
@@ -121,6 +122,26 @@ describe('the bounce receiver', () => {
     const from = smtp.messages.length;
     await sendEdition(DAYS[1]);
     expect(smtp.messages.slice(from).map((mail) => mail.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-3@example.org']);
+  });
+
+  it('counts a hard bounce that overtakes the worker\'s sent mark: the late mark keeps the delivery bounced', async () => {
+    await insertReaders(sql(), 1);
+    const runId = await sendEdition(DAYS[0]);
+    const mail = messageTo('reader-1@example.org');
+    // Back to the moment between the relay's 250 and the worker's write of the sent mark.
+    const [claim] = await sql()<{ id: string; claimed_by: string; message_id: string }[]>`
+      update deliveries set status = 'claimed', sent_at = null, message_id = null
+      where message_id = ${mail.parsed.messageId!} returning id, claimed_by, ${mail.parsed.messageId!}::text as message_id`;
+    expect(await reportFor(mail, 'postfix-user-unknown.eml')).toMatchObject({ accepted: true });
+    expect(await runCounters(runId)).toMatchObject({ hard_bounces: 1 });
+
+    await markDeliveriesSent(sql(), [{ id: Number(claim!.id), token: claim!.claimed_by, messageId: claim!.message_id }]);
+    const [row] = await sql()<{ status: string; sent_at: Date | null; last_error: string }[]>`
+      select status, sent_at, last_error from deliveries where id = ${claim!.id}`;
+    expect(row).toMatchObject({ status: 'bounced', last_error: expect.stringMatching(/^5\.1\.1/) });
+    expect(row!.sent_at).not.toBeNull();
+    expect(await deliveryOf(mail)).toMatchObject({ status: 'bounced' });
+    expect(await runCounters(runId)).toEqual({ hard_bounces: 1, soft_bounces: 0, complaints: 0 });
   });
 
   it.each(['gmail-no-such-user.eml', 'outlook-recipient-not-found.eml', 'postfix-yahoo-no-account.eml', 'rfc3464-multi-recipient.eml'])(
