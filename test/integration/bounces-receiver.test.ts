@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../services/api/app.js';
 import { DEFAULT_BOUNCE_LIMITS, startBounceServer, type BounceServer } from '../../services/bounces/bounce-server.js';
+import { createLogger } from '../../services/core/platform/logging/logger.js';
+import { markDeliveriesSent } from '../../services/core/sending/delivery-repo.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
 import { startManualSend } from '../../services/core/sending/send-service.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
@@ -33,7 +37,7 @@ describe('the bounce receiver', () => {
     const port = await freePort();
     test = await createTestRuntime(
       'bounces',
-      { SMTP_URL: smtp.url, MAIL_FROM: 'Paperboy <papers@paperboy.test>', BOUNCE_DOMAIN: DOMAIN, BOUNCE_SMTP_PORT: String(port), HOST: '127.0.0.1' },
+      { SMTP_URL: smtp.url, MAIL_FROM: 'Paperboy <papers@paperboy.test>', BOUNCE_DOMAIN: DOMAIN, BOUNCE_SMTP_PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: 'bounces-admin-token' },
       { clock: () => new Date('2026-08-14T07:00:00Z') },
     );
     for (const day of DAYS) await importFixtureDay(test.runtime, day);
@@ -123,6 +127,26 @@ describe('the bounce receiver', () => {
     expect(smtp.messages.slice(from).map((mail) => mail.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-3@example.org']);
   });
 
+  it('counts a hard bounce that overtakes the worker\'s sent mark: the late mark keeps the delivery bounced', async () => {
+    await insertReaders(sql(), 1);
+    const runId = await sendEdition(DAYS[0]);
+    const mail = messageTo('reader-1@example.org');
+    // Back to the moment between the relay's 250 and the worker's write of the sent mark.
+    const [claim] = await sql()<{ id: string; claimed_by: string; message_id: string }[]>`
+      update deliveries set status = 'claimed', sent_at = null, message_id = null
+      where message_id = ${mail.parsed.messageId!} returning id, claimed_by, ${mail.parsed.messageId!}::text as message_id`;
+    expect(await reportFor(mail, 'postfix-user-unknown.eml')).toMatchObject({ accepted: true });
+    expect(await runCounters(runId)).toMatchObject({ hard_bounces: 1 });
+
+    await markDeliveriesSent(sql(), [{ id: Number(claim!.id), token: claim!.claimed_by, messageId: claim!.message_id }]);
+    const [row] = await sql()<{ status: string; sent_at: Date | null; last_error: string }[]>`
+      select status, sent_at, last_error from deliveries where id = ${claim!.id}`;
+    expect(row).toMatchObject({ status: 'bounced', last_error: expect.stringMatching(/^5\.1\.1/) });
+    expect(row!.sent_at).not.toBeNull();
+    expect(await deliveryOf(mail)).toMatchObject({ status: 'bounced' });
+    expect(await runCounters(runId)).toEqual({ hard_bounces: 1, soft_bounces: 0, complaints: 0 });
+  });
+
   it.each(['gmail-no-such-user.eml', 'outlook-recipient-not-found.eml', 'postfix-yahoo-no-account.eml', 'rfc3464-multi-recipient.eml'])(
     'takes %s as a hard bounce',
     async (fixture) => {
@@ -150,6 +174,17 @@ describe('the bounce receiver', () => {
     expect(await reportFor(mail, 'outlook-jmrp-complaint.eml', `fbl@${DOMAIN}`)).toMatchObject({ accepted: true });
     expect(await runCounters(runId)).toMatchObject({ complaints: 1 });
     expect(await suppressionOf('reader-2@example.org')).toBeUndefined();
+    // What the operator sees of the run.
+    const app = await buildApp(test.runtime);
+    try {
+      const view = await app.inject({ method: 'GET', url: `/admin/editions/${DAYS[0]}`, headers: { authorization: 'Bearer bounces-admin-token' } });
+      expect(view.statusCode).toBe(200);
+      expect(view.json().edition.runs).toEqual([
+        expect.objectContaining({ id: runId, status: 'completed', hardBounces: 0, softBounces: 0, complaints: 1, deliveries: expect.objectContaining({ sent: 2, bounced: 0 }) }),
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('suppresses after three soft bounces in a row across editions, reported in any order, and not when a digest went through between', async () => {
@@ -217,27 +252,69 @@ describe('the bounce receiver', () => {
     expect(await eventCount()).toBe(0);
   });
 
-  it('takes hostile input without a crash or a change: too big, malformed, auto-replies, a delivery that does not exist', async () => {
+  it('takes hostile input without a crash or a change, and logs each refusal with its reason: too big, malformed, auto-replies, a delivery that does not exist, a forged token', async () => {
     await insertReaders(sql(), 1);
     const runId = await sendEdition(DAYS[0]);
     const mail = messageTo('reader-1@example.org');
+    // A receiver of its own, to read what it logs.
+    const lines: Array<{ level: number; msg: string; reason?: string }> = [];
+    const logged: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        for (const text of String(chunk).split('\n').filter(Boolean)) {
+          logged.push(text);
+          lines.push(JSON.parse(text) as { level: number; msg: string; reason?: string });
+        }
+        callback();
+      },
+    });
+    const watched = await startBounceServer(
+      { ...test.runtime, logger: createLogger({ level: 'info', destination }) },
+      { port: 0, limits: { ...DEFAULT_BOUNCE_LIMITS, perClientPerMinute: 100_000 } },
+    );
+    try {
+      const send = (to: string, raw: Buffer | string) => deliverOverSmtp(watched.port, to, raw);
+      const report = (fixture: string, returnPath = mail.sender) =>
+        send(returnPath, bounceFixture(fixture, { returnPath, messageId: mail.parsed.messageId, recipient: 'reader-1@example.org' }));
 
-    const huge = Buffer.concat([bounceFixture('postfix-user-unknown.eml', { returnPath: mail.sender }), Buffer.alloc(2 * 1024 * 1024, 'x')]);
-    expect(await deliverOverSmtp(receiver.port, mail.sender, huge)).toMatchObject({ accepted: false, code: 552 });
-    for (const fixture of ['malformed-mime.eml', 'gmail-vacation.eml', 'outlook-automatic-reply.eml', 'zimbra-autoreply-encoded-subject.eml', 'human-reply.eml', 'rfc3464-delayed.eml', 'postfix-outlook-blocklisted.eml']) {
-      expect(await reportFor(mail, fixture), fixture).toMatchObject({ accepted: true });
+      const huge = Buffer.concat([bounceFixture('postfix-user-unknown.eml', { returnPath: mail.sender }), Buffer.alloc(2 * 1024 * 1024, 'x')]);
+      expect(await send(mail.sender, huge)).toMatchObject({ accepted: false, code: 552 });
+      const ignoredFixtures = ['malformed-mime.eml', 'gmail-vacation.eml', 'outlook-automatic-reply.eml', 'zimbra-autoreply-encoded-subject.eml', 'human-reply.eml', 'rfc3464-delayed.eml', 'postfix-outlook-blocklisted.eml'];
+      for (const fixture of ignoredFixtures) expect(await report(fixture), fixture).toMatchObject({ accepted: true });
+      // Broken over the wire as well as in the fixture: bytes that are no text, a report cut off
+      // mid-part, multiparts nested without end.
+      const cut = bounceFixture('postfix-user-unknown.eml', { returnPath: mail.sender, recipient: 'reader-1@example.org' });
+      const malformed = [
+        Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString('latin1').replace(/\r|\n|\./g, 'x'),
+        cut.subarray(0, cut.indexOf('Action: failed')),
+        `To: ${mail.sender}\r\nContent-Type: multipart/report; boundary=a\r\n\r\n${'--a\r\nContent-Type: multipart/report; boundary=a\r\n\r\n'.repeat(200)}`,
+      ];
+      for (const raw of malformed) expect(await send(mail.sender, raw)).toMatchObject({ accepted: true });
+      const missing = returnPathAddress(test.config.secretKey, DOMAIN, { kind: 'delivery', deliveryId: 987_654_321 });
+      expect(await report('postfix-user-unknown.eml', missing)).toMatchObject({ accepted: true });
+      const forged = mail.sender.replace(/-[0-9a-f]{16}@/, '-0123456789abcdef@');
+      expect(await report('postfix-user-unknown.eml', forged)).toMatchObject({ accepted: false, code: 550 });
+
+      expect(await eventCount()).toBe(0);
+      expect(await suppressionOf('reader-1@example.org')).toBeUndefined();
+      expect(await deliveryOf(mail)).toMatchObject({ status: 'sent' });
+      expect(await runCounters(runId)).toEqual({ hard_bounces: 0, soft_bounces: 0, complaints: 0 });
+
+      // Each one logged once, with why, and never the reader's address.
+      const count = (msg: string) => lines.filter((line) => line.msg === msg).length;
+      expect(count('bounce receiver: message over the size limit, refused')).toBe(1);
+      expect(count('bounce receiver: message ignored')).toBe(ignoredFixtures.length + malformed.length);
+      expect(lines.filter((line) => line.msg === 'bounce receiver: message ignored').every((line) => (line.reason ?? '').length > 0)).toBe(true);
+      expect(count('bounce receiver: hard_bounce not applied (unknown-message)')).toBe(1);
+      expect(count('bounce receiver: refused a bounce address with a forged or malformed token')).toBe(1);
+      expect(logged.filter((text) => text.includes('reader-1@example.org'))).toEqual([]);
+
+      // Still up, and still doing its job.
+      expect(await report('postfix-user-unknown.eml')).toMatchObject({ accepted: true });
+      expect(await suppressionOf('reader-1@example.org')).toMatchObject({ reason: 'hard_bounce' });
+    } finally {
+      await watched.close();
     }
-    const missing = returnPathAddress(test.config.secretKey, DOMAIN, { kind: 'delivery', deliveryId: 987_654_321 });
-    expect(await reportFor({ ...mail, sender: missing }, 'postfix-user-unknown.eml')).toMatchObject({ accepted: true });
-
-    expect(await eventCount()).toBe(0);
-    expect(await suppressionOf('reader-1@example.org')).toBeUndefined();
-    expect(await deliveryOf(mail)).toMatchObject({ status: 'sent' });
-    expect(await runCounters(runId)).toEqual({ hard_bounces: 0, soft_bounces: 0, complaints: 0 });
-
-    // Still up, and still doing its job.
-    expect(await reportFor(mail, 'postfix-user-unknown.eml')).toMatchObject({ accepted: true });
-    expect(await suppressionOf('reader-1@example.org')).toMatchObject({ reason: 'hard_bounce' });
   });
 
   it('refuses a client over its rate (connections and messages a minute) with 421, so it comes back later', async () => {

@@ -232,6 +232,9 @@ describe('send runs that pause, resume and cancel, and a server that throttles',
     expect(unknown.statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/admin/runs/abc/pause', headers: ADMIN })).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: `/admin/runs/${runId}/pause` })).statusCode).toBe(401);
+    // The cancel is audited; the refused attempts after it changed nothing and left no entry.
+    const audit = await test.runtime.database.sql`select actor, action, target, params from admin_audit_log where action like 'runs.%'`;
+    expect(audit).toEqual([{ actor: 'ops', action: 'runs.cancel', target: String(runId), params: { skipped: answer.json().skipped } }]);
   });
 
   it('waits out throttling and quota replies (451 4.7.0, 421, 554 5.2.0 quota) and completes with no reader failed', { timeout: 180_000 }, async () => {

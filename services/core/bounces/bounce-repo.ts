@@ -95,12 +95,15 @@ export async function insertMailEvent(sql: SqlExecutor, event: NewMailEvent): Pr
 
 /**
  * sent → bounced. True only for the call that changed it, so however many reports and sources
- * tell of one bounce, the run counts it once. A delivery not (yet) marked sent is left alone.
+ * tell of one bounce, the run counts it once. A delivery still `claimed` is one whose 250 came
+ * back but whose sent mark is not written yet (a relay that bounces at once can report faster
+ * than the worker writes): it becomes bounced too, and the late sent mark keeps that status
+ * (markDeliveriesSent).
  */
 export async function markDeliveryBounced(sql: SqlExecutor, id: number, detail: string): Promise<boolean> {
   const rows = await sql`
     update deliveries set status = 'bounced', last_error = ${detail}, updated_at = now()
-    where id = ${id} and status = 'sent'
+    where id = ${id} and status in ('sent', 'claimed')
     returning id`;
   return rows.length > 0;
 }

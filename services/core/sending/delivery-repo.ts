@@ -91,7 +91,9 @@ export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): P
  * Marks claimed deliveries sent and records their papers as sent to the readers, in one
  * statement, so "sent" and "never this paper again" cannot disagree. Takes many at once: the
  * sender writes the marks of every message answered while the previous write was in flight.
- * Only the claim's holder marks; running it again changes nothing.
+ * Only the claim's holder marks; running it again changes nothing. A delivery a bounce report
+ * already marked bounced between the server's 250 and this write stays bounced (with its
+ * Message-ID and sent time recorded): the report told the truth about it.
  */
 export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim & { messageId: string }>): Promise<void> {
   if (sent.length === 0) return;
@@ -100,9 +102,12 @@ export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim
       select * from unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.token)}::text[], ${sent.map((s) => s.messageId)}::text[])
         as v(id, token, message_id)
     ), sent as (
-      update deliveries d set status = 'sent', message_id = done.message_id, sent_at = now(), last_error = null, updated_at = now()
+      update deliveries d
+      set status = case when d.status = 'claimed' then 'sent'::delivery_status else d.status end,
+          last_error = case when d.status = 'claimed' then null else d.last_error end,
+          message_id = done.message_id, sent_at = now(), updated_at = now()
       from done
-      where d.id = done.id and d.status = 'claimed' and d.claimed_by = done.token
+      where d.id = done.id and d.claimed_by = done.token and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))
       returning d.id, d.subscriber_id, d.paper_ids
     )
     insert into sent_papers (subscriber_id, paper_id, delivery_id)
