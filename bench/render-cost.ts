@@ -168,6 +168,14 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
   };
 }
 
+/** CPU microseconds of one RSA-2048 crypto.sign over 32 bytes, the floor of any RSA DKIM signature. */
+export function measureBareRsaSignUs(count = 500): number {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const digest = randomBytes(32);
+  cpuUsPer(20, () => sign('sha256', digest, key));
+  return round(cpuUsPer(count, () => sign('sha256', digest, key)), 1);
+}
+
 /** CPU microseconds (user + system) per call of `work`, over `count` calls. */
 function cpuUsPer(count: number, work: (i: number) => unknown): number {
   const before = process.cpuUsage();
