@@ -76,16 +76,21 @@ function relaxedField(field: string): string {
   return `${field.slice(0, colon).trim().toLowerCase()}:${field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
 }
 
-/** The signed fields of a header block, each relaxed and ended by CRLF, and their names for h=. */
-function canonicalHeaders(headerBlock: string): { names: string[]; text: string } {
-  // The last instance of each field is the one a verifier takes first (RFC 6376 5.4.2).
+/** The header fields a signature covers: their names for h=, and the fields relaxed, each ended by CRLF. */
+export interface SignedHeaders {
+  names: readonly string[];
+  text: string;
+}
+
+/** The fields of a header block to sign, by name: the last instance of each, which a verifier takes first (RFC 6376 5.4.2). */
+function fieldsToSign(headerBlock: string): { names: string[]; fields: string[] } {
   const last = new Map<string, string>();
   for (const field of headerBlock.split(/\r\n(?![ \t])/)) {
     const name = field.slice(0, field.indexOf(':')).trim().toLowerCase();
     if (SIGNED.has(name)) last.set(name, field);
   }
   const names = DKIM_SIGNED_HEADERS.filter((name) => last.has(name));
-  return { names, text: names.map((name) => `${relaxedField(last.get(name)!)}\r\n`).join('') };
+  return { names, fields: names.map((name) => last.get(name)!) };
 }
 
 /** `items` joined by `separator` on lines of at most ~76 characters, continued by CRLF + space. */
@@ -107,10 +112,10 @@ function fold(items: readonly string[], separator: string, firstLineUsed: number
 export interface DkimSigner {
   readonly domain: string;
   /**
-   * The DKIM-Signature field(s) for a message with this header block (without the blank line)
-   * and this body hash (SHA-256 of the relaxed body), to put on top of the message.
+   * The DKIM-Signature field(s) for a message with these signed header fields and this body hash
+   * (SHA-256 of the relaxed body), to put on top of the message.
    */
-  signatureFields(headerBlock: string, bodyHash: Buffer, signedAt: Date): Buffer;
+  signatureFields(headers: SignedHeaders, bodyHash: Buffer, signedAt: Date): Buffer;
   /** Signs a complete message (transactional mail): returns it with its DKIM-Signature field(s) on top. */
   sign(message: Buffer, signedAt: Date): Buffer;
 }
@@ -124,8 +129,7 @@ export function createDkimSigner(keys: DkimKeys): DkimSigner {
       : []),
   ];
 
-  function signatureFields(headerBlock: string, bodyHash: Buffer, signedAt: Date): Buffer {
-    const { names, text } = canonicalHeaders(headerBlock);
+  function signatureFields({ names, text }: SignedHeaders, bodyHash: Buffer, signedAt: Date): Buffer {
     const bh = bodyHash.toString('base64');
     const t = Math.floor(signedAt.getTime() / 1000);
     return Buffer.from(
@@ -152,7 +156,9 @@ export function createDkimSigner(keys: DkimKeys): DkimSigner {
       const headerBlock = end === -1 ? source : source.slice(0, end);
       const body = end === -1 ? '' : source.slice(end + 4);
       const bodyHash = createHash('sha256').update(relaxedBody(body), 'latin1').digest();
-      return Buffer.concat([signatureFields(headerBlock, bodyHash, signedAt), message]);
+      const { names, fields } = fieldsToSign(headerBlock);
+      const text = fields.map((field) => `${relaxedField(field)}\r\n`).join('');
+      return Buffer.concat([signatureFields({ names, text }, bodyHash, signedAt), message]);
     },
   };
 }
@@ -172,8 +178,15 @@ export function prepareDkimSigning(signer: DkimSigner, message: PreparedMessage)
   const boundary = chunks[bodyChunk]!.toString('latin1');
   const headerEnd = boundary.indexOf('\r\n\r\n');
   if (headerEnd === -1) throw new Error('the prepared message has no end of header');
-  const headerTail = boundary.slice(0, headerEnd);
   const last = chunks.length - 1;
+
+  // The signed header fields, relaxed once when no slot is in them; the others (To, Date...) are
+  // relaxed per reader with the slot values put in for their markers (NUL never occurs in either).
+  let headerTemplate = '';
+  for (let index = 0; index < bodyChunk; index++) headerTemplate += `${chunks[index]!.toString('latin1')}\0${index}\0`;
+  headerTemplate += boundary.slice(0, headerEnd);
+  const signed = fieldsToSign(headerTemplate);
+  const headerPieces = signed.fields.map((field) => (field.includes('\0') ? field : `${relaxedField(field)}\r\n`));
 
   // Each body slot value starts with "=" (see fillMessage) and ends with CRLF: a static chunk
   // before one is followed by a non-space, so its last spaces are kept (as one); the chunk after
@@ -182,15 +195,17 @@ export function prepareDkimSigning(signer: DkimSigner, message: PreparedMessage)
   const prefix = createHash('sha256').update(relaxChunk(boundary.slice(headerEnd + 4), bodyChunk), 'latin1');
   const staticChunks = chunks.map((chunk, index) => (index > bodyChunk ? Buffer.from(relaxChunk(chunk.toString('latin1'), index), 'latin1') : undefined));
 
+  const withValues = (field: string, parts: readonly Buffer[]) =>
+    `${relaxedField(field.replace(/\0(\d+)\0/g, (_, gap: string) => parts[2 * Number(gap) + 1]!.toString('latin1')))}\r\n`;
+
   return (parts, signedAt) => {
-    let headerBlock = '';
-    for (let i = 0; i < 2 * bodyChunk; i++) headerBlock += parts[i]!.toString('latin1');
-    headerBlock += headerTail;
+    let text = '';
+    for (const piece of headerPieces) text += piece.includes('\0') ? withValues(piece, parts) : piece;
     const hash: Hash = prefix.copy();
     for (let index = bodyChunk + 1; index <= last; index++) {
       hash.update(relaxLines(parts[2 * index - 1]!.toString('latin1')), 'latin1');
       hash.update(staticChunks[index]!);
     }
-    return signer.signatureFields(headerBlock, hash.digest(), signedAt);
+    return signer.signatureFields({ names: signed.names, text }, hash.digest(), signedAt);
   };
 }
