@@ -171,7 +171,7 @@ export type PreparedDkimSigning = (parts: readonly Buffer[], signedAt: Date) => 
 
 export function prepareDkimSigning(signer: DkimSigner, message: PreparedMessage): PreparedDkimSigning {
   const { chunks, gaps } = message;
-  // Chunk `first` holds the end of the header block: every gap before it is a header slot.
+  // Chunk `bodyChunk` (the one before the first body slot) holds the end of the header block.
   const first = gaps.findIndex((gap) => gap.where === 'body');
   const bodyChunk = first === -1 ? chunks.length - 1 : first;
   if (gaps.slice(bodyChunk).some((gap) => gap.where !== 'body')) throw new Error('a header slot follows a body slot');
