@@ -8,7 +8,8 @@ import { createRuntime, type Runtime } from '../services/runtime.js';
 import { createEditionMessages } from '../services/core/sending/edition-messages.js';
 import { createBenchEnv, paperboyEnv, type BenchEnv } from './bench-env.js';
 import { buildDist, PROJECT_ROOT, stopAllProcesses } from './child-process.js';
-import { measureRenderCost } from './render-cost.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { measureBareRsaSignUs, measureRenderCost } from './render-cost.js';
 import { DEPLOYED_WORKER_FLAGS } from './worker-flags.js';
 import { describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
 import { measureSend, type SendFigures } from './send-throughput.js';
@@ -18,7 +19,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
 
 /**
  * `npm run bench [-- --quick] [--subscribers N] [--scale] [--only send,render,signup,scale]
- *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all]`: every benchmark with its baseline in one run, then
+ *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send]`: every benchmark with its baseline in one run, then
  * docs/BENCHMARKS.md. See docs/BENCHMARKS.md for what each figure means.
  */
 
@@ -39,7 +40,7 @@ function parseArgs(argv: string[]) {
   const unknown = only.filter((part) => !ALL.includes(part));
   const role = value('role') ?? 'worker';
   if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all')) {
-    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all]`);
+    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send]`);
   }
   const scalePoints = [...new Set([quick ? 2_000 : 10_000, subscribers, ...(scale ? [1_000_000] : [])])].sort((a, b) => a - b);
   return {
@@ -54,6 +55,8 @@ function parseArgs(argv: string[]) {
     tsx: argv.includes('--tsx'),
     /** Node flags for the sending process; by default the ones every deployed role starts with. */
     workerFlags: value('worker-flags')?.split(/\s+/).filter(Boolean) ?? DEPLOYED_WORKER_FLAGS,
+    /** After the send, the same send again with DKIM on (`--no-dkim-send` skips it). */
+    dkimSend: !argv.includes('--no-dkim-send'),
     /** The sending process's PAPERBOY_ROLE: the worker alone, or API and worker in one (`npm start`). */
     role: role as 'worker' | 'all',
   };
@@ -126,11 +129,17 @@ async function main(): Promise<void> {
 
     if (args.only.has('render')) {
       log('\n2. Render cost per email (fill the prepared message vs MJML + compose per reader)');
-      const render = await measureRenderCost(args.quick ? { compiles: 10, fills: 5_000, dkim: false } : { compiles: 30, fills: 20_000 });
+      const render = await measureRenderCost(args.quick ? { compiles: 10, fills: 5_000, signedFills: 1_000 } : { compiles: 30, fills: 20_000, signedFills: 5_000 });
       results.render = render;
       log(
         `  fill ${fmt(render.fillUs, 1)} µs/email; MJML ${fmt(render.mjmlCompileMs, 2)} ms + compose ${fmt(render.composeMs, 2)} ms per reader` +
           ` = ${fmt((render.mjmlCompileMs + render.composeMs) * 1000)} µs; ratio ${fmt(render.naiveOverFill)}×`,
+      );
+      const { dkim } = render;
+      log(
+        `  DKIM (CPU per email): bare RSA-2048 signature ${fmt(dkim.bareSignUs)} µs; fill ${fmt(dkim.fillUs, 1)} µs, signed fill ${fmt(dkim.signedFillUs)} µs` +
+          ` = ${fmt(dkim.extraUs)} µs extra = ${dkim.extraOverBare.toFixed(2)}× the bare signature; with Ed25519 too ${fmt(dkim.dualSignedExtraUs)} µs extra;` +
+          ` nodemailer's DKIM ${fmt(dkim.nodemailerUs)} µs = ${(dkim.nodemailerUs / dkim.bareSignUs).toFixed(2)}×`,
       );
     }
 
@@ -170,6 +179,32 @@ async function main(): Promise<void> {
           results.send = figures;
           log(`  ratio to the plain pooled-SMTP ceiling: ${(figures.messagesPerSecond / results.ceiling.messagesPerSecond).toFixed(2)}×`);
         }
+      }
+      if (args.dkimSend && results.send) {
+        const off = results.send;
+        log(`\n1. The same send with DKIM on (RSA-2048 key, worker pool ${args.poolSize})`);
+        const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+        const on = await measureSend({
+          env,
+          runtime,
+          sink,
+          editionDate: EDITION_DATE,
+          entry,
+          subscribers: off.subscribers,
+          poolSize: args.poolSize,
+          log,
+          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
+          role: args.role,
+          workerEnv: { DKIM_DOMAIN: 'news.acme-research.org', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: key },
+        });
+        printSend(`${fmt(off.subscribers)} readers, DKIM on`, on);
+        const bareSignUs = measureBareRsaSignUs();
+        results.dkimSend = { figures: on, bareSignUs };
+        const extra = on.workerCpuUsPerMessage - off.workerCpuUsPerMessage;
+        log(
+          `  DKIM on / off: ${fmt(on.messagesPerSecond)} / ${fmt(off.messagesPerSecond)} msg/s = ${(on.messagesPerSecond / off.messagesPerSecond).toFixed(2)}×; ` +
+            `worker CPU +${fmt(extra)} µs/msg against a bare RSA-2048 signature of ${fmt(bareSignUs)} µs (measured now) = ${(extra / bareSignUs).toFixed(2)}×`,
+        );
       }
       // Free the ledger's disk before the signup bench.
       await runtime.database.sql`truncate sent_papers, deliveries, send_runs, subscribers cascade`;

@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import DKIM from 'nodemailer/lib/dkim';
+import { createDkimSigner } from '../services/core/platform/mail/dkim.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { toDigestCard } from '../services/core/digest/digest-content.js';
 import { readerLinks } from '../services/core/subscribers/reader-links.js';
@@ -22,8 +23,28 @@ export interface RenderCostOptions {
   compiles?: number;
   /** Per-reader fills timed. Default 20000. */
   fills?: number;
-  /** Also time DKIM signing of one filled message (2048-bit RSA). Default true. */
-  dkim?: boolean;
+  /** Signed fills timed (each costs an RSA-2048 signature). Default 3000. */
+  signedFills?: number;
+}
+
+/**
+ * What DKIM adds per email, in worker CPU (process.cpuUsage, so another process's load on the
+ * machine counts less than in wall time), against the bare RSA-2048 signature in the same run.
+ * Plain fills, signed fills and bare signatures are timed in alternating rounds.
+ */
+export interface DkimCostFigures {
+  /** One crypto.sign (RSA-2048, SHA-256) over 32 bytes: the floor of any RSA DKIM signature. */
+  bareSignUs: number;
+  /** Fill of one copy without DKIM, and with Paperboy's DKIM signing (RSA-2048). */
+  fillUs: number;
+  signedFillUs: number;
+  /** signedFillUs - fillUs, and that over bareSignUs (target ≤ 1.5). */
+  extraUs: number;
+  extraOverBare: number;
+  /** Also signing with Ed25519 (DKIM_ED25519_PRIVATE_KEY): extra over the plain fill. */
+  dualSignedExtraUs: number;
+  /** nodemailer's DKIM signer over one filled message: what the transport's `dkim` option cost per email. */
+  nodemailerUs: number;
 }
 
 export interface RenderCostFigures {
@@ -36,8 +57,7 @@ export interface RenderCostFigures {
   prepareMs: number;
   /** Mean microseconds per email: tokens, address check, slot filling, one Buffer. */
   fillUs: number;
-  /** Median milliseconds: DKIM-signing one filled message (what the transport adds per email). */
-  dkimSignMs: number | undefined;
+  dkim: DkimCostFigures;
   /** Bytes of one filled message and of its HTML. */
   messageBytes: number;
   htmlBytes: number;
@@ -55,6 +75,7 @@ const settings: DigestSettings = {
   installationId: '0000000000000000',
   // `BOUNCE_DOMAIN=... npm run bench` measures the fill with a signed return path per reader.
   bounceDomain: process.env.BOUNCE_DOMAIN,
+  dkim: undefined,
 };
 
 function syntheticPapers(count: number): DigestPaper[] {
@@ -131,22 +152,7 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
   }
   const fillUs = ((performance.now() - fillStart) * 1000) / fills;
 
-  let dkimSignMs: number | undefined;
-  if (options.dkim ?? true) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const signer = new DKIM({ domainName: 'news.example.org', keySelector: 'bench', privateKey });
-    const raw = fillDigestMessage(prepared, { subscriberId: 1, email: 'reader@example.com', deliveryId: 1 }, sentAt).raw;
-    const sign = () =>
-      new Promise<void>((resolve, reject) => {
-        const stream = signer.sign(raw);
-        stream.on('data', () => {});
-        stream.on('end', resolve);
-        stream.on('error', reject);
-      });
-    await sign();
-    dkimSignMs = round(median(await timeMs(Math.max(20, compiles), sign)), 3);
-  }
-
+  const dkim = await measureDkimCost(rendered, Math.max(100, options.signedFills ?? 3000));
   const mjmlCompileMs = median(mjmlTimes);
   const composeMs = median(composeTimes);
   return {
@@ -155,10 +161,79 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
     composeMs: round(composeMs, 3),
     prepareMs: round(median(prepareTimes), 3),
     fillUs: round(fillUs, 1),
-    dkimSignMs,
+    dkim,
     messageBytes: bytes,
     htmlBytes: Buffer.byteLength(rendered.html),
     naiveOverFill: Math.round(((mjmlCompileMs + composeMs) * 1000) / fillUs),
+  };
+}
+
+/** CPU microseconds of one RSA-2048 crypto.sign over 32 bytes, the floor of any RSA DKIM signature. */
+export function measureBareRsaSignUs(count = 500): number {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const digest = randomBytes(32);
+  cpuUsPer(20, () => sign('sha256', digest, key));
+  return round(cpuUsPer(count, () => sign('sha256', digest, key)), 1);
+}
+
+/** CPU microseconds (user + system) per call of `work`, over `count` calls. */
+function cpuUsPer(count: number, work: (i: number) => unknown): number {
+  const before = process.cpuUsage();
+  for (let i = 0; i < count; i++) work(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+async function measureDkimCost(rendered: Awaited<ReturnType<typeof renderDigestVariant>>, signedFills: number): Promise<DkimCostFigures> {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const ed25519 = generateKeyPairSync('ed25519').privateKey;
+  const rsaSigner = createDkimSigner({ domain: 'news.example.org', rsa: { selector: 'bench', privateKey: rsa } });
+  const dualSigner = createDkimSigner({ domain: 'news.example.org', rsa: { selector: 'bench', privateKey: rsa }, ed25519: { selector: 'bench-ed', privateKey: ed25519 } });
+  const plain = await prepareDigestMessage(rendered, edition, settings);
+  const signed = await prepareDigestMessage(rendered, edition, { ...settings, dkim: rsaSigner });
+  const dual = await prepareDigestMessage(rendered, edition, { ...settings, dkim: dualSigner });
+  const sentAt = new Date('2026-02-04T06:00:00Z');
+  const reader = (i: number) => ({ subscriberId: i + 1, email: `reader${i}@example.com`, deliveryId: 200_000 + i });
+  const digest = randomBytes(32);
+
+  const rounds = 5;
+  const perRound = Math.ceil(signedFills / rounds);
+  const totals = { bare: 0, plain: 0, signed: 0, dual: 0 };
+  for (let pass = 0; pass <= rounds; pass++) {
+    const times = {
+      bare: cpuUsPer(perRound, () => sign('sha256', digest, rsa)),
+      plain: cpuUsPer(perRound * 4, (i) => fillDigestMessage(plain, reader(i), sentAt)),
+      signed: cpuUsPer(perRound, (i) => fillDigestMessage(signed, reader(i), sentAt)),
+      dual: cpuUsPer(perRound, (i) => fillDigestMessage(dual, reader(i), sentAt)),
+    };
+    // Round 0 warms the code paths up.
+    if (pass > 0) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += times[key] / rounds;
+  }
+
+  const nodemailerSigner = new DKIM({ domainName: 'news.example.org', keySelector: 'bench', privateKey: rsa.export({ type: 'pkcs8', format: 'pem' }) as string });
+  const raw = fillDigestMessage(plain, reader(1), sentAt).raw;
+  const nodemailerSign = () =>
+    new Promise<void>((resolve, reject) => {
+      const stream = nodemailerSigner.sign(raw);
+      stream.on('data', () => {});
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+  await nodemailerSign();
+  const runs = Math.max(50, Math.floor(signedFills / 10));
+  const before = process.cpuUsage();
+  for (let i = 0; i < runs; i++) await nodemailerSign();
+  const used = process.cpuUsage(before);
+
+  const extraUs = totals.signed - totals.plain;
+  return {
+    bareSignUs: round(totals.bare, 1),
+    fillUs: round(totals.plain, 1),
+    signedFillUs: round(totals.signed, 1),
+    extraUs: round(extraUs, 1),
+    extraOverBare: round(extraUs / totals.bare, 2),
+    dualSignedExtraUs: round(totals.dual - totals.plain, 1),
+    nodemailerUs: round((used.user + used.system) / runs, 1),
   };
 }
 

@@ -51,6 +51,8 @@ export interface SendPointOptions {
   workerNodeArgs?: string[];
   /** PAPERBOY_ROLE of the sending process; `all` is what `npm start` runs. */
   role?: 'worker' | 'all';
+  /** More environment for the worker (the DKIM keys of the DKIM-on send). */
+  workerEnv?: Record<string, string>;
 }
 
 const INSERT_CHUNK = 200_000;
@@ -124,6 +126,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       SMTP_URL: sink.url,
       SMTP_POOL_SIZE: String(options.poolSize),
       LOG_LEVEL: 'warn',
+      ...options.workerEnv,
     },
     { nodeArgs: options.workerNodeArgs ?? [] },
   );

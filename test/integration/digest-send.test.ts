@@ -75,7 +75,7 @@ describe('a filled digest sent as a raw message over SMTP', () => {
   });
 
   it.each(['dkim@example.com', 'dkïm@exämple.com'])(
-    'is DKIM-signed by the transport, List-Unsubscribe-Post included, and verifies after transit (to %s)',
+    'is DKIM-signed as it is filled, List-Unsubscribe-Post included, and verifies after transit (to %s)',
     async (email) => {
       const before = smtp.messages.length;
       const filled = await builder.build([papers[0]!.id], { subscriberId: 7, email, deliveryId: 77 }, sentAt);

@@ -1,6 +1,7 @@
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/address.js';
+import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDkimSigning } from '../platform/mail/dkim.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { readerLinks } from '../subscribers/reader-links.js';
@@ -15,8 +16,9 @@ import { createVariantCache } from './variant-cache.js';
  * links, in the headers and in both parts. Filling costs microseconds; composing with
  * nodemailer costs about 1.4 ms and compiling MJML about 10 ms, once per variant.
  *
- * DKIM is not done here: nodemailer's transport signs `raw` messages too (verified with
- * nodemailer 10.6.1: a transport with `dkim` adds a DKIM-Signature to `sendMail({ raw })`).
+ * With DKIM keys, each copy is signed here, as it is filled: the variant's static parts are
+ * canonicalised and hashed once (see prepareDkimSigning), so a copy costs its slot values and
+ * one signature. The transport sends the result as it is.
  */
 
 export interface DigestMailSettings {
@@ -28,6 +30,8 @@ export interface DigestMailSettings {
   installationId: string;
   /** BOUNCE_DOMAIN: when set, each copy's envelope sender is its own signed bounce address (VERP). */
   bounceDomain: string | undefined;
+  /** Signs every copy when DKIM keys are set. */
+  dkim: DkimSigner | undefined;
 }
 
 export type DigestSettings = DigestMailSettings & DigestRenderSettings;
@@ -40,6 +44,7 @@ export function digestSettings(config: Pick<Config, 'publicUrl' | 'mail' | 'secr
     postalAddress: config.mail.postalAddress,
     installationId,
     bounceDomain: config.mail.bounceDomain,
+    dkim: config.mail.dkim ? createDkimSigner(config.mail.dkim) : undefined,
   };
 }
 
@@ -54,6 +59,8 @@ export interface PreparedDigestMessage {
   messageIdDomain: string;
   installationId: string;
   settings: Pick<DigestMailSettings, 'publicUrl' | 'secretKey'>;
+  /** The DKIM signing of this variant's copies, its static parts hashed once; undefined without DKIM. */
+  dkim: PreparedDkimSigning | undefined;
 }
 
 export interface DigestRecipient {
@@ -136,6 +143,7 @@ export async function prepareDigestMessage(
     messageIdDomain: domain,
     installationId: settings.installationId,
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
+    dkim: settings.dkim ? prepareDkimSigning(settings.dkim, message) : undefined,
   };
 }
 
@@ -168,7 +176,7 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
     [SLOT.htmlPreferences]: escapeHtml(links.preferencesUrl),
     [SLOT.textUnsubscribe]: links.unsubscribeUrl,
     [SLOT.textPreferences]: links.preferencesUrl,
-  }, allocate);
+  }, allocate, prepared.dkim && ((parts) => prepared.dkim!(parts, sentAt)));
   // The envelope is not part of the message bytes: a per-reader return path costs one HMAC.
   const from = prepared.bounceDomain
     ? returnPathAddress(prepared.settings.secretKey, prepared.bounceDomain, { kind: 'delivery', deliveryId: recipient.deliveryId })

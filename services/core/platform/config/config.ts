@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import type { DkimKeys } from '../mail/dkim.js';
 
 /**
  * Every environment variable Paperboy reads, parsed once at start-up. Nothing else in the code
@@ -95,6 +96,27 @@ const mailbox = headerSafe
  * SendGrid's verification key as it shows it (base64 of a DER public key; PEM armour and line
  * breaks are taken off): it must be the P-256 key its signatures need.
  */
+/**
+ * A PEM private key of one type, parsed at start-up so a wrong key stops it. DKIM keys: RSA of
+ * 1024 bits at least (RFC 8301; 2048 recommended), Ed25519 for RFC 8463.
+ */
+function privateKey(type: 'rsa' | 'ed25519') {
+  return z.string().transform((value, context) => {
+    let key: KeyObject | undefined;
+    try {
+      key = createPrivateKey(value);
+    } catch {
+      key = undefined;
+    }
+    const bits = key?.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (!key || key.asymmetricKeyType !== type || (type === 'rsa' && bits < 1024)) {
+      context.addIssue({ code: 'custom', message: type === 'rsa' ? 'must be a PEM RSA private key of 1024 bits or more (2048 recommended)' : 'must be a PEM Ed25519 private key' });
+      return z.NEVER;
+    }
+    return key;
+  });
+}
+
 const sendgridPublicKey = z
   .string()
   .transform((value) => value.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, ''))
@@ -135,10 +157,9 @@ const envSchema = z.object({
   MAIL_POSTAL_ADDRESS: headerSafe.optional(),
   DKIM_DOMAIN: z.string().trim().min(1).optional(),
   DKIM_SELECTOR: z.string().trim().min(1).optional(),
-  DKIM_PRIVATE_KEY: z
-    .string()
-    .refine((value) => value.includes('PRIVATE KEY'), 'must be a PEM private key')
-    .optional(),
+  DKIM_PRIVATE_KEY: privateKey('rsa').optional(),
+  DKIM_ED25519_SELECTOR: z.string().trim().min(1).optional(),
+  DKIM_ED25519_PRIVATE_KEY: privateKey('ed25519').optional(),
   BOUNCE_DOMAIN: z
     .string()
     .trim()
@@ -189,11 +210,6 @@ export interface AdminToken {
   secret: string;
 }
 
-export interface DkimConfig {
-  domainName: string;
-  keySelector: string;
-  privateKey: string;
-}
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -213,7 +229,8 @@ export interface Config {
     outboxDir: string;
     from: string;
     postalAddress: string;
-    dkim: DkimConfig | undefined;
+    /** DKIM keys: every message is signed with RSA, and with Ed25519 too when that key is set. */
+    dkim: DkimKeys | undefined;
     /** With it, every message's envelope sender is a signed per-message address there (VERP). */
     bounceDomain: string | undefined;
   };
@@ -361,7 +378,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
         const name = String(issue.path[0] ?? 'environment');
         if (seen.has(name)) return undefined;
         seen.add(name);
-        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'HF_TOKEN', 'POSTMARK_WEBHOOK_CREDENTIALS', 'MAILGUN_WEBHOOK_SIGNING_KEY'].includes(name);
+        const secret = ['SECRET_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'DKIM_PRIVATE_KEY', 'DKIM_ED25519_PRIVATE_KEY', 'HF_TOKEN', 'POSTMARK_WEBHOOK_CREDENTIALS', 'MAILGUN_WEBHOOK_SIGNING_KEY'].includes(name);
         return `${name}: ${issue.message}${secret ? '' : describeReceived(present[name])}`;
       })
       .filter((line): line is string => line !== undefined);
@@ -375,6 +392,13 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
   const dkimParts = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (dkimParts !== 0 && dkimParts !== 3) {
     problems.push('DKIM_DOMAIN: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together');
+  }
+  const ed25519Parts = [env.DKIM_ED25519_SELECTOR, env.DKIM_ED25519_PRIVATE_KEY].filter(Boolean).length;
+  if (ed25519Parts === 1) {
+    problems.push('DKIM_ED25519_SELECTOR: DKIM_ED25519_SELECTOR and DKIM_ED25519_PRIVATE_KEY must be set together');
+  } else if (ed25519Parts === 2 && dkimParts !== 3) {
+    // Many receivers do not verify Ed25519 yet (RFC 8463 expects it beside an RSA signature).
+    problems.push('DKIM_ED25519_PRIVATE_KEY: needs the RSA key too (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY): Ed25519 signs beside RSA, not instead');
   }
   if (env.BOUNCE_SMTP_PORT !== undefined && !env.BOUNCE_DOMAIN) {
     problems.push('BOUNCE_SMTP_PORT: needs BOUNCE_DOMAIN, the domain the bounce receiver accepts mail for');
@@ -402,7 +426,13 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       postalAddress: env.MAIL_POSTAL_ADDRESS ?? 'Paperboy, 1 Example Street, Exampletown (set MAIL_POSTAL_ADDRESS)',
       dkim:
         env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
-          ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
+          ? {
+              domain: env.DKIM_DOMAIN,
+              rsa: { selector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY },
+              ...(env.DKIM_ED25519_SELECTOR && env.DKIM_ED25519_PRIVATE_KEY
+                ? { ed25519: { selector: env.DKIM_ED25519_SELECTOR, privateKey: env.DKIM_ED25519_PRIVATE_KEY } }
+                : {}),
+            }
           : undefined,
       bounceDomain: env.BOUNCE_DOMAIN,
     },

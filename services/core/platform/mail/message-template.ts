@@ -120,9 +120,16 @@ export type MessageAllocator = (size: number) => Buffer;
 /**
  * The message with every slot filled. Every slot of the message needs a value. `allocate`
  * lets a sender write into a reused buffer (see createMessageBufferPool) instead of a new one
- * per message; the result is then a view of that buffer.
+ * per message; the result is then a view of that buffer. `fieldsOnTop` makes header fields to
+ * put above the message from its parts (chunks[0], value of gap 0, chunks[1], ...): the DKIM
+ * signature (see prepareDkimSigning), written into the same buffer.
  */
-export function fillMessage(prepared: PreparedMessage, values: Readonly<Record<string, string>>, allocate: MessageAllocator = Buffer.allocUnsafe): Buffer {
+export function fillMessage(
+  prepared: PreparedMessage,
+  values: Readonly<Record<string, string>>,
+  allocate: MessageAllocator = Buffer.allocUnsafe,
+  fieldsOnTop?: (parts: readonly Buffer[]) => Buffer,
+): Buffer {
   const encoded = new Map<string, Buffer>();
   const parts: Buffer[] = [prepared.chunks[0]!];
   let size = prepared.size;
@@ -144,8 +151,10 @@ export function fillMessage(prepared: PreparedMessage, values: Readonly<Record<s
     size += piece.length;
     parts.push(piece, prepared.chunks[index + 1]!);
   });
+  const top = fieldsOnTop?.(parts);
+  if (top) size += top.length;
   const target = allocate(size);
-  let offset = 0;
+  let offset = top ? top.copy(target, 0) : 0;
   for (const part of parts) offset += part.copy(target, offset);
   return target.length === size ? target : target.subarray(0, size);
 }
