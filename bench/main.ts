@@ -26,6 +26,8 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
 const EDITION_DATE = '2026-02-03';
 const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/hf-daily-papers', `${EDITION_DATE}.json`);
 const ALL = ['render', 'send', 'signup', 'scale'] as const;
+/** Issue 15: what one email may add to the database inside the retention window. */
+const DATABASE_BYTES_PER_EMAIL_TARGET = 600;
 type Part = (typeof ALL)[number];
 
 function parseArgs(argv: string[]) {
@@ -89,6 +91,12 @@ function printSend(label: string, figures: SendFigures) {
       `worker ${fmt(figures.workerCpuUsPerMessage)} µs CPU/msg (${fmt(figures.workerCpuPct)} % of a core), peak RSS ${fmt(figures.peakRssMb)} MB; ` +
       `Postgres ${fmt((figures.postgresCpuS * 1e6) / figures.accepted)} µs CPU/msg; machine ${fmt(figures.machineBusyPct)} % busy; ` +
       `${fmt(figures.distinctRecipients)} distinct recipients; ledger settled at ${fmt(figures.ledgerSettledSeconds, 1)} s`,
+  );
+  const bytes = figures.ledgerBytesPerMessage;
+  const total = bytes.deliveries + bytes.sent_papers;
+  log(
+    `  database bytes per email (after VACUUM): ${fmt(total)} B = deliveries ${fmt(bytes.deliveries)} B + sent_papers ${fmt(bytes.sent_papers)} B; ` +
+      `${(total / DATABASE_BYTES_PER_EMAIL_TARGET).toFixed(2)}× the issue-15 target of ${DATABASE_BYTES_PER_EMAIL_TARGET} B`,
   );
 }
 

@@ -185,16 +185,17 @@ export function renderSection(results: BenchResults): string {
     lines.push(
       '### Scale',
       '',
-      '| Readers | msg/s | wall | worker CPU µs/msg | worker CPU | Postgres CPU µs/msg | machine busy | worker peak RSS | ledger settled |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Readers | msg/s | wall | worker CPU µs/msg | worker CPU | Postgres CPU µs/msg | machine busy | worker peak RSS | ledger settled | database bytes/email |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...[...results.scale]
         .sort((a, b) => a.subscribers - b.subscribers)
         .map(
           (p) =>
-            `| ${n(p.subscribers)} | ${n(p.messagesPerSecond)} | ${n(p.seconds, 1)} s | ${n(p.workerCpuUsPerMessage)} | ${n(p.workerCpuPct)} % | ${n((p.postgresCpuS * 1e6) / p.accepted)} | ${n(p.machineBusyPct)} % | ${n(p.peakRssMb)} MB | ${n(p.ledgerSettledSeconds, 1)} s |`,
+            `| ${n(p.subscribers)} | ${n(p.messagesPerSecond)} | ${n(p.seconds, 1)} s | ${n(p.workerCpuUsPerMessage)} | ${n(p.workerCpuPct)} % | ${n((p.postgresCpuS * 1e6) / p.accepted)} | ${n(p.machineBusyPct)} % | ${n(p.peakRssMb)} MB | ${n(p.ledgerSettledSeconds, 1)} s | ${n(p.ledgerBytesPerMessage.deliveries + p.ledgerBytesPerMessage.sent_papers)} B |`,
         ),
       '',
-      'CPU is user + system time from /proc (worker, all `postgres` processes); "machine busy" is both cores over the send; "ledger settled" is when the run was marked completed.',
+      'CPU is user + system time from /proc (worker, all `postgres` processes); "machine busy" is both cores over the send; "ledger settled" is when the run was marked completed; ' +
+        '"database bytes/email" is the growth of `deliveries` and `sent_papers` (with partitions, indexes, TOAST) over the send, after a VACUUM, per message.',
       ...(results.scale.some((point) => point.benchVacuums > 0)
         ? [
             '',

@@ -35,6 +35,23 @@ export interface SendFigures {
   averageMessageBytes: number;
   /** VACUUMs of the ledger the bench ran in autovacuum's place (0 where autovacuum is on). */
   benchVacuums: number;
+  /** Growth of the ledger tables (tables, indexes, TOAST) per accepted message, after a VACUUM, bytes; by table. */
+  ledgerBytesPerMessage: Record<LedgerTable, number>;
+}
+
+/** The tables that grow with every email; a partitioned one counts with all its partitions. */
+const LEDGER_TABLES = ['deliveries', 'sent_papers'] as const;
+type LedgerTable = (typeof LEDGER_TABLES)[number];
+
+/** Bytes on disk of each ledger table with its partitions, indexes and TOAST, after a VACUUM (what stays once dead rows are reusable). */
+async function ledgerBytes(sql: Sql): Promise<Record<LedgerTable, number>> {
+  await sql`vacuum deliveries, sent_papers`;
+  const rows = await sql<{ name: LedgerTable; bytes: string }[]>`
+    select t.name, coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
+    from unnest(${[...LEDGER_TABLES]}::text[]) as t(name)
+    join pg_class c on c.oid = to_regclass(t.name) or c.oid in (select inhrelid from pg_inherits where inhparent = to_regclass(t.name))
+    group by t.name`;
+  return Object.fromEntries(LEDGER_TABLES.map((name) => [name, Number(rows.find((row) => row.name === name)?.bytes ?? 0)])) as Record<LedgerTable, number>;
 }
 
 export interface SendPointOptions {
@@ -88,12 +105,15 @@ async function standInForAutovacuum(sql: Sql, log: (line: string) => void): Prom
   let vacuums = 0;
   let running: Promise<void> = Promise.resolve();
   const check = async () => {
-    const [table] = await sql<{ live: number; dead: number }[]>`
-      select n_live_tup::float8 as live, n_dead_tup::float8 as dead from pg_stat_user_tables where relname = 'deliveries'`;
-    if (table && table.dead > 50 + 0.2 * table.live) {
-      await sql`vacuum deliveries`;
+    // The ledger is one table, or one partition per edition (deliveries_e<id>): each is vacuumed on its own.
+    const tables = await sql<{ name: string; live: number; dead: number }[]>`
+      select relname as name, n_live_tup::float8 as live, n_dead_tup::float8 as dead from pg_stat_user_tables
+      where relname = 'deliveries' or relname ~ '^deliveries_e[0-9]+$'`;
+    for (const table of tables) {
+      if (table.dead <= 50 + 0.2 * table.live) continue;
+      await sql`vacuum ${sql(table.name)}`;
       vacuums += 1;
-      log(`  (vacuumed deliveries: ${Math.round(table.dead).toLocaleString('en-US')} dead rows)`);
+      log(`  (vacuumed ${table.name}: ${Math.round(table.dead).toLocaleString('en-US')} dead rows)`);
     }
   };
   const timer = setInterval(() => {
@@ -133,6 +153,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
   let autovacuum: { stop(): Promise<number> } | undefined;
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, worker);
+    const bytesBefore = await ledgerBytes(sql);
     const startRss = memoryOf(worker.pid);
     log(`  worker pid ${worker.pid} ready (RSS ${startRss.rssMb.toFixed(0)} MB)`);
 
@@ -187,6 +208,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     );
     const settledAt = Date.now();
     const benchVacuums = await autovacuum.stop();
+    const bytesAfter = await ledgerBytes(sql);
 
     const seconds = (endedAt - startedAt) / 1000;
     const workerCpu = cpuAfter.worker - cpuBefore.worker;
@@ -207,6 +229,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       ledgerSettledSeconds: (settledAt - startedAt) / 1000,
       averageMessageBytes: stats.bytes / Math.max(1, stats.accepted),
       benchVacuums,
+      ledgerBytesPerMessage: Object.fromEntries(
+        LEDGER_TABLES.map((name) => [name, (bytesAfter[name] - bytesBefore[name]) / Math.max(1, stats.accepted)]),
+      ) as Record<LedgerTable, number>,
     };
   } finally {
     await autovacuum?.stop();

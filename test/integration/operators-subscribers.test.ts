@@ -216,7 +216,9 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
   it('erases a reader with their history, keeping a suppression that blocks a new signup and an import', async () => {
     const sql = test.runtime.database.sql;
     const [id] = await insertReaders(sql, 1, {}, 1, 'erase.example.org'); // reader-1@erase.example.org
-    await sql`insert into sent_papers (subscriber_id, paper_id) values (${id!}, '2609.00001')`;
+    const [edition] = await sql<{ id: string }[]>`
+      insert into editions (kind, key, period_start, period_end) values ('daily', '2026-09-01', '2026-09-01', '2026-09-01') returning id`;
+    await sql`insert into sent_papers (subscriber_id, paper_id, edition_id) values (${id!}, '2609.00001', ${edition!.id})`;
     const erased = await app.inject({ method: 'DELETE', url: `/admin/subscribers/${id}`, headers: ADMIN });
     expect(erased.statusCode).toBe(204);
     expect(await sql`select 1 from subscribers where id = ${id!}`).toHaveLength(0);

@@ -117,7 +117,7 @@ describe('sending an edition', () => {
     const [nothing] = await insertReaders(sql, 1, { topics: ['zzzunmatchedtopic'] }, 3);
     const [hadSome] = await insertReaders(sql, 1, { maxPapers: 3 }, 4);
     const top = edition.papers.slice(0, 2).map((p) => p.id);
-    await sql`insert into sent_papers (subscriber_id, paper_id) select ${hadSome!}, unnest(${top}::text[])`;
+    await sql`insert into sent_papers (subscriber_id, paper_id, edition_id) select ${hadSome!}, unnest(${top}::text[]), ${edition.edition.id}`;
 
     await startSendingWorkers();
     const done = await sendNow();

@@ -18,14 +18,14 @@ export const CLAIM_STALE_SECONDS = 30;
 const CLAIM_REFRESH_MS = 5000;
 
 export interface ClaimKeeper {
-  /** Keeps the claims of execution `token` fresh until `release(token)`. */
-  hold(token: string, ids: number[]): void;
+  /** Keeps the claims of execution `token` (on deliveries of edition `editionId`) fresh until `release(token)`. */
+  hold(token: string, editionId: number, ids: number[]): void;
   release(token: string): void;
 }
 
 /** One per process: a single statement refreshes every claim its executions hold. */
 export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
-  const held = new Map<string, number[]>();
+  const held = new Map<string, { editionId: number; ids: number[] }>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
   const stop = () => {
@@ -36,7 +36,7 @@ export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
     if (refreshing) return;
     refreshing = true;
     try {
-      await refreshClaims(sql, [...held].flatMap(([token, ids]) => ids.map((id) => ({ id, token }))));
+      await refreshClaims(sql, [...held].flatMap(([token, { editionId, ids }]) => ids.map((id) => ({ id, editionId, token }))));
     } catch (error) {
       if ((error as { code?: unknown }).code === 'CONNECTION_ENDED') {
         // This process closed its pool (a forced shutdown): its claims will go stale, as a crash's.
@@ -51,9 +51,9 @@ export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
     }
   };
   return {
-    hold(token, ids) {
+    hold(token, editionId, ids) {
       if (ids.length === 0) return;
-      held.set(token, ids);
+      held.set(token, { editionId, ids });
       if (!timer) {
         timer = setInterval(() => void refresh(), CLAIM_REFRESH_MS);
         timer.unref();

@@ -39,7 +39,7 @@ function claimIsStale(sql: Sql, staleAfterSeconds: number) {
  * left out. The UPDATE ... RETURNING is atomic: two executions racing for one delivery never both
  * get it.
  */
-export async function claimDeliveries(sql: Sql, ids: number[], token: string, staleAfterSeconds: number): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(sql: Sql, editionId: number, ids: number[], token: string, staleAfterSeconds: number): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await sql<
     { id: string; send_run_id: string; edition_id: string; subscriber_id: string; paper_list: string; attempts: number; email: string; still_wanted: boolean }[]
@@ -47,7 +47,7 @@ export async function claimDeliveries(sql: Sql, ids: number[], token: string, st
     update deliveries d
     set status = 'claimed', claimed_at = now(), claimed_by = ${token}, attempts = d.attempts + 1, updated_at = now()
     from subscribers s
-    where d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
+    where d.edition_id = ${editionId} and d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
       and (d.status = 'queued'
            or (d.status = 'claimed' and (d.claimed_by = ${token} or ${claimIsStale(sql, staleAfterSeconds)})))
     returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, array_to_string(d.paper_ids, ',') as paper_list, d.attempts, s.email,
@@ -72,11 +72,18 @@ export async function claimDeliveries(sql: Sql, ids: number[], token: string, st
   }));
 }
 
-/** One delivery's claim: the execution that holds it (see claimDeliveries). */
+/**
+ * One delivery's claim: the execution that holds it (see claimDeliveries). The edition names the
+ * ledger partition, so each statement reads that one table, not every edition's.
+ */
 export interface HeldClaim {
   id: number;
+  editionId: number;
   token: string;
 }
+
+/** The editions of `claims`, for `edition_id = any(...)`: Postgres then prunes the other partitions. */
+const editionsOf = (claims: ReadonlyArray<HeldClaim>): number[] => [...new Set(claims.map((claim) => claim.editionId))];
 
 /** Keeps claims of live executions fresh, so nobody takes them over as stale. */
 export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): Promise<void> {
@@ -84,7 +91,7 @@ export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): P
   await sql`
     update deliveries d set claimed_at = now()
     from unnest(${held.map((h) => h.id)}::bigint[], ${held.map((h) => h.token)}::text[]) as h(id, token)
-    where d.id = h.id and d.status = 'claimed' and d.claimed_by = h.token`;
+    where d.edition_id = any(${editionsOf(held)}::bigint[]) and d.id = h.id and d.status = 'claimed' and d.claimed_by = h.token`;
 }
 
 /**
@@ -107,40 +114,40 @@ export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim
           last_error = case when d.status = 'claimed' then null else d.last_error end,
           message_id = done.message_id, sent_at = now(), updated_at = now()
       from done
-      where d.id = done.id and d.claimed_by = done.token and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))
-      returning d.id, d.subscriber_id, d.paper_ids
+      where d.edition_id = any(${editionsOf(sent)}::bigint[]) and d.id = done.id and d.claimed_by = done.token
+        and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))
+      returning d.edition_id, d.subscriber_id, d.paper_ids
     )
-    insert into sent_papers (subscriber_id, paper_id, delivery_id)
-    select sent.subscriber_id, unnest(sent.paper_ids), sent.id from sent
-    on conflict do nothing`;
+    insert into sent_papers (subscriber_id, paper_id, edition_id)
+    select sent.subscriber_id, unnest(sent.paper_ids), sent.edition_id from sent`;
 }
 
 export async function markDeliveryFailed(sql: Sql, claim: HeldClaim, error: string): Promise<void> {
   await sql`
     update deliveries set status = 'failed', last_error = ${error}, updated_at = now()
-    where id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
+    where edition_id = ${claim.editionId} and id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
 }
 
 /** A transient failure: back to queued, to be claimed again by the job's retry. */
 export async function releaseDeliveryForRetry(sql: Sql, claim: HeldClaim, error: string): Promise<void> {
   await sql`
     update deliveries set status = 'queued', last_error = ${error}, updated_at = now()
-    where id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
+    where edition_id = ${claim.editionId} and id = ${claim.id} and status = 'claimed' and claimed_by = ${claim.token}`;
 }
 
 /** Claims an execution gives back unattempted (it failed before their turn, or the server throttled the batch): queued again, as they were. */
-export async function releaseUnattemptedClaims(sql: Sql, ids: number[], token: string, reason?: string): Promise<void> {
+export async function releaseUnattemptedClaims(sql: Sql, editionId: number, ids: number[], token: string, reason?: string): Promise<void> {
   if (ids.length === 0) return;
   await sql`
     update deliveries set status = 'queued', attempts = attempts - 1, last_error = coalesce(${reason ?? null}, last_error), updated_at = now()
-    where id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
+    where edition_id = ${editionId} and id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
 }
 
-export async function markDeliveriesSkipped(sql: Sql, ids: number[], token: string, reason: string): Promise<void> {
+export async function markDeliveriesSkipped(sql: Sql, editionId: number, ids: number[], token: string, reason: string): Promise<void> {
   if (ids.length === 0) return;
   await sql`
     update deliveries set status = 'skipped', last_error = ${reason}, updated_at = now()
-    where id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
+    where edition_id = ${editionId} and id = any(${ids}::bigint[]) and status = 'claimed' and claimed_by = ${token}`;
 }
 
 /**
@@ -151,10 +158,10 @@ export async function markDeliveriesSkipped(sql: Sql, ids: number[], token: stri
  * million-reader run made it the most expensive statement of the send); near the end of a
  * run, where this finds nothing, the full check runs as before.
  */
-export async function hasQueuedDeliveryAhead(sql: Sql, runId: number, afterId: number, window = 256): Promise<boolean> {
+export async function hasQueuedDeliveryAhead(sql: Sql, run: { id: number; editionId: number }, afterId: number, window = 256): Promise<boolean> {
   const rows = await sql`
-    select 1 from (select send_run_id, status from deliveries where id > ${afterId} order by id limit ${window}) ahead
-    where ahead.send_run_id = ${runId} and ahead.status = 'queued'
+    select 1 from (select send_run_id, status from deliveries where edition_id = ${run.editionId} and id > ${afterId} order by id limit ${window}) ahead
+    where ahead.send_run_id = ${run.id} and ahead.status = 'queued'
     limit 1`;
   return rows.length > 0;
 }

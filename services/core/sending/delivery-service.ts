@@ -19,7 +19,7 @@ import {
   type HeldClaim,
 } from './delivery-repo.js';
 import type { EditionMessages } from './edition-messages.js';
-import { completeSendRunIfSettled, findSendRun } from './send-run-repo.js';
+import { completeSendRunIfSettled, findSendRun, type SendRun } from './send-run-repo.js';
 import { classifySmtpFailure, throttleBackoffMs } from '../platform/mail/smtp-failure.js';
 import { incrementRunCounter } from './run-control-repo.js';
 import { admitBatch, keepClaimsOfLiveRun, type RunGateDeps } from './run-control-service.js';
@@ -97,11 +97,11 @@ export async function deliverBatch(
     deps,
     run.id,
     token,
-    await whileDatabaseAway(() => claimDeliveries(sql, job.deliveryIds, token, CLAIM_STALE_SECONDS)),
+    await whileDatabaseAway(() => claimDeliveries(sql, run.editionId, job.deliveryIds, token, CLAIM_STALE_SECONDS)),
   );
-  claimKeeper.hold(token, claimed.map((delivery) => delivery.id));
+  claimKeeper.hold(token, run.editionId, claimed.map((delivery) => delivery.id));
   try {
-    await sendClaimed(deps, run.editionKey, claimed, token, job.lastAttempt, result);
+    await sendClaimed(deps, run, claimed, token, job.lastAttempt, result);
   } finally {
     claimKeeper.release(token);
   }
@@ -110,7 +110,7 @@ export async function deliverBatch(
 
   // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
   const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
-  if (!(await whileDatabaseAway(() => hasQueuedDeliveryAhead(sql, run.id, lastId)))) {
+  if (!(await whileDatabaseAway(() => hasQueuedDeliveryAhead(sql, run, lastId)))) {
     await whileDatabaseAway(() => completeSendRunIfSettled(sql, run.id));
   }
   return result;
@@ -118,7 +118,7 @@ export async function deliverBatch(
 
 async function sendClaimed(
   deps: DeliveryDeps,
-  editionKey: Parameters<EditionMessages['forEdition']>[0],
+  run: Pick<SendRun, 'editionId' | 'editionKey'>,
   claimed: ClaimedDelivery[],
   token: string,
   lastAttempt: boolean,
@@ -130,13 +130,13 @@ async function sendClaimed(
   // A failure gives back the claims not yet attempted: the job's retry (another execution) takes them.
   const giveBack = async (ids: number[], error: unknown): Promise<never> => {
     // Best effort: what is not given back here goes stale and is taken over (CLAIM_STALE_SECONDS).
-    await releaseUnattemptedClaims(sql, ids, token).catch(() => undefined);
+    await releaseUnattemptedClaims(sql, run.editionId, ids, token).catch(() => undefined);
     throw error;
   };
   let builder: Awaited<ReturnType<EditionMessages['forEdition']>>;
   try {
-    await whileDatabaseAway(() => markDeliveriesSkipped(sql, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
-    builder = await whileDatabaseAway(() => deps.messages.forEdition(editionKey));
+    await whileDatabaseAway(() => markDeliveriesSkipped(sql, run.editionId, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
+    builder = await whileDatabaseAway(() => deps.messages.forEdition(run.editionKey));
   } catch (error) {
     return giveBack(claimed.map((delivery) => delivery.id), error);
   }
@@ -184,7 +184,7 @@ async function sendClaimed(
         continue;
       }
       const { latencyMs } = outcome;
-      marks.push(marker.mark({ id: delivery.id, token }, outcome.messageId).then(() => settle({ status: 'sent', latencyMs })));
+      marks.push(marker.mark({ id: delivery.id, editionId: delivery.editionId, token }, outcome.messageId).then(() => settle({ status: 'sent', latencyMs })));
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, sendNext));
@@ -197,7 +197,7 @@ async function sendClaimed(
   if (result.backoffMs > 0) {
     // Never attempted: queued again as they were, for the job's run after the backoff.
     const unsent = wanted.filter((delivery) => !settled.has(delivery.id)).map((delivery) => delivery.id);
-    await whileDatabaseAway(() => releaseUnattemptedClaims(sql, unsent, token, 'not sent: the server throttled this batch'));
+    await whileDatabaseAway(() => releaseUnattemptedClaims(sql, run.editionId, unsent, token, 'not sent: the server throttled this batch'));
   }
 }
 
@@ -209,7 +209,7 @@ async function sendOne(
   lastAttempt: boolean,
 ): Promise<SendAttempt> {
   const { sql } = deps.database;
-  const claim: HeldClaim = { id: delivery.id, token };
+  const claim: HeldClaim = { id: delivery.id, editionId: delivery.editionId, token };
   let message;
   try {
     const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id };

@@ -38,13 +38,22 @@ export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
   return { id: Number(row.id), ...preferencesOf(row) };
 }
 
-/** Which of `paperIds` each of `subscriberIds` was already sent. */
+/**
+ * Which of `paperIds` each of `subscriberIds` was already sent. A paper was sent with an edition
+ * that holds it, so only those editions' partitions of sent_papers are read. The editions are
+ * looked up first and passed as a parameter: Postgres prunes partitions by a parameter, not by
+ * the result of a subquery in the same statement (it would read every edition's partition).
+ */
 export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], paperIds: string[]): Promise<Map<number, Set<string>>> {
   const sent = new Map<number, Set<string>>();
   if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  const editions = await sql<{ edition_id: string }[]>`
+    select distinct edition_id from edition_papers where paper_id = any(${paperIds}::text[])`;
+  if (editions.length === 0) return sent;
   const rows = await sql<{ subscriber_id: string; paper_id: string }[]>`
     select subscriber_id, paper_id from sent_papers
-    where subscriber_id = any(${subscriberIds}::bigint[]) and paper_id = any(${paperIds}::text[])`;
+    where edition_id = any(${editions.map((row) => row.edition_id)}::bigint[])
+      and subscriber_id = any(${subscriberIds}::bigint[]) and paper_id = any(${paperIds}::text[])`;
   for (const row of rows) {
     const id = Number(row.subscriber_id);
     let papers = sent.get(id);

@@ -117,6 +117,8 @@ function toSendRun(row: RunRow): SendRun {
  * sign up later are not part of this run.
  */
 export async function createOrFindSendRun(sql: Sql, run: NewSendRun): Promise<{ run: SendRun; created: boolean }> {
+  // The edition's ledger tables were made when it was assembled, unless retention dropped them since.
+  await sql`select paperboy_ledger_partitions(${run.editionId})`;
   const inserted = await sql<{ id: string }[]>`
     insert into send_runs (edition_id, kind, audience, slot, idempotency_key, created_by, fanout_cursor, fanout_upper_bound)
     values (${run.editionId}, ${run.kind}, ${sql.json(run.audience as never)}, ${run.slot ?? null},
@@ -213,7 +215,7 @@ export async function completeSendRunIfSettled(sql: Sql, runId: number): Promise
   const rows = await sql`
     update send_runs r set status = 'completed', completed_at = now()
     where r.id = ${runId} and r.status = 'sending'
-      and not exists (select 1 from deliveries d where d.send_run_id = r.id and d.status in ('queued', 'claimed'))
+      and not exists (select 1 from deliveries d where d.edition_id = r.edition_id and d.send_run_id = r.id and d.status in ('queued', 'claimed'))
     returning r.id`;
   return rows.length > 0;
 }
@@ -222,7 +224,7 @@ export async function completeSendRunIfSettled(sql: Sql, runId: number): Promise
 export async function deleteRunWithoutDeliveries(sql: Sql, runId: number): Promise<boolean> {
   const rows = await sql`
     delete from send_runs r where r.id = ${runId}
-      and not exists (select 1 from deliveries d where d.send_run_id = r.id)
+      and not exists (select 1 from deliveries d where d.edition_id = r.edition_id and d.send_run_id = r.id)
     returning r.id`;
   return rows.length > 0;
 }

@@ -314,14 +314,13 @@ export async function listDeliveriesOf(db: Database, subscriberId: number): Prom
 export interface SentPaperRecord {
   paperId: string;
   title: string;
-  deliveryId: number | null;
   sentAt: Date;
 }
 
 /** Every paper one reader has been sent, oldest first (the GDPR export). */
 export async function listSentPapersOf(db: Database, subscriberId: number): Promise<SentPaperRecord[]> {
   return db
-    .select({ paperId: sentPapers.paperId, title: papers.title, deliveryId: sentPapers.deliveryId, sentAt: sentPapers.sentAt })
+    .select({ paperId: sentPapers.paperId, title: papers.title, sentAt: sentPapers.sentAt })
     .from(sentPapers)
     .innerJoin(papers, eq(papers.id, sentPapers.paperId))
     .where(eq(sentPapers.subscriberId, subscriberId))

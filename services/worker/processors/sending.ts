@@ -5,6 +5,7 @@ import { createClaimKeeper, createSentMarker } from '../../core/sending/delivery
 import { deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
 import { createEditionMessages } from '../../core/sending/edition-messages.js';
 import { runFanout } from '../../core/sending/fanout-service.js';
+import { applyRetention } from '../../core/retention/retention-service.js';
 import { reconcile } from '../../core/sending/reconcile-service.js';
 import { createRunHealthMonitor } from '../../core/sending/run-control-service.js';
 import { deliverPacing } from '../../core/sending/send-jobs.js';
@@ -73,7 +74,13 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
 export function maintenanceProcessor(runtime: Runtime): ProcessorDefinition {
   return defineProcessor('maintenance', { concurrency: 1 }, {
     reconcile: () => reconcile(runtime),
+    retention: () => applyRetention(runtime),
   });
+}
+
+/** Retention at 03:30 UTC, after the night's edition and before the morning's sends. */
+export function retentionScheduler(): SchedulerDefinition {
+  return { queue: 'maintenance', id: 'nightly-retention', repeat: { pattern: '0 30 3 * * *', tz: 'UTC' } };
 }
 
 export function sendingSchedulers(): SchedulerDefinition[] {

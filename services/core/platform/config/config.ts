@@ -197,6 +197,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
+  DELIVERY_RETENTION_DAYS: integer(1, 3650).default(90),
+  SENT_PAPERS_RETENTION_DAYS: integer(1, 3650).default(180),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -263,6 +265,13 @@ export interface Config {
   metricsToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
+  /** How long the nightly retention job keeps what grows with every email (retention-service.ts). */
+  retention: {
+    /** An edition's deliveries, counted from the edition's date; also how long an unsubscribed reader's history stays. */
+    deliveryDays: number;
+    /** An edition's sent-paper rows (the "never the same paper twice" memory). */
+    sentPapersDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -456,6 +465,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    retention: { deliveryDays: env.DELIVERY_RETENTION_DAYS, sentPapersDays: env.SENT_PAPERS_RETENTION_DAYS },
   };
   return deepFreeze(config);
 }

@@ -122,6 +122,8 @@ export const subscribers = pgTable(
      * send path). For operators to read; the decision to suppress is taken from the ledger.
      */
     softBounceStreak: smallint('soft_bounce_streak').notNull().default(0),
+    /** When retention deleted an unsubscribed reader's sent-paper history (retention-service.ts). */
+    historyDroppedAt: timestamp('history_dropped_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -129,6 +131,8 @@ export const subscribers = pgTable(
     uniqueIndex('subscribers_email_normalized_key').on(t.emailNormalized),
     // Fan-out walks confirmed readers by id (keyset); this index serves that walk.
     index('subscribers_confirmed_id_idx').on(t.id).where(sql`${t.status} = 'confirmed'`),
+    // Retention finds readers who unsubscribed before its window (a small, partial index).
+    index('subscribers_unsubscribed_at_idx').on(t.unsubscribedAt).where(sql`${t.status} = 'unsubscribed'`),
     check('subscribers_weekday_range', sql`${t.weekday} between 1 and 7`),
     check('subscribers_send_hour_range', sql`${t.sendHour} between 0 and 23`),
     check('subscribers_max_papers_range', sql`${t.maxPapers} between 1 and 100`),
@@ -253,11 +257,18 @@ export const deliveryStatus = pgEnum('delivery_status', ['queued', 'claimed', 's
 /**
  * The ledger: one row per (send run, reader). A delivery is claimed before the SMTP conversation
  * and marked sent after it, so a retried job skips what was sent.
+ *
+ * Partitioned by edition (LIST on edition_id, migration 0005; drizzle-kit cannot say so): each
+ * edition's rows live in `deliveries_e{edition id}`, made by paperboy_ledger_partitions() when the
+ * edition is inserted (a trigger), and retention drops the whole table once the edition is older than
+ * DELIVERY_RETENTION_DAYS (retention-service.ts), with no DELETE. Every unique key includes
+ * edition_id, which costs nothing in meaning: a run, and so each of its deliveries, belongs to one
+ * edition. Statements of the send name the edition so Postgres reads one partition.
  */
 export const deliveries = pgTable(
   'deliveries',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     sendRunId: bigint('send_run_id', { mode: 'number' })
       .notNull()
       .references(() => sendRuns.id, { onDelete: 'cascade' }),
@@ -283,7 +294,8 @@ export const deliveries = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex('deliveries_run_subscriber_key').on(t.sendRunId, t.subscriberId),
+    primaryKey({ name: 'deliveries_pkey', columns: [t.id, t.editionId] }),
+    uniqueIndex('deliveries_run_subscriber_key').on(t.sendRunId, t.subscriberId, t.editionId),
     // Scheduled and manual sends give each reader each edition at most once, whatever runs race.
     uniqueIndex('deliveries_edition_subscriber_first_copy_key')
       .on(t.editionId, t.subscriberId)
@@ -304,18 +316,24 @@ export const deliveries = pgTable(
  * email, written on the send's hottest statement, so no foreign keys: each would run a lookup
  * per row and lock the referenced row (every email's rows lock the same ten papers, which made
  * the locks shared among concurrent writes, the dearest kind). The rows are written only from
- * deliveries (which reference their reader); papers are never deleted; erasing a reader deletes
- * its rows explicitly (subscriber-admin-repo.ts).
+ * deliveries (which reference their reader); erasing a reader deletes its rows explicitly
+ * (subscriber-admin-repo.ts).
+ *
+ * Partitioned by the edition that sent the paper, like deliveries (`sent_papers_e{edition id}`),
+ * and dropped whole after SENT_PAPERS_RETENTION_DAYS, once the paper cannot come back. A paper
+ * can only have been sent with an edition that holds it, so the fan-out reads just the partitions
+ * of the editions holding its papers (edition_papers_paper_idx). No unique key: a row is written
+ * once per delivery marked sent, and a repeat (a resend) only says the same thing twice.
  */
 export const sentPapers = pgTable(
   'sent_papers',
   {
     subscriberId: bigint('subscriber_id', { mode: 'number' }).notNull(),
     paperId: text('paper_id').notNull(),
-    deliveryId: bigint('delivery_id', { mode: 'number' }),
+    editionId: bigint('edition_id', { mode: 'number' }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.paperId] })],
+  (t) => [index('sent_papers_subscriber_paper_idx').on(t.subscriberId, t.paperId)],
 );
 
 // ---------------------------------------------------------------- operations

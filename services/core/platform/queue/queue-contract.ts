@@ -56,11 +56,11 @@ export const QUEUES = {
     jobs: { confirmation: readerMailData, 'manage-links': readerMailData } satisfies Record<(typeof readerMailKind.enumValues)[number], z.ZodType>,
     schedulers: {},
   },
-  /** Housekeeping: reconcile stuck send runs and deliveries. */
+  /** Housekeeping: reconcile stuck send runs and deliveries; nightly, drop what retention no longer keeps. */
   maintenance: {
     name: 'maintenance',
-    jobs: { reconcile: noData },
-    schedulers: { 'sending-reconcile': 'reconcile' },
+    jobs: { reconcile: noData, retention: noData },
+    schedulers: { 'sending-reconcile': 'reconcile', 'nightly-retention': 'retention' },
   },
 } as const;
 
