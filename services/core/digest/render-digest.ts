@@ -1,6 +1,7 @@
 import mjml2html from 'mjml';
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
+import { plural } from '../platform/plural.js';
 import { toDigestCard, type DigestCard } from './digest-content.js';
 import { loadDigestTemplates } from './digest-templates.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
@@ -50,11 +51,6 @@ function utcDate(isoDate: string): Date {
   const date = new Date(`${isoDate}T00:00:00Z`);
   if (Number.isNaN(date.getTime())) throw new Error(`edition date "${isoDate}" is not YYYY-MM-DD`);
   return date;
-}
-
-/** "1 upvote", "1,234 upvotes". */
-export function plural(count: number, one: string, many: string): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
 }
 
 function truncate(text: string, maxChars: number): string {
