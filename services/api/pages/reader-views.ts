@@ -1,3 +1,4 @@
+import { latexToText } from '../../core/digest/latex-text.js';
 import type { EditionPaper } from '../../core/editions/edition-service.js';
 import type { ErrorDetail } from '../../core/platform/errors.js';
 import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../core/subscribers/preferences.js';
@@ -97,9 +98,9 @@ export function editionPreviewView(sample: { date: string; papers: EditionPaper[
       : new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date),
     papers: sample.papers.map((paper) => ({
       rank: paper.rank,
-      title: paper.title,
+      title: latexToText(paper.title),
       url: paper.links.huggingFace,
-      summary: shorten(paper.aiSummary ?? paper.abstract, SUMMARY_LENGTH),
+      summary: shorten(latexToText(paper.aiSummary ?? paper.abstract), SUMMARY_LENGTH),
       authors: authorLine(paper.authors),
       upvotes: paper.upvotes,
       numComments: paper.numComments,

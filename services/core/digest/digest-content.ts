@@ -1,10 +1,11 @@
 import { paperLinks } from '../papers/paper-links.js';
+import { latexToText } from './latex-text.js';
 import type { DigestPaper } from './digest-types.js';
 
 /**
  * What a digest card shows, derived from a stored paper. Values are plain text (never HTML):
- * the templates escape them. LaTeX stays as text; only the escapes that would read as noise
- * (`\% \$ \& \_`) are undone and `\url{...}` is reduced to its address.
+ * the templates escape them. LaTeX markup is read as text (latex-text.ts): `{Sora}` → `Sora`,
+ * `$\alpha$` → `α`.
  */
 
 export interface DigestCardLinks {
@@ -51,14 +52,9 @@ function defusePlaceholders(text: string): string {
   return text.replace(/%(?=%)/g, '%\u200b');
 }
 
-/** Display text: LaTeX escapes undone, whitespace collapsed, placeholders defused. */
+/** Display text: LaTeX read as text, whitespace collapsed, placeholders defused. */
 function displayText(text: string): string {
-  return defusePlaceholders(collapseWhitespace(cleanLatex(text)));
-}
-
-/** Undoes the harmless LaTeX escapes and `\url{}`; everything else stays as written. */
-export function cleanLatex(text: string): string {
-  return text.replace(/\\url\{([^{}]*)\}/g, '$1').replace(/\\([%$&_])/g, '$1');
+  return defusePlaceholders(collapseWhitespace(latexToText(text)));
 }
 
 export function shortenAuthors(names: readonly string[], listed = LISTED_AUTHORS): string {
@@ -104,7 +100,7 @@ function truncateAtWord(text: string, maxChars: number): string {
 
 /** The abstract's first sentence, or two when the first is short; at most SUMMARY_MAX_CHARS. */
 export function summarizeAbstract(abstract: string): string {
-  const sentences = splitSentences(collapseWhitespace(cleanLatex(abstract)));
+  const sentences = splitSentences(collapseWhitespace(latexToText(abstract)));
   if (sentences.length === 0) return '';
   let summary = sentences[0]!;
   if (summary.length < SHORT_SENTENCE_CHARS && sentences[1]) summary = `${summary} ${sentences[1]}`;
