@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { toDigestCard } from '../../services/core/digest/digest-content.js';
 import {
   createDigestRenderer,
+  digestPreheader,
+  digestSubject,
   DIGEST_PLACEHOLDERS,
   fillDigestPlaceholders,
   renderDigestVariant,
@@ -22,7 +24,7 @@ describe('renderDigestVariant', () => {
     const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), papers.map((paper, i) => toDigestCard(paper, i + 1)), settings);
     expect(Buffer.byteLength(rendered.html)).toBeLessThan(100 * 1024);
     for (const paper of papers) expect(rendered.html).toContain(`https://huggingface.co/papers/${paper.id}`);
-    expect(rendered.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
+    expect(rendered.subject).toBe('Kimi K2.5: Visual Agentic Intelligence and 43 more');
   });
 
   it('keeps the per-reader placeholders through MJML, in the html and the text', async () => {
@@ -93,7 +95,8 @@ describe('renderDigestVariant', () => {
   it('names a weekly edition by its week', async () => {
     const edition = { kind: 'weekly' as const, key: '2026-W06', periodStart: '2026-02-02', periodEnd: '2026-02-08' };
     const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper({ title: 'Weekly best' }), 1)], settings);
-    expect(rendered.subject).toBe('Trending papers, week of 2 Feb 2026: Weekly best');
+    expect(rendered.subject).toBe('Weekly best');
+    expect(rendered.html).toContain('Trending papers, week of 2 Feb 2026');
     expect(rendered.text).toContain('Week of 2 February 2026');
     expect(rendered.html).toContain('https://news.example.org/editions/2026-W06');
   });
@@ -140,5 +143,32 @@ describe('fillDigestPlaceholders', () => {
     expect(filled.html).toContain('href="https://x.org/u?a=1&amp;b=2"');
     expect(filled.text).toContain('https://x.org/u?a=1&b=2');
     expect(count(filled.html + filled.text, '%%')).toBe(0);
+  });
+});
+
+describe('digestSubject and digestPreheader', () => {
+  it('leads with the top title, stays within 70 characters and cuts at a word', () => {
+    for (const day of ['2024-03-21', '2026-02-03', '2026-08-13'] as const) {
+      const cards = fixturePapers(day).map((paper, i) => toDigestCard(paper, i + 1));
+      const subject = digestSubject(cards);
+      expect(subject.length, subject).toBeLessThanOrEqual(70);
+      expect(subject).toMatch(new RegExp(` and ${cards.length - 1} more$`));
+      const shown = subject.replace(/ and \d+ more$/, '');
+      if (shown.endsWith('…')) {
+        expect(cards[0]!.title.startsWith(shown.slice(0, -1))).toBe(true);
+        // The cut falls between words.
+        expect(cards[0]!.title[shown.length - 1]).toBe(' ');
+      } else {
+        expect(shown).toBe(cards[0]!.title);
+      }
+    }
+    const long = toDigestCard(makePaper({ title: 'Scaling Laws for Sparse Mixture-of-Experts Language Models Trained on Synthetic Code Corpora' }), 1);
+    expect(digestSubject([long, toDigestCard(makePaper(), 2)])).toBe('Scaling Laws for Sparse Mixture-of-Experts Language Models… and 1 more');
+  });
+
+  it('puts the date in the preheader, then the next titles', () => {
+    const cards = [toDigestCard(makePaper({ title: 'First' }), 1), toDigestCard(makePaper({ title: 'Second' }), 2)];
+    expect(digestPreheader(dailyEdition('2026-02-03'), cards)).toBe('Trending papers, 3 Feb 2026 · Second');
+    expect(digestPreheader(dailyEdition('2026-02-03'), cards.slice(0, 1))).toBe('Trending papers, 3 Feb 2026');
   });
 });

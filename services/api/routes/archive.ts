@@ -49,7 +49,7 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
     return [
       '  <entry>',
       `    <id>${xmlText(url)}</id>`,
-      `    <title type="text">${xmlText(digestSubject(edition, cards))}</title>`,
+      `    <title type="text">${xmlText(`${editionLabel(edition)}: ${digestSubject(cards)}`)}</title>`,
       `    <updated>${found.edition.assembledAt.toISOString()}</updated>`,
       `    <link rel="alternate" type="text/html" href="${xmlText(url)}"/>`,
       `    <summary type="text">${xmlText(cards.map((card) => card.title).join(' · '))}</summary>`,

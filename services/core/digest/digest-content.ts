@@ -91,11 +91,13 @@ export function splitSentences(text: string): string[] {
   return sentences;
 }
 
-function truncateAtWord(text: string, maxChars: number): string {
+/** At most `maxChars` characters, the ellipsis included, cut at a word boundary when one is near. */
+export function truncateAtWord(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
-  const cut = text.slice(0, maxChars);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > maxChars * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
+  const cut = text.slice(0, maxChars - 1);
+  // When the cut lands right before a space, the whole last word fits.
+  const space = /\s/.test(text[cut.length] ?? '') ? cut.length : cut.lastIndexOf(' ');
+  return `${(space > cut.length * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
 }
 
 /** The abstract's first sentence, or two when the first is short; at most SUMMARY_MAX_CHARS. */
