@@ -122,3 +122,22 @@ describe('links', () => {
     expect(card.links.projectPage).toBe('https://proj.example.org/');
   });
 });
+
+describe('card details', () => {
+  it('takes the thumbnail, organization, stars, three keywords and the date from the stored paper', () => {
+    const [kimi] = fixturePapers('2026-02-03');
+    const card = toDigestCard(kimi!, 1);
+    expect(card.thumbnailUrl).toBe('https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.02276.png');
+    expect(card.organization).toBe('Moonshot AI');
+    expect(card.keywords).toHaveLength(3);
+    expect(card.keywords).toEqual(kimi!.aiKeywords.slice(0, 3));
+    expect(card.published).toBe('2 Feb 2026');
+  });
+
+  it('keeps stars only beside a repository link, and thumbnails only as http(s) URLs', () => {
+    expect(toDigestCard(makePaper({ githubRepo: 'https://github.com/a/b', githubStars: 7 }), 1).githubStars).toBe(7);
+    expect(toDigestCard(makePaper({ githubRepo: null, githubStars: 7 }), 1).githubStars).toBeNull();
+    expect(toDigestCard(makePaper({ thumbnailUrl: 'javascript:alert(1)' }), 1).thumbnailUrl).toBeNull();
+  });
+});
+

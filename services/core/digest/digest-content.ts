@@ -31,7 +31,20 @@ export interface DigestCard {
   /** True when the summary is the AI TL;DR, false when taken from the abstract. */
   summaryIsAi: boolean;
   links: DigestCardLinks;
+  /** Hugging Face's thumbnail (http(s) only), or null. */
+  thumbnailUrl: string | null;
+  organization: string | null;
+  /** GitHub stars, only when the card links a repository. */
+  githubStars: number | null;
+  /** Up to CARD_KEYWORDS of Hugging Face's AI keywords, first ones first, no repeats. */
+  keywords: string[];
+  /** arXiv publication date, "1 Aug 2026" (UTC). */
+  published: string;
 }
+
+/** AI keywords shown on a card (HF lists about ten; the first are the most specific). */
+const CARD_KEYWORDS = 3;
+const publishedFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /** Authors named before "and N others". */
 const LISTED_AUTHORS = 3;
@@ -133,10 +146,30 @@ function cardLinks(paper: DigestPaper): DigestCardLinks {
   };
 }
 
+/** The first `count` keywords as display text, skipping repeats that differ only in case. */
+export function cardKeywords(keywords: readonly string[], count = CARD_KEYWORDS): string[] {
+  const seen = new Set<string>();
+  const shown: string[] = [];
+  for (const keyword of keywords) {
+    const text = displayText(keyword);
+    if (!text || seen.has(text.toLowerCase())) continue;
+    seen.add(text.toLowerCase());
+    shown.push(text);
+    if (shown.length === count) break;
+  }
+  return shown;
+}
+
+function publishedLabel(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : publishedFormat.format(date);
+}
+
 /** The card for one paper at its rank (1-based) in the edition. */
 export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
   // AI summaries are one sentence (median 204 characters) but reach 1.6k; cards stay short.
   const aiSummary = paper.aiSummary ? truncateAtWord(displayText(paper.aiSummary), SUMMARY_MAX_CHARS) : '';
+  const links = cardLinks(paper);
   return {
     id: paper.id,
     rank,
@@ -146,6 +179,11 @@ export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
     numComments: paper.numComments,
     summary: aiSummary || defusePlaceholders(summarizeAbstract(paper.abstract)),
     summaryIsAi: aiSummary !== '',
-    links: cardLinks(paper),
+    links,
+    thumbnailUrl: httpUrlOrNull(paper.thumbnailUrl),
+    organization: paper.organization ? displayText(paper.organization) || null : null,
+    githubStars: links.code && paper.githubStars !== null && paper.githubStars >= 0 ? paper.githubStars : null,
+    keywords: cardKeywords(paper.aiKeywords),
+    published: publishedLabel(paper.publishedAt),
   };
 }

@@ -1,7 +1,7 @@
 import mjml2html from 'mjml';
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
-import { plural } from '../platform/plural.js';
+import { plural, pluralWord } from '../platform/plural.js';
 import { toDigestCard, truncateAtWord, type DigestCard } from './digest-content.js';
 import { loadDigestTemplates } from './digest-templates.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
@@ -53,6 +53,9 @@ function utcDate(isoDate: string): Date {
   return date;
 }
 
+/** "1,234" stars read as "1.2K". */
+const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
 /** Phones show about this much of a subject line. */
 const SUBJECT_MAX_CHARS = 70;
 /** Inbox previews show about this much of the preheader. */
@@ -81,6 +84,17 @@ export function digestPreheader(edition: DigestEdition, cards: readonly DigestCa
   return truncateAtWord(next.length > 0 ? `${when} · ${next.join(' · ')}` : when, PREHEADER_MAX_CHARS);
 }
 
+/** "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
+function detailsOf(card: DigestCard): string {
+  return [
+    card.organization,
+    card.published && `published ${card.published}`,
+    card.githubStars !== null && `★ ${compactNumber.format(card.githubStars)} ${pluralWord(card.githubStars, 'star', 'stars')} on GitHub`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
 function digestView(edition: DigestEdition, cards: readonly DigestCard[], settings: DigestRenderSettings) {
   const daily = edition.kind === 'daily';
   const start = utcDate(edition.periodStart);
@@ -100,6 +114,11 @@ function digestView(edition: DigestEdition, cards: readonly DigestCard[], settin
       ...card,
       upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
       commentsLabel: plural(card.numComments, 'comment', 'comments'),
+      // Authors, then "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub": the lines known.
+      bylineLabel: [card.authors, detailsOf(card)].filter(Boolean),
+      detailsLabel: detailsOf(card),
+      keywordsLabel: card.keywords.join(' · '),
+      thumbnailAlt: `Preview of “${card.title}”`,
     })),
   };
 }
