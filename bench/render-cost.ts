@@ -88,7 +88,11 @@ function syntheticPapers(count: number): DigestPaper[] {
     aiSummary: `${sentence} It reaches state-of-the-art results on several benchmarks.`,
     aiKeywords: ['reasoning', 'reinforcement learning', 'multimodal', 'agents'],
     githubRepo: i % 2 === 0 ? `https://github.com/example/project-${i}` : null,
+    githubStars: i % 2 === 0 ? 1200 + i * 37 : null,
     projectPage: i % 3 === 0 ? `https://project-${i}.example.org/` : null,
+    thumbnailUrl: `https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.${String(10000 + i)}.png`,
+    organization: i % 3 === 1 ? 'Example Research Lab' : null,
+    publishedAt: '2026-02-02T17:00:00.000Z',
     upvotes: 100 - i,
     numComments: i % 5,
   }));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { plural } from '../core/platform/plural.js';
 import type { RunReport } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
 import type { CommandContext } from './command.js';
@@ -48,5 +49,5 @@ export function describeOutcome(state: RunReport, seconds: number, where: string
   const sentNow = Math.max(0, sent - sentBefore);
   const rate = seconds > 0 ? ` (${Math.round(sentNow / seconds).toLocaleString('en-US')}/s)` : '';
   const now = sentBefore > 0 ? ` (${sentNow.toLocaleString('en-US')} of them now)` : '';
-  return `sent ${sent.toLocaleString('en-US')} digests of ${state.run.editionKey}${now} in ${seconds.toFixed(1)} s${rate}: ${failed.toLocaleString('en-US')} failed, ${skipped.toLocaleString('en-US')} skipped; ${where}`;
+  return `sent ${plural(sent, 'digest', 'digests')} of ${state.run.editionKey}${now} in ${seconds.toFixed(1)} s${rate}: ${failed.toLocaleString('en-US')} failed, ${skipped.toLocaleString('en-US')} skipped; ${where}`;
 }

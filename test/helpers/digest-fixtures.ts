@@ -12,7 +12,14 @@ export type FixtureDay = (typeof FIXTURE_DAYS)[number];
 
 interface FixtureItem {
   numComments?: number;
+  /** The thumbnail; `mediaUrl` before June 2024. */
+  thumbnail?: string;
+  mediaUrl?: string;
+  organization?: { fullname?: string; name: string };
   paper: {
+    publishedAt: string;
+    githubStars?: number | null;
+    organization?: { fullname?: string; name: string };
     id: string;
     title: string;
     summary: string;
@@ -28,7 +35,7 @@ interface FixtureItem {
 /** The day's papers in the fixture's order (by upvotes, descending). */
 export function fixturePapers(day: FixtureDay): DigestPaper[] {
   const items = JSON.parse(readFileSync(hfFixturePath(day), 'utf8')) as FixtureItem[];
-  return items.map(({ paper, numComments }) => ({
+  return items.map(({ paper, numComments, thumbnail, mediaUrl, organization }) => ({
     id: paper.id,
     title: paper.title,
     abstract: paper.summary,
@@ -36,7 +43,11 @@ export function fixturePapers(day: FixtureDay): DigestPaper[] {
     aiSummary: paper.ai_summary ?? null,
     aiKeywords: paper.ai_keywords ?? [],
     githubRepo: paper.githubRepo ?? null,
+    githubStars: paper.githubStars ?? null,
     projectPage: paper.projectPage ?? null,
+    thumbnailUrl: thumbnail ?? mediaUrl ?? null,
+    organization: (paper.organization ?? organization)?.fullname ?? (paper.organization ?? organization)?.name ?? null,
+    publishedAt: paper.publishedAt,
     upvotes: paper.upvotes,
     numComments: numComments ?? 0,
   }));
@@ -59,7 +70,11 @@ export function makePaper(overrides: Partial<DigestPaper> = {}): DigestPaper {
     aiSummary: null,
     aiKeywords: [],
     githubRepo: null,
+    githubStars: null,
     projectPage: null,
+    thumbnailUrl: null,
+    organization: null,
+    publishedAt: '2026-02-02T17:00:00.000Z',
     upvotes: 10,
     numComments: 1,
     ...overrides,

@@ -43,7 +43,7 @@ describe('npm run cli -- demo', () => {
     expect(await demo.exited).toBe(0);
     expect(demo.stdout()).toContain('imported 20 papers (20 new, 0 updated) for 2026-08-13');
     expect(demo.stdout()).toContain('demo reader demo@example.org is subscribed');
-    expect(demo.stdout()).toMatch(/sent 1 digests of 2026-08-13 .*the digest is in /);
+    expect(demo.stdout()).toMatch(/sent 1 digest of 2026-08-13 .*the digest is in /);
     expect(demo.stdout()).toContain('/dev/outbox');
 
     const files = (await readdir(outbox)).filter((file) => file.endsWith('.eml'));
@@ -58,7 +58,7 @@ describe('npm run cli -- demo', () => {
     try {
       const { page } = browser;
       await page.setContent(html, { waitUntil: 'load' });
-      const firstTitle = await page.locator('a[href^="https://huggingface.co/papers/"]').first().innerText();
+      const firstTitle = await page.locator('h2 a[href^="https://huggingface.co/papers/"]').first().innerText();
       expect(firstTitle.length).toBeGreaterThan(10);
       for (const width of [390, 1280]) {
         await page.setViewportSize({ width, height: 900 });

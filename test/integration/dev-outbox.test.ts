@@ -47,7 +47,7 @@ describe('/dev/outbox', () => {
     const { messages } = json.json() as { messages: Array<{ file: string; subject: string; to: string }> };
     expect(messages.map((m) => m.file)).toEqual([file, '0000-older.eml']);
     expect(messages[0]).toMatchObject({ to: 'reader@example.com' });
-    expect(messages[0]!.subject).toMatch(/^Trending papers, 3 Feb 2026: <script>alert\(1\)<\/script> Kimi and 4 more$/);
+    expect(messages[0]!.subject).toBe('<script>alert(1)</script> Kimi and 4 more');
 
     const html = await app.inject({ method: 'GET', url: '/dev/outbox' });
     expect(html.statusCode).toBe(200);

@@ -137,6 +137,12 @@ describe('operators: admin authentication and the API docs', () => {
     // Hidden routes are only the docs UI itself, static assets and the dashboard's internals.
     const hidden = app.routeTable.filter((route) => route.hidden && route.method !== 'HEAD').map((route) => route.url);
     for (const url of hidden) expect(url, url).toMatch(/^\/(docs|admin\/queues)(\/|$)/);
+    // Swagger UI lists an operation under each of its tags: one tag each shows each route once.
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations as Record<string, { tags?: string[] }>)) {
+        expect(operation.tags, `${method} ${path}`).toHaveLength(1);
+      }
+    }
     for (const path of ['/admin/editions/{date}/send', '/admin/editions/{date}/resend', '/admin/subscribers/import', '/metrics', '/feed.xml', '/editions/{key}']) {
       expect(paths[path], path).toBeDefined();
     }

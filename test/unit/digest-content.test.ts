@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  cleanLatex,
   httpUrlOrNull,
   shortenAuthors,
   splitSentences,
@@ -74,11 +73,17 @@ describe('summaries', () => {
 });
 
 describe('LaTeX and markup in paper text', () => {
-  it('unescapes only \\% \\$ \\& \\_ and strips \\url{}, leaving other LaTeX as text', () => {
-    expect(cleanLatex('Gains of 12\\% at \\$1 cost \\& more, see \\url{https://x.org/a_b} and $\\alpha_{1}$ \\textsc{Foo}')).toBe(
-      'Gains of 12% at $1 cost & more, see https://x.org/a_b and $\\alpha_{1}$ \\textsc{Foo}',
-    );
-    expect(toDigestCard(makePaper({ title: 'The \\textsc{Bench}\n  for 100\\% of cases' }), 1).title).toBe('The \\textsc{Bench} for 100% of cases');
+  it('reads LaTeX markup as text on a card: title, abstract summary and AI summary', () => {
+    expect(toDigestCard(makePaper({ title: 'The \\textsc{Bench}\n  for 100\\% of cases' }), 1).title).toBe('The Bench for 100% of cases');
+    const card = toDigestCard(makePaper({ abstract: 'We beat {Sora}\'s results by $\\alpha$-scaling. More.', aiSummary: null }), 1);
+    expect(card.summary).toBe("We beat Sora's results by α-scaling. More.");
+  });
+
+  it("shows the 2024 fixture's Sora paper without braces", () => {
+    const sora = fixturePapers('2024-03-21').find((paper) => paper.abstract.includes('{Sora}'))!;
+    const card = toDigestCard(sora, 1);
+    expect(card.summary).toContain("paralleled Sora's performance");
+    expect(card.summary).not.toMatch(/[{}\\$]/);
   });
 
   it('keeps angle brackets and script tags as plain text (escaping is the template\'s job)', () => {
@@ -117,3 +122,22 @@ describe('links', () => {
     expect(card.links.projectPage).toBe('https://proj.example.org/');
   });
 });
+
+describe('card details', () => {
+  it('takes the thumbnail, organization, stars, three keywords and the date from the stored paper', () => {
+    const [kimi] = fixturePapers('2026-02-03');
+    const card = toDigestCard(kimi!, 1);
+    expect(card.thumbnailUrl).toBe('https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.02276.png');
+    expect(card.organization).toBe('Moonshot AI');
+    expect(card.keywords).toHaveLength(3);
+    expect(card.keywords).toEqual(kimi!.aiKeywords.slice(0, 3));
+    expect(card.published).toBe('2 Feb 2026');
+  });
+
+  it('keeps stars only beside a repository link, and thumbnails only as http(s) URLs', () => {
+    expect(toDigestCard(makePaper({ githubRepo: 'https://github.com/a/b', githubStars: 7 }), 1).githubStars).toBe(7);
+    expect(toDigestCard(makePaper({ githubRepo: null, githubStars: 7 }), 1).githubStars).toBeNull();
+    expect(toDigestCard(makePaper({ thumbnailUrl: 'javascript:alert(1)' }), 1).thumbnailUrl).toBeNull();
+  });
+});
+

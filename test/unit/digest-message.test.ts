@@ -55,7 +55,7 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(mail.messageId).toBe(`<digest.987654.${INSTALLATION_ID}@example.org>`);
     expect(mail.from?.value).toEqual([{ address: 'papers@example.org', name: 'Paperboy' }]);
     expect((mail.to as { text: string }).text).toBe('Ada@example.com');
-    expect(mail.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
+    expect(mail.subject).toBe('Kimi K2.5: Visual Agentic Intelligence and 43 more');
     expect(mail.date?.toISOString()).toBe(sentAt.toISOString());
     expect(headerLine(mail, 'List-Id')).toEqual(['List-ID: "Paperboy daily digest" <paperboy-daily.news.example.org>']);
     expect(headerLine(mail, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { toDigestCard } from '../../services/core/digest/digest-content.js';
 import {
   createDigestRenderer,
+  digestPreheader,
+  digestSubject,
   DIGEST_PLACEHOLDERS,
   fillDigestPlaceholders,
   renderDigestVariant,
   type DigestRenderSettings,
 } from '../../services/core/digest/render-digest.js';
+import { MAX_PAPERS_LIMIT } from '../../services/core/subscribers/preferences.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const settings: DigestRenderSettings = { publicUrl: 'https://news.example.org', postalAddress: 'Paperboy Ltd, 1 Main St, Springfield' };
@@ -16,13 +19,17 @@ function count(haystack: string, needle: string): number {
 }
 
 describe('renderDigestVariant', () => {
-  it('compiles the largest recorded day (44 papers) under strict validation and under 100 KB', async () => {
-    const papers = fixturePapers('2026-02-03');
-    expect(papers).toHaveLength(44);
+  it('compiles the most papers a reader may choose (50, with thumbnails) under strict validation within 102 KB', async () => {
+    // The largest recorded day (44) and the next ones of another day: MAX_PAPERS_LIMIT real cards.
+    const papers = [...fixturePapers('2026-02-03'), ...fixturePapers('2026-08-13')].slice(0, MAX_PAPERS_LIMIT);
+    expect(papers).toHaveLength(50);
     const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), papers.map((paper, i) => toDigestCard(paper, i + 1)), settings);
-    expect(Buffer.byteLength(rendered.html)).toBeLessThan(100 * 1024);
+    // Filled with a reader's links, as sent: Gmail clips a message whose HTML passes ~102 KB.
+    const links = { unsubscribeUrl: `https://news.example.org/unsubscribe?token=${'u'.repeat(90)}`, preferencesUrl: `https://news.example.org/preferences?token=${'p'.repeat(90)}` };
+    expect(Buffer.byteLength(fillDigestPlaceholders(rendered, links).html)).toBeLessThanOrEqual(102 * 1000);
     for (const paper of papers) expect(rendered.html).toContain(`https://huggingface.co/papers/${paper.id}`);
-    expect(rendered.subject).toBe('Trending papers, 3 Feb 2026: Kimi K2.5: Visual Agentic Intelligence and 43 more');
+    expect(count(rendered.html, '<img src="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/')).toBe(50);
+    expect(rendered.subject).toBe('Kimi K2.5: Visual Agentic Intelligence and 49 more');
   });
 
   it('keeps the per-reader placeholders through MJML, in the html and the text', async () => {
@@ -42,14 +49,21 @@ describe('renderDigestVariant', () => {
       numComments: 1,
       aiSummary: 'A sparse attention kernel that is fast.',
       githubRepo: 'https://github.com/org/sparse',
+      githubStars: 1234,
       projectPage: 'https://sparse.example.org/',
+      thumbnailUrl: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.12345.png',
+      organization: 'Sparse Lab',
+      publishedAt: '2026-02-01T17:59:00.000Z',
+      aiKeywords: ['sparse attention', 'Sparse Attention', 'kernels', 'long context', 'GPUs'],
     });
     const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(paper, 3)], settings);
     const shownInBothParts = [
       'Tuesday, 3 February 2026',
       'Sparse Attention at Scale',
       'A, B, C and 3 others',
-      '42 upvotes',
+      '▲ 42 upvotes',
+      'Sparse Lab · published 1 Feb 2026 · ★ 1.2K stars on GitHub',
+      'sparse attention · kernels · long context',
       '1 comment',
       'A sparse attention kernel that is fast.',
       'https://arxiv.org/abs/2602.12345',
@@ -65,6 +79,20 @@ describe('renderDigestVariant', () => {
     }
     expect(rendered.html).toMatch(/<a href="https:\/\/huggingface.co\/papers\/2602.12345"[^>]*>Sparse Attention at Scale<\/a>/);
     expect(rendered.html).toContain('View in browser');
+    // The thumbnail: sized for email, described, linking to the paper.
+    expect(rendered.html).toContain(
+      '<a href="https://huggingface.co/papers/2602.12345"><img src="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.12345.png" width="552" height="290" alt="Preview of “Sparse Attention at Scale”"',
+    );
+    expect(rendered.html).not.toContain('GPUs');
+  });
+
+  it('leaves out what a paper lacks: no image, no stars without a repository, no empty lines', async () => {
+    const paper = makePaper({ title: 'Bare paper', authors: [], githubStars: 50, githubRepo: null, organization: null, aiKeywords: [] });
+    const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(paper, 1)], settings);
+    expect(rendered.html).not.toContain('<img');
+    expect(rendered.html).not.toContain('★');
+    expect(rendered.html).toContain('>published 2 Feb 2026</p>');
+    expect(rendered.text).not.toMatch(/Keywords:|★/);
   });
 
   it('shows a <script> title as text in the html and as-is in the text part', async () => {
@@ -93,7 +121,8 @@ describe('renderDigestVariant', () => {
   it('names a weekly edition by its week', async () => {
     const edition = { kind: 'weekly' as const, key: '2026-W06', periodStart: '2026-02-02', periodEnd: '2026-02-08' };
     const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper({ title: 'Weekly best' }), 1)], settings);
-    expect(rendered.subject).toBe('Trending papers, week of 2 Feb 2026: Weekly best');
+    expect(rendered.subject).toBe('Weekly best');
+    expect(rendered.html).toContain('Trending papers, week of 2 Feb 2026');
     expect(rendered.text).toContain('Week of 2 February 2026');
     expect(rendered.html).toContain('https://news.example.org/editions/2026-W06');
   });
@@ -140,5 +169,32 @@ describe('fillDigestPlaceholders', () => {
     expect(filled.html).toContain('href="https://x.org/u?a=1&amp;b=2"');
     expect(filled.text).toContain('https://x.org/u?a=1&b=2');
     expect(count(filled.html + filled.text, '%%')).toBe(0);
+  });
+});
+
+describe('digestSubject and digestPreheader', () => {
+  it('leads with the top title, stays within 70 characters and cuts at a word', () => {
+    for (const day of ['2024-03-21', '2026-02-03', '2026-08-13'] as const) {
+      const cards = fixturePapers(day).map((paper, i) => toDigestCard(paper, i + 1));
+      const subject = digestSubject(cards);
+      expect(subject.length, subject).toBeLessThanOrEqual(70);
+      expect(subject).toMatch(new RegExp(` and ${cards.length - 1} more$`));
+      const shown = subject.replace(/ and \d+ more$/, '');
+      if (shown.endsWith('…')) {
+        expect(cards[0]!.title.startsWith(shown.slice(0, -1))).toBe(true);
+        // The cut falls between words.
+        expect(cards[0]!.title[shown.length - 1]).toBe(' ');
+      } else {
+        expect(shown).toBe(cards[0]!.title);
+      }
+    }
+    const long = toDigestCard(makePaper({ title: 'Scaling Laws for Sparse Mixture-of-Experts Language Models Trained on Synthetic Code Corpora' }), 1);
+    expect(digestSubject([long, toDigestCard(makePaper(), 2)])).toBe('Scaling Laws for Sparse Mixture-of-Experts Language Models… and 1 more');
+  });
+
+  it('puts the date in the preheader, then the next titles', () => {
+    const cards = [toDigestCard(makePaper({ title: 'First' }), 1), toDigestCard(makePaper({ title: 'Second' }), 2)];
+    expect(digestPreheader(dailyEdition('2026-02-03'), cards)).toBe('Trending papers, 3 Feb 2026 · Second');
+    expect(digestPreheader(dailyEdition('2026-02-03'), cards.slice(0, 1))).toBe('Trending papers, 3 Feb 2026');
   });
 });

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../../core/platform/paths.js';
+import { plural } from '../../core/platform/plural.js';
 
 /**
  * Server-rendered pages from `templates/pages/*.hbs`. Each page wraps itself in the layout
@@ -16,6 +17,8 @@ export interface PageRenderer {
 export async function createPageRenderer(pagesDir = path.join(TEMPLATES_DIR, 'pages')): Promise<PageRenderer> {
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{plural count "comment" "comments"}}: "1 comment", "2 comments" (escaped like any value).
+  handlebars.registerHelper('plural', (count: unknown, one: unknown, other: unknown) => plural(Number(count), String(one), String(other)));
 
   const partialsDir = path.join(pagesDir, 'partials');
   for (const file of await readdir(partialsDir)) {

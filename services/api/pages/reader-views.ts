@@ -1,6 +1,8 @@
+import { latexToText } from '../../core/digest/latex-text.js';
 import type { EditionPaper } from '../../core/editions/edition-service.js';
 import type { ErrorDetail } from '../../core/platform/errors.js';
 import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../core/subscribers/preferences.js';
+import { canonicalTimeZone, selectableTimeZones } from '../../core/subscribers/time-zones.js';
 
 /**
  * View models for the reader pages: plain data the Handlebars templates print (escaped). A form
@@ -37,21 +39,17 @@ function text(value: unknown, fallback: string): string {
   return String(value);
 }
 
-let zoneList: string[] | undefined;
-function allTimeZones(): string[] {
-  zoneList ??= ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
-  return zoneList;
-}
-
 /** Form fields from what was submitted (strings) or what is stored (a Preferences). */
 export function preferenceFieldsView(values: Record<string, unknown> | Preferences, autodetect: boolean): PreferenceFieldsView {
   const raw = values as Record<string, unknown>;
   const frequency = text(raw.frequency, DEFAULT_PREFERENCES.frequency);
   const weekday = text(raw.weekday, String(DEFAULT_PREFERENCES.weekday));
   const sendHour = text(raw.sendHour, String(DEFAULT_PREFERENCES.sendHour));
-  const timeZone = text(raw.timeZone, DEFAULT_PREFERENCES.timeZone).trim();
-  const zones = allTimeZones();
-  // A zone the list lacks (an alias such as Asia/Calcutta, or a typo to correct) stays selectable.
+  const given = text(raw.timeZone, DEFAULT_PREFERENCES.timeZone).trim();
+  // A stored legacy name (Asia/Calcutta) shows as its current one (Asia/Kolkata).
+  const timeZone = canonicalTimeZone(given) ?? given;
+  const zones = selectableTimeZones();
+  // A zone the list lacks (a typo to correct) stays selectable.
   const zoneValues = timeZone && !zones.includes(timeZone) ? [timeZone, ...zones] : zones;
   return {
     daily: frequency !== 'weekly',
@@ -100,9 +98,9 @@ export function editionPreviewView(sample: { date: string; papers: EditionPaper[
       : new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date),
     papers: sample.papers.map((paper) => ({
       rank: paper.rank,
-      title: paper.title,
+      title: latexToText(paper.title),
       url: paper.links.huggingFace,
-      summary: shorten(paper.aiSummary ?? paper.abstract, SUMMARY_LENGTH),
+      summary: shorten(latexToText(paper.aiSummary ?? paper.abstract), SUMMARY_LENGTH),
       authors: authorLine(paper.authors),
       upvotes: paper.upvotes,
       numComments: paper.numComments,

@@ -116,7 +116,7 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions',
       {
         schema: {
-          tags: ['admin', 'editions'],
+          tags: ['admin: editions'],
           summary: 'Editions, newest first, with their send runs and delivery counts',
           description:
             'Pages of `limit`; pass the last `periodEnd` as `before` for the next page. Each edition carries its send runs (newest first) with ' +
@@ -139,7 +139,7 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions/:date',
       {
         schema: {
-          tags: ['admin', 'editions'],
+          tags: ['admin: editions'],
           summary: 'One frozen edition with its papers in rank order, its send runs and delivery counts',
           params: z.object({ date: editionKeySchema }),
           response: {
@@ -166,7 +166,7 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions/:date/assemble',
       {
         schema: {
-          tags: ['admin', 'editions'],
+          tags: ['admin: editions'],
           summary: 'Freeze an edition now, without sending it',
           description:
             'Freezes the edition as the scheduler would: a daily date takes that day\'s trending papers (less those in earlier editions), ' +

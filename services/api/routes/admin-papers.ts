@@ -32,7 +32,7 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       {
         bodyLimit: IMPORT_BODY_LIMIT_BYTES,
         schema: {
-          tags: ['admin', 'papers'],
+          tags: ['admin: papers'],
           summary: 'Import papers (same JSON as `cli import FILE`)',
           description:
             'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects. ' +
@@ -58,7 +58,7 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/papers',
       {
         schema: {
-          tags: ['admin', 'papers'],
+          tags: ['admin: papers'],
           summary: 'The papers of a Daily-Papers date, in trending order',
           description: 'Ranked by upvotes, then comments, then arXiv recency, then arXiv id; counts are those recorded for that date (its latest ingest), as its edition freezes them.',
           querystring: z.object({ date: dailyDateSchema }),
@@ -92,7 +92,7 @@ export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/ingest',
       {
         schema: {
-          tags: ['admin', 'papers'],
+          tags: ['admin: papers'],
           summary: 'Fetch papers from the Hugging Face API now',
           description:
             'Fetches `date` (default: today and the previous INGEST_DAYS days, like the hourly schedule). ' +

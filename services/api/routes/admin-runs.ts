@@ -23,7 +23,7 @@ export function adminRunRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/runs/:id/pause',
       {
         schema: {
-          tags: ['admin', 'sending'],
+          tags: ['admin: sending'],
           summary: 'Pause a send run: nothing more is sent until it is resumed',
           description:
             'Deliver jobs stop sending for the run at their next batch (a batch already talking to the SMTP server finishes); its ' +
@@ -50,7 +50,7 @@ export function adminRunRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/runs/:id/resume',
       {
         schema: {
-          tags: ['admin', 'sending'],
+          tags: ['admin: sending'],
           summary: 'Resume a paused send run where it stopped',
           description:
             'Continues the fan-out if it had not finished and enqueues every delivery still queued. A run resumed by an operator ' +
@@ -71,7 +71,7 @@ export function adminRunRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/runs/:id/cancel',
       {
         schema: {
-          tags: ['admin', 'sending'],
+          tags: ['admin: sending'],
           summary: 'Cancel a send run: its queued deliveries are skipped and it ends as cancelled',
           description:
             'The readers it had not reached are recorded as skipped ("the run was cancelled by ..."); a first copy skipped this way is ' +

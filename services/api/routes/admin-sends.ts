@@ -33,7 +33,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions/:date/send',
       {
         schema: {
-          tags: ['admin', 'sending'],
+          tags: ['admin: sending'],
           summary: 'Assemble (if needed) and send an edition now',
           description:
             'Sends a daily edition to the confirmed daily readers, a weekly one (`YYYY-Www`) to the weekly readers, whatever their send ' +
@@ -68,7 +68,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions/:date/resend',
       {
         schema: {
-          tags: ['admin', 'sending'],
+          tags: ['admin: sending'],
           summary: 'Resend a frozen edition to those it failed for, to everyone, or to named addresses',
           description:
             'Creates a new send run over the edition as frozen. Unsubscribed, pending and suppressed readers are never included. ' +
@@ -122,7 +122,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/editions/:date/preview',
       {
         schema: {
-          tags: ['admin', 'editions'],
+          tags: ['admin: editions'],
           summary: 'The edition rendered as an email, without sending; a draft before it is frozen',
           description:
             `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +

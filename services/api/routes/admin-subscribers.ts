@@ -56,7 +56,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/subscribers',
       {
         schema: {
-          tags: ['admin', 'subscribers'],
+          tags: ['admin: subscribers'],
           summary: 'Look readers up by address and status, in pages',
           description: '`query` matches any part of the address (case-insensitive). Pages follow the id: pass `next` as `after` for the next page.',
           querystring: z.object({
@@ -88,7 +88,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/subscribers/:id',
       {
         schema: {
-          tags: ['admin', 'subscribers'],
+          tags: ['admin: subscribers'],
           summary: 'Erase a reader (GDPR)',
           description:
             'Deletes the reader with their deliveries and sent-paper history, and keeps only a SHA-256 of the address on the ' +
@@ -110,7 +110,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
       '/subscribers/export',
       {
         schema: {
-          tags: ['admin', 'subscribers'],
+          tags: ['admin: subscribers'],
           summary: 'Every reader as CSV (streamed)',
           description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a single quote; `POST /admin/subscribers/import` reads it back and removes that quote.',
           produces: ['text/csv'],
@@ -135,7 +135,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         '/subscribers/import',
         {
           schema: {
-            tags: ['admin', 'subscribers'],
+            tags: ['admin: subscribers'],
             summary: 'Import readers from CSV or JSON (streamed)',
             description:
               'Body: CSV with a header line (`text/csv`; columns email, and optionally status, frequency, weekday, send_hour, time_zone, ' +

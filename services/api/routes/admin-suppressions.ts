@@ -37,7 +37,7 @@ export function adminSuppressionRoutes(runtime: Runtime): FastifyPluginAsyncZod 
       '/suppressions',
       {
         schema: {
-          tags: ['admin', 'suppressions'],
+          tags: ['admin: suppressions'],
           summary: 'Suppressed addresses, newest first, by hash; or whether one address is suppressed',
           description:
             'Addresses are stored only as hashes, so the list shows hashes, reasons and times, never an address. With `email`, answers ' +
@@ -75,7 +75,7 @@ export function adminSuppressionRoutes(runtime: Runtime): FastifyPluginAsyncZod 
       '/suppressions/:hash',
       {
         schema: {
-          tags: ['admin', 'suppressions'],
+          tags: ['admin: suppressions'],
           summary: 'Lift a suppression: mail may go to that address again',
           description:
             'For an entry made by mistake (a bounce that was the server\'s fault, a reader who asks to come back). A reader who ' +

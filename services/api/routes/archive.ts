@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
-import { digestSubject, editionUrl, plural } from '../../core/digest/render-digest.js';
+import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
+import { plural } from '../../core/platform/plural.js';
 import { dailyDateSchema, dateInTimeZone } from '../../core/papers/daily-date.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
@@ -48,7 +49,7 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
     return [
       '  <entry>',
       `    <id>${xmlText(url)}</id>`,
-      `    <title type="text">${xmlText(digestSubject(edition, cards))}</title>`,
+      `    <title type="text">${xmlText(`${editionLabel(edition)}: ${digestSubject(cards)}`)}</title>`,
       `    <updated>${found.edition.assembledAt.toISOString()}</updated>`,
       `    <link rel="alternate" type="text/html" href="${xmlText(url)}"/>`,
       `    <summary type="text">${xmlText(cards.map((card) => card.title).join(' · '))}</summary>`,
@@ -126,7 +127,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
           title: `${edition.kind === 'daily' ? 'Papers of' : 'Papers, week of'} ${edition.kind === 'daily' ? label : label.replace('Week of ', '')}`,
           heading: label,
           kindLabel: edition.kind === 'daily' ? 'Daily edition' : `Weekly edition ${edition.key}`,
-          intro: `The ${cards.length} trending papers from Hugging Face Daily Papers ${edition.kind === 'daily' ? 'of this day' : 'of this week'}, ranked by upvotes and discussion.`,
+          intro: `${cards.length === 1 ? 'The trending paper' : `The ${cards.length} trending papers`} from Hugging Face Daily Papers ${edition.kind === 'daily' ? 'of this day' : 'of this week'}, ranked by upvotes and discussion.`,
           papers: cards,
         });
         return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(html);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RENAMED_TIME_ZONES } from '../../core/subscribers/time-zones.js';
 
 /**
  * Pre-selects the browser's time zone in the signup form. Served as a file because the CSP
@@ -9,6 +10,9 @@ const TIMEZONE_SCRIPT = `(function () {
   if (!select || typeof Intl === 'undefined') return;
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  // Browsers report some zones by retired names (Chrome: Asia/Calcutta); the list has current ones.
+  var renamed = ${JSON.stringify(RENAMED_TIME_ZONES)};
+  if (Object.prototype.hasOwnProperty.call(renamed, zone)) zone = renamed[zone];
   if (!zone || select.value !== 'UTC') return;
   var found = false;
   for (var i = 0; i < select.options.length; i++) { if (select.options[i].value === zone) { found = true; break; } }

@@ -1,4 +1,4 @@
-import { plural } from '../../core/digest/render-digest.js';
+import { plural } from '../../core/platform/plural.js';
 import { assembleEditionByKey } from '../../core/editions/edition-service.js';
 import { requiredEditionKeyOption, type Command } from '../command.js';
 
@@ -11,7 +11,7 @@ export const assembleCommand: Command = {
     const key = requiredEditionKeyOption(context.args);
     const runtime = await context.runtime();
     const { edition, papers, created } = await assembleEditionByKey(runtime, key);
-    const count = `${papers.length} papers`;
+    const count = plural(papers.length, 'paper', 'papers');
     context.print(
       created
         ? `froze ${edition.kind} edition ${edition.key}: ${count}`

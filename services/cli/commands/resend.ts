@@ -1,3 +1,4 @@
+import { plural } from '../../core/platform/plural.js';
 import { planResend, startResend, type ResendTarget } from '../../core/sending/resend-service.js';
 import { flag, option, positionals, requiredEditionKeyOption, UsageError, type Command } from '../command.js';
 import { finishSendRun } from '../run-send.js';
@@ -19,13 +20,13 @@ export const resendCommand: Command = {
 
     if (flag(context.args, 'dry-run')) {
       const plan = await planResend(runtime, date, to);
-      context.print(`a resend of ${date} to ${Array.isArray(to) ? `${to.length} addresses` : to} would reach ${plan.recipients} readers`);
+      context.print(`a resend of ${date} to ${Array.isArray(to) ? plural(to.length, 'address', 'addresses') : to} would reach ${plural(plan.recipients, 'reader', 'readers')}`);
       for (const address of plan.unmatched) context.print(`  not a confirmed reader: ${address}`);
       return 0;
     }
     const started = performance.now();
     const { run, plan } = await startResend(runtime, date, to, { actor: 'cli' });
-    context.print(`resend run ${run.id} for ${date} started (${plan.recipients} readers)`);
+    context.print(`resend run ${run.id} for ${date} started (${plural(plan.recipients, 'reader', 'readers')})`);
     for (const address of plan.unmatched) context.print(`  not a confirmed reader, left out: ${address}`);
     return finishSendRun(context, runtime, run.id, started);
   },

@@ -1,10 +1,11 @@
 import { paperLinks } from '../papers/paper-links.js';
+import { latexToText } from './latex-text.js';
 import type { DigestPaper } from './digest-types.js';
 
 /**
  * What a digest card shows, derived from a stored paper. Values are plain text (never HTML):
- * the templates escape them. LaTeX stays as text; only the escapes that would read as noise
- * (`\% \$ \& \_`) are undone and `\url{...}` is reduced to its address.
+ * the templates escape them. LaTeX markup is read as text (latex-text.ts): `{Sora}` → `Sora`,
+ * `$\alpha$` → `α`.
  */
 
 export interface DigestCardLinks {
@@ -30,7 +31,20 @@ export interface DigestCard {
   /** True when the summary is the AI TL;DR, false when taken from the abstract. */
   summaryIsAi: boolean;
   links: DigestCardLinks;
+  /** Hugging Face's thumbnail (http(s) only), or null. */
+  thumbnailUrl: string | null;
+  organization: string | null;
+  /** GitHub stars, only when the card links a repository. */
+  githubStars: number | null;
+  /** Up to CARD_KEYWORDS of Hugging Face's AI keywords, first ones first, no repeats. */
+  keywords: string[];
+  /** arXiv publication date, "1 Aug 2026" (UTC). */
+  published: string;
 }
+
+/** AI keywords shown on a card (HF lists about ten; the first are the most specific). */
+const CARD_KEYWORDS = 3;
+const publishedFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /** Authors named before "and N others". */
 const LISTED_AUTHORS = 3;
@@ -51,14 +65,9 @@ function defusePlaceholders(text: string): string {
   return text.replace(/%(?=%)/g, '%\u200b');
 }
 
-/** Display text: LaTeX escapes undone, whitespace collapsed, placeholders defused. */
+/** Display text: LaTeX read as text, whitespace collapsed, placeholders defused. */
 function displayText(text: string): string {
-  return defusePlaceholders(collapseWhitespace(cleanLatex(text)));
-}
-
-/** Undoes the harmless LaTeX escapes and `\url{}`; everything else stays as written. */
-export function cleanLatex(text: string): string {
-  return text.replace(/\\url\{([^{}]*)\}/g, '$1').replace(/\\([%$&_])/g, '$1');
+  return defusePlaceholders(collapseWhitespace(latexToText(text)));
 }
 
 export function shortenAuthors(names: readonly string[], listed = LISTED_AUTHORS): string {
@@ -95,16 +104,18 @@ export function splitSentences(text: string): string[] {
   return sentences;
 }
 
-function truncateAtWord(text: string, maxChars: number): string {
+/** At most `maxChars` characters, the ellipsis included, cut at a word boundary when one is near. */
+export function truncateAtWord(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
-  const cut = text.slice(0, maxChars);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > maxChars * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
+  const cut = text.slice(0, maxChars - 1);
+  // When the cut lands right before a space, the whole last word fits.
+  const space = /\s/.test(text[cut.length] ?? '') ? cut.length : cut.lastIndexOf(' ');
+  return `${(space > cut.length * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
 }
 
 /** The abstract's first sentence, or two when the first is short; at most SUMMARY_MAX_CHARS. */
 export function summarizeAbstract(abstract: string): string {
-  const sentences = splitSentences(collapseWhitespace(cleanLatex(abstract)));
+  const sentences = splitSentences(collapseWhitespace(latexToText(abstract)));
   if (sentences.length === 0) return '';
   let summary = sentences[0]!;
   if (summary.length < SHORT_SENTENCE_CHARS && sentences[1]) summary = `${summary} ${sentences[1]}`;
@@ -135,10 +146,30 @@ function cardLinks(paper: DigestPaper): DigestCardLinks {
   };
 }
 
+/** The first `count` keywords as display text, skipping repeats that differ only in case. */
+export function cardKeywords(keywords: readonly string[], count = CARD_KEYWORDS): string[] {
+  const seen = new Set<string>();
+  const shown: string[] = [];
+  for (const keyword of keywords) {
+    const text = displayText(keyword);
+    if (!text || seen.has(text.toLowerCase())) continue;
+    seen.add(text.toLowerCase());
+    shown.push(text);
+    if (shown.length === count) break;
+  }
+  return shown;
+}
+
+function publishedLabel(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : publishedFormat.format(date);
+}
+
 /** The card for one paper at its rank (1-based) in the edition. */
 export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
   // AI summaries are one sentence (median 204 characters) but reach 1.6k; cards stay short.
   const aiSummary = paper.aiSummary ? truncateAtWord(displayText(paper.aiSummary), SUMMARY_MAX_CHARS) : '';
+  const links = cardLinks(paper);
   return {
     id: paper.id,
     rank,
@@ -148,6 +179,11 @@ export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
     numComments: paper.numComments,
     summary: aiSummary || defusePlaceholders(summarizeAbstract(paper.abstract)),
     summaryIsAi: aiSummary !== '',
-    links: cardLinks(paper),
+    links,
+    thumbnailUrl: httpUrlOrNull(paper.thumbnailUrl),
+    organization: paper.organization ? displayText(paper.organization) || null : null,
+    githubStars: links.code && paper.githubStars !== null && paper.githubStars >= 0 ? paper.githubStars : null,
+    keywords: cardKeywords(paper.aiKeywords),
+    published: publishedLabel(paper.publishedAt),
   };
 }

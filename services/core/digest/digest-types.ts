@@ -13,7 +13,15 @@ export interface DigestPaper {
   aiSummary: string | null;
   aiKeywords: readonly string[];
   githubRepo: string | null;
+  /** Stars of githubRepo when last ingested. */
+  githubStars: number | null;
   projectPage: string | null;
+  /** Hugging Face's thumbnail of the paper (a social card PNG). */
+  thumbnailUrl: string | null;
+  /** Display name of the organization HF attributes the paper to. */
+  organization: string | null;
+  /** arXiv publication instant, ISO 8601. */
+  publishedAt: string;
   /** The counts frozen with the edition (edition_papers), not the latest ones. */
   upvotes: number;
   numComments: number;

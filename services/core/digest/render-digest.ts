@@ -1,7 +1,8 @@
 import mjml2html from 'mjml';
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
-import { toDigestCard, type DigestCard } from './digest-content.js';
+import { plural, pluralWord } from '../platform/plural.js';
+import { toDigestCard, truncateAtWord, type DigestCard } from './digest-content.js';
 import { loadDigestTemplates } from './digest-templates.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { variantKeyOf } from './reader-selection.js';
@@ -52,28 +53,46 @@ function utcDate(isoDate: string): Date {
   return date;
 }
 
-/** "1 upvote", "1,234 upvotes". */
-export function plural(count: number, one: string, many: string): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
-}
+/** "1,234" stars read as "1.2K". */
+const compactNumber = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
-function truncate(text: string, maxChars: number): string {
-  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1).trimEnd()}…`;
-}
+/** Phones show about this much of a subject line. */
+const SUBJECT_MAX_CHARS = 70;
+/** Inbox previews show about this much of the preheader. */
+const PREHEADER_MAX_CHARS = 140;
 
 /** The public page of an edition ("view in browser"). */
 export function editionUrl(publicUrl: string, edition: Pick<DigestEdition, 'key'>): string {
   return `${publicUrl}/editions/${encodeURIComponent(edition.key)}`;
 }
 
-export function digestSubject(edition: DigestEdition, cards: readonly DigestCard[]): string {
-  const when =
-    edition.kind === 'daily'
-      ? shortDateFormat.format(utcDate(edition.periodStart))
-      : `week of ${shortDateFormat.format(utcDate(edition.periodStart))}`;
-  const first = cards[0] ? `: ${truncate(cards[0].title, 80)}` : '';
+/**
+ * The top paper's title first, so a phone's cut keeps what the email is about: "Kimi K2.5:
+ * Visual Agentic Intelligence and 43 more". The title is shortened at a word; the count never.
+ * The date is in the preheader (digestPreheader).
+ */
+export function digestSubject(cards: readonly DigestCard[]): string {
   const more = cards.length > 1 ? ` and ${cards.length - 1} more` : '';
-  return `Trending papers, ${when}${first}${more}`;
+  return `${truncateAtWord(cards[0]?.title ?? 'Trending papers', SUBJECT_MAX_CHARS - more.length)}${more}`;
+}
+
+/** "Trending papers, 3 Feb 2026 · " and the next titles, as far as an inbox preview shows. */
+export function digestPreheader(edition: DigestEdition, cards: readonly DigestCard[]): string {
+  const start = shortDateFormat.format(utcDate(edition.periodStart));
+  const when = edition.kind === 'daily' ? `Trending papers, ${start}` : `Trending papers, week of ${start}`;
+  const next = cards.slice(1).map((card) => card.title);
+  return truncateAtWord(next.length > 0 ? `${when} · ${next.join(' · ')}` : when, PREHEADER_MAX_CHARS);
+}
+
+/** "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
+function detailsOf(card: DigestCard): string {
+  return [
+    card.organization,
+    card.published && `published ${card.published}`,
+    card.githubStars !== null && `★ ${compactNumber.format(card.githubStars)} ${pluralWord(card.githubStars, 'star', 'stars')} on GitHub`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function digestView(edition: DigestEdition, cards: readonly DigestCard[], settings: DigestRenderSettings) {
@@ -81,8 +100,8 @@ function digestView(edition: DigestEdition, cards: readonly DigestCard[], settin
   const start = utcDate(edition.periodStart);
   const host = new URL(settings.publicUrl).host;
   return {
-    subject: digestSubject(edition, cards),
-    preheader: truncate(cards.map((card) => card.title).join(' · '), 140),
+    subject: digestSubject(cards),
+    preheader: digestPreheader(edition, cards),
     kindLabel: daily ? 'Daily papers' : 'Weekly papers',
     dateLabel: daily ? dateFormat.format(start) : `Week of ${longDayFormat.format(start)}`,
     intro: `${cards.length === 1 ? 'The trending paper' : `${cards.length} trending papers`} from Hugging Face Daily Papers ${
@@ -95,6 +114,11 @@ function digestView(edition: DigestEdition, cards: readonly DigestCard[], settin
       ...card,
       upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
       commentsLabel: plural(card.numComments, 'comment', 'comments'),
+      // Authors, then "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub": the lines known.
+      bylineLabel: [card.authors, detailsOf(card)].filter(Boolean),
+      detailsLabel: detailsOf(card),
+      keywordsLabel: card.keywords.join(' · '),
+      thumbnailAlt: `Preview of “${card.title}”`,
     })),
   };
 }

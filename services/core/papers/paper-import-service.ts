@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
+import { plural } from '../platform/plural.js';
 import { dailyDateWindow } from './daily-date.js';
 import { parsePapers, parsePapersJson, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
 import { savePaperImport, type PaperImport } from './paper-repo.js';
@@ -36,14 +37,13 @@ export interface ImportOptions {
 
 /** `imported 44 papers (3 new, 41 updated) for 2026-02-03` */
 export function formatImportSummary(summary: ImportSummary): string {
-  const noun = summary.papers === 1 ? 'paper' : 'papers';
   const dates =
     summary.dates.length === 0
       ? ''
       : summary.dates.length <= 3
         ? ` for ${summary.dates.join(', ')}`
         : ` for ${summary.dates.length} days (${summary.dates[0]} to ${summary.dates.at(-1)})`;
-  return `imported ${summary.papers} ${noun} (${summary.created} new, ${summary.updated} updated)${dates}`;
+  return `imported ${plural(summary.papers, 'paper', 'papers')} (${summary.created} new, ${summary.updated} updated)${dates}`;
 }
 
 /**

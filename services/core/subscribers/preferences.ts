@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../platform/errors.js';
+import { canonicalTimeZone } from './time-zones.js';
 
 /**
  * A reader's delivery preferences, as typed into the signup form or the preference center (all
@@ -49,22 +50,6 @@ function wholeNumber(field: string, min: number, max: number) {
   );
 }
 
-function isTimeZone(value: string): boolean {
-  if (KNOWN_TIME_ZONES.has(value)) return true;
-  try {
-    // Building a formatter is how to ask ICU, but it costs ~100 µs: remember the answer.
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-  } catch {
-    return false;
-  }
-  if (KNOWN_TIME_ZONES.size < MAX_REMEMBERED_TIME_ZONES) KNOWN_TIME_ZONES.add(value);
-  return true;
-}
-
-/** Valid zone names seen so far; real ones number a few hundred, the bound stops a flood of odd spellings. */
-const KNOWN_TIME_ZONES = new Set<string>();
-const MAX_REMEMBERED_TIME_ZONES = 2000;
-
 const TOPIC = /^[\p{L}\p{N}][\p{L}\p{N} +#.&/_-]*$/u;
 
 /** "Diffusion, LLM agents , diffusion" → ["diffusion", "llm agents"]. */
@@ -110,7 +95,9 @@ const preferencesSchema = z.object({
       .string({ error: 'Time zone must be an IANA name such as "Europe/Berlin"' })
       .trim()
       .max(64, 'Time zone is too long')
-      .refine(isTimeZone, 'Time zone must be an IANA name such as "Europe/Berlin" or "UTC"')
+      .refine((zone) => canonicalTimeZone(zone) !== null, 'Time zone must be an IANA name such as "Europe/Berlin" or "UTC"')
+      // Stored by its current IANA name: "Asia/Calcutta" is kept as "Asia/Kolkata".
+      .transform((zone) => canonicalTimeZone(zone)!)
       .default(DEFAULT_PREFERENCES.timeZone),
   ),
   topics: z.preprocess((value) => value ?? '', topics),
