@@ -6,6 +6,7 @@ import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
+import type { SharedRateLimit } from '../platform/queue/shared-rate-limit.js';
 import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
 import { CLAIM_STALE_SECONDS, createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
@@ -37,6 +38,8 @@ export interface DeliveryDeps extends RunGateDeps {
   claimKeeper?: ClaimKeeper;
   /** Reused buffers for the filled messages (a process's jobs share one); fresh buffers otherwise. */
   messageBuffers?: MessageBufferPool;
+  /** SMTP_RATE_LIMIT, shared by every worker process: each message waits for its slot. None: no limit. */
+  sendRate?: SharedRateLimit;
   /** Told about every settled delivery (metrics). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
 }
@@ -222,6 +225,8 @@ async function sendOne(
     return { status: 'failed', reason: 'invalid-address' };
   }
 
+  // The message is built before its slot, so it reaches the server right at the slot's time.
+  await deps.sendRate?.take();
   const started = performance.now();
   try {
     await deps.mail.sendRaw(message.envelope, message.raw, message.messageId);
