@@ -226,11 +226,12 @@ async function sendOne(
   }
 
   // The message is built before its slot, so it reaches the server right at the slot's time.
-  await deps.sendRate?.take();
+  const answered = await deps.sendRate?.acquire();
   const started = performance.now();
   try {
     await deps.mail.sendRaw(message.envelope, message.raw, message.messageId);
   } catch (error) {
+    answered?.();
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
     if (failure.kind === 'throttled') {
@@ -252,6 +253,7 @@ async function sendOne(
     await whileDatabaseAway(() => releaseDeliveryForRetry(sql, claim, detail));
     return { status: 'retry', reason: 'transient' };
   }
+  answered?.();
   // The server has the whole message: its buffer can be reused. (After a failure the socket may
   // still hold it, so a failed message's buffer is left to the GC.)
   deps.messageBuffers?.release(message.raw);

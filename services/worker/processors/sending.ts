@@ -51,7 +51,11 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   // The limit itself, per message and shared by every worker through Redis; the job limiter
   // above only keeps workers from claiming deliveries far ahead of their slots.
   const ratePerSecond = runtime.config.mail.rateLimitPerSecond;
-  const sendRate = ratePerSecond > 0 ? createSharedRateLimit(runtime.rateLimitRedis, `${runtime.redisKeyPrefix}:sending:rate`, ratePerSecond) : undefined;
+  const sendRate = ratePerSecond > 0 ? createSharedRateLimit(runtime.rateLimitRedis, {
+          keyPrefix: `${runtime.redisKeyPrefix}:sending:rate`,
+          perSecond: ratePerSecond,
+          inFlightPerProcess: runtime.config.mail.poolSize,
+        }) : undefined;
   // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
   // keep the pool busy while others wait on Postgres.
   return defineProcessor('deliver', { concurrency: 4, limiter }, {
