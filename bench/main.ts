@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { configFromEnv } from '../services/core/platform/config/config.js';
 import { createReaderSelector } from '../services/core/digest/reader-selection.js';
@@ -19,7 +20,7 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
 
 /**
  * `npm run bench [-- --quick] [--subscribers N] [--scale] [--only send,render,signup,scale]
- *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send]`: every benchmark with its baseline in one run, then
+ *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send] [--workers N]`: every benchmark with its baseline in one run, then
  * docs/BENCHMARKS.md. See docs/BENCHMARKS.md for what each figure means.
  */
 
@@ -41,8 +42,9 @@ function parseArgs(argv: string[]) {
   const only = (value('only')?.split(',') ?? [...ALL]) as Part[];
   const unknown = only.filter((part) => !ALL.includes(part));
   const role = value('role') ?? 'worker';
-  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all')) {
-    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send]`);
+  const workers = Number(value('workers') ?? 1);
+  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all') || !Number.isInteger(workers) || workers < 1 || workers > 8) {
+    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send] [--workers 1-8]`);
   }
   const scalePoints = [...new Set([quick ? 2_000 : 10_000, subscribers, ...(scale ? [1_000_000] : [])])].sort((a, b) => a - b);
   return {
@@ -61,6 +63,8 @@ function parseArgs(argv: string[]) {
     dkimSend: !argv.includes('--no-dkim-send'),
     /** The sending process's PAPERBOY_ROLE: the worker alone, or API and worker in one (`npm start`). */
     role: role as 'worker' | 'all',
+    /** Above 1: the send is measured again with this many worker processes sharing it, beside the one-worker figure. */
+    workers,
   };
 }
 
@@ -212,6 +216,32 @@ async function main(): Promise<void> {
         log(
           `  DKIM on / off: ${fmt(on.messagesPerSecond)} / ${fmt(off.messagesPerSecond)} msg/s = ${(on.messagesPerSecond / off.messagesPerSecond).toFixed(2)}×; ` +
             `worker CPU +${fmt(extra)} µs/msg against a bare RSA-2048 signature of ${fmt(bareSignUs)} µs (measured now) = ${(extra / bareSignUs).toFixed(2)}×`,
+        );
+      }
+      if (args.workers > 1) {
+        // The same send shared by N worker processes, against the one-worker figure of this run.
+        // They share the machine's cores with Postgres, Redis and the sink: on a small machine
+        // N workers cannot go faster than the cores allow.
+        const single = results.scale.find((figures) => figures.subscribers === args.subscribers)!;
+        log(`\n5. Send to ${fmt(args.subscribers)} readers shared by ${args.workers} worker processes (pool ${args.poolSize} each)`);
+        const shared = await measureSend({
+          env,
+          runtime,
+          sink,
+          editionDate: EDITION_DATE,
+          entry,
+          subscribers: args.subscribers,
+          poolSize: args.poolSize,
+          log,
+          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
+          role: args.role,
+          workers: args.workers,
+        });
+        printSend(`${args.workers} workers, ${fmt(args.subscribers)} readers`, shared);
+        log(
+          `  ${args.workers} workers vs 1: ${(shared.messagesPerSecond / single.messagesPerSecond).toFixed(2)}× the send rate ` +
+            `(${fmt(shared.messagesPerSecond)} vs ${fmt(single.messagesPerSecond)} msg/s), ${(shared.workerCpuUsPerMessage / single.workerCpuUsPerMessage).toFixed(2)}× the worker CPU per message; ` +
+            `${fmt(shared.distinctRecipients)} distinct recipients of ${fmt(shared.accepted)} messages; machine ${fmt(shared.machineBusyPct)} % busy (${os.cpus().length} cores)`,
         );
       }
       // Free the ledger's disk before the signup bench.

@@ -6,7 +6,7 @@ import { cpuSecondsByName, cpuSecondsOf, freePort, machineCpu, memoryOf, startPr
 import type { SmtpSink } from './smtp-sink-client.js';
 
 /**
- * One send of one edition to N confirmed readers, worked by a real worker process
+ * One send of one edition to N confirmed readers, worked by one or more real worker processes
  * (`PAPERBOY_ROLE=worker npm start`) whose SMTP_URL is the sink. Timed from the operator's
  * "send now" (startManualSend) to the last message the sink accepted; the worker's memory is
  * sampled from /proc while it runs and its CPU time is read before and after.
@@ -18,9 +18,11 @@ export interface SendFigures {
   distinctRecipients: number;
   seconds: number;
   messagesPerSecond: number;
-  /** Worker CPU (user + system) per message, microseconds. */
+  /** Worker processes that shared the send. */
+  workers: number;
+  /** Worker CPU (user + system, all workers) per message, microseconds. */
   workerCpuUsPerMessage: number;
-  /** Worker CPU share of one core over the send. */
+  /** Worker CPU (all workers) share of one core over the send. */
   workerCpuPct: number;
   /** Other processes' CPU over the send, seconds: Postgres, Redis, the sink. */
   postgresCpuS: number;
@@ -28,7 +30,7 @@ export interface SendFigures {
   sinkCpuS: number;
   /** Both cores busy, share of the send's wall time. */
   machineBusyPct: number;
-  /** VmHWM of the worker at the end of the send, MB (the process's peak RSS). */
+  /** VmHWM of the largest worker at the end of the send, MB (the process's peak RSS). */
   peakRssMb: number;
   /** Wall seconds until every delivery of the run was settled in the ledger. */
   ledgerSettledSeconds: number;
@@ -70,6 +72,8 @@ export interface SendPointOptions {
   role?: 'worker' | 'all';
   /** More environment for the worker (the DKIM keys of the DKIM-on send). */
   workerEnv?: Record<string, string>;
+  /** How many sending processes share the send (1 by default). */
+  workers?: number;
 }
 
 const INSERT_CHUNK = 200_000;
@@ -134,30 +138,41 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
   await resetReaders(sql, subscribers, log);
   await sink.reset();
 
-  const port = await freePort();
-  const worker = startProcess(
-    options.entry,
-    {
-      NODE_ENV: 'production',
-      PAPERBOY_ROLE: options.role ?? 'worker',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...paperboyEnv(env),
-      SMTP_URL: sink.url,
-      SMTP_POOL_SIZE: String(options.poolSize),
-      LOG_LEVEL: 'warn',
-      ...options.workerEnv,
-    },
-    { nodeArgs: options.workerNodeArgs ?? [] },
+  const workers = await Promise.all(
+    Array.from({ length: options.workers ?? 1 }, async () => {
+      const port = await freePort();
+      const proc = startProcess(
+        options.entry,
+        {
+          NODE_ENV: 'production',
+          PAPERBOY_ROLE: options.role ?? 'worker',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...paperboyEnv(env),
+          SMTP_URL: sink.url,
+          SMTP_POOL_SIZE: String(options.poolSize),
+          LOG_LEVEL: 'warn',
+          ...options.workerEnv,
+        },
+        { nodeArgs: options.workerNodeArgs ?? [] },
+      );
+      return { proc, port };
+    }),
   );
+  const workersCpu = () => workers.reduce((sum, { proc }) => sum + cpuSecondsOf(proc.pid), 0);
+  const largestMemory = () => {
+    const all = workers.map(({ proc }) => memoryOf(proc.pid));
+    return { rssMb: Math.max(...all.map((m) => m.rssMb)), hwmMb: Math.max(...all.map((m) => m.hwmMb)) };
+  };
   let autovacuum: { stop(): Promise<number> } | undefined;
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, worker);
+    for (const { proc, port } of workers) {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, proc);
+      log(`  worker pid ${proc.pid} ready (RSS ${memoryOf(proc.pid).rssMb.toFixed(0)} MB)`);
+    }
     const bytesBefore = await ledgerBytes(sql);
-    const startRss = memoryOf(worker.pid);
-    log(`  worker pid ${worker.pid} ready (RSS ${startRss.rssMb.toFixed(0)} MB)`);
 
-    const cpuBefore = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+    const cpuBefore = { worker: workersCpu(), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
     autovacuum = await standInForAutovacuum(sql, log);
     const startedAt = Date.now();
     const run = await startManualSend(runtime, options.editionDate, 'bench');
@@ -167,14 +182,14 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     let lastAccepted = 0;
     let lastLogAt = startedAt;
     const timeoutMs = Math.max(120_000, subscribers * 10);
-    let dead = false;
-    void worker.exited.then(() => (dead = true));
+    let dead: (typeof workers)[number]['proc'] | undefined;
+    for (const { proc } of workers) void proc.exited.then(() => (dead = proc));
     let accepted = 0;
     await waitUntil(
       `${subscribers} messages at the sink`,
       async () => {
-        if (dead) throw new Error(`worker exited during the send:\n${worker.tail()}`);
-        const memory = memoryOf(worker.pid);
+        if (dead) throw new Error(`worker exited during the send:\n${dead.tail()}`);
+        const memory = largestMemory();
         peakRss = Math.max(peakRss, memory.hwmMb);
         const stats = await sink.stats();
         accepted = stats.accepted;
@@ -196,9 +211,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     );
     const stats = await sink.stats();
     const endedAt = stats.lastAt ?? Date.now();
-    const memory = memoryOf(worker.pid);
+    const memory = largestMemory();
     peakRss = Math.max(peakRss, memory.hwmMb);
-    const cpuAfter = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+    const cpuAfter = { worker: workersCpu(), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
 
     await waitUntil(
       'the run to complete in the ledger',
@@ -215,6 +230,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const machine = (cpuAfter.machine.busy - cpuBefore.machine.busy) / Math.max(1, cpuAfter.machine.total - cpuBefore.machine.total);
     return {
       subscribers,
+      workers: workers.length,
       accepted: stats.accepted,
       distinctRecipients: stats.distinctRecipients,
       seconds,
@@ -235,6 +251,6 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     };
   } finally {
     await autovacuum?.stop();
-    await worker.stop();
+    await Promise.all(workers.map(({ proc }) => proc.stop()));
   }
 }

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const logger = createLogger({ level: config.logLevel });
   try {
-    await prepareDatabase(config.databaseUrl);
+    await prepareDatabase(config.databaseMigrationUrl);
   } catch (error) {
     console.error(`paperboy: cannot start: ${(error as Error).message}`);
     process.exit(1);

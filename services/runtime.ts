@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { systemClock, type Clock } from './core/platform/clock.js';
 import type { Config } from './core/platform/config/config.js';
 import { createDatabaseClient, type DatabaseClient } from './core/platform/db/client.js';
@@ -7,7 +7,7 @@ import type { Logger } from './core/platform/logging/logger.js';
 import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js';
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
-import { createCounterClient, createProbeClient } from './core/platform/queue/redis.js';
+import { createCounterClient, createProbeClient, redisKeyPrefix, redisTargetOf } from './core/platform/queue/redis.js';
 import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
 import { reportUnfinishedRuns } from './core/sending/send-report.js';
 import { createSubscriptionService, type SubscriptionService } from './core/subscribers/subscription-service.js';
@@ -22,11 +22,13 @@ export interface Runtime {
   logger: Logger;
   database: DatabaseClient;
   queues: Queues;
+  /** The prefix of every Redis key (QUEUE_PREFIX, hash-tagged on a Redis Cluster). */
+  redisKeyPrefix: string;
   mail: MailTransport;
   /** Fails fast while Redis is down; used by /readyz. */
-  redisProbe: Redis;
-  /** Where the API's rate limiter shares its counts with the other API processes. */
-  rateLimitRedis: Redis;
+  redisProbe: Redis | Cluster;
+  /** Where counters are shared between processes: the API's rate limiter, the workers' send rate. */
+  rateLimitRedis: Redis | Cluster;
   /** What readers do to their own subscriptions. */
   subscriptions: SubscriptionService;
   /** This process's Prometheus registry and recorders (one per runtime). */
@@ -45,11 +47,13 @@ export interface RuntimeOverrides {
 }
 
 export function createRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Runtime {
-  const database = createDatabaseClient({ url: config.databaseUrl });
-  const queues = createQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const database = createDatabaseClient({ url: config.databaseUrl, prepare: config.databasePrepare });
+  const redis = redisTargetOf(config);
+  const keyPrefix = redisKeyPrefix(config.queuePrefix, redis);
+  const queues = createQueues({ redis, prefix: keyPrefix });
   const mail = overrides.mail ?? createMailTransport(config.mail);
-  const redisProbe = createProbeClient(config.redisUrl);
-  const rateLimitRedis = createCounterClient(config.redisUrl);
+  const redisProbe = createProbeClient(redis);
+  const rateLimitRedis = createCounterClient(redis);
   const clock = overrides.clock ?? systemClock;
   let closing: Promise<void> | undefined;
   return {
@@ -57,6 +61,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     logger,
     database,
     queues,
+    redisKeyPrefix: keyPrefix,
     mail,
     redisProbe,
     rateLimitRedis,

@@ -1,5 +1,5 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * A store for @fastify/rate-limit that counts in memory and settles the counts with Redis in the
@@ -58,7 +58,7 @@ const DEFAULT_SYNC_INTERVAL_MS = 100;
 const DEFAULT_MAX_KEYS = 100_000;
 const PRUNE_INTERVAL_MS = 60_000;
 
-export function createBatchedRedisStore(redis: Redis, options: BatchedRedisStoreOptions): BatchedRedisStore {
+export function createBatchedRedisStore(redis: Redis | Cluster, options: BatchedRedisStoreOptions): BatchedRedisStore {
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
   const counters = new Map<string, Counter>();
   const dirty = new Set<string>();

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
         // speaks up for warnings.
         const config = parseConfig(process.env, { LOG_LEVEL: 'warn' });
         const logger = createLogger({ level: config.logLevel });
-        await prepareDatabase(config.databaseUrl);
+        await prepareDatabase(config.databaseMigrationUrl);
         runtime = createRuntime(config, logger);
       }
       return runtime;

@@ -2,7 +2,7 @@ import type { Runtime } from '../runtime.js';
 import { describeDatabase, isDatabaseUnavailable } from '../core/platform/db/client.js';
 import { ConflictError, DependencyUnavailableError } from '../core/platform/errors.js';
 import { checkReadiness } from '../core/platform/health/readiness.js';
-import { describeRedis, isRedisUnavailable } from '../core/platform/queue/redis.js';
+import { describeRedis, isRedisUnavailable, redisTargetOf } from '../core/platform/queue/redis.js';
 import { findSendRun } from '../core/sending/send-run-repo.js';
 import { reviveSendRun } from '../core/sending/send-run-revival.js';
 import { settledDeliveries, totalDeliveries } from '../core/sending/delivery-counts.js';
@@ -98,7 +98,7 @@ async function requireServices(runtime: Runtime): Promise<void> {
 async function probeOutage(runtime: Runtime): Promise<Outage | undefined> {
   const { checks } = await checkReadiness({ sql: runtime.database.sql, redis: runtime.redisProbe });
   if (!checks.postgres.ok) return { service: 'Postgres', server: describeDatabase(runtime.config.databaseUrl), reason: checks.postgres.error ?? 'no answer' };
-  if (!checks.redis.ok) return { service: 'Redis', server: describeRedis(runtime.config.redisUrl), reason: checks.redis.error ?? 'no answer' };
+  if (!checks.redis.ok) return { service: 'Redis', server: describeRedis(redisTargetOf(runtime.config)), reason: checks.redis.error ?? 'no answer' };
   return undefined;
 }
 
@@ -111,7 +111,7 @@ async function outageBehind(runtime: Runtime, error: unknown): Promise<Outage | 
   if (error instanceof ServiceDown) return error.outage;
   const reason = ((error as { code?: string }).code ?? (error as Error).message) || 'connection lost';
   if (isDatabaseUnavailable(error)) return (await probeOutage(runtime)) ?? { service: 'Postgres', server: describeDatabase(runtime.config.databaseUrl), reason };
-  if (isRedisUnavailable(error)) return (await probeOutage(runtime)) ?? { service: 'Redis', server: describeRedis(runtime.config.redisUrl), reason };
+  if (isRedisUnavailable(error)) return (await probeOutage(runtime)) ?? { service: 'Redis', server: describeRedis(redisTargetOf(runtime.config)), reason };
   return undefined;
 }
 

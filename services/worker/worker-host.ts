@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { scheduledJobName, type QueueKey, type QueueName, type SchedulerId } from '../core/platform/queue/queue-contract.js';
-import { workerConnection } from '../core/platform/queue/redis.js';
+import { redisTargetOf, workerConnection } from '../core/platform/queue/redis.js';
 import type { Runtime } from '../runtime.js';
 
 export interface ProcessorDefinition {
@@ -37,12 +37,12 @@ export async function startWorkers(
   processors: ProcessorDefinition[],
   schedulers: SchedulerDefinition[],
 ): Promise<WorkerHost> {
-  const connection = workerConnection(runtime.config.redisUrl);
+  const { connection, release } = workerConnection(redisTargetOf(runtime.config));
   const workers = processors.map((definition) => {
     const log = runtime.logger.child({ role: 'worker', queue: definition.queue });
     const worker = new Worker(definition.queue, definition.process, {
       connection,
-      prefix: runtime.config.queuePrefix,
+      prefix: runtime.redisKeyPrefix,
       concurrency: definition.concurrency,
       ...(definition.limiter ? { limiter: definition.limiter } : {}),
     });
@@ -117,6 +117,7 @@ export async function startWorkers(
           await worker.close(outcome === 'timeout');
         }),
       );
+      release();
     },
   };
 }

@@ -100,7 +100,8 @@ describe('DKIM-signed mail through SMTP', () => {
     const at = text.indexOf('arxiv.org', text.indexOf('\r\n\r\n'));
     inBody[at] = inBody[at]! ^ 0x20;
     expect(verifyDkim(inBody, rsa.publicKey)).toMatchObject({ ok: false, problem: 'body hash mismatch' });
-    const inSubject = Buffer.from(text.replace(/\r\nSubject: Trending/, '\r\nSubject: trending'), 'latin1');
+    // One letter of the subject changes case (it leads with the top paper's title, maybe encoded).
+    const inSubject = Buffer.from(text.replace(/(\r\nSubject: [^A-Za-z\r]*)([A-Za-z])/, (_match, before: string, letter: string) => `${before}${letter === letter.toLowerCase() ? letter.toUpperCase() : letter.toLowerCase()}`), 'latin1');
     expect(inSubject.equals(raw)).toBe(false);
     expect(verifyDkim(inSubject, rsa.publicKey)).toMatchObject({ ok: false, problem: 'signature mismatch' });
     expect(verifyDkim(inSubject, ed25519.publicKey, 'ed25519-sha256')).toMatchObject({ ok: false, problem: 'signature mismatch' });

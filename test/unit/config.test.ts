@@ -50,6 +50,27 @@ describe('configuration', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1:5432/' })[0]).toMatch(/^DATABASE_URL: must name a database/);
   });
 
+  it('prepares statements and migrates on DATABASE_URL unless told otherwise (PgBouncer in transaction mode)', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://app@db:5432/paperboy' })).toMatchObject({ databasePrepare: true, databaseMigrationUrl: 'postgres://app@db:5432/paperboy' });
+    const pooled = parseConfig({ DATABASE_URL: 'postgres://app@bouncer:6432/paperboy', DATABASE_PREPARE: 'false', DATABASE_MIGRATION_URL: 'postgres://app@db:5432/paperboy' });
+    expect(pooled).toMatchObject({ databasePrepare: false, databaseUrl: 'postgres://app@bouncer:6432/paperboy', databaseMigrationUrl: 'postgres://app@db:5432/paperboy' });
+    expect(problemsOf({ DATABASE_PREPARE: 'no' })[0]).toMatch(/^DATABASE_PREPARE: /);
+    expect(problemsOf({ DATABASE_MIGRATION_URL: 'redis://x' })[0]).toMatch(/^DATABASE_MIGRATION_URL: must be a Postgres URL/);
+  });
+
+  it('reads REDIS_CLUSTER_NODES as host:port seeds, and refuses a database number a cluster does not have', () => {
+    expect(parseConfig({}).redisClusterNodes).toBeUndefined();
+    expect(parseConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000, redis-b:7001,10.0.0.3:7002' }).redisClusterNodes).toEqual([
+      { host: 'redis-a', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '10.0.0.3', port: 7002 },
+    ]);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'redis-a' })).toEqual(['REDIS_CLUSTER_NODES: must be host:port pairs separated by commas (got "redis-a")']);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'redis-a:7000', REDIS_URL: 'redis://:pw@x:6379/2' })).toEqual([
+      'REDIS_URL: names a database, but a Redis Cluster (REDIS_CLUSTER_NODES) has only database 0',
+    ]);
+  });
+
   it('gives one line per bad variable', () => {
     const problems = problemsOf({ PORT: 'x', DIGEST_TZ: 'Mars/Olympus', DIGEST_CRON: 'every day', LOG_LEVEL: 'loud' });
     expect(problems.map((line) => line.split(':')[0]).sort()).toEqual(['DIGEST_CRON', 'DIGEST_TZ', 'LOG_LEVEL', 'PORT']);

@@ -31,7 +31,7 @@ export function readerRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlug
     const ctx: ReaderContext = { runtime, service: runtime.subscriptions, pages };
 
     const counts = createBatchedRedisStore(runtime.rateLimitRedis, {
-      nameSpace: `${runtime.config.queuePrefix}:rate-limit:`,
+      nameSpace: `${runtime.redisKeyPrefix}:rate-limit:`,
       onSyncFailed: (error) => app.log.warn({ err: error }, 'rate limit counts cannot reach Redis; each API process limits on its own counts until it returns'),
       onSyncRecovered: () => app.log.info('rate limit counts reach Redis again'),
     });

@@ -6,6 +6,7 @@ import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
+import type { SharedRateLimit } from '../platform/queue/shared-rate-limit.js';
 import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
 import { CLAIM_STALE_SECONDS, createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
@@ -37,6 +38,8 @@ export interface DeliveryDeps extends RunGateDeps {
   claimKeeper?: ClaimKeeper;
   /** Reused buffers for the filled messages (a process's jobs share one); fresh buffers otherwise. */
   messageBuffers?: MessageBufferPool;
+  /** SMTP_RATE_LIMIT, shared by every worker process: each message waits for its slot. None: no limit. */
+  sendRate?: SharedRateLimit;
   /** Told about every settled delivery (metrics). */
   onOutcome?: (outcome: DeliveryOutcome) => void;
 }
@@ -222,10 +225,13 @@ async function sendOne(
     return { status: 'failed', reason: 'invalid-address' };
   }
 
+  // The message is built before its slot, so it reaches the server right at the slot's time.
+  const answered = await deps.sendRate?.acquire();
   const started = performance.now();
   try {
     await deps.mail.sendRaw(message.envelope, message.raw, message.messageId);
   } catch (error) {
+    answered?.();
     const failure = classifySmtpFailure(error);
     const detail = failure.reason;
     if (failure.kind === 'throttled') {
@@ -247,6 +253,7 @@ async function sendOne(
     await whileDatabaseAway(() => releaseDeliveryForRetry(sql, claim, detail));
     return { status: 'retry', reason: 'transient' };
   }
+  answered?.();
   // The server has the whole message: its buffer can be reused. (After a failure the socket may
   // still hold it, so a failed message's buffer is left to the GC.)
   deps.messageBuffers?.release(message.raw);

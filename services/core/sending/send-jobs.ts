@@ -73,9 +73,11 @@ export async function enqueueDeliveries(queues: Queues, runId: number, deliveryI
 const DEFAULT_DELIVER_CHUNK = 50;
 
 /**
- * How many deliveries one deliver job carries, and the global job rate that enforces
- * SMTP_RATE_LIMIT across every worker: one job of `chunk` messages per `chunk / rate` seconds.
- * BullMQ keeps the limiter in Redis, so N workers share one budget.
+ * How many deliveries one deliver job carries, and the global job rate that paces SMTP_RATE_LIMIT
+ * across every worker: one job of `chunk` messages per `chunk / rate` seconds (BullMQ keeps the
+ * limiter in Redis, so N workers share one budget). It paces job starts only, so workers claim
+ * no more than they can soon send; each message's own slot comes from the shared rate limit
+ * (platform/queue/shared-rate-limit.ts), which keeps every second within the limit.
  */
 export function deliverPacing(ratePerSecond: number): { chunkSize: number; limiter?: { max: number; duration: number } } {
   if (ratePerSecond <= 0) return { chunkSize: DEFAULT_DELIVER_CHUNK };

@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import { createMessageBufferPool } from '../../core/platform/mail/message-template.js';
+import { createSharedRateLimit } from '../../core/platform/queue/shared-rate-limit.js';
 import type { Runtime } from '../../runtime.js';
 import { createClaimKeeper, createSentMarker } from '../../core/sending/delivery-claims.js';
 import { deliverBatch, type DeliveryOutcome } from '../../core/sending/delivery-service.js';
@@ -48,6 +49,14 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   // Each process remembers the runs' attempts it counted, so healthy runs are rarely counted.
   const runHealth = createRunHealthMonitor();
   const { limiter = BACKOFF_ONLY_LIMITER } = deliverPacing(runtime.config.mail.rateLimitPerSecond);
+  // The limit itself, per message and shared by every worker through Redis; the job limiter
+  // above only keeps workers from claiming deliveries far ahead of their slots.
+  const ratePerSecond = runtime.config.mail.rateLimitPerSecond;
+  const sendRate = ratePerSecond > 0 ? createSharedRateLimit(runtime.rateLimitRedis, {
+          keyPrefix: `${runtime.redisKeyPrefix}:sending:rate`,
+          perSecond: ratePerSecond,
+          inFlightPerProcess: runtime.config.mail.poolSize,
+        }) : undefined;
   // Each job keeps about two messages per pooled SMTP connection in flight; a few jobs at once
   // keep the pool busy while others wait on Postgres.
   return defineProcessor('deliver', { concurrency: 4, limiter }, {
@@ -55,7 +64,7 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // Without a given callback, outcomes feed this process's metrics (/metrics).
       const result = await deliverBatch(
-        { ...runtime, messages, sentMarker, claimKeeper, messageBuffers, runHealth, onOutcome: onOutcome ?? runtime.metrics.recordDelivery },
+        { ...runtime, messages, sentMarker, claimKeeper, messageBuffers, runHealth, sendRate, onOutcome: onOutcome ?? runtime.metrics.recordDelivery },
         { ...data, id: job.id as string, lastAttempt },
       );
       if (result.backoffMs > 0) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseMailgunWebhook, readMailgunEvent, verifyMailgunSignature } from '../../../core/bounces/providers/mailgun.js';
 import { SIGNATURE_WINDOW_SECONDS } from '../../../core/bounces/providers/provider-reading.js';
@@ -14,8 +14,8 @@ const PROVIDER = 'mailgun';
  * as long as its timestamp can pass the window (from a window before our clock to a window
  * after it), so a replay is refused for as long as the signature would otherwise hold.
  */
-function acceptedTokens(redis: Redis, queuePrefix: string) {
-  const keyOf = (token: string) => `${queuePrefix}:webhooks:mailgun-token:${token}`;
+function acceptedTokens(redis: Redis | Cluster, keyPrefix: string) {
+  const keyOf = (token: string) => `${keyPrefix}:webhooks:mailgun-token:${token}`;
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -39,7 +39,7 @@ function acceptedTokens(redis: Redis, queuePrefix: string) {
  */
 export function mailgunWebhookRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   const signingKey = runtime.config.webhooks.mailgunSigningKey;
-  const tokens = acceptedTokens(runtime.rateLimitRedis, runtime.config.queuePrefix);
+  const tokens = acceptedTokens(runtime.rateLimitRedis, runtime.redisKeyPrefix);
   return async (app) => {
     app.post(
       '/webhooks/mailgun',

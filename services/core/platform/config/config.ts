@@ -47,6 +47,14 @@ const postgresUrl = url(['postgres:', 'postgresql:'], 'Postgres').refine(
   'must name a database (postgres://user@host:5432/DATABASE)',
 );
 
+/** `host:port,host:port,...`: the nodes an ioredis Cluster starts from (it finds the rest itself). */
+const clusterNodes = z
+  .string()
+  .trim()
+  .transform((value) => value.split(',').map((node) => node.trim()).filter(Boolean))
+  .refine((nodes) => nodes.length > 0 && nodes.every((node) => /^[^\s:/]+:\d{1,5}$/.test(node) && Number(node.split(':')[1]) <= 65535), 'must be host:port pairs separated by commas')
+  .transform((nodes) => nodes.map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) })));
+
 const cronPattern = z
   .string()
   .trim()
@@ -139,7 +147,11 @@ const envSchema = z.object({
   PUBLIC_URL: url(['http:', 'https:'], 'http(s)').optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/paperboy'),
+  // PgBouncer in transaction mode: prepared statements off; migrations need a direct connection.
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true'),
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   REDIS_URL: url(['redis:', 'rediss:'], 'Redis').default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
   QUEUE_PREFIX: z
     .string()
     .trim()
@@ -219,7 +231,14 @@ export interface Config {
   http: { port: number; host: string; trustProxy: boolean };
   publicUrl: string;
   databaseUrl: string;
+  /** Where migrations run (their advisory lock needs a session, which PgBouncer's transaction mode breaks). */
+  databaseMigrationUrl: string;
+  /** Whether postgres.js prepares statements (false behind PgBouncer in transaction mode). */
+  databasePrepare: boolean;
+  /** With REDIS_CLUSTER_NODES set, the URL gives only credentials and TLS. */
   redisUrl: string;
+  /** Set: every Redis client is an ioredis Cluster seeded with these nodes. */
+  redisClusterNodes: readonly { host: string; port: number }[] | undefined;
   queuePrefix: string;
   mail: {
     smtpUrl: string | undefined;
@@ -415,6 +434,9 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
   if (env.PAPERBOY_ROLE === 'bounces' && (!env.BOUNCE_DOMAIN || env.BOUNCE_SMTP_PORT === undefined)) {
     problems.push('PAPERBOY_ROLE: "bounces" needs BOUNCE_DOMAIN and BOUNCE_SMTP_PORT');
   }
+  if (env.REDIS_CLUSTER_NODES && !['', '0'].includes(new URL(env.REDIS_URL).pathname.replace(/^\//, ''))) {
+    problems.push('REDIS_URL: names a database, but a Redis Cluster (REDIS_CLUSTER_NODES) has only database 0');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -423,7 +445,10 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY === 'true' },
     publicUrl,
     databaseUrl: env.DATABASE_URL,
+    databaseMigrationUrl: env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL,
+    databasePrepare: env.DATABASE_PREPARE === 'true',
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     queuePrefix: env.QUEUE_PREFIX,
     mail: {
       smtpUrl: env.SMTP_URL,

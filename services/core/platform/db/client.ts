@@ -22,6 +22,12 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** Seconds to wait for a connection before a query fails; keeps /readyz honest when Postgres is down. */
   connectTimeoutSeconds?: number;
+  /**
+   * Whether postgres.js prepares statements (the default): faster on a direct connection, broken
+   * behind PgBouncer in transaction mode, where the next transaction may land on a server
+   * connection that never saw the statement (DATABASE_PREPARE=false).
+   */
+  prepare?: boolean;
 }
 
 /**
@@ -34,6 +40,7 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
   const settings = {
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
+    prepare: options.prepare ?? true,
     onnotice: () => {},
   };
   const max = options.maxConnections ?? 10;

@@ -57,7 +57,10 @@ async function ensureDatabaseExists(url: string): Promise<void> {
 /**
  * Applies pending drizzle-kit migrations. drizzle's migrator takes no lock of its own, so it runs
  * on a single connection holding a Postgres advisory lock: processes starting together queue up,
- * and each finds the work already done.
+ * and each finds the work already done. The lock belongs to a server session, so `url` must reach
+ * Postgres directly (DATABASE_MIGRATION_URL): through PgBouncer in transaction mode the lock and
+ * its unlock may land on different server connections, and a lock left held stops every later
+ * migration.
  */
 async function applyMigrations(url: string): Promise<void> {
   await onOneConnection(url, url, async (sql) => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Sql } from '../db/client.js';
 
 export interface DependencyCheck {
@@ -33,7 +33,7 @@ async function probe(run: () => Promise<unknown>): Promise<DependencyCheck> {
 }
 
 /** A probe client has no offline queue; give a (re)connecting client the chance to get ready. */
-async function pingRedis(redis: Redis): Promise<unknown> {
+async function pingRedis(redis: Redis | Cluster): Promise<unknown> {
   if (redis.status !== 'ready') {
     await new Promise<void>((resolve, reject) => {
       const onReady = () => {
@@ -51,7 +51,7 @@ async function pingRedis(redis: Redis): Promise<unknown> {
 }
 
 /** Asks Postgres and Redis to answer, both at once, each within a short deadline. */
-export async function checkReadiness(deps: { sql: Sql; redis: Redis }): Promise<Readiness> {
+export async function checkReadiness(deps: { sql: Sql; redis: Redis | Cluster }): Promise<Readiness> {
   const [postgres, redis] = await Promise.all([probe(() => deps.sql`select 1`), probe(() => pingRedis(deps.redis))]);
   return { ok: postgres.ok && redis.ok, checks: { postgres, redis } };
 }

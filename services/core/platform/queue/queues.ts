@@ -1,6 +1,6 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { QUEUES, type JobData, type JobName, type QueueKey } from './queue-contract.js';
-import { producerConnection } from './redis.js';
+import { producerConnection, type RedisTarget } from './redis.js';
 
 /** One producer for each queue of the contract. */
 export type Queues = Record<QueueKey, Queue>;
@@ -14,13 +14,17 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 };
 
 export interface QueueOptions {
-  redisUrl: string;
+  redis: RedisTarget;
+  /** The key prefix (hash-tagged on a cluster: redisKeyPrefix). */
   prefix: string;
 }
 
+/** What closes the connection the queues of a `createQueues` share (a cluster's). */
+const releaseConnection = new WeakMap<Queues, () => void>();
+
 /** Opens one producer per queue. Nothing connects at import time; close with `closeQueues`. */
 export function createQueues(options: QueueOptions): Queues {
-  const connection = producerConnection(options.redisUrl);
+  const { connection, release } = producerConnection(options.redis);
   const open = (key: QueueKey) => {
     const queue = new Queue(QUEUES[key].name, { connection, prefix: options.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
     queue.on('error', () => {
@@ -28,7 +32,7 @@ export function createQueues(options: QueueOptions): Queues {
     });
     return queue;
   };
-  return {
+  const queues: Queues = {
     ingest: open('ingest'),
     editions: open('editions'),
     fanout: open('fanout'),
@@ -36,10 +40,13 @@ export function createQueues(options: QueueOptions): Queues {
     transactional: open('transactional'),
     maintenance: open('maintenance'),
   };
+  releaseConnection.set(queues, release);
+  return queues;
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((queue) => queue.close()));
+  releaseConnection.get(queues)?.();
 }
 
 /** A job for `addJobs`: a name of queue `Q` with the data the contract gives that name. */

@@ -1,5 +1,29 @@
 import type { ConnectionOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+
+/**
+ * Which Redis: one server (`url`), or a Redis Cluster seeded with `clusterNodes` (REDIS_CLUSTER_NODES),
+ * whose credentials and TLS still come from `url`.
+ */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: readonly { host: string; port: number }[] | undefined;
+}
+
+/** The Redis target of a configuration. */
+export function redisTargetOf(config: { redisUrl: string; redisClusterNodes: RedisTarget['clusterNodes'] }): RedisTarget {
+  return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+}
+
+/**
+ * The prefix of every Redis key Paperboy writes (queues, counters, the shared send rate). On a
+ * Redis Cluster it is a hash tag, `{QUEUE_PREFIX}`: BullMQ's scripts touch several keys of a
+ * queue at once, and a cluster runs a script only when all its keys share a slot. One server
+ * keeps the bare prefix, so an existing installation's keys stay where they are.
+ */
+export function redisKeyPrefix(queuePrefix: string, target: RedisTarget): string {
+  return target.clusterNodes ? `{${queuePrefix}}` : queuePrefix;
+}
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ wants options, not a URL). */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -16,16 +40,53 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 }
 
 /**
- * Connection options for producers (API routes, CLI): a command fails after one retry instead of
- * waiting forever, so an HTTP request answers quickly when Redis is down.
+ * A client of `target` with `options`: a Redis, or a Cluster whose node connections take the
+ * URL's credentials and `options` (cluster-wide settings such as the offline queue go on the
+ * Cluster itself).
  */
-export function producerConnection(url: string): ConnectionOptions {
-  return { ...redisOptionsFromUrl(url), maxRetriesPerRequest: 1, connectTimeout: 2000 } as ConnectionOptions;
+function createClient(target: RedisTarget, options: RedisOptions & Pick<ClusterOptions, 'enableOfflineQueue' | 'lazyConnect'>): Redis | Cluster {
+  if (!target.clusterNodes) return new Redis({ ...redisOptionsFromUrl(target.url), ...options });
+  const { username, password, tls } = redisOptionsFromUrl(target.url);
+  const { enableOfflineQueue, lazyConnect, retryStrategy, ...nodeOptions } = options;
+  return new Cluster([...target.clusterNodes], {
+    redisOptions: { username, password, tls, ...nodeOptions },
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
+  });
 }
 
-/** Connection options for BullMQ workers, which block on Redis and must retry forever. */
-export function workerConnection(url: string): ConnectionOptions {
-  return { ...redisOptionsFromUrl(url), maxRetriesPerRequest: null, connectTimeout: 2000 } as ConnectionOptions;
+/**
+ * A BullMQ connection and what ends it. On one server it is options (each queue or worker opens
+ * and closes its own connections, as BullMQ does by itself); on a cluster it is one Cluster
+ * client, shared by the queues or workers given it, which BullMQ leaves open: `release` closes it
+ * once they are closed.
+ */
+export interface BullConnection {
+  connection: ConnectionOptions;
+  release(): void;
+}
+
+function bullConnection(target: RedisTarget, options: RedisOptions): BullConnection {
+  if (!target.clusterNodes) return { connection: { ...redisOptionsFromUrl(target.url), ...options } as ConnectionOptions, release: () => {} };
+  const cluster = createClient(target, options);
+  cluster.on('error', () => {
+    // BullMQ reports failed commands through its own error events; the cluster reconnects by itself.
+  });
+  return { connection: cluster as ConnectionOptions, release: () => cluster.disconnect() };
+}
+
+/**
+ * Connection for producers (API routes, CLI): a command fails after one retry instead of
+ * waiting forever, so an HTTP request answers quickly when Redis is down.
+ */
+export function producerConnection(target: RedisTarget): BullConnection {
+  return bullConnection(target, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+}
+
+/** Connection for BullMQ workers, which block on Redis and must retry forever. */
+export function workerConnection(target: RedisTarget): BullConnection {
+  return bullConnection(target, { maxRetriesPerRequest: null, connectTimeout: 2000 });
 }
 
 /**
@@ -33,9 +94,8 @@ export function workerConnection(url: string): ConnectionOptions {
  * rather than queueing, and ioredis keeps reconnecting in the background so readiness returns
  * by itself when Redis comes back.
  */
-export function createProbeClient(url: string): Redis {
-  const client = new Redis({
-    ...redisOptionsFromUrl(url),
+export function createProbeClient(target: RedisTarget): Redis | Cluster {
+  const client = createClient(target, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1000,
@@ -48,21 +108,23 @@ export function createProbeClient(url: string): Redis {
 }
 
 /**
- * A client for counters shared between processes (the API's signup rate limit): a command fails
- * after one retry, so the caller can fall back on its own counts while Redis is down. It connects
- * on first use, so a process that counts nothing (a worker, the CLI) never opens it.
+ * A client for counters shared between processes (the API's signup rate limit, the workers'
+ * shared send rate): a command fails after one retry, so the caller can fall back on its own
+ * counts while Redis is down. It connects on first use, so a process that counts nothing never
+ * opens it.
  */
-export function createCounterClient(url: string): Redis {
-  const client = new Redis({ ...redisOptionsFromUrl(url), connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
+export function createCounterClient(target: RedisTarget): Redis | Cluster {
+  const client = createClient(target, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
   client.on('error', () => {
     // The caller reports failed commands; ioredis reconnects on its own.
   });
   return client;
 }
 
-/** Host and port of a Redis URL, to name the server in messages without its credentials. */
-export function describeRedis(url: string): string {
-  const parsed = new URL(url);
+/** Host and port of the Redis server (or the cluster's seed nodes), to name it in messages without credentials. */
+export function describeRedis(target: RedisTarget): string {
+  if (target.clusterNodes) return `Redis Cluster at ${target.clusterNodes.map((node) => `${node.host}:${node.port}`).join(',')}`;
+  const parsed = new URL(target.url);
   return `Redis at ${parsed.hostname}:${parsed.port || '6379'}`;
 }
 
@@ -75,6 +137,8 @@ export function isRedisUnavailable(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
+    error.name === 'ClusterAllFailedError' ||
+    error.message.startsWith("Cluster isn't ready") ||
     error.message === 'Connection is closed.' ||
     error.message.startsWith("Stream isn't writeable") ||
     (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))
