@@ -17,11 +17,13 @@ import { measureSend, type SendFigures } from './send-throughput.js';
 import { measureSignup } from './signup-api.js';
 import { measureSmtpCeiling } from './smtp-ceiling.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink-client.js';
+import { judgeYear, simulateYear } from './year-simulated.js';
 
 /**
  * `npm run bench [-- --quick] [--subscribers N] [--scale] [--only send,render,signup,scale]
  *  [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send] [--workers N]`: every benchmark with its baseline in one run, then
  * docs/BENCHMARKS.md. See docs/BENCHMARKS.md for what each figure means.
+ * `npm run bench -- --year [--days 30] [--subscribers 20000]`: only "a year, simulated" (year-simulated.ts).
  */
 
 const EDITION_DATE = '2026-02-03';
@@ -29,6 +31,8 @@ const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/hf-daily-papers', `${EDIT
 const ALL = ['render', 'send', 'signup', 'scale'] as const;
 /** Issue 15: what one email may add to the database inside the retention window. */
 const DATABASE_BYTES_PER_EMAIL_TARGET = 600;
+/** "A year, simulated": both ledger retention windows shortened to this, so a month shows the level. */
+const YEAR_WINDOW_DAYS = 7;
 type Part = (typeof ALL)[number];
 
 function parseArgs(argv: string[]) {
@@ -38,13 +42,22 @@ function parseArgs(argv: string[]) {
   };
   const quick = argv.includes('--quick');
   const scale = argv.includes('--scale');
-  const subscribers = Number(value('subscribers') ?? (quick ? 10_000 : 100_000));
-  const only = (value('only')?.split(',') ?? [...ALL]) as Part[];
+  const year = argv.includes('--year');
+  const subscribers = Number(value('subscribers') ?? (year ? 20_000 : quick ? 10_000 : 100_000));
+  const days = Number(value('days') ?? 30);
+  const only = (value('only')?.split(',') ?? (year ? [] : [...ALL])) as Part[];
   const unknown = only.filter((part) => !ALL.includes(part));
   const role = value('role') ?? 'worker';
   const workers = Number(value('workers') ?? 1);
-  if (unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all') || !Number.isInteger(workers) || workers < 1 || workers > 8) {
-    throw new Error(`usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send] [--workers 1-8]`);
+  if (
+    unknown.length > 0 || !Number.isInteger(subscribers) || subscribers < 100 || (role !== 'worker' && role !== 'all') ||
+    !Number.isInteger(workers) || workers < 1 || workers > 8 || !Number.isInteger(days) || days < 2
+  ) {
+    throw new Error(
+      `usage: npm run bench -- [--quick] [--subscribers N>=100] [--scale] [--only ${ALL.join(',')}] [--pool N] [--cpu-prof] [--tsx] [--worker-flags "..."] [--role worker|all] [--no-dkim-send] [--workers 1-8]
+` +
+        '       npm run bench -- --year [--days N>=2] [--subscribers N>=100] [--pool N] [--tsx]',
+    );
   }
   const scalePoints = [...new Set([quick ? 2_000 : 10_000, subscribers, ...(scale ? [1_000_000] : [])])].sort((a, b) => a - b);
   return {
@@ -52,7 +65,9 @@ function parseArgs(argv: string[]) {
     subscribers,
     only: new Set(only),
     scalePoints,
-    section: (scale ? 'million' : quick ? 'quick' : 'full') as BenchResults['section'],
+    section: (year ? 'year' : scale ? 'million' : quick ? 'quick' : 'full') as BenchResults['section'],
+    year,
+    days,
     poolSize: Number(value('pool') ?? 5),
     cpuProf: argv.includes('--cpu-prof'),
     /** Run Paperboy from its TypeScript sources via tsx instead of the built dist/ (what Docker runs). */
@@ -133,11 +148,35 @@ async function main(): Promise<void> {
     };
     log(`machine: ${results.machine}\nversions: ${results.versions}`);
     let entry = 'services/main.ts';
-    if (!args.tsx && (args.only.has('send') || args.only.has('scale') || args.only.has('signup'))) {
+    if (!args.tsx && (args.only.has('send') || args.only.has('scale') || args.only.has('signup') || args.year)) {
       log('building dist/ (npm run build): Paperboy runs as the Docker image runs it, node dist/services/main.js');
       entry = path.relative(PROJECT_ROOT, buildDist());
     }
     results.entry = entry;
+
+    if (args.year) {
+      sink = await startSmtpSink();
+      log(`\n5. A year, simulated: ${args.days} daily editions to ${fmt(args.subscribers)} readers, nightly retention with ${YEAR_WINDOW_DAYS}-day windows`);
+      results.year = await simulateYear({
+        env,
+        sink,
+        entry,
+        days: args.days,
+        subscribers: args.subscribers,
+        windowDays: YEAR_WINDOW_DAYS,
+        poolSize: args.poolSize,
+        workerNodeArgs: args.workerFlags,
+        log,
+      });
+      const verdict = judgeYear(results.year);
+      if (verdict.levelFrom !== undefined) {
+        log(
+          `  level from day ${verdict.levelFrom}: ledger spread ${fmt(verdict.ledgerSpread! * 100, 1)} %; database growth ${fmt(verdict.growthPerDayAfter! / 1024)} KiB/day ` +
+            `after vs ${fmt(verdict.growthPerDayBefore! / 1024)} KiB/day before = ${(verdict.growthPerDayAfter! / verdict.growthPerDayBefore!).toFixed(3)}×`,
+        );
+      }
+      if (verdict.rateRatio !== undefined) log(`  send rate, last day / first day: ${verdict.rateRatio.toFixed(2)}×`);
+    }
 
     if (args.only.has('render')) {
       log('\n2. Render cost per email (fill the prepared message vs MJML + compose per reader)');

@@ -7,6 +7,7 @@ import type { RenderCostFigures } from './render-cost.js';
 import type { SendFigures } from './send-throughput.js';
 import type { SignupFigures } from './signup-api.js';
 import type { CeilingFigures } from './smtp-ceiling.js';
+import { judgeYear, type YearFigures } from './year-simulated.js';
 import { PROJECT_ROOT } from './child-process.js';
 
 /** What a bench run measured, and the markdown of docs/BENCHMARKS.md made from it. */
@@ -14,7 +15,7 @@ import { PROJECT_ROOT } from './child-process.js';
 export interface BenchResults {
   startedAt: Date;
   command: string;
-  section: 'full' | 'million' | 'quick';
+  section: 'full' | 'million' | 'quick' | 'year';
   poolSize: number;
   /** What the Paperboy processes ran: dist/services/main.js (built) or services/main.ts (tsx). */
   entry?: string;
@@ -27,6 +28,8 @@ export interface BenchResults {
   render?: RenderCostFigures;
   signup?: SignupFigures;
   scale: SendFigures[];
+  /** "A year, simulated" (`--year`): a month of daily sends with nightly retention. */
+  year?: YearFigures;
 }
 
 const PACKAGES = ['fastify', 'bullmq', 'ioredis', 'nodemailer', 'mjml', 'postgres', 'drizzle-orm', 'smtp-server', 'autocannon'];
@@ -129,6 +132,33 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
       pass: render.dkim.extraOverBare <= 1.5,
     });
   }
+  if (results.year) {
+    const verdict = judgeYear(results.year);
+    const { days, windowDays } = results.year;
+    rows.push({
+      target: `simulated month: the ledger levels off once the ${windowDays}-day window has passed (sizes within ±10 %)`,
+      measured:
+        verdict.levelFrom === undefined
+          ? `no night dropped an edition in ${days.length} days`
+          : `days ${verdict.levelFrom}–${days.length}: spread ${n(verdict.ledgerSpread! * 100, 1)} %`,
+      pass: verdict.ledgerSpread === undefined ? undefined : verdict.ledgerSpread <= 0.1,
+    });
+    if (verdict.growthPerDayAfter !== undefined && verdict.growthPerDayBefore !== undefined) {
+      const r = verdict.growthPerDayAfter / verdict.growthPerDayBefore;
+      rows.push({
+        target: 'simulated month: database growth per day after the window ≤ 0.1× the growth per day before it',
+        measured: `${n(verdict.growthPerDayAfter / 1024)} / ${n(verdict.growthPerDayBefore / 1024)} KiB/day = ${r.toFixed(3)}×`,
+        pass: r <= 0.1,
+      });
+    }
+    if (verdict.rateRatio !== undefined) {
+      rows.push({
+        target: `simulated month: day ${days.length}'s send rate ≥ 0.9× day 1's`,
+        measured: `${n(days.at(-1)!.messagesPerSecond)} / ${n(days[0]!.messagesPerSecond)} msg/s = ${ratio(verdict.rateRatio)}`,
+        pass: verdict.rateRatio >= 0.9,
+      });
+    }
+  }
   if (signup) {
     const r = signup.paperboy.requestsPerSecond / signup.bare.requestsPerSecond;
     const codes = Object.keys(signup.paperboy.statusCodes);
@@ -147,7 +177,13 @@ function formatCodes(codes: Record<string, number>, errors: number): string {
 
 export function renderSection(results: BenchResults): string {
   const title =
-    results.section === 'million' ? 'Latest 1,000,000-reader run' : results.section === 'quick' ? 'Latest quick run (`--quick`)' : 'Latest full run';
+    results.section === 'million'
+      ? 'Latest 1,000,000-reader run'
+      : results.section === 'quick'
+        ? 'Latest quick run (`--quick`)'
+        : results.section === 'year'
+          ? 'Latest simulated month (`--year`)'
+          : 'Latest full run';
   const lines = [
     `## ${title}`,
     '',
@@ -206,6 +242,27 @@ export function renderSection(results: BenchResults): string {
       '',
     );
   }
+  if (results.year) {
+    const { days, subscribers, windowDays, startDatabaseBytes } = results.year;
+    const mib = (bytes: number) => n(bytes / 2 ** 20, 1);
+    lines.push(
+      `### A year, simulated (${days.length} daily editions to ${n(subscribers)} readers, retention windows ${windowDays} days)`,
+      '',
+      'Each simulated day imports 44 new papers, freezes the day\'s edition and sends it to every reader (one worker process for the whole run), ' +
+        `then runs the nightly retention with the clock at that night (DELIVERY_RETENTION_DAYS = SENT_PAPERS_RETENTION_DAYS = ${windowDays}) and a VACUUM ANALYZE. ` +
+        `Database before the first day: ${mib(startDatabaseBytes)} MiB.`,
+      '',
+      '| Day | msg/s | send | partitions dropped | editions kept | database | ledger |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...days.map(
+        (d) =>
+          `| ${d.day} | ${n(d.messagesPerSecond)} | ${n(d.seconds, 1)} s | ${d.partitionsDropped} | ${d.editionsKept} | ${mib(d.databaseBytes)} MiB | ${mib(d.ledgerBytes)} MiB |`,
+      ),
+      '',
+      '"database" is `pg_database_size`, "ledger" `deliveries` and `sent_papers` with their partitions, indexes and TOAST, both after the night\'s retention and VACUUM.',
+      '',
+    );
+  }
   if (render) {
     lines.push(
       `### Render cost per email (${render.papers} papers, ${n(render.messageBytes / 1024, 1)} KB message)`,
@@ -252,10 +309,11 @@ prefix, starts an SMTP sink, a Paperboy worker and API as separate processes, me
 figure beside its baseline in the same run, then removes what it created. Ratios matter more
 than absolute figures: everything shares the one machine. Sections are rewritten by the run
 that measured them: \`npm run bench\` (full, 100,000 readers), \`npm run bench -- --scale --only scale\`
-(adds 1,000,000 readers), \`npm run bench -- --quick\` (about a minute).
+(adds 1,000,000 readers), \`npm run bench -- --quick\` (about a minute), \`npm run bench -- --year\`
+(a simulated month of daily sends with nightly retention).
 `;
 
-const SECTIONS = ['full', 'million', 'quick'] as const;
+const SECTIONS = ['full', 'million', 'quick', 'year'] as const;
 
 /** Rewrites this run's section of docs/BENCHMARKS.md and keeps the others. */
 export function writeBenchmarksFile(results: BenchResults, file = path.join(PROJECT_ROOT, 'docs', 'BENCHMARKS.md')): string {

@@ -46,7 +46,7 @@ const LEDGER_TABLES = ['deliveries', 'sent_papers'] as const;
 type LedgerTable = (typeof LEDGER_TABLES)[number];
 
 /** Bytes on disk of each ledger table with its partitions, indexes and TOAST, after a VACUUM (what stays once dead rows are reusable). */
-async function ledgerBytes(sql: Sql): Promise<Record<LedgerTable, number>> {
+export async function ledgerBytes(sql: Sql): Promise<Record<LedgerTable, number>> {
   await sql`vacuum deliveries, sent_papers`;
   const rows = await sql<{ name: LedgerTable; bytes: string }[]>`
     select t.name, coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes

@@ -98,13 +98,25 @@ export async function insertMailEvent(sql: SqlExecutor, event: NewMailEvent): Pr
  * tell of one bounce, the run counts it once. A delivery still `claimed` is one whose 250 came
  * back but whose sent mark is not written yet (a relay that bounces at once can report faster
  * than the worker writes): it becomes bounced too, and the late sent mark keeps that status
- * (markDeliveriesSent).
+ * (markDeliveriesSent). A bounce of a sent delivery of a finished run moves one from sent to
+ * bounced in the counts the run stored when it ended (send_runs.delivery_counts); the row lock
+ * taken first makes the status it moves from the one it replaced.
  */
 export async function markDeliveryBounced(sql: SqlExecutor, id: number, detail: string): Promise<boolean> {
   const rows = await sql`
-    update deliveries set status = 'bounced', last_error = ${detail}, updated_at = now()
-    where id = ${id} and status in ('sent', 'claimed')
-    returning id`;
+    with before as (
+      select id, edition_id, send_run_id, status from deliveries where id = ${id} and status in ('sent', 'claimed') for update
+    ), bounced as (
+      update deliveries d set status = 'bounced', last_error = ${detail}, updated_at = now()
+      from before where d.id = before.id and d.edition_id = before.edition_id
+      returning before.send_run_id, before.status as was
+    ), recounted as (
+      update send_runs r
+      set delivery_counts = r.delivery_counts
+        || jsonb_build_object('sent', (r.delivery_counts->>'sent')::int - 1, 'bounced', (r.delivery_counts->>'bounced')::int + 1)
+      from bounced where r.id = bounced.send_run_id and bounced.was = 'sent' and r.delivery_counts is not null
+    )
+    select 1 from bounced`;
   return rows.length > 0;
 }
 

@@ -38,7 +38,9 @@ export async function findExpiredPartitions(sql: Sql, table: LedgerTable, before
  * Drops one partition: a catalogue change, however many rows it holds. Dropping locks the parent
  * table for a moment; a send's statements are short, but a long query on the ledger would hold
  * the drop and every statement queued behind it, so the drop gives up after `lockTimeoutMs`
- * (returns false) and the next night tries again.
+ * (returns false) and the next night tries again. Before an edition's deliveries go, its finished
+ * runs' counts are stored once more from them, in the same transaction, so the runs report what
+ * the ledger last said (a cancelled run's last claims included) and nothing is lost in between.
  */
 export async function dropPartition(sql: Sql, table: LedgerTable, partition: LedgerPartition, lockTimeoutMs: number): Promise<boolean> {
   // The name is checked against the pattern the partitions are made with, not merely quoted.
@@ -46,6 +48,11 @@ export async function dropPartition(sql: Sql, table: LedgerTable, partition: Led
   try {
     await sql.begin(async (tx) => {
       await tx`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`;
+      if (table === 'deliveries') {
+        await tx`
+          update send_runs set delivery_counts = paperboy_run_delivery_counts(id, edition_id)
+          where edition_id = ${partition.editionId} and status in ('completed', 'cancelled')`;
+      }
       await tx`drop table if exists ${tx(partition.name)}`;
     });
     return true;

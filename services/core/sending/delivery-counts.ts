@@ -31,3 +31,20 @@ export function runProgress(status: SendRunStatus, counts: DeliveryCounts): numb
 export function addDeliveryCounts(sum: DeliveryCounts, counts: DeliveryCounts): void {
   for (const status of Object.keys(sum) as Array<keyof DeliveryCounts>) sum[status] += counts[status];
 }
+
+/**
+ * The counts stored on a finished run (send_runs.delivery_counts), when they can stand for it:
+ * none queued or claimed. A run cancelled while a worker held some deliveries stored them as
+ * claimed; it is counted from the ledger until they settle (retention recounts it before dropping
+ * its deliveries). Undefined for anything else, a run still going included (null).
+ */
+export function settledStoredCounts(stored: unknown): DeliveryCounts | undefined {
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const counts = emptyDeliveryCounts();
+  for (const status of Object.keys(counts) as Array<keyof DeliveryCounts>) {
+    const value = (stored as Record<string, unknown>)[status];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return undefined;
+    counts[status] = value;
+  }
+  return counts.queued + counts.claimed === 0 ? counts : undefined;
+}

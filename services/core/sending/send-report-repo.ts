@@ -1,11 +1,29 @@
 import type { Sql } from '../platform/db/client.js';
-import { emptyDeliveryCounts, type DeliveryCounts } from './delivery-counts.js';
+import { emptyDeliveryCounts, settledStoredCounts, type DeliveryCounts } from './delivery-counts.js';
 
 /** Read-only queries behind reports of send runs (admin API, CLI, metrics): their delivery counts. */
 
 /**
- * Deliveries by status of each of `runIds` (zeros included), counted on
- * deliveries_run_status_idx (an index-only scan per run).
+ * The counts stored on those of `runIds` that ended (completed or cancelled) and whose counts
+ * are settled (settledStoredCounts): one primary-key read per run, however large it was, and
+ * still there once retention dropped the edition's deliveries.
+ */
+export async function findStoredDeliveryCounts(sql: Sql, runIds: number[]): Promise<Map<number, DeliveryCounts>> {
+  const stored = new Map<number, DeliveryCounts>();
+  if (runIds.length === 0) return stored;
+  const rows = await sql<{ id: string; delivery_counts: unknown }[]>`
+    select id, delivery_counts from send_runs
+    where id = any(${runIds}::bigint[]) and status in ('completed', 'cancelled') and delivery_counts is not null`;
+  for (const row of rows) {
+    const counts = settledStoredCounts(row.delivery_counts);
+    if (counts) stored.set(Number(row.id), counts);
+  }
+  return stored;
+}
+
+/**
+ * Deliveries by status of each of `runIds` (zeros included), counted in the ledger on
+ * deliveries_run_status_idx (an index-only scan per run): for runs still going.
  */
 export async function countDeliveriesOfRuns(sql: Sql, runIds: number[]): Promise<Map<number, DeliveryCounts>> {
   const counts = new Map<number, DeliveryCounts>(runIds.map((id) => [id, emptyDeliveryCounts()]));

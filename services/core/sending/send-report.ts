@@ -1,6 +1,6 @@
 import type { DatabaseClient } from '../platform/db/client.js';
 import { addDeliveryCounts, emptyDeliveryCounts, runProgress, type DeliveryCounts } from './delivery-counts.js';
-import { countDeliveriesOfRuns } from './send-report-repo.js';
+import { countDeliveriesOfRuns, findStoredDeliveryCounts } from './send-report-repo.js';
 import { findSendRunsOfEditions, findUnfinishedSendRuns, type SendRun } from './send-run-repo.js';
 
 /** How sending goes, for operators: a run with its counts, an edition's runs and totals. */
@@ -42,9 +42,23 @@ export interface SendRunListener {
 
 const toRunReport = (run: SendRun, deliveries: DeliveryCounts): RunReport => ({ run, deliveries, progress: runProgress(run.status, deliveries) });
 
+const isFinished = (run: SendRun) => run.status === 'completed' || run.status === 'cancelled';
+
+/**
+ * Deliveries by status of each run: what a finished run stored when it ended, else counted in
+ * the ledger (runs still going, a cancelled run whose last claims have not settled). A finished
+ * run's counts stay after retention dropped its edition's deliveries.
+ */
+async function deliveryCountsOfRuns(deps: SendReportDeps, runs: SendRun[]): Promise<Map<number, DeliveryCounts>> {
+  const { sql } = deps.database;
+  const stored = await findStoredDeliveryCounts(sql, runs.filter(isFinished).map((run) => run.id));
+  const live = await countDeliveriesOfRuns(sql, runs.filter((run) => !stored.has(run.id)).map((run) => run.id));
+  return new Map([...live, ...stored]);
+}
+
 /** One run as it stands now. */
 export async function reportSendRun(deps: SendReportDeps, run: SendRun): Promise<RunReport> {
-  const counts = await countDeliveriesOfRuns(deps.database.sql, [run.id]);
+  const counts = await deliveryCountsOfRuns(deps, [run]);
   return toRunReport(run, counts.get(run.id) ?? emptyDeliveryCounts());
 }
 
@@ -60,11 +74,10 @@ export async function reportUnfinishedRuns(deps: SendReportDeps): Promise<RunRep
 }
 
 
-/** Reports for several editions at once (two queries however many runs), keyed by edition id. */
+/** Reports for several editions at once (three queries however many runs), keyed by edition id. */
 export async function reportEditionSends(deps: SendReportDeps, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
-  const { sql } = deps.database;
-  const runs = await findSendRunsOfEditions(sql, editionIds);
-  const counts = await countDeliveriesOfRuns(sql, runs.map((run) => run.id));
+  const runs = await findSendRunsOfEditions(deps.database.sql, editionIds);
+  const counts = await deliveryCountsOfRuns(deps, runs);
   const reports = new Map<number, EditionSendReport>(editionIds.map((id) => [id, { runs: [], deliveries: emptyDeliveryCounts() }]));
   for (const run of runs) {
     const report = reports.get(run.editionId)!;

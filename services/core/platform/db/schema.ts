@@ -243,6 +243,13 @@ export const sendRuns = pgTable(
     /** Why a paused run stopped (a bounce or complaint spike, or an operator), and when. */
     pausedReason: text('paused_reason'),
     pausedAt: timestamp('paused_at', { withTimezone: true }),
+    /**
+     * The run's deliveries by status ({ queued, claimed, sent, failed, skipped, bounced }), stored
+     * when it completed or was cancelled (a trigger, migration 0006) and kept as the ledger changes
+     * after (a late bounce moves one from sent to bounced; retention recounts before it drops the
+     * edition's deliveries). Null while the run goes on: its reports count the ledger.
+     */
+    deliveryCounts: jsonb('delivery_counts'),
   },
   (t) => [
     uniqueIndex('send_runs_idempotency_key_key').on(t.idempotencyKey),
