@@ -176,6 +176,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
+  WORKER_STALE_SECONDS: integer(5, 3600).default(30),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -246,6 +247,11 @@ export interface Config {
   metricsToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
+  /**
+   * How long a worker (or CLI send) that stopped answering keeps its work: its delivery claims
+   * go stale and its BullMQ jobs count as stalled after this, and another worker takes them over.
+   */
+  workerStaleSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -426,6 +432,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workerStaleSeconds: env.WORKER_STALE_SECONDS,
   };
   return deepFreeze(config);
 }
