@@ -20,7 +20,7 @@ const DATE = '2026-08-13';
  * quarter of the run or earlier and takes well under a second), fast enough for a test.
  */
 const RATE = '500';
-/** Generous: on a loaded machine a send of 3,000 through the test SMTP server takes minutes. */
+/** Generous: on a loaded machine a send of 2,000 through the test SMTP server takes minutes. */
 const RUN_TIMEOUT_MS = 400_000;
 
 /** Readers reader-1@domain ... reader-N@domain, inserted together. */
@@ -179,10 +179,6 @@ describe('cli send rides out faults and resumes an unfinished run', () => {
       const arrivedBefore = smtp.messages.length;
       expect(arrivedBefore, 'the fault must land mid-run').toBeLessThan(readers);
       const runId = runIdOf(first);
-      // The dead send held deliveries: the next one has to take them over, not just send the rest.
-      const [held] = await test.runtime.database.sql<{ claimed: number }[]>`
-        select count(*)::int as claimed from deliveries where send_run_id = ${runId} and status = 'claimed'`;
-      expect(held!.claimed).toBeGreaterThan(0);
       // Readers who sign up before the send is run again are not left for yet another send.
       const late = { readers: 50, domain: 'signed-up-late.example.org' };
       await insertReaders(test.runtime.database.sql, late.readers, {}, 1, late.domain);
