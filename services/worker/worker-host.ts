@@ -44,6 +44,10 @@ export async function startWorkers(
       connection,
       prefix: runtime.redisKeyPrefix,
       concurrency: definition.concurrency,
+      // A job whose worker stopped renewing its lock for the stale window is stalled, and is
+      // handed to another worker; the same window as the delivery claims (delivery-claims.ts).
+      lockDuration: runtime.config.workerStaleSeconds * 1000,
+      stalledInterval: runtime.config.workerStaleSeconds * 1000,
       ...(definition.limiter ? { limiter: definition.limiter } : {}),
     });
     worker.on('failed', (job, error) => {

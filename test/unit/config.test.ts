@@ -45,6 +45,12 @@ describe('configuration', () => {
     expect(parseConfig({ SMTP_THROTTLE_BACKOFF_MS: '250' }).mail.throttleBackoffMs).toBe(250);
   });
 
+  it('takes the stale window of a silent worker, 30 s unless set, never under 5 s', () => {
+    expect(parseConfig({}).workerStaleSeconds).toBe(30);
+    expect(parseConfig({ WORKER_STALE_SECONDS: '5' }).workerStaleSeconds).toBe(5);
+    expect(problemsOf({ WORKER_STALE_SECONDS: '2' })).toEqual(['WORKER_STALE_SECONDS: must be at least 5 (got "2")']);
+  });
+
   it('refuses a DATABASE_URL that is not a Postgres URL naming a database', () => {
     expect(problemsOf({ DATABASE_URL: 'nonsense' })[0]).toMatch(/^DATABASE_URL: must be a Postgres URL/);
     expect(problemsOf({ DATABASE_URL: 'postgres://127.0.0.1:5432/' })[0]).toMatch(/^DATABASE_URL: must name a database/);

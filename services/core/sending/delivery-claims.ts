@@ -7,15 +7,15 @@ import { markDeliveriesSent, refreshClaims, type HeldClaim } from './delivery-re
  * What a sending process keeps for the deliveries it holds: their claims' refresh, which tells
  * every other execution they are alive, and the "sent" marks the database has not taken yet.
  *
- * A claim left unrefreshed for CLAIM_STALE_SECONDS belongs to an execution that died (SIGKILL,
- * OOM, a lost machine), and another execution may take it over and send again. A live execution
- * refreshes every CLAIM_REFRESH_MS, six times within the window, so a slow statement or two never
- * lets a live claim go stale; 30 s keeps a dead worker's deliveries waiting about as long as
- * BullMQ takes to notice its stalled jobs. (The refresh goes to Postgres, not Redis, so a Redis
- * outage does not stop it; see claimDeliveries for a Postgres outage.)
+ * A claim left unrefreshed for `staleSeconds` (WORKER_STALE_SECONDS, 30 s by default) belongs to
+ * an execution that died (SIGKILL, OOM, a lost machine), and another execution may take it over
+ * and send again. A live execution refreshes REFRESHES_PER_WINDOW times within the window, so a
+ * slow statement or two never lets a live claim go stale; the same window is BullMQ's lock
+ * duration (worker-host), so a dead worker's deliveries wait about as long as BullMQ takes to
+ * notice its stalled jobs. (The refresh goes to Postgres, not Redis, so a Redis outage does not
+ * stop it; see claimDeliveries for a Postgres outage.)
  */
-export const CLAIM_STALE_SECONDS = 30;
-const CLAIM_REFRESH_MS = 5000;
+const REFRESHES_PER_WINDOW = 6;
 
 export interface ClaimKeeper {
   /** Keeps the claims of execution `token` (on deliveries of edition `editionId`) fresh until `release(token)`. */
@@ -24,7 +24,7 @@ export interface ClaimKeeper {
 }
 
 /** One per process: a single statement refreshes every claim its executions hold. */
-export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
+export function createClaimKeeper(sql: Sql, staleSeconds: number, logger?: Logger): ClaimKeeper {
   const held = new Map<string, { editionId: number; ids: number[] }>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
@@ -55,7 +55,7 @@ export function createClaimKeeper(sql: Sql, logger?: Logger): ClaimKeeper {
       if (ids.length === 0) return;
       held.set(token, { editionId, ids });
       if (!timer) {
-        timer = setInterval(() => void refresh(), CLAIM_REFRESH_MS);
+        timer = setInterval(() => void refresh(), (staleSeconds * 1000) / REFRESHES_PER_WINDOW);
         timer.unref();
       }
     },

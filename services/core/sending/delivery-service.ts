@@ -8,7 +8,7 @@ import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import type { SharedRateLimit } from '../platform/queue/shared-rate-limit.js';
 import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
-import { CLAIM_STALE_SECONDS, createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
+import { createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
   claimDeliveries,
   hasQueuedDeliveryAhead,
@@ -30,7 +30,7 @@ export interface DeliveryDeps extends RunGateDeps {
   mail: MailTransport;
   clock: Clock;
   /** Messages in flight per batch follow the SMTP pool's size; a throttling reply sets the backoff. */
-  config: { mail: Pick<Config['mail'], 'poolSize' | 'throttleBackoffMs'>; autoPause: Config['autoPause'] };
+  config: Pick<Config, 'workerStaleSeconds'> & { mail: Pick<Config['mail'], 'poolSize' | 'throttleBackoffMs'>; autoPause: Config['autoPause'] };
   messages: EditionMessages;
   /** Shared by a process's concurrent jobs so their marks go out together; one per batch otherwise. */
   sentMarker?: SentMarker;
@@ -95,12 +95,12 @@ export async function deliverBatch(
 
   // This execution's own: BullMQ may run the same job (same id) again while this one still sends.
   const token = `${job.id}/${randomBytes(6).toString('hex')}`;
-  const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql);
+  const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql, deps.config.workerStaleSeconds);
   const claimed = await keepClaimsOfLiveRun(
     deps,
     run.id,
     token,
-    await whileDatabaseAway(() => claimDeliveries(sql, run.editionId, job.deliveryIds, token, CLAIM_STALE_SECONDS)),
+    await whileDatabaseAway(() => claimDeliveries(sql, run.editionId, job.deliveryIds, token, deps.config.workerStaleSeconds)),
   );
   claimKeeper.hold(token, run.editionId, claimed.map((delivery) => delivery.id));
   try {
@@ -132,7 +132,7 @@ async function sendClaimed(
   const wanted = claimed.filter((delivery) => delivery.stillWanted);
   // A failure gives back the claims not yet attempted: the job's retry (another execution) takes them.
   const giveBack = async (ids: number[], error: unknown): Promise<never> => {
-    // Best effort: what is not given back here goes stale and is taken over (CLAIM_STALE_SECONDS).
+    // Best effort: what is not given back here goes stale and is taken over (WORKER_STALE_SECONDS).
     await releaseUnattemptedClaims(sql, run.editionId, ids, token).catch(() => undefined);
     throw error;
   };

@@ -3,7 +3,6 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
-import { CLAIM_STALE_SECONDS } from './delivery-claims.js';
 import { findDeliveryIdsToEnqueue } from './delivery-repo.js';
 import { createFirstCopyAudience, type FanoutAudience } from './fanout-audience.js';
 import { insertDeliveries } from './fanout-repo.js';
@@ -23,8 +22,8 @@ export interface FanoutDeps {
   database: DatabaseClient;
   queues: Queues;
   logger: Logger;
-  /** Deliver jobs are sized by the SMTP rate limit. */
-  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+  /** Deliver jobs are sized by the SMTP rate limit; claims older than the stale window are enqueued again. */
+  config: Pick<Config, 'workerStaleSeconds'> & { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
 }
 
 export interface FanoutResult {
@@ -128,7 +127,7 @@ async function walkAudience(
  * ids when the lost jobs' ids may still be held by retained failed jobs. Returns how many.
  */
 export async function enqueueUnheldDeliveries(
-  deps: { database: DatabaseClient; queues: Queues },
+  deps: { database: DatabaseClient; queues: Queues; config: Pick<Config, 'workerStaleSeconds'> },
   runId: number,
   chunkSize: number,
   idSuffix = '',
@@ -136,7 +135,7 @@ export async function enqueueUnheldDeliveries(
   let after = 0;
   let enqueued = 0;
   for (;;) {
-    const ids = await findDeliveryIdsToEnqueue(deps.database.sql, runId, after, CLAIM_STALE_SECONDS, 10 * chunkSize);
+    const ids = await findDeliveryIdsToEnqueue(deps.database.sql, runId, after, deps.config.workerStaleSeconds, 10 * chunkSize);
     if (ids.length === 0) return enqueued;
     await enqueueDeliveries(deps.queues, runId, ids, chunkSize, idSuffix);
     enqueued += ids.length;

@@ -3,7 +3,6 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
-import { CLAIM_STALE_SECONDS } from './delivery-claims.js';
 import { findStrandedDeliveries } from './delivery-repo.js';
 import { deliverPacing, enqueueDeliveries, ensureFanoutJob } from './send-jobs.js';
 import { completeSendRunIfSettled, findUnfinishedSendRuns } from './send-run-repo.js';
@@ -14,7 +13,7 @@ export interface ReconcileDeps {
   clock: Clock;
   logger: Logger;
   /** Re-enqueued deliver jobs are sized by the SMTP rate limit, like the fan-out's. */
-  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+  config: Pick<Config, 'workerStaleSeconds'> & { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
 }
 
 export interface ReconcileResult {
@@ -27,7 +26,8 @@ export interface ReconcileResult {
  * Queued rows this recently touched may still be on their way into a job (the fan-out writes, then
  * enqueues; a transient failure releases, then its job is retried). A job for them enqueued twice
  * only costs a claim that finds nothing, so a few seconds suffice, and a Redis that returns empty
- * gets its work back at once. (Below the stale window, so stranded claims are found too.)
+ * gets its work back at once. (No longer than the shortest stale window, WORKER_STALE_SECONDS' 5 s, so
+ * stranded claims are found too.)
  */
 const DEFAULT_SETTLE_MS = 5 * 1000;
 const MAX_REQUEUE_PER_PASS = 50_000;
@@ -59,7 +59,7 @@ export async function reconcile(deps: ReconcileDeps, options: { settleMs?: numbe
   if (pending === 0) {
     const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
     const settledBefore = new Date(now.getTime() - (options.settleMs ?? DEFAULT_SETTLE_MS));
-    const stranded = await findStrandedDeliveries(sql, settledBefore, CLAIM_STALE_SECONDS, MAX_REQUEUE_PER_PASS);
+    const stranded = await findStrandedDeliveries(sql, settledBefore, deps.config.workerStaleSeconds, MAX_REQUEUE_PER_PASS);
     for (const batch of stranded) {
       await enqueueDeliveries(deps.queues, batch.sendRunId, batch.deliveryIds, chunkSize, `-r${now.getTime()}`);
       result.deliveriesRequeued += batch.deliveryIds.length;

@@ -31,7 +31,7 @@ export interface RunControlDeps {
   logger: Logger;
   metrics: Pick<Metrics, 'recordRunPaused'>;
   /** Re-enqueued deliver jobs are sized like the fan-out's. */
-  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+  config: Pick<Config, 'workerStaleSeconds'> & { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
 }
 
 async function existingRun(deps: { database: DatabaseClient }, runId: number): Promise<SendRun> {

@@ -12,7 +12,7 @@ export interface RevivalDeps {
   queues: Queues;
   clock: Clock;
   logger: Logger;
-  config: { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
+  config: Pick<Config, 'workerStaleSeconds'> & { mail: Pick<Config['mail'], 'rateLimitPerSecond'> };
 }
 
 /** What reviving a run did. */

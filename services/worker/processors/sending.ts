@@ -44,7 +44,7 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   // One marker for the process: the "sent" marks of all concurrent jobs share each write; one
   // keeper refreshes all their claims in one statement.
   const sentMarker = createSentMarker(runtime.database.sql, runtime.logger);
-  const claimKeeper = createClaimKeeper(runtime.database.sql, runtime.logger);
+  const claimKeeper = createClaimKeeper(runtime.database.sql, runtime.config.workerStaleSeconds, runtime.logger);
   const messageBuffers = createMessageBufferPool();
   // Each process remembers the runs' attempts it counted, so healthy runs are rarely counted.
   const runHealth = createRunHealthMonitor();

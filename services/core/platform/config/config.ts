@@ -211,6 +211,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(100, 600000).default(10000),
   DELIVERY_RETENTION_DAYS: integer(1, 3650).default(90),
   SENT_PAPERS_RETENTION_DAYS: integer(1, 3650).default(180),
+  WORKER_STALE_SECONDS: integer(5, 3600).default(30),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -291,6 +292,11 @@ export interface Config {
     /** An edition's sent-paper rows (the "never the same paper twice" memory). */
     sentPapersDays: number;
   };
+  /**
+   * How long a worker (or CLI send) that stopped answering keeps its work: its delivery claims
+   * go stale and its BullMQ jobs count as stalled after this, and another worker takes them over.
+   */
+  workerStaleSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -491,6 +497,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     retention: { deliveryDays: env.DELIVERY_RETENTION_DAYS, sentPapersDays: env.SENT_PAPERS_RETENTION_DAYS },
+    workerStaleSeconds: env.WORKER_STALE_SECONDS,
   };
   return deepFreeze(config);
 }
