@@ -405,7 +405,7 @@ describe('an operator assembles and previews by hand', () => {
     expect(weekly.stdout()).toMatch(/^froze weekly edition 2026-W33: 20 papers\n/);
     const send = startProcess('services/cli/main.ts', ['send', '--date', '2026-W33'], env);
     expect(await send.exited).toBe(0);
-    expect(send.stdout()).toMatch(/sent 1 digests of 2026-W33 /);
+    expect(send.stdout()).toMatch(/sent 1 digest of 2026-W33 /);
     const recipients = await test.runtime.database.sql`
       select s.email from deliveries d join subscribers s on s.id = d.subscriber_id join editions e on e.id = d.edition_id where e.key = '2026-W33'`;
     expect(recipients).toEqual([{ email: 'reader-1@example.org' }]);
