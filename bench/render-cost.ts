@@ -132,7 +132,7 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
   // The naive per-reader path: fill the links into the html, then compose the whole message.
   const composeTimes = await timeMs(compiles, async (run) => {
     const links = readerLinks(settings, run + 1);
-    const filled = fillDigestPlaceholders(rendered, links);
+    const filled = fillDigestPlaceholders(rendered, { ...links, readerChoices: 'daily at 07:00 UTC, all topics, 10 papers' });
     await new MailComposer({
       from: settings.from,
       to: `reader${run}@example.com`,

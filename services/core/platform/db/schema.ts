@@ -105,6 +105,10 @@ export const subscribers = pgTable(
     /** Lower-cased keywords; empty means every paper of the edition. */
     topics: text('topics').array().notNull().default(sql`'{}'::text[]`),
     maxPapers: smallint('max_papers').notNull().default(10),
+    /** No digest until this instant (a holiday pause); null, or a past instant, means not paused. */
+    pausedUntil: timestamp('paused_until', { withTimezone: true }),
+    /** Whether digest cards show the papers' thumbnails. */
+    images: boolean('images').notNull().default(true),
     consentAt: timestamp('consent_at', { withTimezone: true }),
     consentIp: text('consent_ip'),
     consentUserAgent: text('consent_user_agent'),
