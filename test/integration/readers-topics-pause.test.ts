@@ -136,3 +136,24 @@ describe('pausing', () => {
     expect(data.subscriber).toMatchObject({ pausedUntil: new Date(h.clock.now.getTime() + WEEK_MS).toISOString(), images: true });
   });
 });
+
+describe('images', () => {
+  it('turns the digest\'s paper images off and on from the preferences page, and refuses anything else', async () => {
+    const reader = await confirmedReader('images');
+    const token = h.token(reader.id, 'preferences');
+    const page = await h.app.inject({ method: 'GET', url: `/preferences?token=${token}` });
+    expect(page.body).toMatch(/<input type="radio" id="images-on" name="images" value="on" checked>/);
+    const off = await h.app.inject({ method: 'POST', url: `/preferences?token=${token}`, ...form({ images: 'off' }) });
+    expect(off.statusCode).toBe(303);
+    expect((await h.subscriberByEmail(reader.email))?.images).toBe(false);
+    expect((await h.app.inject({ method: 'GET', url: `/preferences?token=${token}` })).body).toMatch(/id="images-off" name="images" value="off" checked>/);
+    // Saving other fields leaves the choice alone.
+    await h.app.inject({ method: 'POST', url: `/preferences?token=${token}`, headers: json, payload: { maxPapers: 5 } });
+    expect((await h.subscriberByEmail(reader.email))?.images).toBe(false);
+    const bad = await h.app.inject({ method: 'POST', url: `/preferences?token=${token}`, headers: json, payload: { images: 'maybe' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details).toEqual([{ field: 'images', message: 'Images must be on or off' }]);
+    const on = await h.app.inject({ method: 'POST', url: `/preferences?token=${token}`, headers: json, payload: { images: true } });
+    expect(on.json()).toMatchObject({ images: true });
+  });
+});

@@ -137,12 +137,13 @@ describe('sending an edition', () => {
     expect(smtp.messages.map((m) => m.recipients[0])).not.toContain('reader-3@example.org');
   });
 
-  it('groups a reader\'s papers under the topics they matched, with a stop link per topic that works, and says their choices', async () => {
+  it('groups a reader\'s papers under the topics they matched, with a stop link per topic that works, says their choices, and leaves images out for a text-only reader', async () => {
     const sql = test.runtime.database.sql;
     const edition = await assembleEdition(test.runtime, DATE);
     const topicWord = edition.papers[0]!.title.split(/\s+/).find((word) => word.length > 6)!.toLowerCase().replace(/[^a-z0-9]/g, '');
     const [topical] = await insertReaders(sql, 1, { topics: [topicWord, 'zzzunmatchedtopic'], timeZone: 'Europe/Berlin' }, 1);
-    await insertReaders(sql, 1, {}, 2);
+    const [textOnly] = await insertReaders(sql, 1, {}, 2);
+    await sql`update subscribers set images = false where id = ${textOnly!}`;
     await startSendingWorkers();
     expect((await sendNow()).deliveries).toMatchObject({ sent: 2 });
 
@@ -158,6 +159,9 @@ describe('sending an edition', () => {
     const plain = smtp.messages.find((m) => m.recipients[0] === 'reader-2@example.org')!;
     expect(plain.parsed.html).not.toContain('Matched');
     expect(plain.parsed.text).toContain('You chose: daily at 07:00 UTC, all topics, 10 papers.');
+    // Images follow each reader's choice.
+    expect(html).toContain('<img ');
+    expect(plain.parsed.html).not.toContain('<img ');
 
     // The stop link in the email is the reader's: following it (and pressing the button) drops that topic.
     const stopLink = new RegExp(`Stop this topic: (http://paperboy\\.test/topics/stop\\?token=[^&\\s]+&topic=${topicWord})`).exec(text)![1]!;

@@ -19,10 +19,15 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
 }
 const BODY_LIMIT_BYTES = 16 * 1024;
 
-const preferencesBody = z.looseObject(preferenceFields).optional();
+const preferencesBody = z
+  .looseObject({
+    ...preferenceFields,
+    images: z.unknown().optional().describe('Paper images in the digest: true/false, or "on"/"off" from a form'),
+  })
+  .optional();
 
 function preferencesJson(row: SubscriberRow) {
-  return { email: row.email, status: row.status, preferences: preferencesOf(row), pausedUntil: row.pausedUntil?.toISOString() ?? null };
+  return { email: row.email, status: row.status, preferences: preferencesOf(row), images: row.images, pausedUntil: row.pausedUntil?.toISOString() ?? null };
 }
 
 /** The preference center: `GET/POST /preferences?token=T` and the GDPR export. */
@@ -42,6 +47,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       summary: describePreferences(preferencesOf(row)),
       pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
       canPause: row.status === 'confirmed',
+      images: row.images,
       pauseWeeks: PAUSE_WEEKS,
       prefs: preferenceFieldsView(values, false),
       ...errorsView(details),

@@ -268,7 +268,7 @@ export async function restorePendingSubscriber(
 export async function updateSubscriberPreferences(
   db: Database,
   id: number,
-  changes: Partial<Preferences>,
+  changes: Partial<Preferences> & { images?: boolean },
   now: Date,
 ): Promise<SubscriberRow | undefined> {
   const [row] = await db

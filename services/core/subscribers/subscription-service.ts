@@ -93,6 +93,14 @@ function summarizeDetails(details: ErrorDetail[]): string {
   return `${details.length} fields need correcting: ${details.map((d) => d.field).join(', ')}`;
 }
 
+/** The images choice of a form or JSON body: undefined when not given. */
+function parseImagesChoice(value: unknown): boolean | undefined | 'invalid' {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === 'on' || value === 'true') return true;
+  if (value === false || value === 'off' || value === 'false') return false;
+  return 'invalid';
+}
+
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   const { db, sql } = deps.database;
 
@@ -195,14 +203,20 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       return now.status === 'confirmed' ? 'already-subscribed' : 'throttled';
     },
 
-    /** Validates and stores preferences; fields left out keep their stored values. */
+    /**
+     * Validates and stores preferences; fields left out keep their stored values. `images` (card
+     * thumbnails) is a boolean, or "on"/"off" from a form.
+     */
     async updatePreferences(subscriberId: number, input: Record<string, unknown>): Promise<SubscriberRow> {
       const row = await requireSubscriber(subscriberId);
       const checked = checkPreferences(input, preferencesOf(row));
-      if (!checked.ok) {
-        throw new InvalidInputError(summarizeDetails(checked.details), checked.details);
+      const images = parseImagesChoice(input.images);
+      const details = [...(checked.ok ? [] : checked.details), ...(images === 'invalid' ? [{ field: 'images', message: 'Images must be on or off' }] : [])];
+      if (!checked.ok || images === 'invalid') {
+        throw new InvalidInputError(summarizeDetails(details), details);
       }
-      const updated = await updateSubscriberPreferences(db, subscriberId, checked.preferences, deps.clock());
+      const changes = images === undefined ? checked.preferences : { ...checked.preferences, images };
+      const updated = await updateSubscriberPreferences(db, subscriberId, changes, deps.clock());
       if (!updated) throw new NotFoundError('This subscription no longer exists');
       return updated;
     },
