@@ -92,6 +92,7 @@ function syntheticPapers(count: number): DigestPaper[] {
     projectPage: i % 3 === 0 ? `https://project-${i}.example.org/` : null,
     thumbnailUrl: `https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.${String(10000 + i)}.png`,
     organization: i % 3 === 1 ? 'Example Research Lab' : null,
+    submittedBy: 'Ada Lovelace',
     publishedAt: '2026-02-02T17:00:00.000Z',
     upvotes: 100 - i,
     numComments: i % 5,

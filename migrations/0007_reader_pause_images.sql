@@ -3,3 +3,6 @@
 -- (the fan-out skips them until then) and turn card images off.
 ALTER TABLE "subscribers" ADD COLUMN "paused_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "subscribers" ADD COLUMN "images" boolean DEFAULT true NOT NULL;
+--> statement-breakpoint
+-- Who submitted the paper to Daily Papers (display name), shown on digest cards.
+ALTER TABLE "papers" ADD COLUMN "submitted_by" text;

@@ -59,6 +59,7 @@ describe('renderDigestVariant', () => {
       projectPage: 'https://sparse.example.org/',
       thumbnailUrl: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.12345.png',
       organization: 'Sparse Lab',
+      submittedBy: 'Ada Lovelace',
       publishedAt: '2026-02-01T17:59:00.000Z',
       aiKeywords: ['sparse attention', 'Sparse Attention', 'kernels', 'long context', 'GPUs'],
     });
@@ -68,7 +69,7 @@ describe('renderDigestVariant', () => {
       'Sparse Attention at Scale',
       'A, B, C and 3 others',
       '▲ 42 upvotes',
-      'Sparse Lab · published 1 Feb 2026 · ★ 1.2K stars on GitHub',
+      'Sparse Lab · submitted by Ada Lovelace · published 1 Feb 2026 · ★ 1.2K stars on GitHub',
       'sparse attention · kernels · long context',
       '1 comment',
       'A sparse attention kernel that is fast.',
@@ -228,7 +229,7 @@ describe('a reader with topics', () => {
     expect(grouped.groups!.flatMap((group) => group.papers.map((paper) => paper.id)).sort()).toEqual([...ids].sort());
     const named = grouped.groups!.filter((group) => group.topic !== null);
     expect(named.length).toBeGreaterThan(0);
-    for (const group of named) for (const paper of group.papers) expect(paper.reason).toMatch(new RegExp(`^“${group.topic}” in the (title|keywords|summary|abstract)`));
+    for (const group of named) for (const paper of group.papers) expect(paper.reason).toMatch(new RegExp(`^“${group.topic}” in the (title|keywords|summary|abstract)$`));
 
     const rendered = await renderer.renderVariant(grouped);
     const filled = fillDigestPlaceholders(rendered, {

@@ -118,10 +118,11 @@ export function digestPreheader(edition: DigestEdition, cards: readonly DigestCa
   return truncateAtWord(next.length > 0 ? `${when} · ${next.join(' · ')}` : when, PREHEADER_MAX_CHARS);
 }
 
-/** "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
+/** "Tencent · submitted by Ada · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
 function detailsOf(card: DigestCard): string {
   return [
     card.organization,
+    card.submittedBy && `submitted by ${card.submittedBy}`,
     card.published && `published ${card.published}`,
     card.githubStars !== null && `★ ${compactNumber.format(card.githubStars)} ${pluralWord(card.githubStars, 'star', 'stars')} on GitHub`,
   ]

@@ -13,7 +13,7 @@ export type MatchablePaper = Pick<DigestPaper, 'id' | 'title' | 'abstract' | 'ai
 
 export interface GroupedPaper {
   id: string;
-  /** "“diffusion” in the title and keywords"; null when no topic matches. */
+  /** "“diffusion” in the title"; null when no topic matches. */
   reason: string | null;
 }
 
@@ -32,21 +32,17 @@ export interface TopicGrouper {
   group(paperIds: readonly string[], topics: readonly string[]): TopicGroup[] | null;
 }
 
+/** Where a topic can match, the most telling first. */
 const FIELDS = ['title', 'keywords', 'summary', 'abstract'] as const;
 type Field = (typeof FIELDS)[number];
 
-/** "title", "title and keywords", "title, keywords and abstract". */
-function listWords(words: readonly string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
-
 /**
- * The reason line of a paper: where its group's topic matched, "“diffusion” in the title and
- * keywords". Other topics it also matches are left out: the line stays short (Gmail clips at
- * ~102 KB) and readers whose topics overlap share more variants.
+ * The reason line of a paper: the most telling place its group's topic matched, "“diffusion” in
+ * the title". One place and no other topics: the line stays short (Gmail clips at ~102 KB) and
+ * readers whose topics overlap share more variants.
  */
-export function matchReason(topic: string, fields: readonly Field[]): string {
-  return `“${topic}” in the ${listWords(fields)}`;
+export function matchReason(topic: string, field: Field): string {
+  return `“${topic}” in the ${field}`;
 }
 
 /** Prepares an edition's ranked papers (best first): each field is normalized once, each topic matched once. */
@@ -59,11 +55,12 @@ export function createTopicGrouper(rankedPapers: readonly MatchablePaper[], opti
     abstract: normalizeForMatching(paper.abstract),
   }));
   const maxCachedTopics = options.maxCachedTopics ?? 10_000;
-  const fieldsByTopic = new Map<string, Field[][]>();
-  const matchedFields = (topic: string): Field[][] => {
+  // Per topic, per paper: the first field the topic matches, or undefined.
+  const fieldsByTopic = new Map<string, Array<Field | undefined>>();
+  const matchedFields = (topic: string): Array<Field | undefined> => {
     let matched = fieldsByTopic.get(topic);
     if (!matched) {
-      matched = fieldsOf.map((texts) => FIELDS.filter((field) => matchesTopic(texts[field], topic)));
+      matched = fieldsOf.map((texts) => FIELDS.find((field) => matchesTopic(texts[field], topic)));
       if (fieldsByTopic.size >= maxCachedTopics) fieldsByTopic.clear();
       fieldsByTopic.set(topic, matched);
     }
@@ -86,11 +83,11 @@ export function createTopicGrouper(rankedPapers: readonly MatchablePaper[], opti
         .sort((a, b) => a - b);
       const groups = new Map<string | null, TopicGroup>();
       for (const rank of ranked) {
-        let first: { topic: string; fields: Field[] } | undefined;
+        let first: { topic: string; field: Field } | undefined;
         for (const { topic, normalized } of readerTopics) {
-          const fields = matchedFields(normalized)[rank]!;
-          if (fields.length > 0) {
-            first = { topic, fields };
+          const field = matchedFields(normalized)[rank];
+          if (field) {
+            first = { topic, field };
             break;
           }
         }
@@ -99,7 +96,7 @@ export function createTopicGrouper(rankedPapers: readonly MatchablePaper[], opti
         if (!group) groups.set(topic, (group = { topic, papers: [] }));
         group.papers.push({
           id: rankedPapers[rank]!.id,
-          reason: first ? matchReason(first.topic, first.fields) : null,
+          reason: first ? matchReason(first.topic, first.field) : null,
         });
       }
       // Papers matching no topic (topics changed since the fan-out) come last, whatever their rank.

@@ -43,6 +43,8 @@ export const papers = pgTable('papers', {
   projectPage: text('project_page'),
   thumbnailUrl: text('thumbnail_url'),
   organization: text('organization'),
+  /** Display name of who submitted the paper to Daily Papers (HF's submittedBy / submittedOnDailyBy). */
+  submittedBy: text('submitted_by'),
   /** Latest observed counts; the history is in paper_stats. */
   upvotes: integer('upvotes').notNull().default(0),
   numComments: integer('num_comments').notNull().default(0),
