@@ -92,6 +92,7 @@ function syntheticPapers(count: number): DigestPaper[] {
     projectPage: i % 3 === 0 ? `https://project-${i}.example.org/` : null,
     thumbnailUrl: `https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.${String(10000 + i)}.png`,
     organization: i % 3 === 1 ? 'Example Research Lab' : null,
+    submittedBy: 'Ada Lovelace',
     publishedAt: '2026-02-02T17:00:00.000Z',
     upvotes: 100 - i,
     numComments: i % 5,
@@ -132,7 +133,7 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
   // The naive per-reader path: fill the links into the html, then compose the whole message.
   const composeTimes = await timeMs(compiles, async (run) => {
     const links = readerLinks(settings, run + 1);
-    const filled = fillDigestPlaceholders(rendered, links);
+    const filled = fillDigestPlaceholders(rendered, { ...links, readerChoices: 'daily at 07:00 UTC, all topics, 10 papers' });
     await new MailComposer({
       from: settings.from,
       to: `reader${run}@example.com`,

@@ -16,10 +16,12 @@ interface FixtureItem {
   thumbnail?: string;
   mediaUrl?: string;
   organization?: { fullname?: string; name: string };
+  submittedBy?: { fullname?: string; name?: string };
   paper: {
     publishedAt: string;
     githubStars?: number | null;
     organization?: { fullname?: string; name: string };
+    submittedOnDailyBy?: { fullname?: string; user?: string };
     id: string;
     title: string;
     summary: string;
@@ -35,7 +37,7 @@ interface FixtureItem {
 /** The day's papers in the fixture's order (by upvotes, descending). */
 export function fixturePapers(day: FixtureDay): DigestPaper[] {
   const items = JSON.parse(readFileSync(hfFixturePath(day), 'utf8')) as FixtureItem[];
-  return items.map(({ paper, numComments, thumbnail, mediaUrl, organization }) => ({
+  return items.map(({ paper, numComments, thumbnail, mediaUrl, organization, submittedBy }) => ({
     id: paper.id,
     title: paper.title,
     abstract: paper.summary,
@@ -47,6 +49,7 @@ export function fixturePapers(day: FixtureDay): DigestPaper[] {
     projectPage: paper.projectPage ?? null,
     thumbnailUrl: thumbnail ?? mediaUrl ?? null,
     organization: (paper.organization ?? organization)?.fullname ?? (paper.organization ?? organization)?.name ?? null,
+    submittedBy: paper.submittedOnDailyBy?.fullname || paper.submittedOnDailyBy?.user || submittedBy?.fullname || submittedBy?.name || null,
     publishedAt: paper.publishedAt,
     upvotes: paper.upvotes,
     numComments: numComments ?? 0,
@@ -74,6 +77,7 @@ export function makePaper(overrides: Partial<DigestPaper> = {}): DigestPaper {
     projectPage: null,
     thumbnailUrl: null,
     organization: null,
+    submittedBy: null,
     publishedAt: '2026-02-02T17:00:00.000Z',
     upvotes: 10,
     numComments: 1,

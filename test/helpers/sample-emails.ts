@@ -1,5 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { createDigestMessageBuilder, digestSettings } from '../../services/core/digest/digest-message.js';
+import { createDigestMessageBuilder, digestSettings, type DigestReader } from '../../services/core/digest/digest-message.js';
+import { selectPapersForReader } from '../../services/core/digest/reader-selection.js';
+import { DEFAULT_PREFERENCES } from '../../services/core/subscribers/preferences.js';
 import { configFromEnv } from '../../services/core/platform/config/config.js';
 import { createReaderMailRenderer } from '../../services/core/reader-mail/reader-mail-renderer.js';
 import { dailyEdition, fixturePapers } from './digest-fixtures.js';
@@ -19,17 +21,23 @@ const config = configFromEnv({
 });
 const sentAt = new Date('2026-08-14T06:30:00Z');
 
-export type SampleEmailKind = 'digest' | 'confirmation' | 'manage-links';
+/** `digest-topics`: the digest of a reader with topics, grouped by them. */
+export type SampleEmailKind = 'digest' | 'digest-topics' | 'confirmation' | 'manage-links';
 
-/** The digest of the given recorded day with its first `papers` papers. */
-export async function sampleDigestEmail(day: '2024-03-21' | '2026-02-03' | '2026-08-13' = '2026-08-13', papers = 10): Promise<Buffer> {
+/** A reader who chose three topics, in Berlin. */
+export const SAMPLE_TOPICS_READER: DigestReader = { ...DEFAULT_PREFERENCES, timeZone: 'Europe/Berlin', topics: ['agent', 'diffusion', 'test-time'], images: true };
+
+/**
+ * The digest of the given recorded day with its first `papers` papers; for a `reader` with
+ * topics, the papers the fan-out would pick for them (among all of the day's), grouped.
+ */
+export async function sampleDigestEmail(day: '2024-03-21' | '2026-02-03' | '2026-08-13' = '2026-08-13', papers = 10, reader?: DigestReader): Promise<Buffer> {
   const all = fixturePapers(day);
   const builder = createDigestMessageBuilder(dailyEdition(day), all, digestSettings(config, '5f0c2a4e8d1b4c3e'));
-  const filled = await builder.build(
-    all.slice(0, papers).map((paper) => paper.id),
-    { subscriberId: 42, email: 'ada@example.com', deliveryId: 1001 },
-    sentAt,
-  );
+  const ids = reader
+    ? selectPapersForReader(all, { topics: reader.topics, alreadySent: new Set(), maxPapers: reader.maxPapers }).paperIds
+    : all.slice(0, papers).map((paper) => paper.id);
+  const filled = await builder.build(ids, { subscriberId: 42, email: 'ada@example.com', deliveryId: 1001, ...(reader ? { reader } : {}) }, sentAt);
   return filled.raw;
 }
 
@@ -65,5 +73,7 @@ export async function sampleReaderEmail(kind: 'confirmation' | 'manage-links'): 
 }
 
 export async function sampleEmail(kind: SampleEmailKind): Promise<Buffer> {
-  return kind === 'digest' ? sampleDigestEmail() : sampleReaderEmail(kind);
+  if (kind === 'digest') return sampleDigestEmail();
+  if (kind === 'digest-topics') return sampleDigestEmail('2026-08-13', 10, SAMPLE_TOPICS_READER);
+  return sampleReaderEmail(kind);
 }

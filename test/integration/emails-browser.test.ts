@@ -12,7 +12,7 @@ import { sampleEmail, type SampleEmailKind } from '../helpers/sample-emails.js';
  * scroll sideways on a phone.
  */
 
-const KINDS: SampleEmailKind[] = ['digest', 'confirmation', 'manage-links'];
+const KINDS: SampleEmailKind[] = ['digest', 'digest-topics', 'confirmation', 'manage-links'];
 const SCHEMES = ['light', 'dark'] as const;
 
 // Hugging Face's thumbnails, served locally: the test machine has no network.
@@ -97,7 +97,7 @@ describe('every email in Chromium, light and dark, phone and desktop', () => {
     }
     expect(problems).toEqual([]);
     // The thumbnails loaded and are sized for the column, not their 1200 px file.
-    if (kind === 'digest') {
+    if (kind === 'digest' || kind === 'digest-topics') {
       const images = await page.evaluate<Array<{ loaded: boolean; width: number; alt: string }>>(
         '[...document.images].map((image) => ({ loaded: image.complete && image.naturalWidth > 0, width: image.getBoundingClientRect().width, alt: image.alt }))',
       );

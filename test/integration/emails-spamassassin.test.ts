@@ -8,7 +8,7 @@ import { sampleEmail, type SampleEmailKind } from '../helpers/sample-emails.js';
  * three go through one `spamassassin --mbox` run, since starting it costs about a second.
  */
 
-const KINDS: SampleEmailKind[] = ['digest', 'confirmation', 'manage-links'];
+const KINDS: SampleEmailKind[] = ['digest', 'digest-topics', 'confirmation', 'manage-links'];
 
 interface Verdict {
   score: number;

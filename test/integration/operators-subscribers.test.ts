@@ -151,13 +151,15 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
   it('exports every reader as CSV that imports back to the same readers', async () => {
     await importCsv(CSV, '?consentConfirmed=true');
     await insertReaders(test.runtime.database.sql, 2500, {}, 1, 'bulk.example.org'); // more than one cursor batch
+    await test.runtime.database.sql`update subscribers set paused_until = '2026-09-01T07:00:00Z', images = false where email = 'reader-1@bulk.example.org'`;
     const before = await rows();
     const exported = await app.inject({ method: 'GET', url: '/admin/subscribers/export', headers: ADMIN });
     expect(exported.statusCode).toBe(200);
     expect(exported.headers['content-type']).toContain('text/csv');
     const records = parse(exported.body, { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(2503);
-    expect(records.find((record) => record.email === 'ADA@example.org')).toMatchObject({ status: 'confirmed', topics: 'diffusion;agents', time_zone: 'Europe/Berlin' });
+    expect(records.find((record) => record.email === 'ADA@example.org')).toMatchObject({ status: 'confirmed', topics: 'diffusion;agents', time_zone: 'Europe/Berlin', paused_until: '', images: 'true' });
+    expect(records.find((record) => record.email === 'reader-1@bulk.example.org')).toMatchObject({ paused_until: '2026-09-01T07:00:00.000Z', images: 'false' });
 
     await test.runtime.database.sql`truncate subscribers cascade`;
     const back = await importCsv(exported.body, '?consentConfirmed=true');
@@ -201,6 +203,8 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     const page1 = await app.inject({ method: 'GET', url: '/admin/subscribers?query=READER-&status=confirmed&limit=3', headers: ADMIN });
     expect(page1.statusCode).toBe(200);
     expect(page1.json().subscribers.map((s: { email: string }) => s.email)).toEqual(['reader-1@example.org', 'reader-2@example.org', 'reader-3@example.org']);
+    // A reader's pause and image choice are there for the operator too.
+    expect(page1.json().subscribers[0]).toMatchObject({ pausedUntil: null, images: true });
     const page2 = await app.inject({ method: 'GET', url: `/admin/subscribers?query=reader-&status=confirmed&limit=3&after=${page1.json().next}`, headers: ADMIN });
     expect(page2.json().subscribers.map((s: { email: string }) => s.email)).toEqual(['reader-4@example.org', 'reader-5@example.org']);
     expect(page2.json().next).toBeNull();

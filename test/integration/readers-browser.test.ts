@@ -195,6 +195,15 @@ describe('a reader in Chromium', () => {
     expect(exported.subscriber).toMatchObject({ email, status: 'confirmed' });
     expect(exported.consent).toMatchObject({ form: 'signup-v1', source: 'signup_form' });
 
+    // Away for two weeks: pause, see until when, then change one's mind.
+    await Promise.all([page.waitForURL(/\/preferences\?token=/), page.click('button:text-is("Pause for 2 weeks")')]);
+    expect(await page.locator('.notice.info h2').textContent()).toMatch(/^Paused until \w+day, \d+ \w+ \d{4}$/);
+    await screenshot(page, '06b-preferences-paused');
+    expect((await subscriberRow(email))?.pausedUntil).not.toBeNull();
+    await Promise.all([page.waitForLoadState('load'), page.click('button:text-is("Resume now")')]);
+    await expect.poll(() => page.locator('text=Paused until').count()).toBe(0);
+    expect((await subscriberRow(email))?.pausedUntil).toBeNull();
+
     // Unsubscribe: the page only shows a button; the button unsubscribes.
     await Promise.all([page.waitForURL(/\/unsubscribe\?token=/), page.click('a:has-text("Unsubscribe")')]);
     expect(await page.locator('h1').textContent()).toBe('Unsubscribe from Paperboy?');

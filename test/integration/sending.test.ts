@@ -137,6 +137,61 @@ describe('sending an edition', () => {
     expect(smtp.messages.map((m) => m.recipients[0])).not.toContain('reader-3@example.org');
   });
 
+  it('groups a reader\'s papers under the topics they matched, with a stop link per topic that works, says their choices, and leaves images out for a text-only reader', async () => {
+    const sql = test.runtime.database.sql;
+    const edition = await assembleEdition(test.runtime, DATE);
+    const topicWord = edition.papers[0]!.title.split(/\s+/).find((word) => word.length > 6)!.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const [topical] = await insertReaders(sql, 1, { topics: [topicWord, 'zzzunmatchedtopic'], timeZone: 'Europe/Berlin' }, 1);
+    const [textOnly] = await insertReaders(sql, 1, {}, 2);
+    await sql`update subscribers set images = false where id = ${textOnly!}`;
+    await startSendingWorkers();
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 2 });
+
+    const grouped = smtp.messages.find((m) => m.recipients[0] === 'reader-1@example.org')!;
+    const html = grouped.parsed.html as string;
+    const text = grouped.parsed.text as string;
+    expect(html).toContain(`Matched: ${topicWord}`);
+    expect(html).toContain(`Matched “${topicWord}” in the `);
+    expect(text).toContain(`== Matched: ${topicWord} ==`);
+    expect(html).not.toContain('Matched: zzzunmatchedtopic');
+    expect(text).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers.`);
+    expect(html).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers.`);
+    const plain = smtp.messages.find((m) => m.recipients[0] === 'reader-2@example.org')!;
+    expect(plain.parsed.html).not.toContain('Matched');
+    expect(plain.parsed.text).toContain('You chose: daily at 07:00 UTC, all topics, 10 papers.');
+    // Images follow each reader's choice.
+    expect(html).toContain('<img ');
+    expect(plain.parsed.html).not.toContain('<img ');
+
+    // The stop link in the email is the reader's: following it (and pressing the button) drops that topic.
+    const stopLink = new RegExp(`Stop this topic: (http://paperboy\\.test/topics/stop\\?token=[^&\\s]+&topic=${topicWord})`).exec(text)![1]!;
+    expect(html).toContain(`href="${stopLink.replace('&', '&amp;')}"`);
+    const app = await buildApp(test.runtime);
+    try {
+      const url = stopLink.replace('http://paperboy.test', '');
+      expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+      expect((await sql`select topics from subscribers where id = ${topical!}`)[0]!.topics).toEqual([topicWord, 'zzzunmatchedtopic']);
+      expect((await app.inject({ method: 'POST', url })).statusCode).toBe(200);
+      expect((await sql`select topics from subscribers where id = ${topical!}`)[0]!.topics).toEqual(['zzzunmatchedtopic']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves a paused reader out until the pause ends, then sends them the edition', async () => {
+    const sql = test.runtime.database.sql;
+    const [, paused] = await insertReaders(sql, 2);
+    await sql`update subscribers set paused_until = now() + interval '7 days' where id = ${paused!}`;
+    await startSendingWorkers();
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 1, skipped: 0 });
+    expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-1@example.org']);
+
+    // The pause ran out: the next send reaches them (and nobody twice).
+    await sql`update subscribers set paused_until = now() - interval '1 minute' where id = ${paused!}`;
+    expect((await sendNow()).deliveries).toMatchObject({ sent: 1 });
+    expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-2@example.org']);
+  });
+
   it('gives readers in other time zones their copy at their own hour', async () => {
     const sql = test.runtime.database.sql;
     const edition = await assembleEdition(test.runtime, DATE);

@@ -62,6 +62,8 @@ describe('parsing the three Hugging Face schemas', () => {
       aiKeywords: [],
       githubRepo: null,
       organization: null,
+      // No submitter before June 2024.
+      submittedBy: null,
       thumbnailUrl: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2403.13248.png',
     });
     expect(first.paper.authors.slice(0, 3)).toEqual(['Zhengqing Yuan', 'Ruoxi Chen', 'Zhaoxu Li']);
@@ -73,7 +75,7 @@ describe('parsing the three Hugging Face schemas', () => {
     expect(parsed.items).toHaveLength(44);
     expect(parsed.dates).toEqual(['2026-02-03']);
     const kimi = parsed.items[0]!.paper;
-    expect(kimi).toMatchObject({ id: '2602.02276', title: 'Kimi K2.5: Visual Agentic Intelligence', upvotes: 77, numComments: 1, organization: 'Moonshot AI' });
+    expect(kimi).toMatchObject({ id: '2602.02276', title: 'Kimi K2.5: Visual Agentic Intelligence', upvotes: 77, numComments: 1, organization: 'Moonshot AI', submittedBy: 'taesiri' });
     expect(kimi.aiSummary).toMatch(/^Kimi K2\.5 is an open-source multimodal agentic model/);
     expect(kimi.projectPage).toBe('https://huggingface.co/moonshotai/Kimi-K2.5');
     // The arXiv date, not the top-level publishedAt (US-Eastern wall clock labelled UTC).
@@ -265,5 +267,30 @@ describe('bad input is refused as a whole', () => {
 
   it('accepts an empty array (a weekend)', () => {
     expect(parsePapers([])).toEqual({ items: [], dates: [], skipped: [] });
+  });
+});
+
+describe('the submitter', () => {
+  const base = JSON.parse(fixtureText('2026-02-03'))[0];
+  const parse = (changes: (item: typeof base) => void) => {
+    const copy = structuredClone(base);
+    changes(copy);
+    return parsePapers([copy], { date: '2026-02-03' }).items[0]!.paper.submittedBy;
+  };
+
+  it('is the full name from paper.submittedOnDailyBy, else from the wrapper\'s submittedBy, else the username', () => {
+    expect(parse((item) => (item.paper.submittedOnDailyBy.fullname = '  Ada   Lovelace '))).toBe('Ada Lovelace');
+    expect(parse((item) => {
+      delete item.paper.submittedOnDailyBy;
+      item.submittedBy.fullname = 'Alan Turing';
+    })).toBe('Alan Turing');
+    expect(parse((item) => {
+      item.paper.submittedOnDailyBy.fullname = '';
+      item.paper.submittedOnDailyBy.user = 'ada';
+    })).toBe('ada');
+    expect(parse((item) => {
+      delete item.paper.submittedOnDailyBy;
+      delete item.submittedBy;
+    })).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import {
   type DigestRenderSettings,
 } from '../../services/core/digest/render-digest.js';
 import { MAX_PAPERS_LIMIT } from '../../services/core/subscribers/preferences.js';
+import { readerLinks } from '../../services/core/subscribers/reader-links.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const settings: DigestRenderSettings = { publicUrl: 'https://news.example.org', postalAddress: 'Paperboy Ltd, 1 Main St, Springfield' };
@@ -25,7 +26,12 @@ describe('renderDigestVariant', () => {
     expect(papers).toHaveLength(50);
     const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), papers.map((paper, i) => toDigestCard(paper, i + 1)), settings);
     // Filled with a reader's links, as sent: Gmail clips a message whose HTML passes ~102 KB.
-    const links = { unsubscribeUrl: `https://news.example.org/unsubscribe?token=${'u'.repeat(90)}`, preferencesUrl: `https://news.example.org/preferences?token=${'p'.repeat(90)}` };
+    const links = {
+      unsubscribeUrl: `https://news.example.org/unsubscribe?token=${'u'.repeat(90)}`,
+      preferencesUrl: `https://news.example.org/preferences?token=${'p'.repeat(90)}`,
+      stopTopicUrl: `https://news.example.org/topics/stop?token=${'p'.repeat(90)}`,
+      readerChoices: 'weekly on Wednesdays at 07:00 America/Argentina/Buenos_Aires, all topics, 50 papers',
+    };
     expect(Buffer.byteLength(fillDigestPlaceholders(rendered, links).html)).toBeLessThanOrEqual(102 * 1000);
     for (const paper of papers) expect(rendered.html).toContain(`https://huggingface.co/papers/${paper.id}`);
     expect(count(rendered.html, '<img src="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/')).toBe(50);
@@ -53,6 +59,7 @@ describe('renderDigestVariant', () => {
       projectPage: 'https://sparse.example.org/',
       thumbnailUrl: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.12345.png',
       organization: 'Sparse Lab',
+      submittedBy: 'Ada Lovelace',
       publishedAt: '2026-02-01T17:59:00.000Z',
       aiKeywords: ['sparse attention', 'Sparse Attention', 'kernels', 'long context', 'GPUs'],
     });
@@ -62,7 +69,7 @@ describe('renderDigestVariant', () => {
       'Sparse Attention at Scale',
       'A, B, C and 3 others',
       '▲ 42 upvotes',
-      'Sparse Lab · published 1 Feb 2026 · ★ 1.2K stars on GitHub',
+      'Sparse Lab · submitted by Ada Lovelace · published 1 Feb 2026 · ★ 1.2K stars on GitHub',
       'sparse attention · kernels · long context',
       '1 comment',
       'A sparse attention kernel that is fast.',
@@ -165,9 +172,16 @@ describe('createDigestRenderer', () => {
 describe('fillDigestPlaceholders', () => {
   it('puts links into both parts, attribute-escaped in the html', async () => {
     const rendered = await renderDigestVariant(dailyEdition('2026-02-03'), [toDigestCard(makePaper(), 1)], settings);
-    const filled = fillDigestPlaceholders(rendered, { unsubscribeUrl: 'https://x.org/u?a=1&b=2', preferencesUrl: 'https://x.org/p' });
+    const filled = fillDigestPlaceholders(rendered, {
+      unsubscribeUrl: 'https://x.org/u?a=1&b=2',
+      preferencesUrl: 'https://x.org/p',
+      stopTopicUrl: 'https://x.org/t?token=T',
+      readerChoices: 'daily at 07:00 UTC, topics: r&d, 10 papers',
+    });
     expect(filled.html).toContain('href="https://x.org/u?a=1&amp;b=2"');
     expect(filled.text).toContain('https://x.org/u?a=1&b=2');
+    expect(filled.html).toContain('You chose: daily at 07:00 UTC, topics: r&amp;d, 10 papers.');
+    expect(filled.text).toContain('You chose: daily at 07:00 UTC, topics: r&d, 10 papers.');
     expect(count(filled.html + filled.text, '%%')).toBe(0);
   });
 });
@@ -196,5 +210,72 @@ describe('digestSubject and digestPreheader', () => {
     const cards = [toDigestCard(makePaper({ title: 'First' }), 1), toDigestCard(makePaper({ title: 'Second' }), 2)];
     expect(digestPreheader(dailyEdition('2026-02-03'), cards)).toBe('Trending papers, 3 Feb 2026 · Second');
     expect(digestPreheader(dailyEdition('2026-02-03'), cards.slice(0, 1))).toBe('Trending papers, 3 Feb 2026');
+  });
+});
+
+describe('a reader with topics', () => {
+  const papers = fixturePapers('2026-08-13');
+
+  it('gets the papers under the topic each matched, with where it matched, and a stop link per topic', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings);
+    const ids = papers.slice(0, 10).map((paper) => paper.id);
+    const plain = renderer.variant(ids);
+    const topics = ['agent', 'diffusion'];
+    const grouped = renderer.variant(ids, { topics });
+    expect(plain.groups).toBeNull();
+    expect(grouped.groups).not.toBeNull();
+    expect(grouped.key).not.toBe(plain.key);
+    // Every paper once, each under a topic it matches (or in the last, unnamed group).
+    expect(grouped.groups!.flatMap((group) => group.papers.map((paper) => paper.id)).sort()).toEqual([...ids].sort());
+    const named = grouped.groups!.filter((group) => group.topic !== null);
+    expect(named.length).toBeGreaterThan(0);
+    for (const group of named) for (const paper of group.papers) expect(paper.reason).toMatch(new RegExp(`^“${group.topic}” in the (title|keywords|summary|abstract)$`));
+
+    const rendered = await renderer.renderVariant(grouped);
+    const filled = fillDigestPlaceholders(rendered, {
+      unsubscribeUrl: 'https://x.org/u',
+      preferencesUrl: 'https://x.org/p',
+      stopTopicUrl: 'https://x.org/topics/stop?token=T',
+      readerChoices: 'daily at 07:00 UTC, topics: agent, diffusion, 10 papers',
+    });
+    for (const group of named) {
+      expect(filled.html).toContain(`Matched: ${group.topic}`);
+      expect(filled.html).toContain(`href="https://x.org/topics/stop?token=T&amp;topic=${group.topic}"`);
+      expect(filled.text).toContain(`Stop this topic: https://x.org/topics/stop?token=T&topic=${group.topic}`);
+    }
+    expect(filled.text).toContain('Matched “');
+  });
+
+  it('shares one variant between readers whose topics group the selection alike', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings);
+    const ids = papers.slice(0, 10).map((paper) => paper.id);
+    // A topic that matches nothing in the selection changes nothing.
+    expect(renderer.variant(ids, { topics: ['agent', 'zzzunmatched'] }).key).toBe(renderer.variant(ids, { topics: ['agent'] }).key);
+    expect(renderer.variant(ids, { topics: [] }).key).toBe(renderer.variant(ids).key);
+    expect(renderer.variant(ids, { images: false }).key).not.toBe(renderer.variant(ids).key);
+  });
+
+  it('stays under 102 KB with the most papers and topics a reader may choose', async () => {
+    const all = [...fixturePapers('2026-02-03'), ...fixturePapers('2026-08-13')].slice(0, MAX_PAPERS_LIMIT);
+    const renderer = createDigestRenderer(dailyEdition('2026-02-03'), all, settings);
+    // Twenty topics (the most allowed), each the first keyword of another paper: many groups.
+    const topics = [...new Set(all.map((paper) => paper.aiKeywords[0]!.toLowerCase()))].slice(0, 20);
+    const variant = renderer.variant(all.map((paper) => paper.id), { topics });
+    expect(variant.groups!.filter((group) => group.topic !== null).length).toBeGreaterThanOrEqual(15);
+    const rendered = await renderer.renderVariant(variant);
+    // A reader's real links (the longest ids), and the longest time zone name.
+    const links = readerLinks({ publicUrl: 'https://news.example.org', secretKey: 'k'.repeat(40) }, 2 ** 40);
+    const filled = fillDigestPlaceholders(rendered, {
+      ...links,
+      readerChoices: `weekly on Wednesdays at 07:00 America/Argentina/ComodRivadavia, topics: ${topics.join(', ')}, 50 papers`,
+    });
+    expect(Buffer.byteLength(filled.html)).toBeLessThanOrEqual(102 * 1000);
+  });
+
+  it('leaves thumbnails out for a reader who turned images off', async () => {
+    const renderer = createDigestRenderer(dailyEdition('2026-08-13'), papers, settings);
+    const ids = papers.slice(0, 3).map((paper) => paper.id);
+    expect((await renderer.render(ids)).html).toContain('<img ');
+    expect((await renderer.render(ids, { images: false })).html).not.toContain('<img ');
   });
 });

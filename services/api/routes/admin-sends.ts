@@ -9,7 +9,7 @@ import { MAX_RESEND_ADDRESSES, planResend, startResend } from '../../core/sendin
 import { reportSendRun } from '../../core/sending/send-report.js';
 import type { SendRun } from '../../core/sending/send-run-repo.js';
 import { startManualSend } from '../../core/sending/send-service.js';
-import { DEFAULT_PREFERENCES } from '../../core/subscribers/preferences.js';
+import { DEFAULT_PREFERENCES, describeDigestChoices } from '../../core/subscribers/preferences.js';
 import { editionKeySchema, sendRunJsonSchema, toRunJson } from './admin-editions.js';
 import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
@@ -143,7 +143,12 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const renderer = createDigestRenderer(edition, papers, digestRenderSettings(runtime.config));
         const rendered = await renderer.render(papers.slice(0, DEFAULT_PREFERENCES.maxPapers).map((paper) => paper.id));
         const signup = `${runtime.config.publicUrl}/`;
-        const filled = fillDigestPlaceholders(rendered, { unsubscribeUrl: signup, preferencesUrl: signup });
+        const filled = fillDigestPlaceholders(rendered, {
+          unsubscribeUrl: signup,
+          preferencesUrl: signup,
+          stopTopicUrl: signup,
+          readerChoices: describeDigestChoices(DEFAULT_PREFERENCES),
+        });
         reply.header('x-digest-subject', encodeURIComponent(rendered.subject)).header('x-edition-draft', String(!preview.frozen));
         if (request.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(filled.text);
         return reply.type('text/html; charset=utf-8').header('content-security-policy', PREVIEW_CSP).send(filled.html);

@@ -24,6 +24,8 @@ const subscriberJsonSchema = z.object({
   confirmedAt: z.string().nullable(),
   unsubscribedAt: z.string().nullable(),
   createdAt: z.string(),
+  pausedUntil: z.string().nullable().meta({ description: 'No digest before this instant (the reader paused); null when not paused' }),
+  images: z.boolean().meta({ description: 'Whether digest cards show thumbnails' }),
 });
 
 const importReportSchema = z.object({
@@ -78,6 +80,8 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             confirmedAt: row.confirmedAt?.toISOString() ?? null,
             unsubscribedAt: row.unsubscribedAt?.toISOString() ?? null,
             createdAt: row.createdAt.toISOString(),
+            pausedUntil: row.pausedUntil?.toISOString() ?? null,
+            images: row.images,
           })),
           next: page.next,
         };
@@ -112,7 +116,7 @@ export function adminSubscriberRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin: subscribers'],
           summary: 'Every reader as CSV (streamed)',
-          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times. A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a single quote; `POST /admin/subscribers/import` reads it back and removes that quote.',
+          description: 'Columns: id, email, status, frequency, weekday, send_hour, time_zone, topics (joined by ";"), max_papers, consent and status times, paused_until and images (informational: an import reads past them). A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a single quote; `POST /admin/subscribers/import` reads it back and removes that quote.',
           produces: ['text/csv'],
         },
       },

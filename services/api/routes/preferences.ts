@@ -3,18 +3,31 @@ import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
+import { PAUSE_WEEKS } from '../../core/subscribers/subscription-service.js';
 import { preferencesOf } from '../../core/subscribers/preference-columns.js';
 import { wantsJson } from '../content-negotiation.js';
 import { errorsView, preferenceFieldsView } from '../pages/reader-views.js';
 import { linkQuery, preferenceFields, readerLink, sendLinkProblem, sendPage, withValidLink, type ReaderContext } from './reader-context.js';
 
 const pageQuery = linkQuery.extend({ saved: z.string().optional().describe('Set after a successful save, to show a notice') });
+const pauseBody = z.looseObject({ weeks: z.unknown().optional().describe('1, 2 or 4') }).optional();
+
+/** "Wednesday 16 December 2026" in the reader's zone: the day the digests start again. */
+function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
+  if (!row.pausedUntil || row.pausedUntil.getTime() <= now.getTime()) return undefined;
+  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: row.timeZone }).format(row.pausedUntil);
+}
 const BODY_LIMIT_BYTES = 16 * 1024;
 
-const preferencesBody = z.looseObject(preferenceFields).optional();
+const preferencesBody = z
+  .looseObject({
+    ...preferenceFields,
+    images: z.unknown().optional().describe('Paper images in the digest: true/false, or "on"/"off" from a form'),
+  })
+  .optional();
 
 function preferencesJson(row: SubscriberRow) {
-  return { email: row.email, status: row.status, preferences: preferencesOf(row) };
+  return { email: row.email, status: row.status, preferences: preferencesOf(row), images: row.images, pausedUntil: row.pausedUntil?.toISOString() ?? null };
 }
 
 /** The preference center: `GET/POST /preferences?token=T` and the GDPR export. */
@@ -32,6 +45,10 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       token,
       saved,
       summary: describePreferences(preferencesOf(row)),
+      pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
+      canPause: row.status === 'confirmed',
+      images: row.images,
+      pauseWeeks: PAUSE_WEEKS,
       prefs: preferenceFieldsView(values, false),
       ...errorsView(details),
       unsubscribeUrl: row.status === 'unsubscribed' ? undefined : readerLink(ctx, '/unsubscribe', 'unsubscribe', row.id),
@@ -77,6 +94,48 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
             if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
             return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, body, error.details, false));
           }
+        }),
+    );
+
+    app.post(
+      '/preferences/pause',
+      {
+        bodyLimit: BODY_LIMIT_BYTES,
+        schema: {
+          tags: ['readers'],
+          summary: 'No digests for 1, 2 or 4 weeks (body weeks=1|2|4); they start again by themselves. Form: 303 to the preferences page',
+          querystring: linkQuery,
+          body: pauseBody,
+        },
+      },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['preferences'], async (link) => {
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          try {
+            const row = await ctx.service.pause(link.subscriberId, body.weeks);
+            if (wantsJson(request)) return reply.send(preferencesJson(row));
+            return reply.redirect(`/preferences?token=${encodeURIComponent(link.token)}`, 303);
+          } catch (error) {
+            if (!(error instanceof InvalidInputError)) throw error;
+            if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
+            const row = await ctx.service.findSubscriber(link.subscriberId);
+            if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
+            return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, preferencesOf(row), error.details, false));
+          }
+        }),
+    );
+
+    app.post(
+      '/preferences/resume',
+      {
+        bodyLimit: BODY_LIMIT_BYTES,
+        schema: { tags: ['readers'], summary: 'End a pause now. Form: 303 to the preferences page', querystring: linkQuery },
+      },
+      async (request, reply) =>
+        withValidLink(ctx, request, reply, ['preferences'], async (link) => {
+          const row = await ctx.service.resume(link.subscriberId);
+          if (wantsJson(request)) return reply.send(preferencesJson(row));
+          return reply.redirect(`/preferences?token=${encodeURIComponent(link.token)}`, 303);
         }),
     );
 

@@ -11,6 +11,7 @@ import { freshLinkRoutes } from './fresh-links.js';
 import { preferencesRoutes } from './preferences.js';
 import { sendMessage, type ReaderContext } from './reader-context.js';
 import { signupRoutes } from './signup.js';
+import { topicRoutes } from './topics.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
 
 /** Thrown by the rate limiter; carries the wait so the page can say it. */
@@ -64,6 +65,7 @@ export function readerRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlug
     await app.register(confirmRoutes(ctx));
     await app.register(unsubscribeRoutes(ctx));
     await app.register(preferencesRoutes(ctx));
+    await app.register(topicRoutes(ctx));
     await app.register(freshLinkRoutes(ctx));
   };
 }

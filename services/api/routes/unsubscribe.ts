@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { FREQUENCIES, type Frequency } from '../../core/subscribers/preferences.js';
-import type { ResubscribeOutcome } from '../../core/subscribers/subscription-service.js';
+import { plural } from '../../core/platform/plural.js';
+import { PAUSE_WEEKS, type ResubscribeOutcome } from '../../core/subscribers/subscription-service.js';
 import { wantsJson } from '../content-negotiation.js';
 import { linkQuery, readerLink, requestContext, sendMessage, withValidLink, type MessagePage, type ReaderContext } from './reader-context.js';
 
@@ -86,6 +87,16 @@ export function unsubscribeRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
                       style: 'secondary',
                     },
                   ]
+                : []),
+              // Away for a while rather than gone: a pause ends by itself.
+              ...(subscriber.status === 'confirmed'
+                ? PAUSE_WEEKS.map((weeks) => ({
+                    label: `Pause for ${plural(weeks, 'week', 'weeks')} instead`,
+                    form: true as const,
+                    action: readerLink(ctx, '/preferences/pause', 'preferences', subscriber.id),
+                    fields: [{ name: 'weeks', value: String(weeks) }],
+                    style: 'secondary',
+                  }))
                 : []),
               { label: 'Change preferences', href: readerLink(ctx, '/preferences', 'preferences', subscriber.id), style: 'secondary' },
             ],

@@ -34,6 +34,8 @@ export interface DigestCard {
   /** Hugging Face's thumbnail (http(s) only), or null. */
   thumbnailUrl: string | null;
   organization: string | null;
+  /** Who submitted it to Daily Papers. */
+  submittedBy: string | null;
   /** GitHub stars, only when the card links a repository. */
   githubStars: number | null;
   /** Up to CARD_KEYWORDS of Hugging Face's AI keywords, first ones first, no repeats. */
@@ -182,6 +184,7 @@ export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
     links,
     thumbnailUrl: httpUrlOrNull(paper.thumbnailUrl),
     organization: paper.organization ? displayText(paper.organization) || null : null,
+    submittedBy: paper.submittedBy ? displayText(paper.submittedBy) || null : null,
     githubStars: links.code && paper.githubStars !== null && paper.githubStars >= 0 ? paper.githubStars : null,
     keywords: cardKeywords(paper.aiKeywords),
     published: publishedLabel(paper.publishedAt),

@@ -4,10 +4,10 @@ import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/
 import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDkimSigning } from '../platform/mail/dkim.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
+import { DEFAULT_PREFERENCES, describeDigestChoices, type Preferences } from '../subscribers/preferences.js';
 import { readerLinks } from '../subscribers/reader-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
-import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
-import { variantKeyOf } from './reader-selection.js';
+import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type DigestVariantOptions, type RenderedDigest } from './render-digest.js';
 import { createVariantCache } from './variant-cache.js';
 
 /**
@@ -63,12 +63,23 @@ export interface PreparedDigestMessage {
   dkim: PreparedDkimSigning | undefined;
 }
 
+/** A reader's settings as they shape their copy. */
+export type DigestReader = Preferences & { images: boolean };
+
 export interface DigestRecipient {
   subscriberId: number;
   /** The address as stored; refused (InvalidInputError) if it could break the header. */
   email: string;
   deliveryId: number;
+  /**
+   * The reader's settings at send time: their topics group the papers (part of the variant),
+   * images on or off (part of the variant), and the footer says them (a slot). Absent: the
+   * default settings (no topics, images on).
+   */
+  reader?: DigestReader;
 }
+
+const DEFAULT_READER: DigestReader = { ...DEFAULT_PREFERENCES, images: true };
 
 export interface FilledDigestMessage {
   raw: Buffer;
@@ -86,7 +97,14 @@ const SLOT = {
   htmlPreferences: 'HTML_PREFERENCES_URL',
   textUnsubscribe: 'TEXT_UNSUBSCRIBE_URL',
   textPreferences: 'TEXT_PREFERENCES_URL',
+  htmlStopTopic: 'HTML_STOP_TOPIC_URL',
+  textStopTopic: 'TEXT_STOP_TOPIC_URL',
+  htmlChoices: 'HTML_READER_CHOICES',
+  textChoices: 'TEXT_READER_CHOICES',
 } as const;
+
+/** Slots only a grouped variant has: an ungrouped one has no stop-topic link to fill. */
+const GROUPED_ONLY_SLOTS: ReadonlySet<string> = new Set([SLOT.htmlStopTopic, SLOT.textStopTopic]);
 
 /** `"Paperboy daily digest" <paperboy-daily.news.example.org>` (RFC 2919), one list per frequency. */
 function digestListId(publicUrl: string, kind: DigestEdition['kind']): string {
@@ -105,11 +123,18 @@ export async function prepareDigestMessage(
   settings: DigestMailSettings,
 ): Promise<PreparedDigestMessage> {
   const domain = mailboxDomain(settings.from);
-  const swap = (source: string, unsubscribe: string, preferences: string) =>
+  const swap = (source: string, slots: { unsubscribe: string; preferences: string; stopTopic: string; choices: string }) =>
     source
-      .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, slotMarker(unsubscribe))
-      .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, slotMarker(preferences));
-  const markers: Record<string, string> = Object.fromEntries(Object.values(SLOT).map((slot) => [slot, slotMarker(slot)]));
+      .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, slotMarker(slots.unsubscribe))
+      .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, slotMarker(slots.preferences))
+      .replaceAll(DIGEST_PLACEHOLDERS.stopTopicUrl, slotMarker(slots.stopTopic))
+      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, slotMarker(slots.choices));
+  const grouped = rendered.html.includes(DIGEST_PLACEHOLDERS.stopTopicUrl);
+  const markers: Record<string, string> = Object.fromEntries(
+    Object.values(SLOT)
+      .filter((slot) => grouped || !GROUPED_ONLY_SLOTS.has(slot))
+      .map((slot) => [slot, slotMarker(slot)]),
+  );
   markers[SLOT.to] = addressSlotMarker(SLOT.to);
 
   const message = await prepareMessage(
@@ -126,8 +151,8 @@ export async function prepareDigestMessage(
         'List-Unsubscribe': { prepared: true, value: `<${slotMarker(SLOT.headerUnsubscribe)}>` },
         'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
       },
-      text: swap(rendered.text, SLOT.textUnsubscribe, SLOT.textPreferences),
-      html: swap(rendered.html, SLOT.htmlUnsubscribe, SLOT.htmlPreferences),
+      text: swap(rendered.text, { unsubscribe: SLOT.textUnsubscribe, preferences: SLOT.textPreferences, stopTopic: SLOT.textStopTopic, choices: SLOT.textChoices }),
+      html: swap(rendered.html, { unsubscribe: SLOT.htmlUnsubscribe, preferences: SLOT.htmlPreferences, stopTopic: SLOT.htmlStopTopic, choices: SLOT.htmlChoices }),
     },
     markers,
     // A reader whose local part is not ASCII gets an RFC 6532 To:, sent with SMTPUTF8.
@@ -167,6 +192,8 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
   const to = headerSafeAddress(recipient.email);
   const messageId = digestMessageId(recipient.deliveryId, prepared.installationId, prepared.messageIdDomain);
   const links = readerLinks(prepared.settings, recipient.subscriberId);
+  const choices = describeDigestChoices(recipient.reader ?? DEFAULT_READER);
+  // Values for slots the variant lacks (the stop-topic link of an ungrouped copy) are not used.
   const raw = fillMessage(prepared.message, {
     [SLOT.to]: to,
     [SLOT.date]: rfc5322Date(sentAt),
@@ -176,6 +203,10 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
     [SLOT.htmlPreferences]: escapeHtml(links.preferencesUrl),
     [SLOT.textUnsubscribe]: links.unsubscribeUrl,
     [SLOT.textPreferences]: links.preferencesUrl,
+    [SLOT.htmlStopTopic]: escapeHtml(links.stopTopicUrl),
+    [SLOT.textStopTopic]: links.stopTopicUrl,
+    [SLOT.htmlChoices]: escapeHtml(choices),
+    [SLOT.textChoices]: choices,
   }, allocate, prepared.dkim && ((parts) => prepared.dkim!(parts, sentAt)));
   // The envelope is not part of the message bytes: a per-reader return path costs one HMAC.
   const from = prepared.bounceDomain
@@ -185,9 +216,12 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
 }
 
 export interface DigestMessageBuilder {
-  /** The prepared message of a selection, rendered and composed once per variant. */
-  prepare(paperIds: readonly string[]): Promise<PreparedDigestMessage>;
-  /** A reader's complete message for a selection; `allocate` gives the buffer to write it into. */
+  /** The prepared message of a selection (for a reader with these options), rendered and composed once per variant. */
+  prepare(paperIds: readonly string[], options?: DigestVariantOptions): Promise<PreparedDigestMessage>;
+  /**
+   * A reader's complete message for a selection, grouped by the recipient's topics; `allocate`
+   * gives the buffer to write it into.
+   */
   build(paperIds: readonly string[], recipient: DigestRecipient, sentAt: Date, allocate?: MessageAllocator): Promise<FilledDigestMessage>;
   readonly cachedVariants: number;
 }
@@ -207,12 +241,15 @@ export function createDigestMessageBuilder(
   // renderer's own cache only needs to be big enough not to matter.
   const renderer = createDigestRenderer(edition, rankedPapers, settings, { maxCachedVariants: 1 });
   const cache = createVariantCache<PreparedDigestMessage>(options.maxCachedVariants ?? 256);
-  const prepare = (paperIds: readonly string[]) =>
-    cache.get(variantKeyOf(paperIds), async () => prepareDigestMessage(await renderer.render(paperIds), edition, settings));
+  const prepare = async (paperIds: readonly string[], options?: DigestVariantOptions) => {
+    const variant = renderer.variant(paperIds, options);
+    return cache.get(variant.key, async () => prepareDigestMessage(await renderer.renderVariant(variant), edition, settings));
+  };
   return {
     prepare,
     async build(paperIds, recipient, sentAt, allocate) {
-      return fillDigestMessage(await prepare(paperIds), recipient, sentAt, allocate);
+      const reader = recipient.reader ?? DEFAULT_READER;
+      return fillDigestMessage(await prepare(paperIds, { topics: reader.topics, images: reader.images }), recipient, sentAt, allocate);
     },
     get cachedVariants() {
       return cache.size;

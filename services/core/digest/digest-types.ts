@@ -20,6 +20,8 @@ export interface DigestPaper {
   thumbnailUrl: string | null;
   /** Display name of the organization HF attributes the paper to. */
   organization: string | null;
+  /** Display name of who submitted it to Daily Papers. */
+  submittedBy: string | null;
   /** arXiv publication instant, ISO 8601. */
   publishedAt: string;
   /** The counts frozen with the edition (edition_papers), not the latest ones. */

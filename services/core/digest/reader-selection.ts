@@ -39,7 +39,7 @@ export function normalizeForMatching(text: string): string {
 }
 
 /** A topic as matched: its words, or undefined when nothing word-like is left ("++"). */
-function normalizeTopic(topic: string): string | undefined {
+export function normalizeTopic(topic: string): string | undefined {
   const normalized = normalizeForMatching(topic).trim();
   return normalized || undefined;
 }

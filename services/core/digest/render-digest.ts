@@ -6,6 +6,7 @@ import { toDigestCard, truncateAtWord, type DigestCard } from './digest-content.
 import { loadDigestTemplates } from './digest-templates.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { variantKeyOf } from './reader-selection.js';
+import { createTopicGrouper, groupingKey, type TopicGroup } from './topic-groups.js';
 import { createVariantCache } from './variant-cache.js';
 
 /**
@@ -14,11 +15,44 @@ import { createVariantCache } from './variant-cache.js';
  * are filled in per email (see digest-message.ts).
  */
 
-/** Per-reader values left in the rendered html and text, filled in per email. */
+/**
+ * Per-reader values left in the rendered html and text, filled in per email. The stop-topic
+ * link is the reader's part only (`…/topics/stop?token=T`); each topic's `&topic=` follows it in
+ * the variant. The choices are the reader's own words for their settings, shown in the footer.
+ */
 export const DIGEST_PLACEHOLDERS = {
   unsubscribeUrl: '%%UNSUBSCRIBE_URL%%',
   preferencesUrl: '%%PREFERENCES_URL%%',
+  stopTopicUrl: '%%STOP_TOPIC_URL%%',
+  readerChoices: '%%READER_CHOICES%%',
 } as const;
+
+/** The values of the DIGEST_PLACEHOLDERS for one reader, as plain text. */
+export interface DigestReaderValues {
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+  /** The stop-topic link without its topic: `https://…/topics/stop?token=T`. */
+  stopTopicUrl: string;
+  /** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers". */
+  readerChoices: string;
+}
+
+/** What shapes a reader's copy besides the papers: the same for every reader of a variant. */
+export interface DigestVariantOptions {
+  /** The reader's topics: papers are grouped under them. Empty or absent: not grouped. */
+  topics?: readonly string[];
+  /** Card thumbnails; on unless false. */
+  images?: boolean;
+}
+
+/** A selection as rendered: its papers, their grouping and whether cards show images. */
+export interface DigestVariant {
+  key: string;
+  paperIds: string[];
+  /** Null: one ungrouped list. */
+  groups: TopicGroup[] | null;
+  images: boolean;
+}
 
 export interface DigestRenderSettings {
   /** Without a trailing slash, as config.publicUrl. */
@@ -84,10 +118,11 @@ export function digestPreheader(edition: DigestEdition, cards: readonly DigestCa
   return truncateAtWord(next.length > 0 ? `${when} · ${next.join(' · ')}` : when, PREHEADER_MAX_CHARS);
 }
 
-/** "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
+/** "Tencent · submitted by Ada · published 1 Aug 2026 · ★ 1.2K stars on GitHub", each part only when known. */
 function detailsOf(card: DigestCard): string {
   return [
     card.organization,
+    card.submittedBy && `submitted by ${card.submittedBy}`,
     card.published && `published ${card.published}`,
     card.githubStars !== null && `★ ${compactNumber.format(card.githubStars)} ${pluralWord(card.githubStars, 'star', 'stars')} on GitHub`,
   ]
@@ -95,7 +130,41 @@ function detailsOf(card: DigestCard): string {
     .join(' · ');
 }
 
-function digestView(edition: DigestEdition, cards: readonly DigestCard[], settings: DigestRenderSettings) {
+/** The cards in sections: one unnamed section, or one per topic group in the grouping's order. */
+function sectionsOf(cards: readonly DigestCard[], groups: readonly TopicGroup[] | null) {
+  if (!groups) return [{ topic: null, heading: null, stopTopicParam: null, cards: cards.map((card) => ({ card, reason: null })) }];
+  const byId = new Map(cards.map((card) => [card.id, card]));
+  return groups.map((group) => ({
+    topic: group.topic,
+    heading: group.topic === null ? 'Also in your selection' : `Matched: ${group.topic}`,
+    stopTopicParam: group.topic === null ? null : encodeURIComponent(group.topic),
+    cards: group.papers.map((paper) => ({ card: byId.get(paper.id)!, reason: paper.reason })),
+  }));
+}
+
+function cardView(card: DigestCard, reason: string | null, images: boolean) {
+  return {
+    ...card,
+    thumbnailUrl: images ? card.thumbnailUrl : null,
+    reason,
+    upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
+    commentsLabel: plural(card.numComments, 'comment', 'comments'),
+    // Why it was picked, authors, "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub" and the
+    // keywords: the lines known, in one paragraph (a paragraph's inline style costs ~70 bytes a
+    // card, and Gmail clips at ~102 KB).
+    bylineLabel: [reason && `Matched ${reason}`, card.authors, detailsOf(card), card.keywords.join(' · ')].filter(Boolean),
+    detailsLabel: detailsOf(card),
+    keywordsLabel: card.keywords.join(' · '),
+    thumbnailAlt: `Preview of “${card.title}”`,
+  };
+}
+
+function digestView(
+  edition: DigestEdition,
+  cards: readonly DigestCard[],
+  settings: DigestRenderSettings,
+  variant: Pick<DigestVariant, 'groups' | 'images'>,
+) {
   const daily = edition.kind === 'daily';
   const start = utcDate(edition.periodStart);
   const host = new URL(settings.publicUrl).host;
@@ -110,15 +179,9 @@ function digestView(edition: DigestEdition, cards: readonly DigestCard[], settin
     whyText: `You get this ${daily ? 'daily' : 'weekly'} digest because you subscribed to Paperboy at ${host}.`,
     editionUrl: editionUrl(settings.publicUrl, edition),
     postalAddress: settings.postalAddress,
-    cards: cards.map((card) => ({
-      ...card,
-      upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
-      commentsLabel: plural(card.numComments, 'comment', 'comments'),
-      // Authors, then "Tencent · published 1 Aug 2026 · ★ 1.2K stars on GitHub": the lines known.
-      bylineLabel: [card.authors, detailsOf(card)].filter(Boolean),
-      detailsLabel: detailsOf(card),
-      keywordsLabel: card.keywords.join(' · '),
-      thumbnailAlt: `Preview of “${card.title}”`,
+    sections: sectionsOf(cards, variant.groups).map((section) => ({
+      ...section,
+      cards: section.cards.map(({ card, reason }) => cardView(card, reason, variant.images)),
     })),
   };
 }
@@ -133,17 +196,18 @@ function compactHtml(html: string): string {
 }
 
 /**
- * Renders one variant: the given cards (in the order given) as subject, HTML and text.
- * MJML runs with validationLevel strict, so a broken template throws instead of sending.
+ * Renders one variant: the given cards (in the order given, or in `groups`) as subject, HTML
+ * and text. MJML runs with validationLevel strict, so a broken template throws instead of sending.
  */
 export async function renderDigestVariant(
   edition: DigestEdition,
   cards: readonly DigestCard[],
   settings: DigestRenderSettings,
+  variant: Pick<DigestVariant, 'groups' | 'images'> = { groups: null, images: true },
 ): Promise<RenderedDigest> {
   if (cards.length === 0) throw new Error('a digest needs at least one paper; an empty selection is skipped, not rendered');
   const templates = await loadDigestTemplates(settings.templatesDir);
-  const view = digestView(edition, cards, settings);
+  const view = digestView(edition, cards, settings, variant);
   const compiled = await mjml2html(templates.mjml(view), {
     validationLevel: 'strict',
     // Without this MJML adds a Google Fonts <link> because the system stack names Roboto.
@@ -157,10 +221,14 @@ export async function renderDigestVariant(
 
 export interface DigestRenderer {
   /**
-   * The digest for a selection of this edition's paper ids (any order; shown in rank order).
-   * Memoised by variant: readers with the same selection share one compiled result.
+   * What a reader's copy of a selection (this edition's paper ids, any order) is: its papers,
+   * grouped by the reader's topics, and its key. Cheap (no rendering); throws for an unknown id.
    */
-  render(paperIds: readonly string[]): Promise<RenderedDigest>;
+  variant(paperIds: readonly string[], options?: DigestVariantOptions): DigestVariant;
+  /** Renders a variant. Memoised by its key: readers with the same variant share one compiled result. */
+  renderVariant(variant: DigestVariant): Promise<RenderedDigest>;
+  /** `renderVariant(variant(paperIds, options))`. */
+  render(paperIds: readonly string[], options?: DigestVariantOptions): Promise<RenderedDigest>;
   /** Variants compiled and still cached. */
   readonly cachedVariants: number;
 }
@@ -177,16 +245,30 @@ export function createDigestRenderer(
   options: { maxCachedVariants?: number } = {},
 ): DigestRenderer {
   const cards = new Map(rankedPapers.map((paper, index) => [paper.id, toDigestCard(paper, index + 1)]));
+  const grouper = createTopicGrouper(rankedPapers);
   const cache = createVariantCache<RenderedDigest>(options.maxCachedVariants ?? 256);
 
+  const variant = (paperIds: readonly string[], variantOptions: DigestVariantOptions = {}): DigestVariant => {
+    const unknown = paperIds.filter((id) => !cards.has(id));
+    if (unknown.length > 0) throw new Error(`papers ${unknown.join(', ')} are not in edition ${edition.key}`);
+    const ids = [...new Set(paperIds)].sort((a, b) => cards.get(a)!.rank - cards.get(b)!.rank);
+    const groups = grouper.group(ids, variantOptions.topics ?? []);
+    const images = variantOptions.images !== false;
+    // A reader without topics and with images keeps the plain selection's key.
+    const key = [variantKeyOf(ids), groups ? `g${groupingKey(groups)}` : '', images ? '' : 'noimg'].filter(Boolean).join('.');
+    return { key, paperIds: ids, groups, images };
+  };
+  const renderVariant = (chosen: DigestVariant) =>
+    cache.get(chosen.key, async () => ({
+      ...(await renderDigestVariant(edition, chosen.paperIds.map((id) => cards.get(id)!), settings, chosen)),
+      variantKey: chosen.key,
+    }));
+
   return {
-    async render(paperIds) {
-      const unknown = paperIds.filter((id) => !cards.has(id));
-      if (unknown.length > 0) throw new Error(`papers ${unknown.join(', ')} are not in edition ${edition.key}`);
-      return cache.get(variantKeyOf(paperIds), () => {
-        const selected = [...new Set(paperIds)].map((id) => cards.get(id)!).sort((a, b) => a.rank - b.rank);
-        return renderDigestVariant(edition, selected, settings);
-      });
+    variant,
+    renderVariant,
+    async render(paperIds, variantOptions) {
+      return renderVariant(variant(paperIds, variantOptions));
     },
     get cachedVariants() {
       return cache.size;
@@ -195,16 +277,15 @@ export function createDigestRenderer(
 }
 
 /**
- * Fills the placeholders with given links, for previews and the web version (the send path
- * fills them inside the prepared MIME message instead). HTML gets the links attribute-escaped.
+ * Fills the placeholders with given values, for previews and the web version (the send path
+ * fills them inside the prepared MIME message instead). HTML gets the values escaped.
  */
-export function fillDigestPlaceholders(
-  rendered: Pick<RenderedDigest, 'html' | 'text'>,
-  links: { unsubscribeUrl: string; preferencesUrl: string },
-): { html: string; text: string } {
+export function fillDigestPlaceholders(rendered: Pick<RenderedDigest, 'html' | 'text'>, values: DigestReaderValues): { html: string; text: string } {
   const fill = (source: string, escape: (value: string) => string) =>
     source
-      .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, escape(links.unsubscribeUrl))
-      .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, escape(links.preferencesUrl));
+      .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, escape(values.unsubscribeUrl))
+      .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, escape(values.preferencesUrl))
+      .replaceAll(DIGEST_PLACEHOLDERS.stopTopicUrl, escape(values.stopTopicUrl))
+      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, escape(values.readerChoices));
   return { html: fill(rendered.html, escapeHtml), text: fill(rendered.text, (value) => value) };
 }

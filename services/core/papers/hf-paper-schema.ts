@@ -38,6 +38,8 @@ export interface ParsedPaper {
   thumbnailUrl: string | null;
   /** Display name of the HF organization the paper is attributed to. */
   organization: string | null;
+  /** Display name of who submitted it to Daily Papers (full name, else the HF username). */
+  submittedBy: string | null;
   upvotes: number;
   /** Null when the input does not say (a plain paper object has no comment count). */
   numComments: number | null;
@@ -142,6 +144,8 @@ const author = z.object({
 });
 
 const organization = z.object({ name: text.nullish(), fullname: text.nullish() });
+/** A HF user: the username is `name` in `submittedBy` and `user` in `submittedOnDailyBy`. */
+const hfUser = z.object({ fullname: text.nullish(), name: text.nullish(), user: text.nullish() });
 
 /** The HF `paper` object (also what `/api/papers/{id}` answers): the shape of a plain paper. */
 const paperObject = z.object({
@@ -162,6 +166,8 @@ const paperObject = z.object({
   githubStars: count.nullish(),
   projectPage: text.nullish(),
   organization: organization.nullish(),
+  /** Since Mar 2025. */
+  submittedOnDailyBy: hfUser.nullish(),
   /** Not in HF's paper object; lets a hand-made plain array carry a comment count. */
   numComments: count.nullish(),
   thumbnail: text.nullish(),
@@ -177,6 +183,8 @@ const dailyItem = z.object({
   /** 2024 schema only: the moment of submission to Daily Papers (see `dailyDateOf`). */
   publishedAt: instant.nullish(),
   organization: organization.nullish(),
+  /** Since Jun 2024; the same person as `paper.submittedOnDailyBy`. */
+  submittedBy: hfUser.nullish(),
 });
 
 type PaperObject = z.output<typeof paperObject>;
@@ -184,6 +192,7 @@ type DailyItem = z.output<typeof dailyItem>;
 
 function toParsedPaper(paper: PaperObject, wrapper: DailyItem | undefined): ParsedPaper {
   const org = paper.organization ?? wrapper?.organization;
+  const submitter = paper.submittedOnDailyBy ?? wrapper?.submittedBy;
   const keywords = (paper.ai_keywords ?? []).map(collapse).filter(Boolean);
   return {
     id: paper.id,
@@ -198,6 +207,7 @@ function toParsedPaper(paper: PaperObject, wrapper: DailyItem | undefined): Pars
     projectPage: httpUrlOrNull(paper.projectPage),
     thumbnailUrl: httpUrlOrNull(wrapper?.thumbnail ?? wrapper?.mediaUrl ?? paper.thumbnail),
     organization: org ? collapse(org.fullname ?? org.name ?? '') || null : null,
+    submittedBy: submitter ? collapse(submitter.fullname || submitter.user || submitter.name || '') || null : null,
     upvotes: paper.upvotes,
     numComments: wrapper ? wrapper.numComments : (paper.numComments ?? null),
   };

@@ -44,6 +44,7 @@ const MERGED_COLUMNS: Array<[column: string, value: string]> = [
   ['project_page', 'coalesce(excluded.project_page, papers.project_page)'],
   ['thumbnail_url', 'coalesce(excluded.thumbnail_url, papers.thumbnail_url)'],
   ['organization', 'coalesce(excluded.organization, papers.organization)'],
+  ['submitted_by', 'coalesce(excluded.submitted_by, papers.submitted_by)'],
   ['upvotes', 'excluded.upvotes'],
   ['num_comments', 'excluded.num_comments'],
 ];
@@ -104,6 +105,7 @@ export async function savePaperImport(db: Database, input: PaperImport, options:
           projectPage: paper.projectPage,
           thumbnailUrl: paper.thumbnailUrl,
           organization: paper.organization,
+          submittedBy: paper.submittedBy,
           upvotes: paper.upvotes,
           numComments,
           createdAt: now,

@@ -22,6 +22,8 @@ export interface PaperView {
   aiKeywords: string[];
   githubStars: number | null;
   organization: string | null;
+  /** Who submitted it to Daily Papers. */
+  submittedBy: string | null;
   thumbnailUrl: string | null;
   links: PaperLinks;
 }
@@ -40,6 +42,7 @@ export function toPaperView(row: PaperRow, counts?: { upvotes: number; numCommen
     aiKeywords: row.aiKeywords,
     githubStars: row.githubStars,
     organization: row.organization,
+    submittedBy: row.submittedBy,
     thumbnailUrl: row.thumbnailUrl,
     links: paperLinks(row),
   };
@@ -58,6 +61,7 @@ export const paperViewSchema = z.object({
   aiKeywords: z.array(z.string()),
   githubStars: z.number().int().nullable(),
   organization: z.string().nullable(),
+  submittedBy: z.string().nullable().meta({ description: 'Who submitted it to Daily Papers (display name)' }),
   thumbnailUrl: z.string().nullable(),
   links: z.object({
     huggingFace: z.string(),

@@ -24,6 +24,7 @@ export function toDigestEdition(edition: Pick<EditionPreview, 'edition' | 'paper
       projectPage: paper.links.project,
       thumbnailUrl: paper.thumbnailUrl,
       organization: paper.organization,
+      submittedBy: paper.submittedBy,
       publishedAt: paper.publishedAt,
       upvotes: paper.upvotes,
       numComments: paper.numComments,

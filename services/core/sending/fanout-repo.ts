@@ -11,6 +11,7 @@ export interface FanoutReader extends Preferences {
 
 /**
  * The next `limit` confirmed, unsuppressed readers of a frequency with `afterId < id <= upToId`,
+ * leaving out readers paused until a time still to come by the database clock (they resume by themselves),
  * in id order. Keyset pagination on the primary key: each page is an index range scan, however
  * far into a million readers the walk is, and a restart continues from the saved cursor.
  */
@@ -23,6 +24,7 @@ export async function nextFanoutReaders(
     from subscribers s
     where s.status = 'confirmed' and s.frequency = ${page.frequency}
       and s.id > ${page.afterId} and s.id <= ${page.upToId}
+      and (s.paused_until is null or s.paused_until <= now())
       and ${notSuppressed(sql, 's.email_normalized')}
     order by s.id
     limit ${page.limit}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../platform/errors.js';
+import { plural } from '../platform/plural.js';
 import { canonicalTimeZone } from './time-zones.js';
 
 /**
@@ -147,4 +148,14 @@ export function describePreferences(preferences: Preferences): string {
       : `daily at ${hourLabel(preferences.sendHour)}`;
   const about = preferences.topics.length > 0 ? `, about ${preferences.topics.join(', ')}` : ', all topics';
   return `${when} (${preferences.timeZone}), up to ${preferences.maxPapers} papers${about}`;
+}
+
+/** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers": a digest's footer. */
+export function describeDigestChoices(preferences: Preferences): string {
+  const when =
+    preferences.frequency === 'weekly'
+      ? `weekly on ${WEEKDAY_NAMES[preferences.weekday - 1] ?? 'Monday'}s at ${hourLabel(preferences.sendHour)}`
+      : `daily at ${hourLabel(preferences.sendHour)}`;
+  const topics = preferences.topics.length > 0 ? `topics: ${preferences.topics.join(', ')}` : 'all topics';
+  return `${when} ${preferences.timeZone}, ${topics}, ${plural(preferences.maxPapers, 'paper', 'papers')}`;
 }

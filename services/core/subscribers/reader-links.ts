@@ -14,6 +14,12 @@ export interface ReaderLinkSettings {
 export interface ReaderLinks {
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /**
+   * "Stop this topic" without its topic (`&topic=` is appended per topic). It carries the
+   * preferences token: removing a topic is a preference change, and a second token would cost
+   * every copy another HMAC.
+   */
+  stopTopicUrl: string;
 }
 
 function tokenUrl(publicUrl: string, route: string, token: string): string {
@@ -31,6 +37,7 @@ export function readerLinks(settings: ReaderLinkSettings, subscriberId: number):
   return {
     unsubscribeUrl: tokenUrl(settings.publicUrl, '/unsubscribe', unsubscribe),
     preferencesUrl: tokenUrl(settings.publicUrl, '/preferences', preferences),
+    stopTopicUrl: tokenUrl(settings.publicUrl, '/topics/stop', preferences),
   };
 }
 

@@ -18,6 +18,9 @@ export interface SubscriberListRow extends Preferences {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
   createdAt: Date;
+  /** No digest before this instant (the reader's pause); null when never paused or resumed. */
+  pausedUntil: Date | null;
+  images: boolean;
 }
 
 type RawRow = Preferences & {
@@ -29,11 +32,13 @@ type RawRow = Preferences & {
   confirmed_at: Date | null;
   unsubscribed_at: Date | null;
   created_at: Date;
+  paused_until: Date | null;
+  images: boolean;
 };
 
 const LIST_COLUMNS = (sql: Sql) => sql`
   id, email, status, ${preferenceColumns(sql, 'subscribers')},
-  consent_at, consent_source, confirmed_at, unsubscribed_at, created_at`;
+  consent_at, consent_source, confirmed_at, unsubscribed_at, created_at, paused_until, images`;
 
 function toListRow(row: RawRow): SubscriberListRow {
   return {
@@ -46,6 +51,8 @@ function toListRow(row: RawRow): SubscriberListRow {
     confirmedAt: row.confirmed_at,
     unsubscribedAt: row.unsubscribed_at,
     createdAt: row.created_at,
+    pausedUntil: row.paused_until,
+    images: row.images,
   };
 }
 

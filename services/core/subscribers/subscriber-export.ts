@@ -38,5 +38,7 @@ function toCsvRow(row: SubscriberListRow): string[] {
     iso(row.confirmedAt),
     iso(row.unsubscribedAt),
     iso(row.createdAt),
+    iso(row.pausedUntil),
+    String(row.images),
   ];
 }

@@ -71,7 +71,7 @@ const COLUMNS: Record<string, keyof RawRecord> = {
   consentdate: 'consentAt',
 };
 /** Columns of our own export that an import reads past on purpose. */
-const EXPORT_ONLY = new Set(['id', 'consentsource', 'confirmedat', 'unsubscribedat', 'createdat']);
+const EXPORT_ONLY = new Set(['id', 'consentsource', 'confirmedat', 'unsubscribedat', 'createdat', 'pauseduntil', 'images']);
 
 interface RawRecord {
   email?: unknown;
@@ -343,5 +343,7 @@ export const EXPORT_COLUMNS = [
   'confirmed_at',
   'unsubscribed_at',
   'created_at',
+  'paused_until',
+  'images',
 ] as const;
 

@@ -14,9 +14,11 @@ import {
   listDeliveriesOf,
   listSentPapersOf,
   markUnsubscribed,
+  removeSubscriberTopic,
   reopenSubscription,
   restoreConfirmedSubscriber,
   restorePendingSubscriber,
+  setPausedUntil,
   updateSubscriberPreferences,
   type ConsentRecord,
   type SubscriberRow,
@@ -50,6 +52,11 @@ export type ConfirmOutcome = 'confirmed' | 'already-confirmed' | 'unsubscribed';
 export type UnsubscribeOutcome = 'unsubscribed' | 'already-unsubscribed' | 'unknown';
 export type ResubscribeOutcome = 'resubscribed' | 'already-subscribed' | 'confirmation-sent' | 'throttled' | 'suppressed';
 export type FreshLinkOutcome = 'sent' | 'throttled' | 'unknown' | 'suppressed';
+export type StopTopicOutcome = 'removed' | 'not-a-topic';
+
+/** The pauses a reader may choose, in weeks. */
+export const PAUSE_WEEKS = [1, 2, 4] as const;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 export interface SubscriberExport {
   exportedAt: string;
@@ -58,6 +65,9 @@ export interface SubscriberExport {
     email: string;
     status: SubscriberRow['status'];
     preferences: Preferences;
+    /** No digest before this instant; null when not paused. */
+    pausedUntil: string | null;
+    images: boolean;
     createdAt: string;
     updatedAt: string;
     confirmedAt: string | null;
@@ -81,6 +91,14 @@ const MAX_USER_AGENT_LENGTH = 512;
 function summarizeDetails(details: ErrorDetail[]): string {
   if (details.length === 1) return (details[0] as ErrorDetail).message;
   return `${details.length} fields need correcting: ${details.map((d) => d.field).join(', ')}`;
+}
+
+/** The images choice of a form or JSON body: undefined when not given. */
+function parseImagesChoice(value: unknown): boolean | undefined | 'invalid' {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === 'on' || value === 'true') return true;
+  if (value === false || value === 'off' || value === 'false') return false;
+  return 'invalid';
 }
 
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
@@ -185,16 +203,55 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       return now.status === 'confirmed' ? 'already-subscribed' : 'throttled';
     },
 
-    /** Validates and stores preferences; fields left out keep their stored values. */
+    /**
+     * Validates and stores preferences; fields left out keep their stored values. `images` (card
+     * thumbnails) is a boolean, or "on"/"off" from a form.
+     */
     async updatePreferences(subscriberId: number, input: Record<string, unknown>): Promise<SubscriberRow> {
       const row = await requireSubscriber(subscriberId);
       const checked = checkPreferences(input, preferencesOf(row));
-      if (!checked.ok) {
-        throw new InvalidInputError(summarizeDetails(checked.details), checked.details);
+      const images = parseImagesChoice(input.images);
+      const details = [...(checked.ok ? [] : checked.details), ...(images === 'invalid' ? [{ field: 'images', message: 'Images must be on or off' }] : [])];
+      if (!checked.ok || images === 'invalid') {
+        throw new InvalidInputError(summarizeDetails(details), details);
       }
-      const updated = await updateSubscriberPreferences(db, subscriberId, checked.preferences, deps.clock());
+      const changes = images === undefined ? checked.preferences : { ...checked.preferences, images };
+      const updated = await updateSubscriberPreferences(db, subscriberId, changes, deps.clock());
       if (!updated) throw new NotFoundError('This subscription no longer exists');
       return updated;
+    },
+
+    /**
+     * "Stop this topic" from a digest: takes the topic off the reader's list. `topic` is matched
+     * as stored (lower-cased, spaces collapsed); one that is not on the list changes nothing.
+     */
+    async stopTopic(subscriberId: number, topic: string): Promise<{ outcome: StopTopicOutcome; subscriber: SubscriberRow }> {
+      const wanted = topic.trim().replace(/\s+/g, ' ').toLowerCase();
+      const before = await requireSubscriber(subscriberId);
+      if (!before.topics.includes(wanted)) return { outcome: 'not-a-topic', subscriber: before };
+      const after = await removeSubscriberTopic(db, subscriberId, wanted, deps.clock());
+      if (!after) throw new NotFoundError('This subscription no longer exists');
+      return { outcome: 'removed', subscriber: after };
+    },
+
+    /** No digests for 1, 2 or 4 weeks from now; they start again by themselves. */
+    async pause(subscriberId: number, weeksInput: unknown): Promise<SubscriberRow> {
+      const weeks = typeof weeksInput === 'string' && /^\d+$/.test(weeksInput.trim()) ? Number(weeksInput) : weeksInput;
+      if (!PAUSE_WEEKS.includes(weeks as (typeof PAUSE_WEEKS)[number])) {
+        const message = `Pause for ${PAUSE_WEEKS.slice(0, -1).join(', ')} or ${PAUSE_WEEKS.at(-1)} weeks`;
+        throw new InvalidInputError(message, [{ field: 'weeks', message }]);
+      }
+      const now = deps.clock();
+      const row = await setPausedUntil(db, subscriberId, new Date(now.getTime() + (weeks as number) * WEEK_MS), now);
+      if (!row) throw new NotFoundError('This subscription no longer exists');
+      return row;
+    },
+
+    /** Ends a pause now (nothing to do when not paused). */
+    async resume(subscriberId: number): Promise<SubscriberRow> {
+      const row = await setPausedUntil(db, subscriberId, null, deps.clock());
+      if (!row) throw new NotFoundError('This subscription no longer exists');
+      return row;
     },
 
     /**
@@ -230,6 +287,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           email: row.email,
           status: row.status,
           preferences: preferencesOf(row),
+          pausedUntil: iso(row.pausedUntil),
+          images: row.images,
           createdAt: row.createdAt.toISOString(),
           updatedAt: row.updatedAt.toISOString(),
           confirmedAt: iso(row.confirmedAt),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPreferences, DEFAULT_PREFERENCES, describePreferences } from '../../../services/core/subscribers/preferences.js';
+import { checkPreferences, DEFAULT_PREFERENCES, describeDigestChoices, describePreferences } from '../../../services/core/subscribers/preferences.js';
 
 describe('checkPreferences', () => {
   it('gives a new reader the defaults', () => {
@@ -51,6 +51,17 @@ describe('describePreferences', () => {
     expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics');
     expect(describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5 })).toBe(
       'weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl',
+    );
+  });
+});
+
+describe('describeDigestChoices', () => {
+  it('says what the reader chose, as a digest footer does', () => {
+    expect(describeDigestChoices({ ...DEFAULT_PREFERENCES, timeZone: 'Europe/Berlin', topics: ['diffusion', 'agents'] })).toBe(
+      'daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers',
+    );
+    expect(describeDigestChoices({ ...DEFAULT_PREFERENCES, frequency: 'weekly', weekday: 3, sendHour: 18, maxPapers: 1 })).toBe(
+      'weekly on Wednesdays at 18:00 UTC, all topics, 1 paper',
     );
   });
 });

@@ -43,6 +43,8 @@ export const papers = pgTable('papers', {
   projectPage: text('project_page'),
   thumbnailUrl: text('thumbnail_url'),
   organization: text('organization'),
+  /** Display name of who submitted the paper to Daily Papers (HF's submittedBy / submittedOnDailyBy). */
+  submittedBy: text('submitted_by'),
   /** Latest observed counts; the history is in paper_stats. */
   upvotes: integer('upvotes').notNull().default(0),
   numComments: integer('num_comments').notNull().default(0),
@@ -105,6 +107,10 @@ export const subscribers = pgTable(
     /** Lower-cased keywords; empty means every paper of the edition. */
     topics: text('topics').array().notNull().default(sql`'{}'::text[]`),
     maxPapers: smallint('max_papers').notNull().default(10),
+    /** No digest until this instant (a holiday pause); null, or a past instant, means not paused. */
+    pausedUntil: timestamp('paused_until', { withTimezone: true }),
+    /** Whether digest cards show the papers' thumbnails. */
+    images: boolean('images').notNull().default(true),
     consentAt: timestamp('consent_at', { withTimezone: true }),
     consentIp: text('consent_ip'),
     consentUserAgent: text('consent_user_agent'),
