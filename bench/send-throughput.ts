@@ -37,15 +37,25 @@ export interface SendFigures {
   benchVacuums: number;
   /** Growth of the ledger tables (tables, indexes, TOAST) per accepted message, after a VACUUM, bytes; by table. */
   ledgerBytesPerMessage: Record<LedgerTable, number>;
+  /** Row updates of `deliveries` over the send, and how many of them were HOT (no index entry written). */
+  deliveryUpdates: { all: number; hot: number };
 }
 
 /** The tables that grow with every email; a partitioned one counts with all its partitions. */
-const LEDGER_TABLES = ['deliveries', 'sent_papers'] as const;
+const LEDGER_TABLES = ['deliveries', 'sent_papers', 'edition_variants'] as const;
 type LedgerTable = (typeof LEDGER_TABLES)[number];
+
+/** Row updates of every `deliveries` partition so far (pg_stat_user_tables), and the HOT ones among them. */
+async function deliveryUpdateCounts(sql: Sql): Promise<{ all: number; hot: number }> {
+  const [row] = await sql<{ all: string; hot: string }[]>`
+    select coalesce(sum(n_tup_upd), 0) as all, coalesce(sum(n_tup_hot_upd), 0) as hot
+    from pg_stat_user_tables where relname = 'deliveries' or relname ~ '^deliveries_e[0-9]+$'`;
+  return { all: Number(row?.all ?? 0), hot: Number(row?.hot ?? 0) };
+}
 
 /** Bytes on disk of each ledger table with its partitions, indexes and TOAST, after a VACUUM (what stays once dead rows are reusable). */
 async function ledgerBytes(sql: Sql): Promise<Record<LedgerTable, number>> {
-  await sql`vacuum deliveries, sent_papers`;
+  await sql`vacuum deliveries, sent_papers, edition_variants`;
   const rows = await sql<{ name: LedgerTable; bytes: string }[]>`
     select t.name, coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
     from unnest(${[...LEDGER_TABLES]}::text[]) as t(name)
@@ -76,7 +86,7 @@ const INSERT_CHUNK = 200_000;
 
 /** Replaces the readers and the ledger with `count` fresh confirmed daily readers. */
 export async function resetReaders(sql: Runtime['database']['sql'], count: number, log: (line: string) => void): Promise<void> {
-  await sql`truncate sent_papers, deliveries, send_runs, suppressions, subscribers cascade`;
+  await sql`truncate sent_papers, deliveries, edition_variants, send_runs, suppressions, subscribers cascade`;
   for (let start = 1; start <= count; start += INSERT_CHUNK) {
     const end = Math.min(count, start + INSERT_CHUNK - 1);
     await sql`
@@ -154,6 +164,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, worker);
     const bytesBefore = await ledgerBytes(sql);
+    const updatesBefore = await deliveryUpdateCounts(sql);
     const startRss = memoryOf(worker.pid);
     log(`  worker pid ${worker.pid} ready (RSS ${startRss.rssMb.toFixed(0)} MB)`);
 
@@ -209,6 +220,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const settledAt = Date.now();
     const benchVacuums = await autovacuum.stop();
     const bytesAfter = await ledgerBytes(sql);
+    // The statistics reach the shared counters within a second of each statement.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const updatesAfter = await deliveryUpdateCounts(sql);
 
     const seconds = (endedAt - startedAt) / 1000;
     const workerCpu = cpuAfter.worker - cpuBefore.worker;
@@ -232,6 +246,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       ledgerBytesPerMessage: Object.fromEntries(
         LEDGER_TABLES.map((name) => [name, (bytesAfter[name] - bytesBefore[name]) / Math.max(1, stats.accepted)]),
       ) as Record<LedgerTable, number>,
+      deliveryUpdates: { all: updatesAfter.all - updatesBefore.all, hot: updatesAfter.hot - updatesBefore.hot },
     };
   } finally {
     await autovacuum?.stop();

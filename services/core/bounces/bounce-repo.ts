@@ -18,15 +18,9 @@ interface DeliveryRow {
 const toDelivery = (row: DeliveryRow | undefined): EventDelivery | undefined =>
   row && { id: Number(row.id), subscriberId: Number(row.subscriber_id), sendRunId: Number(row.send_run_id) };
 
+/** Any edition's delivery: the id alone (each partition's primary key is probed once). */
 export async function findDeliveryById(sql: SqlExecutor, id: number): Promise<EventDelivery | undefined> {
   const [row] = await sql<DeliveryRow[]>`select id, subscriber_id, send_run_id from deliveries where id = ${id}`;
-  return toDelivery(row);
-}
-
-/** The delivery a Message-ID (with its angle brackets) was sent with, on deliveries_message_id_idx. */
-export async function findDeliveryByMessageId(sql: SqlExecutor, messageId: string): Promise<EventDelivery | undefined> {
-  const [row] = await sql<DeliveryRow[]>`
-    select id, subscriber_id, send_run_id from deliveries where message_id = ${messageId} order by id limit 1`;
   return toDelivery(row);
 }
 
@@ -102,7 +96,7 @@ export async function insertMailEvent(sql: SqlExecutor, event: NewMailEvent): Pr
  */
 export async function markDeliveryBounced(sql: SqlExecutor, id: number, detail: string): Promise<boolean> {
   const rows = await sql`
-    update deliveries set status = 'bounced', last_error = ${detail}, updated_at = now()
+    update deliveries set status = 'bounced', last_error = ${detail}
     where id = ${id} and status in ('sent', 'claimed')
     returning id`;
   return rows.length > 0;

@@ -5,6 +5,7 @@ import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDki
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { readerLinks } from '../subscribers/reader-links.js';
+import { digestMessageId } from './digest-message-id.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
 import { variantKeyOf } from './reader-selection.js';
@@ -145,16 +146,6 @@ export async function prepareDigestMessage(
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
     dkim: settings.dkim ? prepareDkimSigning(settings.dkim, message) : undefined,
   };
-}
-
-/**
- * `<digest.{deliveryId}.{installationId}@{domain}>`: the same for every attempt of one delivery,
- * and never the same in two installations, whose delivery ids both start at 1.
- */
-function digestMessageId(deliveryId: number | string, installationId: string, domain: string): string {
-  const id = String(deliveryId);
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`delivery id "${id}" cannot go into a Message-ID`);
-  return `<digest.${id}.${installationId}@${domain}>`;
 }
 
 /**

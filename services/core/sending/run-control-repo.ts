@@ -37,7 +37,7 @@ export async function markRunCancelled(sql: Sql, runId: number, reason: string):
       where id = ${runId} and status in ('fanning_out', 'sending', 'paused')
       returning id
     ), skipped as (
-      update deliveries d set status = 'skipped', last_error = ${reason}, updated_at = now()
+      update deliveries d set status = 'skipped', last_error = ${reason}
       from run where d.send_run_id = run.id and d.status = 'queued'
       returning d.id
     )
@@ -61,8 +61,7 @@ export async function takeBackClaimsOfStoppedRun(
     with run as (select id, status from send_runs where id = ${runId} and status in ('paused', 'cancelled'))
     update deliveries d
     set status = case when run.status = 'paused' then 'queued'::delivery_status else 'skipped'::delivery_status end,
-        last_error = case when run.status = 'paused' then d.last_error else 'the run was cancelled' end,
-        updated_at = now()
+        last_error = case when run.status = 'paused' then d.last_error else 'the run was cancelled' end
     from run
     where d.id = any(${ids}::bigint[]) and d.send_run_id = run.id and d.status = 'claimed' and d.claimed_by = ${claimToken}
     returning d.id, run.status as run_status`;
@@ -80,10 +79,11 @@ export async function incrementRunCounter(sql: SqlExecutor, runId: number, count
   await sql`update send_runs set ${sql(counter)} = ${sql(counter)} + 1 where id = ${runId}`;
 }
 
-/** Deliveries of a run that went to the server (sent, failed, bounced), on deliveries_run_status_idx. */
+/** Deliveries of a run that went to the server (sent, failed, bounced): the run's rows in its edition's partition. */
 export async function countRunAttempts(sql: Sql, runId: number): Promise<number> {
   const [row] = await sql<{ count: string }[]>`
-    select count(*) as count from deliveries where send_run_id = ${runId} and status in ('sent', 'failed', 'bounced')`;
+    select count(*) as count from deliveries
+    where edition_id = (select edition_id from send_runs where id = ${runId}) and send_run_id = ${runId} and status in ('sent', 'failed', 'bounced')`;
   return Number(row?.count ?? 0);
 }
 
