@@ -98,6 +98,10 @@ function printSend(label: string, figures: SendFigures) {
     `  database bytes per email (after VACUUM): ${fmt(total)} B = deliveries ${fmt(bytes.deliveries)} B + sent_papers ${fmt(bytes.sent_papers)} B + edition_variants ${fmt(bytes.edition_variants)} B; ` +
       `${(total / DATABASE_BYTES_PER_EMAIL_TARGET).toFixed(2)}× the issue-15 target of ${DATABASE_BYTES_PER_EMAIL_TARGET} B`,
   );
+  log(
+    `  Postgres CPU of this database's backends only: ${fmt((figures.postgresBenchDatabaseCpuS * 1e6) / figures.accepted)} µs/msg ` +
+      `(the figure above counts every postgres process of the shared server)`,
+  );
   const updates = figures.deliveryUpdates;
   log(
     `  deliveries row updates: ${fmt(updates.all)} (${fmt(updates.all / Math.max(1, figures.accepted), 1)} per email), ` +

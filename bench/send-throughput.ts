@@ -37,6 +37,8 @@ export interface SendFigures {
   benchVacuums: number;
   /** Growth of the ledger tables (tables, indexes, TOAST) per accepted message, after a VACUUM, bytes; by table. */
   ledgerBytesPerMessage: Record<LedgerTable, number>;
+  /** CPU of the Postgres backends serving the bench's database over the send, s (benchBackendsCpu). */
+  postgresBenchDatabaseCpuS: number;
   /** Row updates of `deliveries` over the send, and how many of them were HOT (no index entry written). */
   deliveryUpdates: { all: number; hot: number };
 }
@@ -44,6 +46,25 @@ export interface SendFigures {
 /** The tables that grow with every email; a partitioned one counts with all its partitions. */
 const LEDGER_TABLES = ['deliveries', 'sent_papers', 'edition_variants'] as const;
 type LedgerTable = (typeof LEDGER_TABLES)[number];
+
+/**
+ * CPU seconds so far of each backend serving the bench's database (pg_stat_activity), by pid: the
+ * Postgres CPU of this send alone, where the machine-wide figure also holds whatever else the
+ * shared server does meanwhile. A backend that ends between two samples is missed (a lower bound;
+ * the worker's pooled connections live through the send).
+ */
+async function benchBackendsCpu(sql: Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSecondsOf(pid));
+    } catch {
+      // Ended between the query and the read.
+    }
+  }
+  return cpu;
+}
 
 /** Row updates of every `deliveries` partition so far (pg_stat_user_tables), and the HOT ones among them. */
 async function deliveryUpdateCounts(sql: Sql): Promise<{ all: number; hot: number }> {
@@ -168,6 +189,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const startRss = memoryOf(worker.pid);
     log(`  worker pid ${worker.pid} ready (RSS ${startRss.rssMb.toFixed(0)} MB)`);
 
+    const backendsBefore = await benchBackendsCpu(sql);
     const cpuBefore = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
     autovacuum = await standInForAutovacuum(sql, log);
     const startedAt = Date.now();
@@ -210,6 +232,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const memory = memoryOf(worker.pid);
     peakRss = Math.max(peakRss, memory.hwmMb);
     const cpuAfter = { worker: cpuSecondsOf(worker.pid), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+    const backendsAfter = await benchBackendsCpu(sql);
 
     await waitUntil(
       'the run to complete in the ledger',
@@ -236,6 +259,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       workerCpuUsPerMessage: (workerCpu * 1e6) / stats.accepted,
       workerCpuPct: (workerCpu / seconds) * 100,
       postgresCpuS: cpuAfter.postgres - cpuBefore.postgres,
+      postgresBenchDatabaseCpuS: [...backendsAfter].reduce((sum, [pid, cpu]) => sum + cpu - (backendsBefore.get(pid) ?? 0), 0),
       redisCpuS: cpuAfter.redis - cpuBefore.redis,
       sinkCpuS: cpuAfter.sink - cpuBefore.sink,
       machineBusyPct: machine * 100,

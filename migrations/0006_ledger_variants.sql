@@ -79,9 +79,13 @@ CREATE TABLE "sent_papers" (
 	"variant_id" integer NOT NULL
 ) PARTITION BY LIST ("edition_id");--> statement-breakpoint
 CREATE INDEX "sent_papers_subscriber_idx" ON "sent_papers" USING btree ("subscriber_id");--> statement-breakpoint
--- As in 0005, plus a fillfactor for deliveries: every delivery is updated two or three times
--- (claimed, sent), and a new row version that fits on its page is a HOT update, which writes no
--- index entry. sent_papers rows are written once, never updated.
+-- As in 0005, plus a fillfactor for deliveries: every delivery is updated twice (claimed, sent),
+-- and a new row version that fits on its page is a HOT update, which writes no index entry and
+-- leaves no dead one behind. A deliver job claims up to 50 consecutive deliveries, about a page
+-- of them, in one statement, whose old versions cannot be pruned before it commits: the page
+-- needs room for all the new ones at once, about as much as the rows themselves (fillfactor 85
+-- made a third of the updates non-HOT and the ledger bigger, not smaller). sent_papers rows are
+-- written once, never updated.
 CREATE OR REPLACE FUNCTION "paperboy_ledger_partitions"(edition bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	IF to_regclass(format('deliveries_e%s', edition)) IS NOT NULL AND to_regclass(format('sent_papers_e%s', edition)) IS NOT NULL THEN
@@ -89,7 +93,7 @@ BEGIN
 	END IF;
 	PERFORM pg_advisory_xact_lock(727274002, (edition % 2147483647)::int);
 	IF to_regclass(format('deliveries_e%s', edition)) IS NULL THEN
-		EXECUTE format('CREATE TABLE %I PARTITION OF deliveries FOR VALUES IN (%s) WITH (fillfactor = 85)', 'deliveries_e' || edition, edition);
+		EXECUTE format('CREATE TABLE %I PARTITION OF deliveries FOR VALUES IN (%s) WITH (fillfactor = 50)', 'deliveries_e' || edition, edition);
 	END IF;
 	IF to_regclass(format('sent_papers_e%s', edition)) IS NULL THEN
 		EXECUTE format('CREATE TABLE %I PARTITION OF sent_papers FOR VALUES IN (%s)', 'sent_papers_e' || edition, edition);

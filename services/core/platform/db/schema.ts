@@ -282,8 +282,8 @@ export const editionVariants = pgTable(
  *
  * Partitioned by edition (LIST on edition_id, migrations 0005, 0006; drizzle-kit cannot say so):
  * each edition's rows live in `deliveries_e{edition id}`, made by paperboy_ledger_partitions()
- * when the edition is inserted (a trigger), with a fillfactor that leaves room on each page for
- * the claim and the sent mark. Retention drops the whole table once the edition is older than
+ * when the edition is inserted (a trigger), with a fillfactor (50, migration 0006) that leaves
+ * room on each page for the claim and the sent mark of all its rows. Retention drops the whole table once the edition is older than
  * DELIVERY_RETENTION_DAYS (retention-service.ts), with no DELETE. Every unique key includes
  * edition_id, which costs nothing in meaning: a run, and so each of its deliveries, belongs to one
  * edition. Statements of the send name the edition so Postgres reads one partition.
