@@ -105,7 +105,8 @@ function printSend(label: string, figures: SendFigures) {
   const updates = figures.deliveryUpdates;
   log(
     `  deliveries row updates: ${fmt(updates.all)} (${fmt(updates.all / Math.max(1, figures.accepted), 1)} per email), ` +
-      `HOT ${fmt(updates.hot)} = ${((100 * updates.hot) / Math.max(1, updates.all)).toFixed(1)} %`,
+      `HOT ${fmt(updates.hot)} = ${((100 * updates.hot) / Math.max(1, updates.all)).toFixed(1)} %; ` +
+      `${fmt(updates.commits / Math.max(1, figures.accepted), 2)} transactions per email`,
   );
 }
 

@@ -39,8 +39,8 @@ export interface SendFigures {
   ledgerBytesPerMessage: Record<LedgerTable, number>;
   /** CPU of the Postgres backends serving the bench's database over the send, s (benchBackendsCpu). */
   postgresBenchDatabaseCpuS: number;
-  /** Row updates of `deliveries` over the send, and how many of them were HOT (no index entry written). */
-  deliveryUpdates: { all: number; hot: number };
+  /** Row updates of `deliveries` over the send, how many of them were HOT (no index entry written), and the database's commits. */
+  deliveryUpdates: { all: number; hot: number; commits: number };
 }
 
 /** The tables that grow with every email; a partitioned one counts with all its partitions. */
@@ -67,11 +67,12 @@ async function benchBackendsCpu(sql: Sql): Promise<Map<number, number>> {
 }
 
 /** Row updates of every `deliveries` partition so far (pg_stat_user_tables), and the HOT ones among them. */
-async function deliveryUpdateCounts(sql: Sql): Promise<{ all: number; hot: number }> {
-  const [row] = await sql<{ all: string; hot: string }[]>`
-    select coalesce(sum(n_tup_upd), 0) as all, coalesce(sum(n_tup_hot_upd), 0) as hot
+async function deliveryUpdateCounts(sql: Sql): Promise<{ all: number; hot: number; commits: number }> {
+  const [row] = await sql<{ all: string; hot: string; commits: string }[]>`
+    select coalesce(sum(n_tup_upd), 0) as all, coalesce(sum(n_tup_hot_upd), 0) as hot,
+      (select xact_commit from pg_stat_database where datname = current_database()) as commits
     from pg_stat_user_tables where relname = 'deliveries' or relname ~ '^deliveries_e[0-9]+$'`;
-  return { all: Number(row?.all ?? 0), hot: Number(row?.hot ?? 0) };
+  return { all: Number(row?.all ?? 0), hot: Number(row?.hot ?? 0), commits: Number(row?.commits ?? 0) };
 }
 
 /** Bytes on disk of each ledger table with its partitions, indexes and TOAST, after a VACUUM (what stays once dead rows are reusable). */
@@ -270,7 +271,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       ledgerBytesPerMessage: Object.fromEntries(
         LEDGER_TABLES.map((name) => [name, (bytesAfter[name] - bytesBefore[name]) / Math.max(1, stats.accepted)]),
       ) as Record<LedgerTable, number>,
-      deliveryUpdates: { all: updatesAfter.all - updatesBefore.all, hot: updatesAfter.hot - updatesBefore.hot },
+      deliveryUpdates: { all: updatesAfter.all - updatesBefore.all, hot: updatesAfter.hot - updatesBefore.hot, commits: updatesAfter.commits - updatesBefore.commits },
     };
   } finally {
     await autovacuum?.stop();
