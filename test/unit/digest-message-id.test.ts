@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryIdOfMessageId, digestMessageId } from '../../services/core/digest/digest-message-id.js';
+import { deliveryIdOfMessageId, digestMessageId } from '../../services/core/platform/mail/digest-message-id.js';
 
 const INSTALLATION = '0123456789abcdef';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock.js';
-import { deliveryIdOfMessageId } from '../digest/digest-message-id.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
+import { deliveryIdOfMessageId } from '../platform/mail/digest-message-id.js';
 import { normalizeEmailAddress } from '../platform/mail/email-address.js';
 import { verifyReturnPathToken } from '../platform/tokens/return-path.js';
 import { markUnsubscribedWith } from '../subscribers/subscriber-repo.js';

@@ -1,11 +1,11 @@
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/address.js';
+import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDkimSigning } from '../platform/mail/dkim.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { readerLinks } from '../subscribers/reader-links.js';
-import { digestMessageId } from './digest-message-id.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type RenderedDigest } from './render-digest.js';
 import { variantKeyOf } from './reader-selection.js';

@@ -1,9 +1,9 @@
-import { digestMessageId } from '../digest/digest-message-id.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
 import { mailboxDomain } from '../platform/mail/address.js';
+import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { checkEmailAddress, smtpUtf8RefusalMessage } from '../platform/mail/email-address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import { preferencesOf } from './preference-columns.js';

@@ -290,7 +290,7 @@ export const editionVariants = pgTable(
  *
  * No index covers a column that a status change writes (status, claims, sent_at), so each of
  * those updates is HOT: a new row version on the same page and no index entry. The Message-ID
- * is not stored: it is formed from the delivery id and the installation id (digest-message.ts).
+ * is not stored: it is formed from the delivery id and the installation id (platform/mail/digest-message-id.ts).
  * Columns are declared widest first (migration 0006), which leaves no padding in the row.
  */
 export const deliveries = pgTable(
