@@ -112,10 +112,20 @@ function printSend(label: string, figures: SendFigures) {
       `${fmt(figures.distinctRecipients)} distinct recipients; ledger settled at ${fmt(figures.ledgerSettledSeconds, 1)} s`,
   );
   const bytes = figures.ledgerBytesPerMessage;
-  const total = bytes.deliveries + bytes.sent_papers;
+  const total = bytes.deliveries + bytes.sent_papers + bytes.edition_variants;
   log(
-    `  database bytes per email (after VACUUM): ${fmt(total)} B = deliveries ${fmt(bytes.deliveries)} B + sent_papers ${fmt(bytes.sent_papers)} B; ` +
+    `  database bytes per email (after VACUUM): ${fmt(total)} B = deliveries ${fmt(bytes.deliveries)} B + sent_papers ${fmt(bytes.sent_papers)} B + edition_variants ${fmt(bytes.edition_variants)} B; ` +
       `${(total / DATABASE_BYTES_PER_EMAIL_TARGET).toFixed(2)}× the issue-15 target of ${DATABASE_BYTES_PER_EMAIL_TARGET} B`,
+  );
+  log(
+    `  Postgres CPU of this database's backends only: ${fmt((figures.postgresBenchDatabaseCpuS * 1e6) / figures.accepted)} µs/msg ` +
+      `(the figure above counts every postgres process of the shared server)`,
+  );
+  const updates = figures.deliveryUpdates;
+  log(
+    `  deliveries row updates: ${fmt(updates.all)} (${fmt(updates.all / Math.max(1, figures.accepted), 1)} per email), ` +
+      `HOT ${fmt(updates.hot)} = ${((100 * updates.hot) / Math.max(1, updates.all)).toFixed(1)} %; ` +
+      `${fmt(updates.commits / Math.max(1, figures.accepted), 2)} transactions per email`,
   );
 }
 
@@ -284,7 +294,7 @@ async function main(): Promise<void> {
         );
       }
       // Free the ledger's disk before the signup bench.
-      await runtime.database.sql`truncate sent_papers, deliveries, send_runs, subscribers cascade`;
+      await runtime.database.sql`truncate sent_papers, deliveries, edition_variants, send_runs, subscribers cascade`;
     }
 
     if (args.only.has('signup')) {

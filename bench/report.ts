@@ -227,11 +227,11 @@ export function renderSection(results: BenchResults): string {
         .sort((a, b) => a.subscribers - b.subscribers)
         .map(
           (p) =>
-            `| ${n(p.subscribers)} | ${n(p.messagesPerSecond)} | ${n(p.seconds, 1)} s | ${n(p.workerCpuUsPerMessage)} | ${n(p.workerCpuPct)} % | ${n((p.postgresCpuS * 1e6) / p.accepted)} | ${n(p.machineBusyPct)} % | ${n(p.peakRssMb)} MB | ${n(p.ledgerSettledSeconds, 1)} s | ${n(p.ledgerBytesPerMessage.deliveries + p.ledgerBytesPerMessage.sent_papers)} B |`,
+            `| ${n(p.subscribers)} | ${n(p.messagesPerSecond)} | ${n(p.seconds, 1)} s | ${n(p.workerCpuUsPerMessage)} | ${n(p.workerCpuPct)} % | ${n((p.postgresCpuS * 1e6) / p.accepted)} | ${n(p.machineBusyPct)} % | ${n(p.peakRssMb)} MB | ${n(p.ledgerSettledSeconds, 1)} s | ${n(p.ledgerBytesPerMessage.deliveries + p.ledgerBytesPerMessage.sent_papers + p.ledgerBytesPerMessage.edition_variants)} B |`,
         ),
       '',
       'CPU is user + system time from /proc (worker, all `postgres` processes); "machine busy" is both cores over the send; "ledger settled" is when the run was marked completed; ' +
-        '"database bytes/email" is the growth of `deliveries` and `sent_papers` (with partitions, indexes, TOAST) over the send, after a VACUUM, per message.',
+        '"database bytes/email" is the growth of `deliveries`, `sent_papers` and `edition_variants` (with partitions, indexes, TOAST) over the send, after a VACUUM, per message.',
       ...(results.scale.some((point) => point.benchVacuums > 0)
         ? [
             '',

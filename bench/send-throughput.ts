@@ -39,15 +39,47 @@ export interface SendFigures {
   benchVacuums: number;
   /** Growth of the ledger tables (tables, indexes, TOAST) per accepted message, after a VACUUM, bytes; by table. */
   ledgerBytesPerMessage: Record<LedgerTable, number>;
+  /** CPU of the Postgres backends serving the bench's database over the send, s (benchBackendsCpu). */
+  postgresBenchDatabaseCpuS: number;
+  /** Row updates of `deliveries` over the send, how many of them were HOT (no index entry written), and the database's commits. */
+  deliveryUpdates: { all: number; hot: number; commits: number };
 }
 
 /** The tables that grow with every email; a partitioned one counts with all its partitions. */
-const LEDGER_TABLES = ['deliveries', 'sent_papers'] as const;
+const LEDGER_TABLES = ['deliveries', 'sent_papers', 'edition_variants'] as const;
 type LedgerTable = (typeof LEDGER_TABLES)[number];
+
+/**
+ * CPU seconds so far of each backend serving the bench's database (pg_stat_activity), by pid: the
+ * Postgres CPU of this send alone, where the machine-wide figure also holds whatever else the
+ * shared server does meanwhile. A backend that ends between two samples is missed (a lower bound;
+ * the worker's pooled connections live through the send).
+ */
+async function benchBackendsCpu(sql: Sql): Promise<Map<number, number>> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSecondsOf(pid));
+    } catch {
+      // Ended between the query and the read.
+    }
+  }
+  return cpu;
+}
+
+/** Row updates of every `deliveries` partition so far (pg_stat_user_tables), and the HOT ones among them. */
+async function deliveryUpdateCounts(sql: Sql): Promise<{ all: number; hot: number; commits: number }> {
+  const [row] = await sql<{ all: string; hot: string; commits: string }[]>`
+    select coalesce(sum(n_tup_upd), 0) as all, coalesce(sum(n_tup_hot_upd), 0) as hot,
+      (select xact_commit from pg_stat_database where datname = current_database()) as commits
+    from pg_stat_user_tables where relname = 'deliveries' or relname ~ '^deliveries_e[0-9]+$'`;
+  return { all: Number(row?.all ?? 0), hot: Number(row?.hot ?? 0), commits: Number(row?.commits ?? 0) };
+}
 
 /** Bytes on disk of each ledger table with its partitions, indexes and TOAST, after a VACUUM (what stays once dead rows are reusable). */
 export async function ledgerBytes(sql: Sql): Promise<Record<LedgerTable, number>> {
-  await sql`vacuum deliveries, sent_papers`;
+  await sql`vacuum deliveries, sent_papers, edition_variants`;
   const rows = await sql<{ name: LedgerTable; bytes: string }[]>`
     select t.name, coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
     from unnest(${[...LEDGER_TABLES]}::text[]) as t(name)
@@ -80,7 +112,7 @@ const INSERT_CHUNK = 200_000;
 
 /** Replaces the readers and the ledger with `count` fresh confirmed daily readers. */
 export async function resetReaders(sql: Runtime['database']['sql'], count: number, log: (line: string) => void): Promise<void> {
-  await sql`truncate sent_papers, deliveries, send_runs, suppressions, subscribers cascade`;
+  await sql`truncate sent_papers, deliveries, edition_variants, send_runs, suppressions, subscribers cascade`;
   for (let start = 1; start <= count; start += INSERT_CHUNK) {
     const end = Math.min(count, start + INSERT_CHUNK - 1);
     await sql`
@@ -171,7 +203,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       log(`  worker pid ${proc.pid} ready (RSS ${memoryOf(proc.pid).rssMb.toFixed(0)} MB)`);
     }
     const bytesBefore = await ledgerBytes(sql);
+    const updatesBefore = await deliveryUpdateCounts(sql);
 
+    const backendsBefore = await benchBackendsCpu(sql);
     const cpuBefore = { worker: workersCpu(), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
     autovacuum = await standInForAutovacuum(sql, log);
     const startedAt = Date.now();
@@ -214,6 +248,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const memory = largestMemory();
     peakRss = Math.max(peakRss, memory.hwmMb);
     const cpuAfter = { worker: workersCpu(), postgres: cpuSecondsByName('postgres'), redis: cpuSecondsByName('redis-server'), sink: cpuSecondsOf(sink.process.pid), machine: machineCpu() };
+    const backendsAfter = await benchBackendsCpu(sql);
 
     await waitUntil(
       'the run to complete in the ledger',
@@ -224,6 +259,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
     const settledAt = Date.now();
     const benchVacuums = await autovacuum.stop();
     const bytesAfter = await ledgerBytes(sql);
+    // The statistics reach the shared counters within a second of each statement.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const updatesAfter = await deliveryUpdateCounts(sql);
 
     const seconds = (endedAt - startedAt) / 1000;
     const workerCpu = cpuAfter.worker - cpuBefore.worker;
@@ -238,6 +276,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       workerCpuUsPerMessage: (workerCpu * 1e6) / stats.accepted,
       workerCpuPct: (workerCpu / seconds) * 100,
       postgresCpuS: cpuAfter.postgres - cpuBefore.postgres,
+      postgresBenchDatabaseCpuS: [...backendsAfter].reduce((sum, [pid, cpu]) => sum + cpu - (backendsBefore.get(pid) ?? 0), 0),
       redisCpuS: cpuAfter.redis - cpuBefore.redis,
       sinkCpuS: cpuAfter.sink - cpuBefore.sink,
       machineBusyPct: machine * 100,
@@ -248,6 +287,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
       ledgerBytesPerMessage: Object.fromEntries(
         LEDGER_TABLES.map((name) => [name, (bytesAfter[name] - bytesBefore[name]) / Math.max(1, stats.accepted)]),
       ) as Record<LedgerTable, number>,
+      deliveryUpdates: { all: updatesAfter.all - updatesBefore.all, hot: updatesAfter.hot - updatesBefore.hot, commits: updatesAfter.commits - updatesBefore.commits },
     };
   } finally {
     await autovacuum?.stop();

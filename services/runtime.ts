@@ -65,7 +65,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     mail,
     redisProbe,
     rateLimitRedis,
-    subscriptions: createSubscriptionService({ database, clock, mail }),
+    subscriptions: createSubscriptionService({ database, clock, mail, config }),
     metrics: createMetrics({
       queues,
       readerMailOutbox: () => readerMailOutboxBacklog(database.sql),

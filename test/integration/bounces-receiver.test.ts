@@ -85,8 +85,10 @@ describe('the bounce receiver', () => {
     return row;
   }
 
+  /** The delivery a copy was sent for: its Message-ID carries the delivery id (`<digest.{id}.{installation}@...>`). */
   async function deliveryOf(mail: ReceivedMail) {
-    const [row] = await sql()<{ id: string; status: string }[]>`select id, status from deliveries where message_id = ${mail.parsed.messageId!}`;
+    const id = /^<digest\.([0-9]+)\./.exec(mail.parsed.messageId!)![1]!;
+    const [row] = await sql()<{ id: string; status: string }[]>`select id, status from deliveries where id = ${id}`;
     return row;
   }
 
@@ -132,13 +134,13 @@ describe('the bounce receiver', () => {
     const runId = await sendEdition(DAYS[0]);
     const mail = messageTo('reader-1@example.org');
     // Back to the moment between the relay's 250 and the worker's write of the sent mark.
-    const [claim] = await sql()<{ id: string; edition_id: string; claimed_by: string; message_id: string }[]>`
-      update deliveries set status = 'claimed', sent_at = null, message_id = null
-      where message_id = ${mail.parsed.messageId!} returning id, edition_id, claimed_by, ${mail.parsed.messageId!}::text as message_id`;
+    const [claim] = await sql()<{ id: string; edition_id: string; claimed_by: string }[]>`
+      update deliveries set status = 'claimed', sent_at = null, claimed_by = 'job-1/overtaken'
+      where id = ${(await deliveryOf(mail))!.id} returning id, edition_id, claimed_by`;
     expect(await reportFor(mail, 'postfix-user-unknown.eml')).toMatchObject({ accepted: true });
     expect(await runCounters(runId)).toMatchObject({ hard_bounces: 1 });
 
-    await markDeliveriesSent(sql(), [{ id: Number(claim!.id), editionId: Number(claim!.edition_id), token: claim!.claimed_by, messageId: claim!.message_id }]);
+    await markDeliveriesSent(sql(), [{ id: Number(claim!.id), editionId: Number(claim!.edition_id), token: claim!.claimed_by }]);
     const [row] = await sql()<{ status: string; sent_at: Date | null; last_error: string }[]>`
       select status, sent_at, last_error from deliveries where id = ${claim!.id}`;
     expect(row).toMatchObject({ status: 'bounced', last_error: expect.stringMatching(/^5\.1\.1/) });

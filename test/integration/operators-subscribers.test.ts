@@ -222,7 +222,8 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     const [id] = await insertReaders(sql, 1, {}, 1, 'erase.example.org'); // reader-1@erase.example.org
     const [edition] = await sql<{ id: string }[]>`
       insert into editions (kind, key, period_start, period_end) values ('daily', '2026-09-01', '2026-09-01', '2026-09-01') returning id`;
-    await sql`insert into sent_papers (subscriber_id, paper_id, edition_id) values (${id!}, '2609.00001', ${edition!.id})`;
+    const [variant] = await sql<{ id: number }[]>`insert into edition_variants (edition_id, paper_ids) values (${edition!.id}, '{2609.00001}') returning id`;
+    await sql`insert into sent_papers (subscriber_id, edition_id, variant_id) values (${id!}, ${edition!.id}, ${variant!.id})`;
     const erased = await app.inject({ method: 'DELETE', url: `/admin/subscribers/${id}`, headers: ADMIN });
     expect(erased.statusCode).toBe(204);
     expect(await sql`select 1 from subscribers where id = ${id!}`).toHaveLength(0);

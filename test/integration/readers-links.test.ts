@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deliveries, editions, papers, sendRuns, sentPapers } from '../../services/core/platform/db/schema.js';
+import { deliveries, editions, editionVariants, papers, sendRuns, sentPapers } from '../../services/core/platform/db/schema.js';
 import { createSubscriptionService } from '../../services/core/subscribers/subscription-service.js';
 import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
 
@@ -260,10 +260,17 @@ describe('preference center', () => {
     await db.insert(papers).values({ id: '2603.00900', title: 'Exported paper', abstract: 'x', publishedAt: h.clock.now });
     const [edition] = await db.insert(editions).values({ kind: 'daily', key: '2026-02-20', periodStart: '2026-02-20', periodEnd: '2026-02-20' }).returning();
     const [run] = await db.insert(sendRuns).values({ editionId: edition!.id, kind: 'manual' }).returning();
-    await db
+    const [variant] = await db.insert(editionVariants).values({ editionId: edition!.id, paperIds: ['2603.00900'] }).returning();
+    const [delivery] = await db
       .insert(deliveries)
-      .values({ sendRunId: run!.id, editionId: edition!.id, subscriberId: row.id, status: 'sent', paperIds: ['2603.00900'], messageId: '<m1@example.org>', sentAt: h.clock.now });
-    await db.insert(sentPapers).values({ subscriberId: row.id, paperId: '2603.00900', editionId: edition!.id, sentAt: h.clock.now });
+      .values({ sendRunId: run!.id, editionId: edition!.id, subscriberId: row.id, status: 'sent', variantId: variant!.id, sentAt: h.clock.now })
+      .returning();
+    // An older edition whose deliveries retention dropped: only its sent_papers row is left.
+    await db.insert(papers).values({ id: '2603.00800', title: 'Older paper', abstract: 'x', publishedAt: h.clock.now });
+    const [older] = await db.insert(editions).values({ kind: 'daily', key: '2026-02-10', periodStart: '2026-02-10', periodEnd: '2026-02-10' }).returning();
+    const [olderVariant] = await db.insert(editionVariants).values({ editionId: older!.id, paperIds: ['2603.00800'] }).returning();
+    const olderSentAt = new Date(h.clock.now.getTime() - 10 * 24 * 3600 * 1000);
+    await db.insert(sentPapers).values({ subscriberId: row.id, editionId: older!.id, variantId: olderVariant!.id, sentAt: olderSentAt });
 
     const response = await h.app.inject({ method: 'GET', url: `/preferences/export?token=${h.token(row.id, 'preferences')}` });
     expect(response.statusCode).toBe(200);
@@ -271,8 +278,14 @@ describe('preference center', () => {
     const data = response.json();
     expect(data.subscriber).toMatchObject({ id: row.id, email: row.email, status: 'pending' });
     expect(data.consent).toMatchObject({ form: 'signup-v1', source: 'api', at: h.clock.now.toISOString() });
-    expect(data.deliveries).toEqual([expect.objectContaining({ edition: '2026-02-20', status: 'sent', messageId: '<m1@example.org>', paperIds: ['2603.00900'] })]);
-    expect(data.sentPapers).toEqual([{ paperId: '2603.00900', title: 'Exported paper', sentAt: h.clock.now.toISOString() }]);
+    // The Message-ID is not stored: the export shows the one the digest carried.
+    const messageId = `<digest.${delivery!.id}.${await h.test.runtime.database.installationId()}@`;
+    expect(data.deliveries).toEqual([expect.objectContaining({ edition: '2026-02-20', status: 'sent', paperIds: ['2603.00900'] })]);
+    expect(data.deliveries[0].messageId.startsWith(messageId)).toBe(true);
+    expect(data.sentPapers).toEqual([
+      { paperId: '2603.00800', title: 'Older paper', sentAt: olderSentAt.toISOString() },
+      { paperId: '2603.00900', title: 'Exported paper', sentAt: h.clock.now.toISOString() },
+    ]);
   });
 });
 

@@ -22,15 +22,26 @@ describe('nightly retention (the maintenance queue\'s retention job)', () => {
     const editionId = Number(row!.id);
     const [run] = await sql<{ id: string }[]>`
       insert into send_runs (edition_id, kind, status) values (${editionId}, 'manual', ${runStatus}) returning id`;
-    const paperId = `paper-of-${day}`;
+    const [variant] = await sql<{ id: number }[]>`
+      insert into edition_variants (edition_id, paper_ids) values (${editionId}, ${[`paper-of-${day}`]}::text[]) returning id`;
+    // A sent delivery is the record of its papers while its partition lasts.
     for (const subscriberId of Object.values(readers)) {
       await sql`
-        insert into deliveries (send_run_id, edition_id, subscriber_id, status, paper_ids, sent_at)
-        values (${run!.id}, ${editionId}, ${subscriberId}, 'sent', ${[paperId]}::text[], ${day}::date)`;
-      await sql`insert into sent_papers (subscriber_id, paper_id, edition_id, sent_at) values (${subscriberId}, ${paperId}, ${editionId}, ${day}::date)`;
+        insert into deliveries (send_run_id, edition_id, subscriber_id, status, variant_id, sent_at)
+        values (${run!.id}, ${editionId}, ${subscriberId}, 'sent', ${variant!.id}, ${day}::date)`;
     }
     return editionId;
   }
+
+  /** The papers a reader is remembered to have been sent: by their sent deliveries, then by sent_papers. */
+  const sentPapersOf = async (subscriberId: number) =>
+    (await sql<{ paper_id: string }[]>`
+      select p.paper_id from (
+        select variant_id from deliveries where subscriber_id = ${subscriberId} and sent_at is not null
+        union all
+        select variant_id from sent_papers where subscriber_id = ${subscriberId}
+      ) sent join edition_variants v on v.id = sent.variant_id cross join lateral unnest(v.paper_ids) as p(paper_id)
+      order by p.paper_id`).map((row) => row.paper_id);
 
   const partitions = async (table: string) =>
     (await sql<{ name: string }[]>`
@@ -83,6 +94,14 @@ describe('nightly retention (the maintenance queue\'s retention job)', () => {
       [`sent_papers_e${edition.old}`, `sent_papers_e${edition.oldStillSending}`, `sent_papers_e${edition.recent}`].sort(),
     );
 
+    // The dropped deliveries of the old edition left one sent_papers row per sent email.
+    expect(await sql`select subscriber_id from sent_papers where edition_id = ${edition.old!} order by subscriber_id`).toEqual(
+      [readers.active, readers.goneRecently].map((id) => ({ subscriber_id: String(id) })),
+    );
+    // The ancient edition has no ledger table left, nor variants.
+    expect(await sql`select 1 from edition_variants where edition_id = ${edition.ancient!}`).toHaveLength(0);
+    expect(await sql`select 1 from edition_variants where edition_id = ${edition.old!}`).toHaveLength(1);
+
     // The reader who unsubscribed 111 days ago has no history left; their suppression and row stay.
     expect(await sql`select 1 from sent_papers where subscriber_id = ${readers.goneLongAgo}`).toHaveLength(0);
     expect(await sql`select 1 from deliveries where subscriber_id = ${readers.goneLongAgo}`).toHaveLength(0);
@@ -91,9 +110,7 @@ describe('nightly retention (the maintenance queue\'s retention job)', () => {
     expect(gone).toEqual({ status: 'unsubscribed', history_dropped_at: NOW });
     // A reader who left 4 days ago, and a reader still reading, keep theirs.
     for (const id of [readers.goneRecently, readers.active]) {
-      expect(await sql`select paper_id from sent_papers where subscriber_id = ${id} order by paper_id`).toEqual(
-        ['paper-of-2026-02-01', 'paper-of-2026-02-02', 'paper-of-2026-05-25'].map((paper_id) => ({ paper_id })),
-      );
+      expect(await sentPapersOf(id)).toEqual(['paper-of-2026-02-01', 'paper-of-2026-02-02', 'paper-of-2026-05-25']);
       expect(await sql`select 1 from deliveries where subscriber_id = ${id}`).toHaveLength(2);
     }
 

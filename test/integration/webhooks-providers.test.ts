@@ -88,7 +88,7 @@ describe('provider webhooks', () => {
     return row;
   }
   async function deliveryStatusOf(mail: ReceivedMail) {
-    const [row] = await sql()<{ status: string }[]>`select status from deliveries where message_id = ${mail.parsed.messageId!}`;
+    const [row] = await sql()<{ status: string }[]>`select status from deliveries where id = ${/^<digest\.([0-9]+)\./.exec(mail.parsed.messageId!)![1]!}`;
     return row?.status;
   }
   async function readerStatus(address: string) {

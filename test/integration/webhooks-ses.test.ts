@@ -98,7 +98,7 @@ describe('POST /webhooks/ses', () => {
   }
 
   async function deliveryStatus(mail: ReceivedMail) {
-    const [row] = await sql()<{ status: string }[]>`select status from deliveries where message_id = ${mail.parsed.messageId!}`;
+    const [row] = await sql()<{ status: string }[]>`select status from deliveries where id = ${/^<digest\.([0-9]+)\./.exec(mail.parsed.messageId!)![1]!}`;
     return row?.status;
   }
 

@@ -16,7 +16,7 @@ function ledger() {
   const asked: Array<{ address: string; sentBy: Date }> = [];
   const lookups: TargetLookups = {
     deliveryById: async (id) => deliveries[id],
-    deliveryByMessageId: async (messageId) => (messageId === '<digest-20@paperboy.test>' ? deliveries[20] : undefined),
+    deliveryByMessageId: async (messageId) => (messageId.replace(/^<|>$/g, '') === 'digest-20@paperboy.test' ? deliveries[20] : undefined),
     readerByAddress: async (address, sentBy) => {
       asked.push({ address, sentBy });
       return address === 'reader@example.org' ? { subscriberId: 1, delivery: deliveries[10] } : undefined;

@@ -18,15 +18,9 @@ interface DeliveryRow {
 const toDelivery = (row: DeliveryRow | undefined): EventDelivery | undefined =>
   row && { id: Number(row.id), subscriberId: Number(row.subscriber_id), sendRunId: Number(row.send_run_id) };
 
+/** Any edition's delivery: the id alone (each partition's primary key is probed once). */
 export async function findDeliveryById(sql: SqlExecutor, id: number): Promise<EventDelivery | undefined> {
   const [row] = await sql<DeliveryRow[]>`select id, subscriber_id, send_run_id from deliveries where id = ${id}`;
-  return toDelivery(row);
-}
-
-/** The delivery a Message-ID (with its angle brackets) was sent with, on deliveries_message_id_idx. */
-export async function findDeliveryByMessageId(sql: SqlExecutor, messageId: string): Promise<EventDelivery | undefined> {
-  const [row] = await sql<DeliveryRow[]>`
-    select id, subscriber_id, send_run_id from deliveries where message_id = ${messageId} order by id limit 1`;
   return toDelivery(row);
 }
 
@@ -107,7 +101,7 @@ export async function markDeliveryBounced(sql: SqlExecutor, id: number, detail: 
     with before as (
       select id, edition_id, send_run_id, status from deliveries where id = ${id} and status in ('sent', 'claimed') for update
     ), bounced as (
-      update deliveries d set status = 'bounced', last_error = ${detail}, updated_at = now()
+      update deliveries d set status = 'bounced', last_error = ${detail}
       from before where d.id = before.id and d.edition_id = before.edition_id
       returning before.send_run_id, before.status as was
     ), recounted as (

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient, SqlExecutor } from '../platform/db/client.js';
+import { deliveryIdOfMessageId } from '../platform/mail/digest-message-id.js';
 import { normalizeEmailAddress } from '../platform/mail/email-address.js';
 import { verifyReturnPathToken } from '../platform/tokens/return-path.js';
 import { markUnsubscribedWith } from '../subscribers/subscriber-repo.js';
@@ -8,7 +9,6 @@ import { incrementRunCounter } from '../sending/run-control-repo.js';
 import { suppressReader } from '../suppression/suppression-repo.js';
 import {
   findDeliveryById,
-  findDeliveryByMessageId,
   findReaderByAddress,
   hasEarlierComplaint,
   insertMailEvent,
@@ -37,7 +37,7 @@ import type { MailEvent } from './mail-event.js';
  */
 
 export interface BounceDeps {
-  database: Pick<DatabaseClient, 'sql'>;
+  database: Pick<DatabaseClient, 'sql' | 'installationId'>;
   clock: Clock;
   config: Pick<Config, 'secretKey'> & { bounces: Pick<Config['bounces'], 'softBounceLimit'> };
 }
@@ -60,24 +60,25 @@ export interface Target {
   delivery: EventDelivery | undefined;
 }
 
-/** Angle brackets as stored: providers give Message-IDs with or without them. */
-function bracketed(messageId: string): string {
-  const bare = messageId.trim().replace(/^<|>$/g, '');
-  return `<${bare}>`;
-}
-
 /** The lookups that find what an event is about: the ledger's, or a unit test's. */
 export interface TargetLookups {
   deliveryById(id: number): Promise<EventDelivery | undefined>;
-  /** By the Message-ID as stored, angle brackets included. */
+  /** By a Message-ID, with or without its angle brackets. */
   deliveryByMessageId(messageId: string): Promise<EventDelivery | undefined>;
   readerByAddress(emailNormalized: string, sentBy: Date): Promise<AddressedReader | undefined>;
 }
 
-export function ledgerLookups(sql: SqlExecutor): TargetLookups {
+/**
+ * The ledger's lookups. A Message-ID is not stored: one of this installation's digests carries
+ * its delivery id (digest-message-id.ts); any other names no delivery of ours.
+ */
+export function ledgerLookups(sql: SqlExecutor, installationId: string): TargetLookups {
   return {
     deliveryById: (id) => findDeliveryById(sql, id),
-    deliveryByMessageId: (messageId) => findDeliveryByMessageId(sql, messageId),
+    deliveryByMessageId: async (messageId) => {
+      const id = deliveryIdOfMessageId(messageId, installationId);
+      return id === undefined ? undefined : findDeliveryById(sql, id);
+    },
     readerByAddress: (emailNormalized, sentBy) => findReaderByAddress(sql, emailNormalized, sentBy),
   };
 }
@@ -112,7 +113,7 @@ export async function resolveTarget(lookups: TargetLookups, secretKey: string, e
     event.deliveryId !== undefined
       ? await lookups.deliveryById(event.deliveryId)
       : event.messageId
-        ? await lookups.deliveryByMessageId(bracketed(event.messageId))
+        ? await lookups.deliveryByMessageId(event.messageId)
         : undefined;
   if (delivery) return { subscriberId: delivery.subscriberId, delivery };
   if (event.recipientVouched && event.recipient && !UNAUTHENTICATED_SOURCES.has(event.source)) {
@@ -140,7 +141,7 @@ export function softBounceStreakThrough(entries: readonly LedgerEntry[], deliver
 
 export async function applyMailEvent(deps: BounceDeps, event: MailEvent): Promise<MailEventOutcome> {
   const { sql } = deps.database;
-  const target = await resolveTarget(ledgerLookups(sql), deps.config.secretKey, event);
+  const target = await resolveTarget(ledgerLookups(sql, await deps.database.installationId()), deps.config.secretKey, event);
   if (target === 'forged-token') return { applied: false, reason: 'forged-token' };
   if (!target) return { applied: false, reason: 'unknown-message' };
   const { subscriberId, delivery } = target;

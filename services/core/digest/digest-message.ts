@@ -1,6 +1,7 @@
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/address.js';
+import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDkimSigning } from '../platform/mail/dkim.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
@@ -170,16 +171,6 @@ export async function prepareDigestMessage(
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
     dkim: settings.dkim ? prepareDkimSigning(settings.dkim, message) : undefined,
   };
-}
-
-/**
- * `<digest.{deliveryId}.{installationId}@{domain}>`: the same for every attempt of one delivery,
- * and never the same in two installations, whose delivery ids both start at 1.
- */
-function digestMessageId(deliveryId: number | string, installationId: string, domain: string): string {
-  const id = String(deliveryId);
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`delivery id "${id}" cannot go into a Message-ID`);
-  return `<digest.${id}.${installationId}@${domain}>`;
 }
 
 /**

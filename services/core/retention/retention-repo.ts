@@ -35,25 +35,38 @@ export async function findExpiredPartitions(sql: Sql, table: LedgerTable, before
 }
 
 /**
- * Drops one partition: a catalogue change, however many rows it holds. Dropping locks the parent
- * table for a moment; a send's statements are short, but a long query on the ledger would hold
- * the drop and every statement queued behind it, so the drop gives up after `lockTimeoutMs`
- * (returns false) and the next night tries again. Before an edition's deliveries go, its finished
- * runs' counts are stored once more from them, in the same transaction, so the runs report what
- * the ledger last said (a cancelled run's last claims included) and nothing is lost in between.
+ * Drops one partition: a catalogue change, however many rows it holds. A deliveries partition
+ * first hands what it says about sent papers to sent_papers (one row per sent email: reader and
+ * variant), which is kept longer, unless that edition's sent_papers partition is gone already.
+ * Once neither partition of an edition is left, its variants go too. All in one transaction.
+ * Dropping locks the parent table for a moment; a send's statements are short, but a long query
+ * on the ledger would hold the drop and every statement queued behind it, so the drop gives up
+ * after `lockTimeoutMs` (returns false, having changed nothing) and the next night tries again.
+ * Before an edition's deliveries go, its finished runs' counts are stored once more from them,
+ * so the runs report what the ledger last said (a cancelled run's last claims included).
  */
 export async function dropPartition(sql: Sql, table: LedgerTable, partition: LedgerPartition, lockTimeoutMs: number): Promise<boolean> {
   // The name is checked against the pattern the partitions are made with, not merely quoted.
   if (partition.name !== `${table}_e${partition.editionId}`) throw new Error(`not a ledger partition: ${partition.name}`);
+  const sentPapersPartition = `sent_papers_e${partition.editionId}`;
+  const other = table === 'deliveries' ? sentPapersPartition : `deliveries_e${partition.editionId}`;
   try {
     await sql.begin(async (tx) => {
       await tx`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`;
+      const [kept] = await tx<{ other: boolean }[]>`select to_regclass(${other}) is not null as other`;
       if (table === 'deliveries') {
         await tx`
           update send_runs set delivery_counts = paperboy_run_delivery_counts(id, edition_id)
           where edition_id = ${partition.editionId} and status in ('completed', 'cancelled')`;
       }
+      if (table === 'deliveries' && kept?.other) {
+        await tx`
+          insert into ${tx(sentPapersPartition)} (subscriber_id, edition_id, sent_at, variant_id)
+          select subscriber_id, edition_id, sent_at, variant_id from ${tx(partition.name)}
+          where sent_at is not null and variant_id is not null`;
+      }
       await tx`drop table if exists ${tx(partition.name)}`;
+      if (!kept?.other) await tx`delete from edition_variants where edition_id = ${partition.editionId}`;
     });
     return true;
   } catch (error) {

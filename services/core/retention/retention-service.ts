@@ -8,7 +8,8 @@ import { dropPartition, dropUnsubscribedHistory, downsamplePaperStats, findExpir
  * Retention: what every email and every ingest adds is kept for a window and then dropped, so the
  * database levels off instead of growing for ever. Run nightly by the maintenance queue.
  * - An edition's deliveries (its partition) go DELIVERY_RETENTION_DAYS after the edition's date,
- *   its sent-paper rows SENT_PAPERS_RETENTION_DAYS after: a whole table each, no DELETE.
+ *   leaving one sent-paper row per sent email (reader, variant), which go SENT_PAPERS_RETENTION_DAYS
+ *   after: a whole table each, no DELETE.
  * - A reader who unsubscribed more than DELIVERY_RETENTION_DAYS ago loses their history
  *   (deliveries, sent papers); the reader row and any suppression stay.
  * - Upvote history older than PAPER_STATS_FULL_DAYS keeps one row per paper and day.

@@ -71,7 +71,7 @@ export interface SentMarker {
    * Records a delivery the SMTP server accepted as sent. Resolves once Postgres has it, however
    * long that takes: a mark is never dropped, since a delivery left claimed would be sent again.
    */
-  mark(claim: HeldClaim, messageId: string): Promise<void>;
+  mark(claim: HeldClaim): Promise<void>;
   /**
    * Resolves when another message may go out: at once, unless the marks Postgres has not taken
    * have reached the bound (it is away), until they drain.
@@ -97,7 +97,7 @@ const MAX_RETRY_PAUSE_MS = 1000;
  * marks that arrived meanwhile, with a pause doubling from 50 ms to 1 s, until it succeeds.
  */
 export function createSentMarker(sql: Sql, logger?: Logger, maxUnwritten = MAX_UNWRITTEN_MARKS): SentMarker {
-  let pending: Array<HeldClaim & { messageId: string; resolve: () => void }> = [];
+  let pending: Array<HeldClaim & { resolve: () => void }> = [];
   const waitingForRoom: Array<() => void> = [];
   let writing = false;
   const write = async () => {
@@ -134,9 +134,9 @@ export function createSentMarker(sql: Sql, logger?: Logger, maxUnwritten = MAX_U
     writing = false;
   };
   return {
-    mark: (claim, messageId) =>
+    mark: (claim) =>
       new Promise<void>((resolve) => {
-        pending.push({ ...claim, messageId, resolve });
+        pending.push({ ...claim, resolve });
         if (!writing) void write();
       }),
     room: () => (pending.length < maxUnwritten ? Promise.resolve() : new Promise<void>((resolve) => waitingForRoom.push(resolve))),

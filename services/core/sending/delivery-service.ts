@@ -55,7 +55,7 @@ export type DeliveryOutcome =
 type SendAttempt =
   | Exclude<DeliveryOutcome, { status: 'sent' } | { status: 'retry' }>
   | { status: 'retry'; reason: 'transient' }
-  | { status: 'sent'; latencyMs: number; messageId: string }
+  | { status: 'sent'; latencyMs: number }
   | { status: 'retry'; reason: 'throttled'; backoffMs: number };
 
 export interface DeliverBatchResult {
@@ -191,7 +191,7 @@ async function sendClaimed(
         continue;
       }
       const { latencyMs } = outcome;
-      marks.push(marker.mark({ id: delivery.id, editionId: delivery.editionId, token }, outcome.messageId).then(() => settle({ status: 'sent', latencyMs })));
+      marks.push(marker.mark({ id: delivery.id, editionId: delivery.editionId, token }).then(() => settle({ status: 'sent', latencyMs })));
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, wanted.length) }, sendNext));
@@ -265,5 +265,5 @@ async function sendOne(
   // The caller marks it sent. Between the server's 250 and that write only a crash can lose the
   // mark (a failed write is retried until it lands); its claim then goes stale and the copy is
   // sent again, with the same deterministic Message-ID, which lets mail systems fold the two.
-  return { status: 'sent', latencyMs: performance.now() - started, messageId: message.messageId };
+  return { status: 'sent', latencyMs: performance.now() - started };
 }

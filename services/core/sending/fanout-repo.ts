@@ -2,6 +2,7 @@ import type { Sql } from '../platform/db/client.js';
 import { preferenceColumns, preferencesOf } from '../subscribers/preference-columns.js';
 import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
+import { variantIdsOf } from './edition-variants-repo.js';
 
 /** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
 
@@ -41,10 +42,12 @@ export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
 }
 
 /**
- * Which of `paperIds` each of `subscriberIds` was already sent. A paper was sent with an edition
- * that holds it, so only those editions' partitions of sent_papers are read. The editions are
- * looked up first and passed as a parameter: Postgres prunes partitions by a parameter, not by
- * the result of a subquery in the same statement (it would read every edition's partition).
+ * Which of `paperIds` each of `subscriberIds` was already sent: the papers of their deliveries
+ * with a sent time and, for editions whose deliveries retention dropped, of their sent_papers
+ * rows. A paper was sent with an edition that holds it, so only those editions' partitions are
+ * read. The editions are looked up first and passed as a parameter: Postgres prunes partitions
+ * by a parameter, not by the result of a subquery in the same statement (it would read every
+ * edition's partition).
  */
 export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], paperIds: string[]): Promise<Map<number, Set<string>>> {
   const sent = new Map<number, Set<string>>();
@@ -52,10 +55,20 @@ export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], p
   const editions = await sql<{ edition_id: string }[]>`
     select distinct edition_id from edition_papers where paper_id = any(${paperIds}::text[])`;
   if (editions.length === 0) return sent;
+  const editionIds = editions.map((row) => row.edition_id);
   const rows = await sql<{ subscriber_id: string; paper_id: string }[]>`
-    select subscriber_id, paper_id from sent_papers
-    where edition_id = any(${editions.map((row) => row.edition_id)}::bigint[])
-      and subscriber_id = any(${subscriberIds}::bigint[]) and paper_id = any(${paperIds}::text[])`;
+    with sent as (
+      select subscriber_id, variant_id from deliveries
+      where edition_id = any(${editionIds}::bigint[]) and subscriber_id = any(${subscriberIds}::bigint[])
+        and sent_at is not null and variant_id is not null
+      union
+      select subscriber_id, variant_id from sent_papers
+      where edition_id = any(${editionIds}::bigint[]) and subscriber_id = any(${subscriberIds}::bigint[])
+    )
+    select distinct sent.subscriber_id, p.paper_id
+    from sent join edition_variants v on v.id = sent.variant_id
+    cross join lateral unnest(v.paper_ids) as p(paper_id)
+    where p.paper_id = any(${paperIds}::text[])`;
   for (const row of rows) {
     const id = Number(row.subscriber_id);
     let papers = sent.get(id);
@@ -82,26 +95,30 @@ export interface PlannedDelivery {
 
 /**
  * Writes one ledger row per planned delivery in a single statement and returns the ids of the
- * queued ones it created. ON CONFLICT DO NOTHING covers both unique keys: (run, reader), so a
- * repeated batch adds nothing, and (edition, reader) for first copies, so two runs racing over
- * the same reader give them one copy. Paper ids travel comma-joined because unnest flattens
- * nested arrays.
+ * queued ones it created. Each names its selection by variant (edition-variants-repo.ts; `variants`
+ * carries the ids a fan-out resolved on earlier pages). ON CONFLICT DO NOTHING covers both unique
+ * keys: (run, reader), so a repeated batch adds nothing, and (edition, reader) for first copies,
+ * so two runs racing over the same reader give them one copy.
  */
 export async function insertDeliveries(
   sql: Sql,
   run: { id: number; editionId: number; resend: boolean },
   planned: PlannedDelivery[],
+  variants: Map<string, number> = new Map(),
 ): Promise<{ queuedIds: number[]; inserted: number }> {
   if (planned.length === 0) return { queuedIds: [], inserted: 0 };
+  const selections = planned.filter((p) => p.paperIds.length > 0).map((p) => p.paperIds);
+  await variantIdsOf(sql, run.editionId, selections, variants);
+  const variantOf = (p: PlannedDelivery) => (p.paperIds.length === 0 ? null : variants.get(p.paperIds.join(','))!);
   const rows = await sql<{ id: string; status: string }[]>`
-    insert into deliveries (send_run_id, edition_id, subscriber_id, status, resend, paper_ids, last_error)
+    insert into deliveries (send_run_id, edition_id, subscriber_id, status, resend, variant_id, last_error)
     select ${run.id}, ${run.editionId}, p.subscriber_id,
-           (case when p.papers = '' then 'skipped' else 'queued' end)::delivery_status,
+           (case when p.variant_id is null then 'skipped' else 'queued' end)::delivery_status,
            ${run.resend},
-           case when p.papers = '' then '{}'::text[] else string_to_array(p.papers, ',') end,
-           case when p.papers = '' then 'nothing new for this reader' end
-    from unnest(${planned.map((p) => p.subscriberId)}::bigint[], ${planned.map((p) => p.paperIds.join(','))}::text[])
-         as p(subscriber_id, papers)
+           p.variant_id,
+           case when p.variant_id is null then 'nothing new for this reader' end
+    from unnest(${planned.map((p) => p.subscriberId)}::bigint[], ${planned.map(variantOf)}::int[])
+         as p(subscriber_id, variant_id)
     on conflict do nothing
     returning id, status`;
   return { queuedIds: rows.filter((row) => row.status === 'queued').map((row) => Number(row.id)), inserted: rows.length };

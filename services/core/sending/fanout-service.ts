@@ -97,14 +97,16 @@ async function walkAudience(
   const { sql } = deps.database;
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
   const result: FanoutResult = { written: 0, queued: 0, readersSeen: 0 };
-  if (enqueueLeftovers) await enqueueUnheldDeliveries(deps, run.id, chunkSize);
+  if (enqueueLeftovers) await enqueueUnheldDeliveries(deps, run, chunkSize);
 
   let cursor = run.fanoutCursor;
+  // The edition's variants this walk has resolved: most pages reuse the same few.
+  const variants = new Map<string, number>();
   for (;;) {
     const readers = await audience.nextReaders(cursor);
     if (readers.length === 0) break;
     const planned = await audience.plan(readers);
-    const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: audience.resend }, planned);
+    const { queuedIds, inserted } = await insertDeliveries(sql, { id: run.id, editionId: run.editionId, resend: audience.resend }, planned, variants);
     await enqueueDeliveries(deps.queues, run.id, queuedIds, chunkSize);
     cursor = readers[readers.length - 1]!.id;
     const status = await saveFanoutCursor(sql, run.id, cursor);
@@ -128,16 +130,16 @@ async function walkAudience(
  */
 export async function enqueueUnheldDeliveries(
   deps: { database: DatabaseClient; queues: Queues; config: Pick<Config, 'workerStaleSeconds'> },
-  runId: number,
+  run: { id: number; editionId: number },
   chunkSize: number,
   idSuffix = '',
 ): Promise<number> {
   let after = 0;
   let enqueued = 0;
   for (;;) {
-    const ids = await findDeliveryIdsToEnqueue(deps.database.sql, runId, after, deps.config.workerStaleSeconds, 10 * chunkSize);
+    const ids = await findDeliveryIdsToEnqueue(deps.database.sql, run, after, deps.config.workerStaleSeconds, 10 * chunkSize);
     if (ids.length === 0) return enqueued;
-    await enqueueDeliveries(deps.queues, runId, ids, chunkSize, idSuffix);
+    await enqueueDeliveries(deps.queues, run.id, ids, chunkSize, idSuffix);
     enqueued += ids.length;
     after = ids[ids.length - 1] as number;
   }

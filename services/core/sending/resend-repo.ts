@@ -36,9 +36,10 @@ export interface ResendPage {
  */
 export async function nextFailedReaders(sql: Sql, page: ResendPage): Promise<ResendReader[]> {
   const rows = await sql<ReaderRow[]>`
-    select s.id, ${preferenceColumns(sql, 's')}, d.paper_ids
+    select s.id, ${preferenceColumns(sql, 's')}, v.paper_ids
     from deliveries d
     join subscribers s on s.id = d.subscriber_id
+    left join edition_variants v on v.id = d.variant_id
     where d.edition_id = ${page.editionId} and d.status = 'failed'
       and d.subscriber_id > ${page.afterId} and d.subscriber_id <= ${page.upToId}
       and not exists (select 1 from deliveries n where n.subscriber_id = d.subscriber_id and n.edition_id = d.edition_id and n.id > d.id)

@@ -37,7 +37,7 @@ export async function markRunCancelled(sql: Sql, runId: number, reason: string):
       where id = ${runId} and status in ('fanning_out', 'sending', 'paused')
       returning id
     ), skipped as (
-      update deliveries d set status = 'skipped', last_error = ${reason}, updated_at = now()
+      update deliveries d set status = 'skipped', last_error = ${reason}
       from run where d.send_run_id = run.id and d.status = 'queued'
       returning d.id
     )
@@ -57,17 +57,19 @@ export async function takeBackClaimsOfStoppedRun(
   ids: number[],
 ): Promise<{ status: SendRunStatus; ids: number[] } | undefined> {
   if (ids.length === 0) return undefined;
-  const rows = await sql<{ id: string; run_status: SendRunStatus }[]>`
-    with run as (select id, status from send_runs where id = ${runId} and status in ('paused', 'cancelled'))
+  // The run first, on its own: were it a join, Postgres could walk the deliveries first.
+  const [run] = await sql<{ status: SendRunStatus; edition_id: string }[]>`
+    select status, edition_id from send_runs where id = ${runId} and status in ('paused', 'cancelled')`;
+  if (!run) return undefined;
+  const rows = await sql<{ id: string }[]>`
     update deliveries d
-    set status = case when run.status = 'paused' then 'queued'::delivery_status else 'skipped'::delivery_status end,
-        last_error = case when run.status = 'paused' then d.last_error else 'the run was cancelled' end,
-        updated_at = now()
-    from run
-    where d.id = any(${ids}::bigint[]) and d.send_run_id = run.id and d.status = 'claimed' and d.claimed_by = ${claimToken}
-    returning d.id, run.status as run_status`;
+    set status = ${run.status === 'paused' ? 'queued' : 'skipped'}::delivery_status,
+        last_error = coalesce(${run.status === 'paused' ? null : 'the run was cancelled'}::text, d.last_error)
+    where d.edition_id = ${run.edition_id} and d.id = any(${ids}::bigint[]) and d.send_run_id = ${runId}
+      and d.status = 'claimed' and d.claimed_by = ${claimToken}
+    returning d.id`;
   if (rows.length === 0) return undefined;
-  return { status: rows[0]!.run_status, ids: rows.map((row) => Number(row.id)) };
+  return { status: run.status, ids: rows.map((row) => Number(row.id)) };
 }
 
 export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
@@ -80,10 +82,11 @@ export async function incrementRunCounter(sql: SqlExecutor, runId: number, count
   await sql`update send_runs set ${sql(counter)} = ${sql(counter)} + 1 where id = ${runId}`;
 }
 
-/** Deliveries of a run that went to the server (sent, failed, bounced), on deliveries_run_status_idx. */
+/** Deliveries of a run that went to the server (sent, failed, bounced): the run's rows in its edition's partition. */
 export async function countRunAttempts(sql: Sql, runId: number): Promise<number> {
   const [row] = await sql<{ count: string }[]>`
-    select count(*) as count from deliveries where send_run_id = ${runId} and status in ('sent', 'failed', 'bounced')`;
+    select count(*) as count from deliveries
+    where edition_id = (select edition_id from send_runs where id = ${runId}) and send_run_id = ${runId} and status in ('sent', 'failed', 'bounced')`;
   return Number(row?.count ?? 0);
 }
 

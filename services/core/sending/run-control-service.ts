@@ -60,7 +60,7 @@ export async function pauseRun(deps: RunControlDeps, runId: number, actor: strin
  */
 export async function resumeRun(deps: RunControlDeps, runId: number, actor: string): Promise<SendRun> {
   const { sql } = deps.database;
-  await existingRun(deps, runId);
+  const run = await existingRun(deps, runId);
   const status = await markRunResumed(sql, runId);
   if (!status) {
     const now = await existingRun(deps, runId);
@@ -68,7 +68,7 @@ export async function resumeRun(deps: RunControlDeps, runId: number, actor: stri
   }
   if (status === 'fanning_out') await ensureFanoutJob(deps.queues, runId);
   // Fresh job ids: the jobs that met the pause may still be kept as completed under theirs.
-  const requeued = await enqueueUnheldDeliveries(deps, runId, deliverPacing(deps.config.mail.rateLimitPerSecond).chunkSize, `-resume-${randomUUID()}`);
+  const requeued = await enqueueUnheldDeliveries(deps, run, deliverPacing(deps.config.mail.rateLimitPerSecond).chunkSize, `-resume-${randomUUID()}`);
   // A run paused after its last delivery settled has nothing left to send.
   await completeSendRunIfSettled(sql, runId);
   deps.logger.warn({ runId, actor, requeued, status }, 'send run resumed');

@@ -22,15 +22,17 @@ export async function findStoredDeliveryCounts(sql: Sql, runIds: number[]): Prom
 }
 
 /**
- * Deliveries by status of each of `runIds` (zeros included), counted in the ledger on
- * deliveries_run_status_idx (an index-only scan per run): for runs still going.
+ * Deliveries by status of each of `runIds` (zeros included), counted in their editions'
+ * partitions (passed as a parameter, so Postgres reads no other edition's). No index holds the
+ * status (a status update would then never be HOT): the count reads the runs' rows.
  */
 export async function countDeliveriesOfRuns(sql: Sql, runIds: number[]): Promise<Map<number, DeliveryCounts>> {
   const counts = new Map<number, DeliveryCounts>(runIds.map((id) => [id, emptyDeliveryCounts()]));
   if (runIds.length === 0) return counts;
+  const editions = await sql<{ edition_id: string }[]>`select distinct edition_id from send_runs where id = any(${runIds}::bigint[])`;
   const rows = await sql<{ send_run_id: string; status: keyof DeliveryCounts; count: string }[]>`
     select send_run_id, status, count(*) as count from deliveries
-    where send_run_id = any(${runIds}::bigint[])
+    where edition_id = any(${editions.map((row) => row.edition_id)}::bigint[]) and send_run_id = any(${runIds}::bigint[])
     group by send_run_id, status`;
   for (const row of rows) counts.get(Number(row.send_run_id))![row.status] = Number(row.count);
   return counts;

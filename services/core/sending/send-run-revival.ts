@@ -34,7 +34,7 @@ export async function reviveSendRun(deps: RevivalDeps, run: SendRun): Promise<Re
   if (await completeSendRunIfSettled(deps.database.sql, run.id)) return 'completed';
   if ((await pendingDeliverJobs(deps.queues)) > 0) return 'nothing-lost';
   const { chunkSize } = deliverPacing(deps.config.mail.rateLimitPerSecond);
-  const enqueued = await enqueueUnheldDeliveries(deps, run.id, chunkSize, `-v${deps.clock().getTime()}`);
+  const enqueued = await enqueueUnheldDeliveries(deps, run, chunkSize, `-v${deps.clock().getTime()}`);
   if (enqueued === 0) return 'nothing-lost';
   deps.logger.warn({ runId: run.id, deliveries: enqueued }, 'revived a send run: its queued deliveries had no job');
   return 'deliveries-enqueued';

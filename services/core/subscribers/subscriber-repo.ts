@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql, SqlExecutor } from '../platform/db/client.js';
-import { deliveries, editions, papers, readerMailOutbox, sentPapers, subscribers, type ReaderMailKind } from '../platform/db/schema.js';
+import { deliveries, editions, editionVariants, readerMailOutbox, subscribers, type ReaderMailKind } from '../platform/db/schema.js';
 import { preferenceColumns, preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
 import type { MailSlot } from './mail-slot.js';
@@ -320,22 +320,20 @@ export interface DeliveryRecord {
   edition: string;
   status: string;
   paperIds: string[];
-  messageId: string | null;
   attempts: number;
   lastError: string | null;
   createdAt: Date;
   sentAt: Date | null;
 }
 
-/** Every delivery of one reader with its edition's key, oldest first (the GDPR export). */
+/** Every delivery of one reader with its edition's key and its papers, oldest first (the GDPR export). */
 export async function listDeliveriesOf(db: Database, subscriberId: number): Promise<DeliveryRecord[]> {
-  return db
+  const rows = await db
     .select({
       id: deliveries.id,
       edition: editions.key,
       status: deliveries.status,
-      paperIds: deliveries.paperIds,
-      messageId: deliveries.messageId,
+      paperIds: editionVariants.paperIds,
       attempts: deliveries.attempts,
       lastError: deliveries.lastError,
       createdAt: deliveries.createdAt,
@@ -343,8 +341,10 @@ export async function listDeliveriesOf(db: Database, subscriberId: number): Prom
     })
     .from(deliveries)
     .innerJoin(editions, eq(editions.id, deliveries.editionId))
+    .leftJoin(editionVariants, eq(editionVariants.id, deliveries.variantId))
     .where(eq(deliveries.subscriberId, subscriberId))
     .orderBy(asc(deliveries.id));
+  return rows.map((row) => ({ ...row, paperIds: row.paperIds ?? [] }));
 }
 
 export interface SentPaperRecord {
@@ -353,12 +353,21 @@ export interface SentPaperRecord {
   sentAt: Date;
 }
 
-/** Every paper one reader has been sent, oldest first (the GDPR export). */
-export async function listSentPapersOf(db: Database, subscriberId: number): Promise<SentPaperRecord[]> {
-  return db
-    .select({ paperId: sentPapers.paperId, title: papers.title, sentAt: sentPapers.sentAt })
-    .from(sentPapers)
-    .innerJoin(papers, eq(papers.id, sentPapers.paperId))
-    .where(eq(sentPapers.subscriberId, subscriberId))
-    .orderBy(asc(sentPapers.sentAt), asc(sentPapers.paperId));
+/**
+ * Every paper one reader has been sent, oldest first (the GDPR export): those of their deliveries
+ * with a sent time, and of their sent_papers rows (kept after the deliveries are dropped).
+ */
+export async function listSentPapersOf(sql: Sql, subscriberId: number): Promise<SentPaperRecord[]> {
+  const rows = await sql<{ paper_id: string; title: string; sent_at: Date }[]>`
+    with sent as (
+      select variant_id, sent_at from deliveries where subscriber_id = ${subscriberId} and sent_at is not null and variant_id is not null
+      union all
+      select variant_id, sent_at from sent_papers where subscriber_id = ${subscriberId}
+    )
+    select p.id as paper_id, p.title, sent.sent_at
+    from sent join edition_variants v on v.id = sent.variant_id
+    cross join lateral unnest(v.paper_ids) as sp(paper_id)
+    join papers p on p.id = sp.paper_id
+    order by sent.sent_at, p.id`;
+  return rows.map((row) => ({ paperId: row.paper_id, title: row.title, sentAt: row.sent_at }));
 }

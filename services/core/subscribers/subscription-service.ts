@@ -1,6 +1,9 @@
 import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
+import { mailboxDomain } from '../platform/mail/address.js';
+import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { checkEmailAddress, smtpUtf8RefusalMessage } from '../platform/mail/email-address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import { preferencesOf } from './preference-columns.js';
@@ -79,7 +82,9 @@ export interface SubscriberExport {
 }
 
 export interface SubscriptionServiceDeps {
-  database: Pick<DatabaseClient, 'db' | 'sql'>;
+  database: Pick<DatabaseClient, 'db' | 'sql' | 'installationId'>;
+  /** The sender's address, whose domain the digests' Message-IDs carry (the export shows them). */
+  config: { mail: Pick<Config['mail'], 'from'> };
   clock: Clock;
   /** Asked whether an address with a non-ASCII local part can be mailed at all. */
   mail: Pick<MailTransport, 'smtpUtf8'>;
@@ -278,7 +283,14 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     /** Everything stored about one reader (GDPR Art. 15 and 20). */
     async exportSubscriberData(subscriberId: number): Promise<SubscriberExport> {
       const row = await requireSubscriber(subscriberId);
-      const [deliveryRows, sentRows] = await Promise.all([listDeliveriesOf(db, subscriberId), listSentPapersOf(db, subscriberId)]);
+      const [deliveryRows, sentRows, installationId] = await Promise.all([
+        listDeliveriesOf(db, subscriberId),
+        listSentPapersOf(sql, subscriberId),
+        deps.database.installationId(),
+      ]);
+      // Not stored: formed as the digest was (digest-message-id.ts), for a delivery that went out.
+      const messageIdOf = (d: { id: number; sentAt: Date | null }) =>
+        d.sentAt ? digestMessageId(d.id, installationId, mailboxDomain(deps.config.mail.from)) : null;
       const iso = (value: Date | null) => (value ? value.toISOString() : null);
       return {
         exportedAt: deps.clock().toISOString(),
@@ -307,7 +319,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           edition: d.edition,
           status: d.status,
           paperIds: d.paperIds,
-          messageId: d.messageId,
+          messageId: messageIdOf(d),
           createdAt: d.createdAt.toISOString(),
           sentAt: iso(d.sentAt),
         })),

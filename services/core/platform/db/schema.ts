@@ -11,6 +11,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  serial,
   smallint,
   text,
   timestamp,
@@ -268,15 +269,42 @@ export const sendRuns = pgTable(
 export const deliveryStatus = pgEnum('delivery_status', ['queued', 'claimed', 'sent', 'failed', 'skipped', 'bounced']);
 
 /**
+ * The selections of papers readers were given with an edition: one row per distinct selection,
+ * shared by every delivery that carries the same papers (most readers of an edition get one of
+ * a few). Written by the fan-out, never changed; a delivery or a sent_papers row names one by id,
+ * four bytes instead of its list of paper ids.
+ */
+export const editionVariants = pgTable(
+  'edition_variants',
+  {
+    id: serial('id').primaryKey(),
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    /** In the order the digest shows them. */
+    paperIds: text('paper_ids').array().notNull(),
+  },
+  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds)],
+);
+
+/**
  * The ledger: one row per (send run, reader). A delivery is claimed before the SMTP conversation
- * and marked sent after it, so a retried job skips what was sent.
+ * and marked sent after it, so a retried job skips what was sent. A delivery with a sent_at is
+ * what the reader was sent: its variant's papers are never sent to them again (the fan-out reads
+ * them here, and from sent_papers once the partition is dropped).
  *
- * Partitioned by edition (LIST on edition_id, migration 0005; drizzle-kit cannot say so): each
- * edition's rows live in `deliveries_e{edition id}`, made by paperboy_ledger_partitions() when the
- * edition is inserted (a trigger), and retention drops the whole table once the edition is older than
+ * Partitioned by edition (LIST on edition_id, migrations 0005, 0006; drizzle-kit cannot say so):
+ * each edition's rows live in `deliveries_e{edition id}`, made by paperboy_ledger_partitions()
+ * when the edition is inserted (a trigger), with a fillfactor (50, migration 0006) that leaves
+ * room on each page for the claim and the sent mark of all its rows. Retention drops the whole table once the edition is older than
  * DELIVERY_RETENTION_DAYS (retention-service.ts), with no DELETE. Every unique key includes
  * edition_id, which costs nothing in meaning: a run, and so each of its deliveries, belongs to one
  * edition. Statements of the send name the edition so Postgres reads one partition.
+ *
+ * No index covers a column that a status change writes (status, claims, sent_at), so each of
+ * those updates is HOT: a new row version on the same page and no index entry. The Message-ID
+ * is not stored: it is formed from the delivery id and the installation id (platform/mail/digest-message-id.ts).
+ * Columns are declared widest first (migration 0006), which leaves no padding in the row.
  */
 export const deliveries = pgTable(
   'deliveries',
@@ -291,20 +319,21 @@ export const deliveries = pgTable(
     subscriberId: bigint('subscriber_id', { mode: 'number' })
       .notNull()
       .references(() => subscribers.id, { onDelete: 'cascade' }),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    /**
+     * The reader's own selection (edition_variants), fixed at fan-out so a retry sends the same
+     * papers; null for a reader with nothing new (a skipped delivery).
+     */
+    variantId: integer('variant_id'),
+    attempts: integer('attempts').notNull().default(0),
     status: deliveryStatus('status').notNull().default('queued'),
     /** A resend's copy; every other copy is the reader's one and only copy of the edition. */
     resend: boolean('resend').notNull().default(false),
-    /** The reader's own selection, fixed at fan-out so a retry sends the same papers. */
-    paperIds: text('paper_ids').array().notNull().default(sql`'{}'::text[]`),
-    attempts: integer('attempts').notNull().default(0),
-    messageId: text('message_id'),
-    lastError: text('last_error'),
-    claimedAt: timestamp('claimed_at', { withTimezone: true }),
-    /** The job that holds the claim: a retry of that same job (its worker died) may take it back. */
+    /** The job that holds the claim: a retry of that same job (its worker died) may take it back. Cleared once sent. */
     claimedBy: text('claimed_by'),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
+    lastError: text('last_error'),
   },
   (t) => [
     primaryKey({ name: 'deliveries_pkey', columns: [t.id, t.editionId] }),
@@ -314,39 +343,31 @@ export const deliveries = pgTable(
       .on(t.editionId, t.subscriberId)
       .where(sql`not ${t.resend}`),
     index('deliveries_subscriber_edition_idx').on(t.subscriberId, t.editionId),
-    // Reconcile looks for rows stuck in queued/claimed; the partial index keeps that cheap.
-    index('deliveries_unfinished_idx')
-      .on(t.updatedAt)
-      .where(sql`${t.status} in ('queued', 'claimed')`),
-    index('deliveries_run_status_idx').on(t.sendRunId, t.status),
-    // Provider events name the message by its Message-ID.
-    index('deliveries_message_id_idx').on(t.messageId).where(sql`${t.messageId} is not null`),
   ],
 );
 
 /**
- * Every paper a reader has been sent, so no reader gets the same paper twice. Ten rows per
- * email, written on the send's hottest statement, so no foreign keys: each would run a lookup
- * per row and lock the referenced row (every email's rows lock the same ten papers, which made
- * the locks shared among concurrent writes, the dearest kind). The rows are written only from
- * deliveries (which reference their reader); erasing a reader deletes its rows explicitly
- * (subscriber-admin-repo.ts).
+ * What readers were sent, for as long as SENT_PAPERS_RETENTION_DAYS (longer than the deliveries
+ * are kept), so no reader gets the same paper twice: one row per sent email, the reader and the
+ * variant (edition_variants) that lists its papers. While an edition's deliveries are kept they
+ * say it themselves (a delivery with a sent_at); retention writes these rows from them when it
+ * drops their partition (retention-repo.ts), so the send itself writes nothing here.
  *
- * Partitioned by the edition that sent the paper, like deliveries (`sent_papers_e{edition id}`),
- * and dropped whole after SENT_PAPERS_RETENTION_DAYS, once the paper cannot come back. A paper
+ * No foreign keys: erasing a reader deletes its rows explicitly (subscriber-admin-repo.ts).
+ * Partitioned by the edition that sent the papers, like deliveries (`sent_papers_e{edition id}`),
+ * and dropped whole after SENT_PAPERS_RETENTION_DAYS, once the papers cannot come back. A paper
  * can only have been sent with an edition that holds it, so the fan-out reads just the partitions
- * of the editions holding its papers (edition_papers_paper_idx). No unique key: a row is written
- * once per delivery marked sent, and a repeat (a resend) only says the same thing twice.
+ * of the editions holding its papers (edition_papers_paper_idx).
  */
 export const sentPapers = pgTable(
   'sent_papers',
   {
     subscriberId: bigint('subscriber_id', { mode: 'number' }).notNull(),
-    paperId: text('paper_id').notNull(),
     editionId: bigint('edition_id', { mode: 'number' }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+    variantId: integer('variant_id').notNull(),
   },
-  (t) => [index('sent_papers_subscriber_paper_idx').on(t.subscriberId, t.paperId)],
+  (t) => [index('sent_papers_subscriber_idx').on(t.subscriberId)],
 );
 
 // ---------------------------------------------------------------- operations
