@@ -1,14 +1,16 @@
 import { InvalidInputError } from '../platform/errors.js';
 import type { ArxivClient } from './arxiv-client.js';
-import { detectRecordedFormat, parseArxivApiFeed, parseArxivRssFeed } from './arxiv-feed.js';
+import { detectRecordedFormat, parseArxivApiFeed, parseArxivRssFeed, type ArxivListing } from './arxiv-feed.js';
 import { idPath, type PaperSource, type SourceDay } from './paper-source.js';
 import { arxivCalendar, arxivSubmissionWindow } from './source-calendar.js';
 
 type ArxivDay = Extract<SourceDay, { source: 'arxiv' }>;
 
 export interface ArxivSourceOptions {
-  /** `rss`: today's listing from the category's RSS feed (what arXiv announced, with announce
-   * types); `api` (default): the submissions of the day's window from the API, for any day. */
+  /**
+   * `rss`: today's listing from the category's RSS feed (what arXiv announced, with announce
+   * types); `api` (default): the submissions of the day's window from the API, for any day.
+   */
   via?: 'api' | 'rss';
 }
 
@@ -36,13 +38,9 @@ export function createArxivSource(client?: ArxivClient, options: ArxivSourceOpti
         return { source: 'arxiv', listing };
       }
       const window = arxivSubmissionWindow(day.date);
-      if (!window) {
-        const reason = arxivCalendar.dayOf(day.date);
-        return {
-          source: 'arxiv',
-          listing: { kind: 'api', format: null, title: reason.expected ? '' : reason.reason, category: day.category, listingDate: day.date, publishedAt: null, totalResults: 0, startIndex: 0, itemsPerPage: 0, entries: [] },
-        };
-      }
+      // A day without an announcement has no window: its listing is empty without asking arXiv
+      // (the calendar says why).
+      if (!window) return { source: 'arxiv', listing: emptyListing(day) };
       const { listing } = await client.fetchCategoryWindow({ category: day.category, ...window });
       return { source: 'arxiv', listing: { ...listing, category: day.category, listingDate: day.date } };
     },
@@ -51,6 +49,21 @@ export function createArxivSource(client?: ArxivClient, options: ArxivSourceOpti
       const parsed = format === 'arxiv-rss' ? parseArxivRssFeed(text, parseOptions) : parseArxivApiFeed(text, parseOptions);
       return { source: 'arxiv', listing: parsed.listing };
     },
+  };
+}
+
+function emptyListing(day: ArxivDay): ArxivListing {
+  return {
+    kind: 'api',
+    format: null,
+    title: `cat:${day.category} on ${day.date}`,
+    category: day.category,
+    listingDate: day.date,
+    publishedAt: null,
+    totalResults: 0,
+    startIndex: 0,
+    itemsPerPage: 0,
+    entries: [],
   };
 }
 

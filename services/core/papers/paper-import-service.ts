@@ -180,7 +180,7 @@ export async function importArxivListing(
     created: counts.created,
     updated: counts.updated,
     dates,
-    from: listing.kind === 'rss' ? `arXiv ${listing.category ?? 'RSS'} listing` : 'the arXiv API',
+    from: listing.kind === 'rss' ? `arXiv ${listing.category ?? 'RSS'} listing` : listing.category ? `the arXiv API (${listing.category})` : 'the arXiv API',
     notes,
   };
 }
