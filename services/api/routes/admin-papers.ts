@@ -20,26 +20,36 @@ const importSummarySchema = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   dates: z.array(z.string()),
+  from: z.string().optional().meta({ description: 'Where the papers came from when not Hugging Face', example: 'arXiv cs.CL listing' }),
+  notes: z.array(z.string()).optional().meta({ description: 'What else happened, e.g. replacements of papers not stored that were left out' }),
 });
 
 const toSummaryJson = (summary: ImportSummary) => ({ summary: formatImportSummary(summary), ...summary });
 
+/** The content types of a recorded arXiv answer; read as text and told apart by content. */
+const XML_CONTENT_TYPES = ['application/xml', 'text/xml', 'application/atom+xml', 'application/rss+xml'];
+
 /** Papers: bulk import, the ranked papers of a day, and fetching from Hugging Face now. */
 export function adminPaperRoutes(runtime: Runtime): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addContentTypeParser(XML_CONTENT_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+
     app.post(
       '/papers',
       {
         bodyLimit: IMPORT_BODY_LIMIT_BYTES,
         schema: {
           tags: ['admin: papers'],
-          summary: 'Import papers (same JSON as `cli import FILE`)',
+          summary: 'Import papers (same input as `cli import FILE`)',
           description:
-            'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects. ' +
-            'Papers are upserted by arXiv id; the daily date comes from `?date=`, else from each item\'s `paper.submittedOnDailyAt`. ' +
+            'Body: a Hugging Face `GET /api/daily_papers` response (any schema since 2024) or a plain JSON array of HF paper objects; ' +
+            'or, sent as `application/xml` (or `text/xml`, `application/atom+xml`, `application/rss+xml`), a recorded arXiv API answer (Atom, either layout) ' +
+            'or arXiv RSS listing feed, told apart by content. ' +
+            'Papers are upserted by arXiv id (without version, so a paper on both sources is one paper); the daily date comes from `?date=`, else from each item\'s `paper.submittedOnDailyAt` ' +
+            '(an RSS feed carries its own listing date). arXiv papers fill title, abstract, authors and date and keep what Hugging Face said; replacements only refresh stored papers. ' +
             'One invalid item refuses the whole body (400, details name the item index, arXiv id and field); nothing is half-imported.',
           querystring: z.object({ date: dailyDateSchema.optional() }),
-          body: z.unknown().meta({ description: 'JSON array of Daily Papers items or of papers' }),
+          body: z.unknown().meta({ description: 'JSON array of Daily Papers items or of papers, or the XML of an arXiv API answer or RSS feed' }),
           response: { 200: importSummarySchema, 400: errorSchema },
         },
       },

@@ -2,14 +2,17 @@ import { formatImportSummary, importPapersFile } from '../../core/papers/paper-i
 import { dailyDateOption, positionals, UsageError, type Command } from '../command.js';
 import { createProgress, type Progress } from '../progress.js';
 
-/** `import FILE [--date D]`: a Hugging Face daily_papers response or a plain array of papers. */
+/**
+ * `import FILE [--date D]`: a Hugging Face daily_papers response or a plain array of papers
+ * (JSON), or a recorded arXiv API answer or RSS listing feed (XML), told apart by content.
+ */
 export const importCommand: Command = {
   name: 'import',
   usage: 'import FILE [--date YYYY-MM-DD]',
-  summary: 'import papers from a JSON file (HF daily_papers response or array of papers)',
+  summary: 'import papers from a file: HF daily_papers JSON, or an arXiv API answer or RSS feed (XML)',
   async run(context) {
     const [file, ...extra] = positionals(context.args, ['date']);
-    if (!file) throw new UsageError('import needs the path of a JSON file');
+    if (!file) throw new UsageError('import needs the path of a file (HF JSON, or arXiv API or RSS XML)');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const date = dailyDateOption(context.args);
 

@@ -1,6 +1,9 @@
 import type { Config } from '../platform/config/config.js';
 import { DependencyUnavailableError, InvalidInputError, UpstreamError } from '../platform/errors.js';
 import { parsePapers, type ParsedPapers } from './hf-paper-schema.js';
+import { retryDelayFromHeaders } from './retry-delay.js';
+
+export { retryDelayFromHeaders };
 
 /**
  * Client for Hugging Face `GET /api/daily_papers?date=D` (PAPER-SOURCES.md 1.1-1.2).
@@ -43,26 +46,6 @@ export interface HfClient {
 const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Seconds to wait from `RateLimit: "api";r=0;t=42` (IETF draft v9, as HF sends it) or from
- * `Retry-After` (seconds or an HTTP date). Undefined when neither says.
- */
-export function retryDelayFromHeaders(headers: Headers, now: Date = new Date()): number | undefined {
-  const rateLimit = headers.get('ratelimit');
-  if (rateLimit) {
-    const remaining = /(?:^|;)\s*r=(\d+)/.exec(rateLimit)?.[1];
-    const reset = /(?:^|;)\s*t=(\d+)/.exec(rateLimit)?.[1];
-    if (reset !== undefined && (remaining === undefined || Number(remaining) === 0)) return Number(reset) * 1000;
-  }
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim()) * 1000;
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now.getTime());
-  }
-  return undefined;
-}
 
 /** Where the URL points, without anything secret (HF tokens travel in a header, never the URL). */
 function describeUrl(url: URL): string {

@@ -5,9 +5,14 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
 import { plural } from '../platform/plural.js';
-import { dailyDateWindow } from './daily-date.js';
-import { parsePapers, parsePapersJson, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
-import { savePaperImport, type PaperImport } from './paper-repo.js';
+import { detectRecordedFormat, type ArxivListing } from './arxiv-feed.js';
+import { createArxivSource } from './arxiv-source.js';
+import { dailyDateWindow, dailyDateWindowMessage, isInDailyDateWindow, type DailyDateWindow } from './daily-date.js';
+import { parsePapers, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
+import { createHfSource } from './hf-source.js';
+import type { SourceBatch } from './paper-source.js';
+import { saveArxivPapers, savePaperImport, type ArxivPaperRow, type PaperImport } from './paper-repo.js';
+import { arxivAnnouncementInstant, arxivCalendar } from './source-calendar.js';
 
 /**
  * The one way papers enter Paperboy: the scheduled ingest, `cli import FILE` and
@@ -29,6 +34,10 @@ export interface ImportSummary {
   updated: number;
   /** Daily dates the papers were featured on, ascending. */
   dates: string[];
+  /** Where the papers came from, when not Hugging Face: "arXiv cs.CL listing", "the arXiv API". */
+  from?: string;
+  /** What else the operator should know, one clause each ("1 replacement of a paper not stored was left out"). */
+  notes?: string[];
 }
 
 export interface ImportOptions {
@@ -43,7 +52,9 @@ export function formatImportSummary(summary: ImportSummary): string {
       : summary.dates.length <= 3
         ? ` for ${summary.dates.join(', ')}`
         : ` for ${summary.dates.length} days (${summary.dates[0]} to ${summary.dates.at(-1)})`;
-  return `imported ${plural(summary.papers, 'paper', 'papers')} (${summary.created} new, ${summary.updated} updated)${dates}`;
+  const from = summary.from ? ` from ${summary.from}` : '';
+  const notes = summary.notes && summary.notes.length > 0 ? `; ${summary.notes.join('; ')}` : '';
+  return `imported ${plural(summary.papers, 'paper', 'papers')} (${summary.created} new, ${summary.updated} updated)${dates}${from}${notes}`;
 }
 
 /**
@@ -77,16 +88,137 @@ export async function importParsedPapers(deps: PaperImportDeps, parsed: ParsedPa
   return { papers: input.papers.length, ...counts, dates: parsed.dates };
 }
 
-/** Parses and saves a decoded JSON value (a request body). */
+/** Parses and saves a request body: decoded JSON (Hugging Face), or the text of an XML body (arXiv). */
 export async function importPapers(
   deps: PaperImportDeps,
   value: unknown,
   options: ParseOptions & ImportOptions = {},
 ): Promise<ImportSummary> {
+  if (typeof value === 'string') return importPapersText(deps, value, options);
   return importParsedPapers(deps, parsePapers(value, { ...options, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) }), options);
 }
 
-/** Reads, parses and saves a JSON file; a missing, empty or non-JSON file is an InvalidInputError. */
+const ANNOUNCE_WORDS: Record<string, [string, string]> = {
+  new: ['new', 'new'],
+  cross: ['cross-list', 'cross-lists'],
+  replace: ['replacement', 'replacements'],
+  'replace-cross': ['replaced cross-list', 'replaced cross-lists'],
+};
+
+/**
+ * What arXiv says of a paper, as the papers table can hold it. A listing's `new` and `cross`
+ * papers are added; a replacement (`replace`, `replace-cross`: a new version of an older paper)
+ * refreshes a stored paper's text but adds none, as its first-version date is not in the feed.
+ * Each paper once (its first entry): arXiv can list a paper twice across pages.
+ */
+function toArxivRows(listing: ArxivListing): ArxivPaperRow[] {
+  const announcedAt = listing.listingDate ? arxivAnnouncementInstant(listing.listingDate) : undefined;
+  const rows = new Map<string, ArxivPaperRow>();
+  for (const entry of listing.entries) {
+    if (rows.has(entry.id)) continue;
+    const publishedAt = entry.firstVersionAt ?? announcedAt;
+    if (!publishedAt) continue; // an RSS feed without pubDate is refused before this
+    rows.set(entry.id, {
+      id: entry.id,
+      title: entry.title,
+      abstract: entry.abstract,
+      authors: entry.authors,
+      publishedAt,
+      publishedAtKnown: entry.firstVersionAt !== null,
+      mayCreate: entry.announceType !== 'replace' && entry.announceType !== 'replace-cross',
+    });
+  }
+  return [...rows.values()];
+}
+
+/** The listing date of an arXiv input: the feed's own (RSS), else the one the operator gave. */
+function arxivDates(listing: ArxivListing, options: { source: string; date?: string | undefined; window: DailyDateWindow }): string[] {
+  if (listing.kind === 'rss' && !listing.listingDate) {
+    throw new InvalidInputError(`${capitalise(options.source)} has no pubDate, so its listing date is unknown`, [{ field: 'channel.pubDate', message: 'is missing' }]);
+  }
+  if (listing.listingDate && options.date && options.date !== listing.listingDate) {
+    throw new InvalidInputError(`${capitalise(options.source)} is the arXiv listing of ${listing.listingDate}, not of ${options.date}`, [
+      { field: 'date', message: `must be ${listing.listingDate} (the feed's pubDate) or left out` },
+    ]);
+  }
+  const date = listing.listingDate ?? options.date;
+  if (date && !isInDailyDateWindow(date, options.window)) {
+    throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: dailyDateWindowMessage(options.window) }]);
+  }
+  return date ? [date] : [];
+}
+
+const capitalise = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
+
+/** Saves an arXiv listing (a parsed API answer or RSS feed). */
+export async function importArxivListing(
+  deps: PaperImportDeps,
+  listing: ArxivListing,
+  options: ImportOptions & { source?: string; date?: string | undefined } = {},
+): Promise<ImportSummary> {
+  const dates = arxivDates(listing, { source: options.source ?? 'the input', date: options.date, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) });
+  const rows = toArxivRows(listing);
+  const counts = rows.length === 0 ? { created: 0, updated: 0, notStored: [] } : await saveArxivPapers(deps.database.db, rows, { now: deps.clock(), onProgress: options.onProgress });
+  const notes: string[] = [];
+  if (listing.kind === 'rss') {
+    const byType = new Map<string, number>();
+    for (const entry of listing.entries) byType.set(entry.announceType ?? 'new', (byType.get(entry.announceType ?? 'new') ?? 0) + 1);
+    const parts = Object.entries(ANNOUNCE_WORDS)
+      .filter(([type]) => byType.has(type))
+      .map(([type, [one, many]]) => plural(byType.get(type) ?? 0, one, many));
+    if (parts.length > 0) notes.push(`listed: ${parts.join(', ')}`);
+  }
+  const day = dates[0] !== undefined && listing.entries.length === 0 ? arxivCalendar.dayOf(dates[0]) : undefined;
+  if (day && !day.expected) notes.push(day.reason);
+  if (counts.notStored.length > 0) {
+    notes.push(
+      `left out ${plural(counts.notStored.length, 'replacement', 'replacements')} of papers not stored (${counts.notStored.join(', ')})`,
+    );
+  }
+  return {
+    papers: rows.length - counts.notStored.length,
+    created: counts.created,
+    updated: counts.updated,
+    dates,
+    from: listing.kind === 'rss' ? `arXiv ${listing.category ?? 'RSS'} listing` : listing.category ? `the arXiv API (${listing.category})` : 'the arXiv API',
+    notes,
+  };
+}
+
+/**
+ * Parses and saves a recorded answer of either source, told apart by content: JSON is a Hugging
+ * Face daily_papers response, an Atom feed in arXiv's API namespaces an API answer, RSS an arXiv
+ * listing feed.
+ */
+export async function importPapersText(
+  deps: PaperImportDeps,
+  text: string,
+  options: ParseOptions & ImportOptions = {},
+): Promise<ImportSummary> {
+  const source = options.source ?? 'the input';
+  const window = dailyDateWindow(deps.clock(), deps.config.digest.timeZone);
+  const format = detectRecordedFormat(text);
+  if (format === undefined && text.replace(/^\uFEFF/, '').trimStart().startsWith('<')) {
+    throw new InvalidInputError(
+      `${capitalise(source)} is not JSON, nor an arXiv API or RSS feed; expected a Hugging Face daily_papers response (JSON) or a recorded arXiv API or RSS answer (XML)`,
+      [{ field: 'items', message: 'is not JSON, nor an arXiv feed' }],
+    );
+  }
+  const parseOptions = { ...options, source, window };
+  const batch = format === 'arxiv-api' || format === 'arxiv-rss' ? createArxivSource().parse(text, parseOptions) : createHfSource().parse(text, parseOptions);
+  return importSourceBatch(deps, batch, { ...options, source });
+}
+
+/** Saves what a source fetched or parsed, with the columns its papers can fill. */
+export async function importSourceBatch(
+  deps: PaperImportDeps,
+  batch: SourceBatch,
+  options: ImportOptions & { source?: string; date?: string | undefined } = {},
+): Promise<ImportSummary> {
+  return batch.source === 'hf' ? importParsedPapers(deps, batch.parsed, options) : importArxivListing(deps, batch.listing, options);
+}
+
+/** Reads, parses and saves a file (see importPapersText); a missing, empty or unreadable file is an InvalidInputError. */
 export async function importPapersFile(
   deps: PaperImportDeps,
   file: string,
@@ -100,6 +232,5 @@ export async function importPapersFile(
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (error as Error).message})`;
     throw new InvalidInputError(`File ${file} ${reason}`, [{ field: 'file', message: reason }]);
   }
-  const parsed = parsePapersJson(text, { ...options, source: `file ${path.basename(file)}`, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) });
-  return importParsedPapers(deps, parsed, options);
+  return importPapersText(deps, text, { ...options, source: `file ${path.basename(file)}` });
 }

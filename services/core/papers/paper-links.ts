@@ -1,7 +1,10 @@
+import { arxivAbstractUrl, arxivPdfUrl } from './arxiv-source.js';
+import { hfPaperUrl } from './hf-source.js';
+
 /**
  * Where a paper can be read: its Hugging Face page (discussion, upvotes), its arXiv abstract and
  * PDF, and the code and project page its authors named. Every view of a paper (the admin API,
- * the digest, the archive pages) takes its links from here.
+ * the digest, the archive pages) takes its links from here; the URLs come from the sources.
  */
 export interface PaperLinks {
   huggingFace: string;
@@ -12,17 +15,11 @@ export interface PaperLinks {
   project: string | null;
 }
 
-/** arXiv ids (2602.01234, hep-th/9901001) go into paths as they are; anything else is encoded. */
-function idPath(id: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9./-]*$/.test(id) && !id.includes('..') ? id : encodeURIComponent(id);
-}
-
 export function paperLinks(paper: { id: string; githubRepo: string | null; projectPage: string | null }): PaperLinks {
-  const id = idPath(paper.id);
   return {
-    huggingFace: `https://huggingface.co/papers/${id}`,
-    arxiv: `https://arxiv.org/abs/${id}`,
-    pdf: `https://arxiv.org/pdf/${id}`,
+    huggingFace: hfPaperUrl(paper.id),
+    arxiv: arxivAbstractUrl(paper.id),
+    pdf: arxivPdfUrl(paper.id),
     code: paper.githubRepo,
     project: paper.projectPage,
   };

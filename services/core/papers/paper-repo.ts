@@ -193,3 +193,75 @@ export async function findLatestDailyDate(db: Executor, notAfter: string): Promi
     .where(lte(paperAppearances.dailyDate, notAfter));
   return row?.date ?? undefined;
 }
+
+/** A paper as arXiv describes it: the columns of `papers` arXiv can fill (see saveArxivPapers). */
+export interface ArxivPaperRow {
+  id: string;
+  title: string;
+  abstract: string;
+  authors: string[];
+  publishedAt: Date;
+  /** False when `publishedAt` stands in for the unknown v1 date (an RSS item): it never overwrites. */
+  publishedAtKnown: boolean;
+  /** False for a replacement: it refreshes a stored paper but does not add one. */
+  mayCreate: boolean;
+}
+
+export interface ArxivSaveCounts extends PaperImportCounts {
+  /** Replacements of papers that are not stored, left out. */
+  notStored: string[];
+}
+
+/**
+ * Saves papers from arXiv in one transaction, upserted by arXiv id: a new paper gets a row with
+ * no Hugging Face signals (0 upvotes, no AI summary); a stored one gets arXiv's text (title,
+ * abstract, authors of the newest version) and keeps everything Hugging Face said, so a paper on
+ * both is one row with both. No appearance or upvote history is written: those are HF Daily
+ * Papers days, and an arXiv listing needs a table of its own (not in this schema yet).
+ */
+export async function saveArxivPapers(db: Database, rows: ArxivPaperRow[], options: SaveOptions): Promise<ArxivSaveCounts> {
+  const batchSize = options.batchSize ?? 500;
+  const { now } = options;
+  return db.transaction(async (tx) => {
+    let created = 0;
+    let updated = 0;
+    const notStored: string[] = [];
+    let done = 0;
+    for (const batch of chunk(rows, batchSize)) {
+      const existing = new Set(
+        (await tx.select({ id: papers.id }).from(papers).where(inArray(papers.id, batch.map((row) => row.id)))).map((row) => row.id),
+      );
+      const kept = batch.filter((row) => row.mayCreate || existing.has(row.id));
+      notStored.push(...batch.filter((row) => !kept.includes(row)).map((row) => row.id));
+      created += kept.filter((row) => !existing.has(row.id)).length;
+      updated += kept.filter((row) => existing.has(row.id)).length;
+      for (const known of [true, false]) {
+        const group = kept.filter((row) => row.publishedAtKnown === known);
+        if (group.length === 0) continue;
+        const publishedAt = known ? sql`excluded.published_at` : sql`papers.published_at`;
+        await tx
+          .insert(papers)
+          .values(
+            group.map((row) => ({
+              id: row.id,
+              title: row.title,
+              abstract: row.abstract,
+              authors: row.authors,
+              publishedAt: row.publishedAt,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          )
+          .onConflictDoUpdate({
+            target: papers.id,
+            set: { title: sql`excluded.title`, abstract: sql`excluded.abstract`, authors: sql`excluded.authors`, publishedAt, updatedAt: now },
+            // Untouched unless arXiv's text differs, so re-importing a listing changes nothing.
+            setWhere: sql`(papers.title, papers.abstract, papers.authors, papers.published_at) is distinct from (excluded.title, excluded.abstract, excluded.authors, ${publishedAt})`,
+          });
+      }
+      done += batch.length;
+      options.onProgress?.(done, rows.length);
+    }
+    return { created, updated, notStored };
+  });
+}

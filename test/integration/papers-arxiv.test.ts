@@ -1,0 +1,245 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../services/api/app.js';
+import { ArxivApiError, createArxivClient, type ArxivClientOptions } from '../../services/core/papers/arxiv-client.js';
+import { parseArxivApiFeed, parseArxivRssFeed } from '../../services/core/papers/arxiv-feed.js';
+import { createArxivSource } from '../../services/core/papers/arxiv-source.js';
+import { formatImportSummary, importPapersFile } from '../../services/core/papers/paper-import-service.js';
+import { DependencyUnavailableError, InvalidInputError } from '../../services/core/platform/errors.js';
+import { arxivFixturePath, readArxivFixture, startArxivReplayServer, type ArxivReplayServer } from '../helpers/arxiv-replay-server.js';
+import { hfFixturePath } from '../helpers/hf-replay-server.js';
+import { startProcess } from '../helpers/processes.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+const ADMIN = { authorization: 'Bearer dev-admin-token' };
+
+describe('the arXiv client against a replay of arXiv', () => {
+  let server: ArxivReplayServer;
+  let clock: number;
+  let sleeps: number[];
+  const client = (options: Partial<ArxivClientOptions> = {}) =>
+    createArxivClient({
+      apiUrl: server.apiUrl,
+      rssUrl: server.rssUrl,
+      retryBaseDelayMs: 1,
+      // A fake clock that only sleeping moves: the waits asked for are the waits recorded.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      now: () => clock,
+      ...options,
+    });
+  const window = { category: 'cs.LG', from: new Date('2026-04-28T18:00:00Z'), to: new Date('2026-04-29T18:00:00Z') };
+
+  beforeAll(async () => {
+    server = await startArxivReplayServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.script.length = 0;
+    server.apiFeed = readArxivFixture('current');
+    clock = 0;
+    sleeps = [];
+  });
+
+  it('pages through totalResults with start/max_results, 3 s apart, and gets every recorded entry once', async () => {
+    const { listing, requests } = await client({ pageSize: 10 }).fetchCategoryWindow(window);
+    expect(server.requests.map((r) => [r.query.start, r.query.max_results])).toEqual([
+      ['0', '10'],
+      ['10', '10'],
+    ]);
+    expect(server.requests[0]!.query).toMatchObject({
+      search_query: 'cat:cs.LG AND submittedDate:[202604281800 TO 202604291759]',
+      sortBy: 'submittedDate',
+      sortOrder: 'ascending',
+    });
+    expect(requests).toBe(2);
+    expect(sleeps).toEqual([3000]);
+    expect(listing.format).toBe('current');
+    expect(listing.entries).toEqual(parseArxivApiFeed(readArxivFixture('current')).listing.entries);
+  });
+
+  it('reads the legacy layout the same way', async () => {
+    server.apiFeed = readArxivFixture('legacy');
+    const { listing } = await client().fetchCategoryWindow({ ...window, category: 'cs.CL' });
+    expect(listing.format).toBe('legacy');
+    expect(listing.entries.map((entry) => entry.id)).toEqual(['2604.26951', '2604.26904', '2604.26835']);
+    expect(listing.entries[0]!.title).toBe('Turning the TIDE: Cross-Architecture Distillation for Diffusion Large Language Models');
+  });
+
+  it('turns the 400 error document into a message naming the problem, without retrying', async () => {
+    server.script.push({ status: 400, body: readArxivFixture('error') });
+    const error = await client().fetchCategoryWindow(window).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArxivApiError);
+    expect((error as Error).message).toMatch(/^arXiv refused http:\/\/127\.0\.0\.1:\d+\/api\/query\?search_query=.*: incorrect id format for abc \(HTTP 400\)$/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('waits as long as a 503 Retry-After asks, within a bound, then carries on', async () => {
+    server.script.push({ status: 503, headers: { 'retry-after': '7' }, body: 'busy' });
+    const { listing } = await client({ pageSize: 50 }).fetchCategoryWindow(window);
+    expect(listing.entries).toHaveLength(20);
+    expect(sleeps).toEqual([7000]);
+    expect(server.requests).toHaveLength(2);
+
+    sleeps = [];
+    server.script.push({ status: 503, headers: { 'retry-after': '86400' }, body: 'busy' });
+    await client({ pageSize: 50, maxRetryDelayMs: 60_000 }).fetchCategoryWindow(window);
+    expect(sleeps).toEqual([60_000]);
+  });
+
+  it('gives up after its retries when arXiv stays unavailable, saying so', async () => {
+    for (let i = 0; i < 3; i += 1) server.script.push({ status: 503, body: 'down' });
+    const error = await client({ retries: 2 }).fetchCategoryWindow(window).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as Error).message).toMatch(/^arXiv at http:\/\/127\.0\.0\.1:\d+ is not answering .* \(HTTP 503 after 3 attempts\)$/);
+  });
+
+  it('fails rather than returning a partial day when a page comes back empty before the total', async () => {
+    const empty = readArxivFixture('current')
+      .replace(/<entry>[\s\S]*<\/entry>/, '')
+      .replace('<opensearch:totalResults>364218', '<opensearch:totalResults>20');
+    server.script.push({ status: 200, body: empty });
+    const error = await client({ pageSize: 10 }).fetchCategoryWindow(window).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArxivApiError);
+    expect((error as Error).message).toMatch(/empty page at start=0 of 20 results/);
+  });
+
+  it('refuses a query matching more than the API pages through', async () => {
+    server.script.push({ status: 200, body: readArxivFixture('current') });
+    await expect(client().fetchCategoryWindow(window)).rejects.toThrow(/arXiv has 364218 results for .*, more than the 30000 its API pages through; narrow the window/);
+  });
+
+  it('refuses a category that is not one before asking arXiv', async () => {
+    await expect(client().fetchListingFeed('cs.CL&x=1')).rejects.toThrow(InvalidInputError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fetches a listing through the source seam: RSS for today, the API with the announcement window for any day', async () => {
+    server.feeds.set('cs.CL', readArxivFixture('rss'));
+    const viaRss = await createArxivSource(client(), { via: 'rss' }).fetchDay({ source: 'arxiv', category: 'cs.CL', date: '2026-04-30' });
+    expect(viaRss.source === 'arxiv' && viaRss.listing.entries).toEqual(parseArxivRssFeed(readArxivFixture('rss')).listing.entries);
+    await expect(createArxivSource(client(), { via: 'rss' }).fetchDay({ source: 'arxiv', category: 'cs.CL', date: '2026-04-29' })).rejects.toThrow(
+      /holds the listing of 2026-04-30, not of 2026-04-29/,
+    );
+
+    server.requests.length = 0;
+    // Tuesday 2026-03-10 announces Friday 14:00 EST to Monday 14:00 EDT.
+    await createArxivSource(client()).fetchDay({ source: 'arxiv', category: 'cs.CL', date: '2026-03-10' });
+    expect(server.requests[0]!.query.search_query).toBe('cat:cs.CL AND submittedDate:[202603061900 TO 202603091759]');
+    // A Saturday has no listing: nothing is asked.
+    server.requests.length = 0;
+    const saturday = await createArxivSource(client()).fetchDay({ source: 'arxiv', category: 'cs.CL', date: '2026-05-02' });
+    expect(saturday.source === 'arxiv' && saturday.listing.entries).toEqual([]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('importing recorded arXiv answers', () => {
+  let test: TestRuntime;
+  let app: App;
+  const paper = async (id: string) => {
+    const [row] = await test.runtime.database.sql<
+      Array<{ id: string; title: string; upvotes: number; ai_summary: string | null; published_at: Date; updated_at: Date }>
+    >`select id, title, upvotes, ai_summary, published_at, updated_at from papers where id = ${id}`;
+    return row;
+  };
+  const counts = async () => {
+    const [row] = await test.runtime.database.sql<Array<{ papers: number; appearances: number; stats: number }>>`
+      select (select count(*) from papers)::int as papers, (select count(*) from paper_appearances)::int as appearances,
+             (select count(*) from paper_stats)::int as stats`;
+    return row!;
+  };
+
+  beforeAll(async () => {
+    test = await createTestRuntime('papers-arxiv');
+    app = await buildApp(test.runtime);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await test?.cleanup();
+  });
+
+  it('adds the new and cross-listed papers of an RSS listing, refreshes replaced ones, and keeps what Hugging Face said', async () => {
+    await importPapersFile(test.runtime, hfFixturePath('2026-02-03'));
+    const hfPaper = await paper('2602.02084');
+    const before = await counts();
+
+    const summary = await importPapersFile(test.runtime, arxivFixturePath('rss'));
+    expect(formatImportSummary(summary)).toBe(
+      'imported 8 papers (6 new, 2 updated) for 2026-04-30 from arXiv cs.CL listing; ' +
+        'listed: 5 new, 1 cross-list, 2 replacements, 1 replaced cross-list; left out 1 replacement of papers not stored (2511.04567)',
+    );
+    // One paper on both sources is one row, its upvotes and AI summary intact.
+    expect(await paper('2602.02084')).toMatchObject({ upvotes: hfPaper!.upvotes, ai_summary: hfPaper!.ai_summary, published_at: hfPaper!.published_at });
+    expect(await paper('2511.04567')).toBeUndefined();
+    // No Daily Papers day is invented for arXiv papers.
+    expect(await counts()).toEqual({ ...before, papers: before.papers + 6 });
+    // The feed has no first-version date: the announcement (20:00 EDT the evening before) stands in.
+    expect((await paper('2604.26951'))!.published_at.toISOString()).toBe('2026-04-30T00:00:00.000Z');
+  });
+
+  it('takes the real first-version date from the API, and a re-import changes nothing', async () => {
+    const summary = await importPapersFile(test.runtime, arxivFixturePath('current'));
+    expect(formatImportSummary(summary)).toBe('imported 20 papers (14 new, 6 updated) from the arXiv API');
+    expect((await paper('2604.26951'))!.published_at.toISOString()).toBe('2026-04-29T17:59:01.000Z');
+
+    const snapshot = await test.runtime.database.sql`select id, title, abstract, authors, published_at, updated_at from papers order by id`;
+    await importPapersFile(test.runtime, arxivFixturePath('rss'));
+    await importPapersFile(test.runtime, arxivFixturePath('legacy'));
+    await importPapersFile(test.runtime, arxivFixturePath('current'));
+    expect(await test.runtime.database.sql`select id, title, abstract, authors, published_at, updated_at from papers order by id`).toEqual(snapshot);
+  });
+
+  it('says why an empty listing is empty', async () => {
+    const summary = await importPapersFile(test.runtime, arxivFixturePath('rssEmpty'));
+    expect(formatImportSummary(summary)).toBe(
+      'imported 0 papers (0 new, 0 updated) for 2026-05-02 from arXiv cs.CL listing; no arXiv announcement: arXiv does not announce on Friday evenings',
+    );
+  });
+
+  it('refuses the error document, a feed of another day than --date, and XML that is no arXiv feed, storing nothing', async () => {
+    const before = await counts();
+    await expect(importPapersFile(test.runtime, arxivFixturePath('error'))).rejects.toThrow(
+      'File api-error-id_list-abc-derived.xml is an arXiv API error document, not papers: "incorrect id format for abc"',
+    );
+    await expect(importPapersFile(test.runtime, arxivFixturePath('rss'), { date: '2026-04-29' })).rejects.toThrow(
+      'File rss-cs.CL-2026-04-30-derived.xml is the arXiv listing of 2026-04-30, not of 2026-04-29',
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'papers-arxiv-'));
+    writeFileSync(path.join(dir, 'blog.xml'), '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>a blog</title></feed>');
+    await expect(importPapersFile(test.runtime, path.join(dir, 'blog.xml'))).rejects.toThrow(/^File blog\.xml is not JSON, nor an arXiv API or RSS feed/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('takes the same files as an XML body of POST /admin/papers', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/admin/papers',
+      headers: { ...ADMIN, 'content-type': 'application/rss+xml' },
+      payload: readArxivFixture('rss'),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ papers: 8, created: 0, updated: 8, dates: ['2026-04-30'], from: 'arXiv cs.CL listing' });
+
+    const legacy = await app.inject({ method: 'POST', url: '/admin/papers', headers: { ...ADMIN, 'content-type': 'application/xml' }, payload: readArxivFixture('legacy') });
+    expect(legacy.json().summary).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API');
+
+    const refused = await app.inject({ method: 'POST', url: '/admin/papers', headers: { ...ADMIN, 'content-type': 'text/xml' }, payload: readArxivFixture('error') });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toBe('The request body is an arXiv API error document, not papers: "incorrect id format for abc"');
+  });
+
+  it('imports a recorded API answer with `cli import` and prints the summary line', async () => {
+    const env = { DATABASE_URL: test.config.databaseUrl, REDIS_URL: test.config.redisUrl, QUEUE_PREFIX: test.queuePrefix, LOG_LEVEL: 'warn' };
+    const run = startProcess('services/cli/main.ts', ['import', arxivFixturePath('legacy')], env);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API\n');
+  });
+});
