@@ -10,6 +10,7 @@ import { closeQueues, createQueues, type Queues } from './core/platform/queue/qu
 import { createCounterClient, createProbeClient, redisKeyPrefix, redisTargetOf } from './core/platform/queue/redis.js';
 import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
 import { reportUnfinishedRuns } from './core/sending/send-report.js';
+import { countEmptySourceDays } from './core/papers/paper-repo.js';
 import { createSubscriptionService, type SubscriptionService } from './core/subscribers/subscription-service.js';
 
 /**
@@ -70,6 +71,7 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
       queues,
       readerMailOutbox: () => readerMailOutboxBacklog(database.sql),
       unfinishedSendRuns: () => reportUnfinishedRuns({ database }),
+      emptySourceDays: () => countEmptySourceDays(database.db),
     }),
     clock,
     httpGet: overrides.httpGet ?? createHttpGet({ timeoutMs: 10_000, maxBytes: 64 * 1024 }),

@@ -1,4 +1,4 @@
-import { isIsoWeek } from '../core/editions/iso-week.js';
+import { EDITION_KEY_FORMATS, parseEditionKey } from '../core/editions/edition-key.js';
 import { isDailyDate } from '../core/papers/daily-date.js';
 import type { RunReport, SendRunListener } from '../core/sending/send-report.js';
 import type { Runtime } from '../runtime.js';
@@ -50,19 +50,19 @@ export function dailyDateOption(args: string[]): string | undefined {
   return date;
 }
 
-/** `--date KEY` naming an edition: a daily date YYYY-MM-DD or an ISO week YYYY-Www; undefined when absent. */
+/** `--date KEY` naming an edition (edition-key.ts: YYYY-MM-DD, YYYY-Www or arxiv:CATEGORY:YYYY-MM-DD); undefined when absent. */
 export function editionKeyOption(args: string[]): string | undefined {
   const key = option(args, 'date');
-  if (key !== undefined && !(isDailyDate(key) || isIsoWeek(key))) {
-    throw new UsageError(`--date must be an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition (got "${key}")`);
-  }
+  if (key === undefined) return undefined;
+  const parsed = parseEditionKey(key);
+  if (!parsed.ok) throw new UsageError(`--date must be an edition key: ${EDITION_KEY_FORMATS} (got "${key}": ${parsed.message})`);
   return key;
 }
 
 /** `--date KEY` where the command cannot go on without it. */
 export function requiredEditionKeyOption(args: string[]): string {
   const key = editionKeyOption(args);
-  if (key === undefined) throw new UsageError('--date needs an edition key: YYYY-MM-DD, or YYYY-Www for a weekly edition');
+  if (key === undefined) throw new UsageError(`--date needs an edition key: ${EDITION_KEY_FORMATS}`);
   return key;
 }
 

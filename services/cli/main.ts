@@ -8,6 +8,7 @@ import { UsageError, type Command, type CommandContext } from './command.js';
 import { assembleCommand } from './commands/assemble.js';
 import { importCommand } from './commands/import.js';
 import { ingestCommand } from './commands/ingest.js';
+import { ingestArxivCommand } from './commands/ingest-arxiv.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sendCommand } from './commands/send.js';
@@ -15,7 +16,7 @@ import { resendCommand } from './commands/resend.js';
 import { subscribersCommand } from './commands/subscribers.js';
 
 /** Every command of `npm run cli -- <command>`. */
-const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, assembleCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
+const COMMANDS: Command[] = [migrateCommand, importCommand, ingestCommand, ingestArxivCommand, assembleCommand, sendCommand, resendCommand, subscribersCommand, demoCommand];
 
 /**
  * Exit codes, in one place: 0 done; 2 wrong arguments or configuration; 1 anything else the

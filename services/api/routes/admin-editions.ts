@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { assembleEditionByKey, getEditionWithPapers, listEditions, type EditionWithPapers } from '../../core/editions/edition-service.js';
-import { isIsoWeek } from '../../core/editions/iso-week.js';
+import { EDITION_KEY_FORMATS, parseEditionKey } from '../../core/editions/edition-key.js';
 import { NotFoundError } from '../../core/platform/errors.js';
-import { dailyDateSchema, isDailyDate } from '../../core/papers/daily-date.js';
+import { dailyDateSchema } from '../../core/papers/daily-date.js';
 import { paperViewSchema } from '../../core/papers/paper-view.js';
 import type { Runtime } from '../../runtime.js';
 import { emptyDeliveryCounts } from '../../core/sending/delivery-counts.js';
@@ -11,18 +11,19 @@ import { reportEditionSends, type EditionSendReport, type RunReport } from '../.
 import { auditAdminAction } from '../admin-audit.js';
 import { errorSchema } from '../error-schema.js';
 
-const EDITION_KEY_MESSAGE = 'must be a calendar date written as YYYY-MM-DD (or an ISO week, YYYY-Www)';
-
-/** An edition's key in a path: a daily date, or an ISO week for a weekly edition. */
+/** An edition's key in a path: a daily date, an ISO week for a weekly edition, or an arXiv listing (edition-key.ts). */
 export const editionKeySchema = z
   .string()
-  .refine((value) => isDailyDate(value) || isIsoWeek(value), { message: EDITION_KEY_MESSAGE })
-  .meta({ description: 'Daily date YYYY-MM-DD, or ISO week YYYY-Www for a weekly edition', example: '2026-02-03' });
+  .superRefine((value, context) => {
+    const parsed = parseEditionKey(value);
+    if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
+  })
+  .meta({ description: `Edition key: ${EDITION_KEY_FORMATS}`, example: '2026-02-03' });
 
 /** The edition part of an answer; extend it (send runs, delivery counts) rather than replace it. */
 const editionJsonSchema = z.object({
   id: z.number().int(),
-  kind: z.enum(['daily', 'weekly']),
+  kind: z.enum(['daily', 'weekly', 'arxiv']).meta({ description: 'arxiv: one arXiv category\'s listing of a day (key arxiv:CATEGORY:YYYY-MM-DD); not sent to readers yet' }),
   key: z.string(),
   periodStart: z.string(),
   periodEnd: z.string(),
@@ -170,7 +171,9 @@ export function adminEditionRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           summary: 'Freeze an edition now, without sending it',
           description:
             'Freezes the edition as the scheduler would: a daily date takes that day\'s trending papers (less those in earlier editions), ' +
-            'an ISO week the best papers of its daily editions once the week is over. Answers 201 with the frozen edition; repeated, ' +
+            'an ISO week the best papers of its daily editions once the week is over, an arXiv listing (`arxiv:cs.CL:2026-08-13`) the papers ' +
+            'that category announced as new or cross-listed that day, ranked by Hugging Face upvotes where the paper is on HF too, then ' +
+            'arXiv\'s listing order. Answers 201 with the frozen edition; repeated, ' +
             'it answers 200 with the edition as it was frozen, unchanged. 404 when the day has no paper to offer (there is nothing to ' +
             'freeze, as for any missing resource); 409 for a week that is not over yet.',
           params: z.object({ date: editionKeySchema }),

@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { toDigestCard } from '../../core/digest/digest-content.js';
 import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
+import { parseEditionKey } from '../../core/editions/edition-key.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import { escapeHtml } from '../../core/platform/html.js';
 import { plural } from '../../core/platform/plural.js';
 import { dailyDateSchema, dateInTimeZone } from '../../core/papers/daily-date.js';
+import { findExpectedEmptyDays } from '../../core/papers/paper-repo.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
 import type { PageRenderer } from '../pages/page-renderer.js';
@@ -26,9 +28,30 @@ const longDay = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeri
 const shortDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** "Thursday 13 August 2026", or "Week of 10 August 2026" for a weekly edition. */
-function editionLabel(edition: { kind: 'daily' | 'weekly'; periodStart: string }): string {
+function editionLabel(edition: { kind: 'daily' | 'weekly' | 'arxiv'; periodStart: string }): string {
   const start = new Date(`${edition.periodStart}T00:00:00Z`);
-  return edition.kind === 'daily' ? longDay.format(start) : `Week of ${shortDay.format(start)}`;
+  return edition.kind !== 'weekly' ? longDay.format(start) : `Week of ${shortDay.format(start)}`;
+}
+
+/** The arXiv category of an arXiv edition's key (`arxiv:cs.CL:2026-08-13`). */
+function arxivCategoryOf(key: string): string {
+  const parsed = parseEditionKey(key);
+  return parsed.ok && parsed.key.kind === 'daily' && parsed.key.day.source === 'arxiv' ? parsed.key.day.category : '';
+}
+
+/** "Daily edition", "Weekly edition 2026-W06", "arXiv cs.CL". */
+function kindLabelOf(edition: { kind: 'daily' | 'weekly' | 'arxiv'; key: string }): string {
+  if (edition.kind === 'daily') return 'Daily edition';
+  if (edition.kind === 'weekly') return `Weekly edition ${edition.key}`;
+  return `arXiv ${arxivCategoryOf(edition.key)}`;
+}
+
+/** What a page says an edition holds. */
+function introOf(edition: { kind: 'daily' | 'weekly' | 'arxiv'; key: string }, count: number): string {
+  if (edition.kind === 'arxiv') {
+    return `${count === 1 ? 'The paper' : `The ${count} papers`} new in ${arxivCategoryOf(edition.key)} on arXiv this day, ranked by Hugging Face upvotes where a paper is on HF too, then in arXiv's listing order.`;
+  }
+  return `${count === 1 ? 'The trending paper' : `The ${count} trending papers`} from Hugging Face Daily Papers ${edition.kind === 'daily' ? 'of this day' : 'of this week'}, ranked by upvotes and discussion.`;
 }
 
 // XML 1.0 allows no C0 control characters except tab, newline and carriage return.
@@ -92,16 +115,37 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
         },
       },
       async (request, reply) => {
-        const rows = await listEditionsWithHeadlines(runtime, { limit: PAGE_SIZE, before: request.query.before, notAfter: today() });
-        const editions = rows.map((row) => ({
-          url: `/editions/${encodeURIComponent(row.key)}`,
-          kind: row.kind,
-          kindLabel: row.kind === 'daily' ? 'Daily edition' : `Weekly edition ${row.key}`,
-          label: editionLabel(row),
-          headline: row.headline,
-          paperCount: row.paperCount,
-        }));
+        const { before } = request.query;
+        const notAfter = today();
+        const rows = await listEditionsWithHeadlines(runtime, { limit: PAGE_SIZE, before, notAfter });
         const last = rows[rows.length - 1];
+        // Days a source did not publish (a weekend, an arXiv holiday) among this page's editions,
+        // so a reader who missed an email sees why; a full page stops at its oldest edition.
+        const emptyDays = await findExpectedEmptyDays(runtime.database.db, {
+          notAfter,
+          before,
+          from: rows.length === PAGE_SIZE ? last?.periodEnd : undefined,
+          limit: PAGE_SIZE,
+        });
+        const editions = [
+          ...rows.map((row) => ({
+            date: row.periodEnd,
+            url: `/editions/${encodeURIComponent(row.key)}`,
+            kind: row.kind,
+            kindLabel: kindLabelOf(row),
+            label: editionLabel(row),
+            headline: row.headline,
+            paperCount: row.paperCount,
+          })),
+          ...emptyDays.map((day) => ({
+            date: day.listingDate,
+            kind: 'empty',
+            kindLabel: day.source === 'arxiv' ? `arXiv ${day.category}` : 'Hugging Face',
+            label: editionLabel({ kind: 'daily', periodStart: day.listingDate }),
+            headline: day.reason ?? 'no listing',
+            paperCount: 0,
+          })),
+        ].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
         const nextUrl = rows.length === PAGE_SIZE && last ? `/editions?before=${last.periodEnd}` : undefined;
         return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(pages.render('editions', { editions, nextUrl }));
       },
@@ -124,10 +168,10 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
         const cards = cardsOf(found);
         const label = editionLabel(edition);
         const html = pages.render('edition', {
-          title: `${edition.kind === 'daily' ? 'Papers of' : 'Papers, week of'} ${edition.kind === 'daily' ? label : label.replace('Week of ', '')}`,
+          title: edition.kind === 'weekly' ? `Papers, week of ${label.replace('Week of ', '')}` : `${edition.kind === 'arxiv' ? `New in ${arxivCategoryOf(edition.key)}, ` : 'Papers of '}${label}`,
           heading: label,
-          kindLabel: edition.kind === 'daily' ? 'Daily edition' : `Weekly edition ${edition.key}`,
-          intro: `${cards.length === 1 ? 'The trending paper' : `The ${cards.length} trending papers`} from Hugging Face Daily Papers ${edition.kind === 'daily' ? 'of this day' : 'of this week'}, ranked by upvotes and discussion.`,
+          kindLabel: kindLabelOf(edition),
+          intro: introOf(edition, cards.length),
           papers: cards,
         });
         return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(html);

@@ -5,8 +5,8 @@ import { requiredEditionKeyOption, type Command } from '../command.js';
 /** `assemble --date KEY`: freeze an edition now without sending it, and print what it holds. */
 export const assembleCommand: Command = {
   name: 'assemble',
-  usage: 'assemble --date YYYY-MM-DD|YYYY-Www',
-  summary: 'freeze an edition now without sending it (a day, or a finished ISO week), and list its papers',
+  usage: 'assemble --date YYYY-MM-DD|YYYY-Www|arxiv:CATEGORY:YYYY-MM-DD',
+  summary: "freeze an edition now without sending it (a day, a finished ISO week, or an arXiv category's listing of a day), and list its papers",
   async run(context) {
     const key = requiredEditionKeyOption(context.args);
     const runtime = await context.runtime();

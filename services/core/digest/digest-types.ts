@@ -30,8 +30,9 @@ export interface DigestPaper {
 }
 
 export interface DigestEdition {
-  kind: 'daily' | 'weekly';
-  /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one. */
+  /** An arXiv category edition (`arxiv`) is not mailed yet; its preview reads like a daily one. */
+  kind: 'daily' | 'weekly' | 'arxiv';
+  /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one, "arxiv:cs.CL:2026-08-13" for an arXiv listing. */
   key: string;
   /** First and last daily date covered, "YYYY-MM-DD" (equal for a daily edition). */
   periodStart: string;

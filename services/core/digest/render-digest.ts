@@ -113,7 +113,7 @@ export function digestSubject(cards: readonly DigestCard[]): string {
 /** "Trending papers, 3 Feb 2026 · " and the next titles, as far as an inbox preview shows. */
 export function digestPreheader(edition: DigestEdition, cards: readonly DigestCard[]): string {
   const start = shortDateFormat.format(utcDate(edition.periodStart));
-  const when = edition.kind === 'daily' ? `Trending papers, ${start}` : `Trending papers, week of ${start}`;
+  const when = edition.kind !== 'weekly' ? `Trending papers, ${start}` : `Trending papers, week of ${start}`;
   const next = cards.slice(1).map((card) => card.title);
   return truncateAtWord(next.length > 0 ? `${when} · ${next.join(' · ')}` : when, PREHEADER_MAX_CHARS);
 }
@@ -165,7 +165,7 @@ function digestView(
   settings: DigestRenderSettings,
   variant: Pick<DigestVariant, 'groups' | 'images'>,
 ) {
-  const daily = edition.kind === 'daily';
+  const daily = edition.kind !== 'weekly';
   const start = utcDate(edition.periodStart);
   const host = new URL(settings.publicUrl).host;
   return {

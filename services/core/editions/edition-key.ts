@@ -1,4 +1,5 @@
 import { isDailyDate } from '../papers/daily-date.js';
+import { ConflictError, InvalidInputError } from '../platform/errors.js';
 import { isArxivCategory, type SourceDay } from '../papers/paper-source.js';
 import { isoWeekRange, type IsoWeekRange } from './iso-week.js';
 
@@ -7,10 +8,7 @@ import { isoWeekRange, type IsoWeekRange } from './iso-week.js';
  * the key every stored edition has), `2026-W06` (a weekly edition of HF papers) or
  * `arxiv:cs.CL:2026-08-13` (one arXiv category's listing of a day). Keys stay unique across
  * sources because only arXiv keys contain a colon.
- *
- * Not wired into assembling editions yet: an arXiv edition needs the papers of a category's
- * listing, which the schema does not store (papers has no categories, paper_appearances no
- * source).
+ * Every route and command that takes an edition key parses it here.
  */
 
 export type EditionKey = { kind: 'daily'; day: SourceDay } | { kind: 'weekly'; week: string; range: IsoWeekRange };
@@ -39,4 +37,19 @@ export function parseEditionKey(value: string): EditionKeyResult {
 /** The key of a listing: the inverse of parseEditionKey for daily editions. */
 export function editionKeyOf(day: SourceDay): string {
   return day.source === 'hf' ? day.date : `arxiv:${day.category}:${day.date}`;
+}
+
+/**
+ * Which readers an edition goes to: a daily edition to the daily readers, a weekly one to the
+ * weekly readers. An arXiv category edition goes to nobody yet, as readers cannot choose arXiv
+ * categories: sending one is a conflict, refused before anything is assembled or queued.
+ */
+export function audienceFrequencyOf(key: string): 'daily' | 'weekly' {
+  const parsed = parseEditionKey(key);
+  if (!parsed.ok) throw new InvalidInputError(`Invalid edition "${key}"`, [{ field: 'date', message: parsed.message }]);
+  if (parsed.key.kind === 'weekly') return 'weekly';
+  if (parsed.key.day.source === 'hf') return 'daily';
+  throw new ConflictError(
+    `Edition ${key} is an arXiv category listing, and readers cannot choose arXiv categories yet: it can be assembled and viewed, not sent`,
+  );
 }

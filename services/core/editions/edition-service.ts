@@ -3,7 +3,8 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
-import { findLatestDailyDate, findPapersByDailyDate, type Executor } from '../papers/paper-repo.js';
+import { findListedPapers, findLatestDailyDate, findPapersByDailyDate, findSourceDay, type Executor } from '../papers/paper-repo.js';
+import { arxivCalendar } from '../papers/source-calendar.js';
 import { toPaperView, type PaperRow, type PaperView } from '../papers/paper-view.js';
 import {
   findDailyCandidates,
@@ -21,8 +22,9 @@ import {
   type EditionRow,
   type FrozenPaper,
 } from './edition-repo.js';
+import { parseEditionKey } from './edition-key.js';
 import { ISO_WEEK_MESSAGE, isoWeekdayOf, isoWeekOf, isoWeekRange, type IsoWeekRange } from './iso-week.js';
-import { rankPapers } from './ranking.js';
+import { rankArxivListing, rankPapers } from './ranking.js';
 
 /**
  * Editions: the frozen, ranked papers a digest sends. A daily edition holds the trending papers
@@ -96,25 +98,53 @@ async function chooseWeeklyPapers(deps: EditionDeps, db: Executor, week: string,
   return candidates;
 }
 
-const EDITION_KEY_MESSAGE = 'must be a daily date YYYY-MM-DD or an ISO week YYYY-Www, e.g. 2026-02-03 or 2026-W06';
+/**
+ * What an arXiv category edition holds: "new in this category today", the papers the category's
+ * listing of that day announced as `new` or `cross` (replacements are old papers), all of them,
+ * ranked by rankArxivListing (HF upvotes where the paper is also on HF, then listing order). Not
+ * cut to `digest.editionSize`: a reader's topics choose among the whole listing later. Throws
+ * NotFoundError when the listing has nothing new, saying why when the calendar knows.
+ */
+async function chooseArxivPapers(db: Executor, category: string, date: string): Promise<PaperRow[]> {
+  const listing = { source: 'arxiv' as const, category, listingDate: date };
+  const listed = await findListedPapers(db, listing, ['new', 'cross']);
+  if (listed.length > 0) return rankArxivListing(listed);
+  const day = await findSourceDay(db, listing);
+  const calendar = arxivCalendar.dayOf(date);
+  const ingest = `npm run cli -- ingest-arxiv --category ${category} --date ${date}`;
+  throw new NotFoundError(
+    !calendar.expected
+      ? `No arXiv ${category} listing for ${date} (${calendar.reason}): nothing to assemble`
+      : !day
+        ? `No arXiv ${category} listing for ${date} yet: nothing to assemble (ingest it first: ${ingest})`
+        : day.papers === 0
+          ? `The arXiv ${category} listing of ${date} was empty when ingested, though arXiv announces that day: ingest it again (${ingest})`
+          : `The arXiv ${category} listing of ${date} holds only replacements: nothing new to assemble`,
+  );
+}
 
 /** The edition an edition key names, before it is frozen: its kind and the days it covers. */
-function periodOf(key: string): { kind: EditionKind; periodStart: string; periodEnd: string; range?: IsoWeekRange } {
-  if (isDailyDate(key)) return { kind: 'daily', periodStart: key, periodEnd: key };
-  const range = isoWeekRange(key);
-  if (!range) throw new InvalidInputError(`Invalid edition "${key}"`, [{ field: 'date', message: EDITION_KEY_MESSAGE }]);
-  return { kind: 'weekly', periodStart: range.start, periodEnd: range.end, range };
+function periodOf(key: string): { kind: EditionKind; periodStart: string; periodEnd: string; range?: IsoWeekRange; category?: string } {
+  const parsed = parseEditionKey(key);
+  if (!parsed.ok) throw new InvalidInputError(`Invalid edition "${key}"`, [{ field: 'date', message: parsed.message }]);
+  const { key: edition } = parsed;
+  if (edition.kind === 'weekly') return { kind: 'weekly', periodStart: edition.range.start, periodEnd: edition.range.end, range: edition.range };
+  const { day } = edition;
+  if (day.source === 'arxiv') return { kind: 'arxiv', periodStart: day.date, periodEnd: day.date, category: day.category };
+  return { kind: 'daily', periodStart: day.date, periodEnd: day.date };
 }
 
 type EditionPeriod = ReturnType<typeof periodOf>;
 
 function choosePapers(deps: EditionDeps, db: Executor, key: string, period: EditionPeriod): Promise<PaperRow[]> {
-  return period.range ? chooseWeeklyPapers(deps, db, key, period.range) : chooseDailyPapers(deps, db, key);
+  if (period.range) return chooseWeeklyPapers(deps, db, key, period.range);
+  if (period.category) return chooseArxivPapers(db, period.category, period.periodStart);
+  return chooseDailyPapers(deps, db, key);
 }
 
 /**
- * Freezes the edition a key names, a daily date or an ISO week (see `choose*Papers` for what it
- * holds). Assembling a key that has an edition returns that edition unchanged; concurrent calls
+ * Freezes the edition a key names, a daily date, an ISO week or an arXiv category's listing
+ * (see `choose*Papers` for what each holds). Assembling a key that has an edition returns that edition unchanged; concurrent calls
  * (several workers, an operator and the scheduler) serialise on a lock and yield one edition.
  */
 export async function assembleEditionByKey(deps: EditionDeps, key: string): Promise<AssembledEdition> {

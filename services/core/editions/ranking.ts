@@ -24,3 +24,12 @@ export function compareByTrending(a: Rankable, b: Rankable): number {
 export function rankPapers<T extends Rankable>(papers: readonly T[]): T[] {
   return [...papers].sort(compareByTrending);
 }
+
+/**
+ * The order of an arXiv category edition ("new in this category today"): Hugging Face upvotes
+ * first, where the paper is on HF too (the one community signal arXiv papers can have; 0 for the
+ * others), then arXiv's own listing order. The reader's topics are applied later, per reader.
+ */
+export function rankArxivListing<T extends { upvotes: number; position: number }>(papers: readonly T[]): T[] {
+  return [...papers].sort((a, b) => b.upvotes - a.upvotes || a.position - b.position);
+}

@@ -1,3 +1,4 @@
+import type { Config } from '../platform/config/config.js';
 import { DependencyUnavailableError, InvalidInputError, UpstreamError, type ErrorDetail } from '../platform/errors.js';
 import { ArxivErrorDocument, parseArxivApiFeed, parseArxivRssFeed, type ArxivEntry, type ArxivListing } from './arxiv-feed.js';
 import { isArxivCategory } from './paper-source.js';
@@ -206,4 +207,9 @@ export function createArxivClient(options: ArxivClientOptions = {}): ArxivClient
       return { listing, skipped, requests: counter.requests };
     },
   };
+}
+
+/** The client `ARXIV_API_URL` and `ARXIV_RSS_URL` configure. */
+export function arxivClientFromConfig(config: { ingest: Pick<Config['ingest'], 'arxivApiUrl' | 'arxivRssUrl'> }, overrides: Partial<ArxivClientOptions> = {}): ArxivClient {
+  return createArxivClient({ apiUrl: config.ingest.arxivApiUrl, rssUrl: config.ingest.arxivRssUrl, ...overrides });
 }

@@ -150,6 +150,6 @@ export function createHfClient(options: HfClientOptions): HfClient {
 }
 
 /** The client as configured (`HF_API_URL`, `HF_TOKEN`); `overrides` tune paging and retries. */
-export function hfClientFromConfig(config: Pick<Config, 'ingest'>, overrides: Partial<HfClientOptions> = {}): HfClient {
+export function hfClientFromConfig(config: { ingest: Pick<Config['ingest'], 'hfApiUrl' | 'hfToken'> }, overrides: Partial<HfClientOptions> = {}): HfClient {
   return createHfClient({ baseUrl: config.ingest.hfApiUrl, token: config.ingest.hfToken, ...overrides });
 }

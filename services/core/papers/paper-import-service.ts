@@ -4,14 +4,15 @@ import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
+import type { Logger } from '../platform/logging/logger.js';
 import { plural } from '../platform/plural.js';
 import { detectRecordedFormat, type ArxivListing } from './arxiv-feed.js';
 import { createArxivSource } from './arxiv-source.js';
 import { dailyDateWindow, dailyDateWindowMessage, isInDailyDateWindow, type DailyDateWindow } from './daily-date.js';
 import { parsePapers, type ParsedPapers, type ParseOptions } from './hf-paper-schema.js';
 import { createHfSource } from './hf-source.js';
-import type { SourceBatch } from './paper-source.js';
-import { saveArxivPapers, savePaperImport, type ArxivPaperRow, type PaperImport } from './paper-repo.js';
+import { isArxivCategory, type SourceBatch } from './paper-source.js';
+import { saveArxivPapers, savePaperImport, type ArxivPaperRow, type ListedPaper, type ListingToSave, type PaperImport } from './paper-repo.js';
 import { arxivAnnouncementInstant, arxivCalendar } from './source-calendar.js';
 
 /**
@@ -25,6 +26,8 @@ export interface PaperImportDeps {
   /** Stamps the upvote history and, with the digest's time zone, bounds the daily dates taken. */
   clock: Clock;
   config: { digest: Pick<Config['digest'], 'timeZone'> };
+  /** Where an arXiv listing found empty on a day arXiv announces is reported, at error. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 export interface ImportSummary {
@@ -126,6 +129,8 @@ function toArxivRows(listing: ArxivListing): ArxivPaperRow[] {
       publishedAt,
       publishedAtKnown: entry.firstVersionAt !== null,
       mayCreate: entry.announceType !== 'replace' && entry.announceType !== 'replace-cross',
+      primaryCategory: entry.primaryCategory,
+      categories: entry.primaryCategory ? [entry.primaryCategory, ...entry.categories.filter((c) => c !== entry.primaryCategory)] : entry.categories,
     });
   }
   return [...rows.values()];
@@ -150,6 +155,35 @@ function arxivDates(listing: ArxivListing, options: { source: string; date?: str
 
 const capitalise = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
+/**
+ * The one category an API answer was asked for: the fetch says it, a recorded file's query
+ * (`search_query=cat:cs.CL`, `cat:cs.CL AND submittedDate:[...]`) names it. A query of several
+ * categories, or of none, is no category's listing.
+ */
+function listingCategory(listing: ArxivListing): string | undefined {
+  if (listing.category) return isArxivCategory(listing.category) ? listing.category : undefined;
+  if (listing.kind !== 'api') return undefined;
+  const named = [...listing.title.matchAll(/\bcat:([^\s&+]+)/g)].map((match) => match[1] ?? '');
+  return named.length === 1 && !/\bOR\b|\bANDNOT\b/.test(listing.title) && isArxivCategory(named[0] ?? '') ? named[0] : undefined;
+}
+
+/**
+ * What a listing day holds, in listing order, each paper once: RSS says why each is there;
+ * the API does not, so a paper whose primary category is the listing's is `new` and any other
+ * a `cross`-list (it names the category among its others).
+ */
+function listedPapers(listing: ArxivListing, category: string): ListedPaper[] {
+  const seen = new Set<string>();
+  const listed: ListedPaper[] = [];
+  for (const entry of listing.entries) {
+    if (seen.has(entry.id)) continue;
+    seen.add(entry.id);
+    const announceType = entry.announceType ?? (entry.primaryCategory === null || entry.primaryCategory === category ? 'new' : 'cross');
+    listed.push({ paperId: entry.id, announceType, position: listed.length, version: entry.version });
+  }
+  return listed;
+}
+
 /** Saves an arXiv listing (a parsed API answer or RSS feed). */
 export async function importArxivListing(
   deps: PaperImportDeps,
@@ -158,8 +192,26 @@ export async function importArxivListing(
 ): Promise<ImportSummary> {
   const dates = arxivDates(listing, { source: options.source ?? 'the input', date: options.date, window: dailyDateWindow(deps.clock(), deps.config.digest.timeZone) });
   const rows = toArxivRows(listing);
-  const counts = rows.length === 0 ? { created: 0, updated: 0, notStored: [] } : await saveArxivPapers(deps.database.db, rows, { now: deps.clock(), onProgress: options.onProgress });
   const notes: string[] = [];
+  const category = listingCategory(listing);
+  let toSave: ListingToSave | undefined;
+  if (category && dates[0] !== undefined) {
+    const day = arxivCalendar.dayOf(dates[0]);
+    toSave = {
+      source: 'arxiv',
+      category,
+      listingDate: dates[0],
+      papers: listedPapers(listing, category),
+      expected: day.expected,
+      reason: day.expected ? null : day.reason,
+    };
+  } else if (listing.entries.length > 0) {
+    notes.push(`not kept as a listing: ${category ? 'its listing date is unknown (give --date or ?date=)' : 'it is not the listing of one arXiv category'}`);
+  }
+  const counts =
+    rows.length === 0 && !toSave
+      ? { created: 0, updated: 0, notStored: [] }
+      : await saveArxivPapers(deps.database.db, rows, { now: deps.clock(), onProgress: options.onProgress, listing: toSave });
   if (listing.kind === 'rss') {
     const byType = new Map<string, number>();
     for (const entry of listing.entries) byType.set(entry.announceType ?? 'new', (byType.get(entry.announceType ?? 'new') ?? 0) + 1);
@@ -168,8 +220,17 @@ export async function importArxivListing(
       .map(([type, [one, many]]) => plural(byType.get(type) ?? 0, one, many));
     if (parts.length > 0) notes.push(`listed: ${parts.join(', ')}`);
   }
-  const day = dates[0] !== undefined && listing.entries.length === 0 ? arxivCalendar.dayOf(dates[0]) : undefined;
-  if (day && !day.expected) notes.push(day.reason);
+  if (toSave && toSave.papers.length === 0) {
+    if (toSave.reason !== null) {
+      notes.push(toSave.reason);
+    } else {
+      // arXiv announces that day, so an empty listing is a fetch or a feed that went wrong:
+      // say so loudly (paperboy_source_empty_days_total{expected="false"} counts these days).
+      const message = `arXiv ${toSave.category} listing of ${toSave.listingDate} is empty, but arXiv announces that day: the ingest or the feed failed`;
+      deps.logger?.error({ source: 'arxiv', category: toSave.category, listingDate: toSave.listingDate }, message);
+      notes.push(`empty, but arXiv announces that day: recorded as an unexpected empty day`);
+    }
+  }
   if (counts.notStored.length > 0) {
     notes.push(
       `left out ${plural(counts.notStored.length, 'replacement', 'replacements')} of papers not stored (${counts.notStored.join(', ')})`,

@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
-import { paperAppearances, papers, paperStats } from '../platform/db/schema.js';
+import { paperAppearances, paperListings, papers, paperStats, sourceDays } from '../platform/db/schema.js';
 import type { ParsedPaper } from './hf-paper-schema.js';
 import type { PaperRow } from './paper-view.js';
 
@@ -205,6 +205,29 @@ export interface ArxivPaperRow {
   publishedAtKnown: boolean;
   /** False for a replacement: it refreshes a stored paper but does not add one. */
   mayCreate: boolean;
+  /** Null when the input does not say (RSS): a known one is kept. */
+  primaryCategory: string | null;
+  /** Empty keeps the stored ones. */
+  categories: string[];
+}
+
+/** A listed paper: what paper_listings keeps of it (position = order in the listing, 0 first). */
+export interface ListedPaper {
+  paperId: string;
+  announceType: 'new' | 'cross' | 'replace' | 'replace-cross';
+  position: number;
+  version: number | null;
+}
+
+/** A source's listing of a day, saved with its papers. */
+export interface ListingToSave {
+  source: 'arxiv';
+  category: string;
+  listingDate: string;
+  papers: ListedPaper[];
+  /** For an empty listing: whether the source's calendar expected it, and why not. */
+  expected: boolean;
+  reason: string | null;
 }
 
 export interface ArxivSaveCounts extends PaperImportCounts {
@@ -212,14 +235,65 @@ export interface ArxivSaveCounts extends PaperImportCounts {
   notStored: string[];
 }
 
+const ARXIV_PRIMARY = sql`coalesce(excluded.primary_category, papers.primary_category)`;
+const ARXIV_CATEGORIES = sql`case when cardinality(excluded.categories) = 0 then papers.categories else excluded.categories end`;
+
+/**
+ * Replaces a listing day's papers with `listing` (a re-import of the same listing rewrites the
+ * same rows; a paper no longer listed leaves) and records the day in source_days. Papers left out
+ * of `papers` (replacements of unknown papers) are not listed.
+ */
+async function saveListing(tx: Transaction, listing: ListingToSave, notStored: Set<string>, now: Date): Promise<void> {
+  const listed = listing.papers.filter((paper) => !notStored.has(paper.paperId));
+  const day = and(eq(paperListings.source, listing.source), eq(paperListings.category, listing.category), eq(paperListings.listingDate, listing.listingDate));
+  const ids = listed.map((paper) => paper.paperId);
+  await tx.delete(paperListings).where(ids.length === 0 ? day : and(day, notInArray(paperListings.paperId, ids)));
+  for (const batch of chunk(listed, 1000)) {
+    await tx
+      .insert(paperListings)
+      .values(
+        batch.map((paper) => ({
+          source: listing.source,
+          category: listing.category,
+          listingDate: listing.listingDate,
+          paperId: paper.paperId,
+          announceType: paper.announceType,
+          position: paper.position,
+          version: paper.version,
+          firstSeenAt: now,
+          lastSeenAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [paperListings.source, paperListings.category, paperListings.listingDate, paperListings.paperId],
+        set: { announceType: sql`excluded.announce_type`, position: sql`excluded.position`, version: sql`excluded.version`, lastSeenAt: now },
+      });
+  }
+  const record = {
+    papers: listing.papers.length,
+    expected: listing.expected,
+    reason: listing.reason,
+    recordedAt: now,
+  };
+  await tx
+    .insert(sourceDays)
+    .values({ source: listing.source, category: listing.category, listingDate: listing.listingDate, ...record })
+    .onConflictDoUpdate({ target: [sourceDays.source, sourceDays.category, sourceDays.listingDate], set: record });
+}
+
 /**
  * Saves papers from arXiv in one transaction, upserted by arXiv id: a new paper gets a row with
  * no Hugging Face signals (0 upvotes, no AI summary); a stored one gets arXiv's text (title,
- * abstract, authors of the newest version) and keeps everything Hugging Face said, so a paper on
- * both is one row with both. No appearance or upvote history is written: those are HF Daily
- * Papers days, and an arXiv listing needs a table of its own (not in this schema yet).
+ * abstract, authors of the newest version, categories) and keeps everything Hugging Face said, so
+ * a paper on both is one row with both. No appearance or upvote history is written (those are HF
+ * Daily Papers days): with `listing`, the listing day goes to paper_listings and source_days in
+ * the same transaction.
  */
-export async function saveArxivPapers(db: Database, rows: ArxivPaperRow[], options: SaveOptions): Promise<ArxivSaveCounts> {
+export async function saveArxivPapers(
+  db: Database,
+  rows: ArxivPaperRow[],
+  options: SaveOptions & { listing?: ListingToSave | undefined },
+): Promise<ArxivSaveCounts> {
   const batchSize = options.batchSize ?? 500;
   const { now } = options;
   return db.transaction(async (tx) => {
@@ -248,20 +322,104 @@ export async function saveArxivPapers(db: Database, rows: ArxivPaperRow[], optio
               abstract: row.abstract,
               authors: row.authors,
               publishedAt: row.publishedAt,
+              primaryCategory: row.primaryCategory,
+              categories: row.categories,
               createdAt: now,
               updatedAt: now,
             })),
           )
           .onConflictDoUpdate({
             target: papers.id,
-            set: { title: sql`excluded.title`, abstract: sql`excluded.abstract`, authors: sql`excluded.authors`, publishedAt, updatedAt: now },
+            set: {
+              title: sql`excluded.title`,
+              abstract: sql`excluded.abstract`,
+              authors: sql`excluded.authors`,
+              publishedAt,
+              primaryCategory: ARXIV_PRIMARY,
+              categories: ARXIV_CATEGORIES,
+              updatedAt: now,
+            },
             // Untouched unless arXiv's text differs, so re-importing a listing changes nothing.
-            setWhere: sql`(papers.title, papers.abstract, papers.authors, papers.published_at) is distinct from (excluded.title, excluded.abstract, excluded.authors, ${publishedAt})`,
+            setWhere: sql`(papers.title, papers.abstract, papers.authors, papers.published_at, papers.primary_category, papers.categories) is distinct from (excluded.title, excluded.abstract, excluded.authors, ${publishedAt}, ${ARXIV_PRIMARY}, ${ARXIV_CATEGORIES})`,
           });
       }
       done += batch.length;
       options.onProgress?.(done, rows.length);
     }
+    if (options.listing) await saveListing(tx, options.listing, new Set(notStored), now);
     return { created, updated, notStored };
   });
+}
+
+/** A paper of a listing day, with where and why the source listed it. */
+export interface ListedPaperRow extends PaperRow {
+  position: number;
+  announceType: ListedPaper['announceType'];
+}
+
+/**
+ * The papers a source listed on a day in a category, of the given announce types, in listing
+ * order, each with its current row (so its latest Hugging Face upvotes when it is on HF too).
+ */
+export async function findListedPapers(
+  db: Executor,
+  listing: { source: 'arxiv'; category: string; listingDate: string },
+  announceTypes: ReadonlyArray<ListedPaper['announceType']>,
+): Promise<ListedPaperRow[]> {
+  const rows = await db
+    .select({ paper: papers, position: paperListings.position, announceType: paperListings.announceType })
+    .from(paperListings)
+    .innerJoin(papers, eq(papers.id, paperListings.paperId))
+    .where(
+      and(
+        eq(paperListings.source, listing.source),
+        eq(paperListings.category, listing.category),
+        eq(paperListings.listingDate, listing.listingDate),
+        inArray(paperListings.announceType, [...announceTypes]),
+      ),
+    )
+    .orderBy(asc(paperListings.position));
+  return rows.map((row) => ({ ...row.paper, position: row.position, announceType: row.announceType }));
+}
+
+export type SourceDayRow = typeof sourceDays.$inferSelect;
+
+/** The recorded listing day of a source and category, if it was ever fetched or imported. */
+export async function findSourceDay(db: Executor, day: { source: string; category: string; listingDate: string }): Promise<SourceDayRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sourceDays)
+    .where(and(eq(sourceDays.source, day.source), eq(sourceDays.category, day.category), eq(sourceDays.listingDate, day.listingDate)))
+    .limit(1);
+  return row;
+}
+
+/** Empty listing days the calendar expected (holidays, weekends), newest first, within [from, to) and up to `notAfter`. */
+export async function findExpectedEmptyDays(
+  db: Executor,
+  options: { notAfter: string; before?: string | undefined; from?: string | undefined; limit: number },
+): Promise<SourceDayRow[]> {
+  return db
+    .select()
+    .from(sourceDays)
+    .where(
+      and(
+        eq(sourceDays.papers, 0),
+        eq(sourceDays.expected, false),
+        lte(sourceDays.listingDate, options.notAfter),
+        options.before ? lt(sourceDays.listingDate, options.before) : undefined,
+        options.from ? gte(sourceDays.listingDate, options.from) : undefined,
+      ),
+    )
+    .orderBy(desc(sourceDays.listingDate), asc(sourceDays.source), asc(sourceDays.category))
+    .limit(options.limit);
+}
+
+/** Listing days recorded empty, by source and whether that was expected (the calendar expected no listing). */
+export async function countEmptySourceDays(db: Executor): Promise<Array<{ source: string; expected: boolean; count: number }>> {
+  return db
+    .select({ source: sourceDays.source, expected: sql<boolean>`not ${sourceDays.expected}`, count: sql<number>`count(*)::int` })
+    .from(sourceDays)
+    .where(eq(sourceDays.papers, 0))
+    .groupBy(sourceDays.source, sourceDays.expected);
 }

@@ -1,4 +1,5 @@
 import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
+import { audienceFrequencyOf } from '../editions/edition-key.js';
 import { findEditionByKey, type EditionRow } from '../editions/edition-repo.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError, type ErrorDetail } from '../platform/errors.js';
@@ -82,9 +83,10 @@ async function findEdition(deps: ResendReadDeps, key: string): Promise<EditionRo
 /** What a resend would do now, without creating anything (the dry run). */
 export async function planResend(deps: ResendReadDeps, key: string, to: ResendTarget): Promise<ResendPlan> {
   const target = normaliseTarget(to);
+  const frequency = audienceFrequencyOf(key);
   const edition = await findEdition(deps, key);
   const { sql } = deps.database;
-  if (target === 'all') return { edition, to: target, recipients: await countConfirmedReaders(sql, edition.kind), unmatched: [] };
+  if (target === 'all') return { edition, to: target, recipients: await countConfirmedReaders(sql, frequency), unmatched: [] };
   if (target === 'failed') return { edition, to: target, recipients: await countFailedReaders(sql, edition.id), unmatched: [] };
   const reached = await findListedRecipients(sql, target);
   return { edition, to: target, recipients: reached.size, unmatched: target.filter((email) => !reached.has(email)) };

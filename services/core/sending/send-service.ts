@@ -1,3 +1,4 @@
+import { audienceFrequencyOf } from '../editions/edition-key.js';
 import { assembleEditionByKey, type EditionDeps } from '../editions/edition-service.js';
 import { findLatestEditionRow } from '../editions/edition-repo.js';
 import { dateInTimeZone } from '../papers/daily-date.js';
@@ -95,6 +96,7 @@ export interface ManualSendRun extends SendRun {
  * seconds, reconcile's within a minute) starts the fan-out again.
  */
 export async function startManualSend(deps: SendDeps & RevivalDeps, key: string, actor: string, options: { onlySubscriberId?: number } = {}): Promise<ManualSendRun> {
+  const frequency = audienceFrequencyOf(key);
   const { edition } = await assembleEditionByKey(deps, key);
   // A paused run is held for the operator's decision: sending the edition around it would mail
   // the readers a spike was found among.
@@ -115,7 +117,7 @@ export async function startManualSend(deps: SendDeps & RevivalDeps, key: string,
   const { run } = await createOrFindSendRun(deps.database.sql, {
     editionId: edition.id,
     kind: 'manual',
-    audience: { kind: 'everyone', frequency: edition.kind },
+    audience: { kind: 'everyone', frequency },
     createdBy: actor,
     ...(options.onlySubscriberId === undefined ? {} : { onlySubscriberId: options.onlySubscriberId }),
   });

@@ -205,6 +205,8 @@ const envSchema = z.object({
   EDITION_SIZE: integer(1, 200).default(40),
   HF_API_URL: url(['http:', 'https:'], 'http(s)').default('https://huggingface.co/api/daily_papers'),
   HF_TOKEN: z.string().trim().min(1).optional(),
+  ARXIV_API_URL: url(['http:', 'https:'], 'http(s)').default('http://export.arxiv.org/api/query'),
+  ARXIV_RSS_URL: url(['http:', 'https:'], 'http(s)').default('https://rss.arxiv.org/rss'),
   SIGNUP_RATE_LIMIT: integer(1, 100000).default(10),
   METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -279,7 +281,15 @@ export interface Config {
   adminTokens: AdminToken[];
   secretKey: string;
   digest: { cron: string; timeZone: string; editionSize: number };
-  ingest: { cron: string; days: number; hfApiUrl: string; hfToken: string | undefined };
+  ingest: {
+    cron: string;
+    days: number;
+    hfApiUrl: string;
+    hfToken: string | undefined;
+    /** arXiv's API and the base of its RSS listing feeds (the category is appended). */
+    arxivApiUrl: string;
+    arxivRssUrl: string;
+  };
   signupRateLimitPerHour: number;
   /** Bearer token /metrics asks for; unset leaves /metrics open (fine on a private network). */
   metricsToken: string | undefined;
@@ -491,7 +501,14 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
     adminTokens,
     secretKey: env.SECRET_KEY,
     digest: { cron: env.DIGEST_CRON, timeZone: env.DIGEST_TZ, editionSize: env.EDITION_SIZE },
-    ingest: { cron: env.INGEST_CRON, days: env.INGEST_DAYS, hfApiUrl: env.HF_API_URL, hfToken: env.HF_TOKEN },
+    ingest: {
+      cron: env.INGEST_CRON,
+      days: env.INGEST_DAYS,
+      hfApiUrl: env.HF_API_URL,
+      hfToken: env.HF_TOKEN,
+      arxivApiUrl: env.ARXIV_API_URL,
+      arxivRssUrl: env.ARXIV_RSS_URL,
+    },
     signupRateLimitPerHour: env.SIGNUP_RATE_LIMIT,
     metricsToken: env.METRICS_TOKEN,
     logLevel: env.LOG_LEVEL,

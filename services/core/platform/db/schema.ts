@@ -49,6 +49,10 @@ export const papers = pgTable('papers', {
   /** Latest observed counts; the history is in paper_stats. */
   upvotes: integer('upvotes').notNull().default(0),
   numComments: integer('num_comments').notNull().default(0),
+  /** arXiv's primary category (`cs.CL`), when arXiv said (its API does, its RSS feed does not). */
+  primaryCategory: text('primary_category'),
+  /** Every arXiv category of the paper, primary first when known; empty for a paper only HF named. */
+  categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -65,6 +69,61 @@ export const paperAppearances = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.paperId, t.dailyDate] }), index('paper_appearances_date_idx').on(t.dailyDate)],
+);
+
+/**
+ * A paper in a source's listing of a day: for arXiv, a category's announcement (RSS) or the
+ * submissions of the day's window (API). `position` is the order the source listed it in (0 first);
+ * `announce_type` why it is there (the API says nothing: a paper whose primary category is the
+ * listing's is `new`, another `cross`). Holds only stored papers (a replacement of an unknown
+ * paper is left out). Kept apart from paper_appearances, which are Hugging Face Daily Papers days.
+ */
+export const paperListings = pgTable(
+  'paper_listings',
+  {
+    source: text('source').notNull(),
+    category: text('category').notNull(),
+    listingDate: date('listing_date', { mode: 'string' }).notNull(),
+    paperId: text('paper_id')
+      .notNull()
+      .references(() => papers.id, { onDelete: 'cascade' }),
+    announceType: text('announce_type', { enum: ['new', 'cross', 'replace', 'replace-cross'] }).notNull(),
+    position: integer('position').notNull(),
+    /** The version listed (2 for a replacement by v2); null when the source did not say. */
+    version: integer('version'),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.category, t.listingDate, t.paperId] }),
+    index('paper_listings_paper_idx').on(t.paperId),
+    check('paper_listings_announce_type_check', sql`${t.announceType} in ('new', 'cross', 'replace', 'replace-cross')`),
+  ],
+);
+
+/**
+ * Each listing day a source was fetched or imported for, as last seen: how many papers it had,
+ * and whether the source's calendar expects a listing that day (`expected`), or why not
+ * (`reason`: "no arXiv announcement: holiday (Monday 2026-01-19)"). An empty day the calendar
+ * explains is shown in the archive; an empty day it expected a listing on is an ingest or feed
+ * that failed (paperboy_source_empty_days_total{expected="false"}).
+ * `category` is '' for a source without categories.
+ */
+export const sourceDays = pgTable(
+  'source_days',
+  {
+    source: text('source').notNull(),
+    category: text('category').notNull().default(''),
+    listingDate: date('listing_date', { mode: 'string' }).notNull(),
+    papers: integer('papers').notNull(),
+    expected: boolean('expected').notNull(),
+    reason: text('reason'),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.category, t.listingDate] }),
+    index('source_days_empty_idx').on(t.listingDate).where(sql`${t.papers} = 0`),
+  ],
 );
 
 /** Upvotes and comments each time a day was ingested, so trending can see growth. */
@@ -179,14 +238,14 @@ export const suppressions = pgTable('suppressions', {
 
 // ---------------------------------------------------------------- editions
 
-export const editionKind = pgEnum('edition_kind', ['daily', 'weekly']);
+export const editionKind = pgEnum('edition_kind', ['daily', 'weekly', 'arxiv']);
 
 export const editions = pgTable(
   'editions',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     kind: editionKind('kind').notNull(),
-    /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one. */
+    /** "2026-02-03" for a daily edition, "2026-W06" for a weekly one, "arxiv:cs.CL:2026-08-13" for an arXiv listing. */
     key: text('key').notNull(),
     /** First and last daily date the edition covers (equal for a daily edition). */
     periodStart: date('period_start', { mode: 'string' }).notNull(),

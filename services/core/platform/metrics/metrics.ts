@@ -54,6 +54,8 @@ export interface MetricsSources {
   /** Reader mail waiting in the Postgres outbox for the relay, and the age of the oldest (seconds). */
   readerMailOutbox(): Promise<{ count: number; oldestSeconds: number }>;
   unfinishedSendRuns(): Promise<SendRunSample[]>;
+  /** Listing days recorded empty (source_days), by source and whether the source's calendar expected that. */
+  emptySourceDays(): Promise<Array<{ source: string; expected: boolean; count: number }>>;
 }
 
 /** Gauges collected in the same scrape share one read of `read` (prom-client collects them concurrently). */
@@ -167,6 +169,19 @@ export function createMetrics(sources: MetricsSources): Metrics {
           this.set({ queue: queue.name }, oldest ? Math.max(0, (now - oldest.timestamp) / 1000) : 0);
         }),
       );
+    },
+  });
+  // Read from Postgres at each scrape: the ingest that finds a day empty may run in any process
+  // (the CLI, the API's import, the worker), and every one of them records the day there.
+  new Counter({
+    name: 'paperboy_source_empty_days_total',
+    help: 'Listing days a source was found empty, by source; expected="false": the calendar expected a listing (an ingest or feed that failed, logged at error), expected="true": a weekend or holiday',
+    labelNames: ['source', 'expected'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const source of ['hf', 'arxiv']) for (const expected of ['true', 'false']) this.inc({ source, expected }, 0);
+      for (const row of await sources.emptySourceDays()) this.inc({ source: row.source, expected: String(row.expected) }, row.count);
     },
   });
   // Owed reader mail the worker has not yet moved to the queue: grows while Redis is down.
