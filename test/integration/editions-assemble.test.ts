@@ -395,7 +395,7 @@ describe('an operator assembles and previews by hand', () => {
     expect(again.stdout()).toMatch(/^daily edition 2026-08-13 was frozen already at \d{4}-\d\d-\d\dT[\d:.]+Z: 20 papers\n/);
     const usage = startProcess('services/cli/main.ts', ['assemble', '--date', '2026-08'], env);
     expect(await usage.exited).toBe(2);
-    expect(usage.stderr()).toMatch(/--date must be an edition key: YYYY-MM-DD, or YYYY-Www/);
+    expect(usage.stderr()).toMatch(/--date must be an edition key: a daily date YYYY-MM-DD, an ISO week YYYY-Www or an arXiv listing arxiv:CATEGORY:YYYY-MM-DD/);
 
     // A weekly edition by hand, sent to the weekly readers only.
     await insertReaders(test.runtime.database.sql, 1, { frequency: 'weekly' }, 1);

@@ -187,7 +187,9 @@ describe('importing recorded arXiv answers', () => {
 
   it('takes the real first-version date from the API, and a re-import changes nothing', async () => {
     const summary = await importPapersFile(test.runtime, arxivFixturePath('current'));
-    expect(formatImportSummary(summary)).toBe('imported 20 papers (14 new, 6 updated) from the arXiv API');
+    expect(formatImportSummary(summary)).toBe(
+      'imported 20 papers (14 new, 6 updated) from the arXiv API; not kept as a listing: it is not the listing of one arXiv category',
+    );
     expect((await paper('2604.26951'))!.published_at.toISOString()).toBe('2026-04-29T17:59:01.000Z');
 
     const snapshot = await test.runtime.database.sql`select id, title, abstract, authors, published_at, updated_at from papers order by id`;
@@ -229,7 +231,9 @@ describe('importing recorded arXiv answers', () => {
     expect(response.json()).toMatchObject({ papers: 8, created: 0, updated: 8, dates: ['2026-04-30'], from: 'arXiv cs.CL listing' });
 
     const legacy = await app.inject({ method: 'POST', url: '/admin/papers', headers: { ...ADMIN, 'content-type': 'application/xml' }, payload: readArxivFixture('legacy') });
-    expect(legacy.json().summary).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API');
+    expect(legacy.json().summary).toBe(
+      'imported 3 papers (0 new, 3 updated) from the arXiv API; not kept as a listing: its listing date is unknown (give --date or ?date=)',
+    );
 
     const refused = await app.inject({ method: 'POST', url: '/admin/papers', headers: { ...ADMIN, 'content-type': 'text/xml' }, payload: readArxivFixture('error') });
     expect(refused.statusCode).toBe(400);
@@ -240,6 +244,6 @@ describe('importing recorded arXiv answers', () => {
     const env = { DATABASE_URL: test.config.databaseUrl, REDIS_URL: test.config.redisUrl, QUEUE_PREFIX: test.queuePrefix, LOG_LEVEL: 'warn' };
     const run = startProcess('services/cli/main.ts', ['import', arxivFixturePath('legacy')], env);
     expect(await run.exited).toBe(0);
-    expect(run.stdout()).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API\n');
+    expect(run.stdout()).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API; not kept as a listing: its listing date is unknown (give --date or ?date=)\n');
   });
 });

@@ -236,7 +236,9 @@ export interface ArxivSaveCounts extends PaperImportCounts {
 }
 
 const ARXIV_PRIMARY = sql`coalesce(excluded.primary_category, papers.primary_category)`;
-const ARXIV_CATEGORIES = sql`case when cardinality(excluded.categories) = 0 then papers.categories else excluded.categories end`;
+// The API names the primary category and lists it first; an RSS item (no primary) does not
+// reorder what the API said, so alternating the two changes nothing.
+const ARXIV_CATEGORIES = sql`case when cardinality(excluded.categories) = 0 or (excluded.primary_category is null and papers.primary_category is not null) then papers.categories else excluded.categories end`;
 
 /**
  * Replaces a listing day's papers with `listing` (a re-import of the same listing rewrites the
