@@ -164,6 +164,35 @@ async function standInForAutovacuum(sql: Sql, log: (line: string) => void): Prom
   };
 }
 
+/** A Paperboy worker process as deployed (NODE_ENV=production) whose SMTP_URL is the sink, on a free port. */
+export async function startSendingWorker(options: {
+  entry: string;
+  env: BenchEnv;
+  sinkUrl: string;
+  poolSize: number;
+  role?: 'worker' | 'all';
+  workerEnv?: Record<string, string>;
+  nodeArgs?: string[];
+}): Promise<{ proc: ReturnType<typeof startProcess>; port: number }> {
+  const port = await freePort();
+  const proc = startProcess(
+    options.entry,
+    {
+      NODE_ENV: 'production',
+      PAPERBOY_ROLE: options.role ?? 'worker',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...paperboyEnv(options.env),
+      SMTP_URL: options.sinkUrl,
+      SMTP_POOL_SIZE: String(options.poolSize),
+      LOG_LEVEL: 'warn',
+      ...options.workerEnv,
+    },
+    { nodeArgs: options.nodeArgs ?? [] },
+  );
+  return { proc, port };
+}
+
 export async function measureSend(options: SendPointOptions): Promise<SendFigures> {
   const { env, runtime, sink, subscribers, log } = options;
   const { sql } = runtime.database;
@@ -171,25 +200,9 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
   await sink.reset();
 
   const workers = await Promise.all(
-    Array.from({ length: options.workers ?? 1 }, async () => {
-      const port = await freePort();
-      const proc = startProcess(
-        options.entry,
-        {
-          NODE_ENV: 'production',
-          PAPERBOY_ROLE: options.role ?? 'worker',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          ...paperboyEnv(env),
-          SMTP_URL: sink.url,
-          SMTP_POOL_SIZE: String(options.poolSize),
-          LOG_LEVEL: 'warn',
-          ...options.workerEnv,
-        },
-        { nodeArgs: options.workerNodeArgs ?? [] },
-      );
-      return { proc, port };
-    }),
+    Array.from({ length: options.workers ?? 1 }, () =>
+      startSendingWorker({ entry: options.entry, env, sinkUrl: sink.url, poolSize: options.poolSize, role: options.role, workerEnv: options.workerEnv, nodeArgs: options.workerNodeArgs }),
+    ),
   );
   const workersCpu = () => workers.reduce((sum, { proc }) => sum + cpuSecondsOf(proc.pid), 0);
   const largestMemory = () => {

@@ -8,8 +8,8 @@ import { applyRetention } from '../services/core/retention/retention-service.js'
 import { startManualSend } from '../services/core/sending/send-service.js';
 import { createRuntime } from '../services/runtime.js';
 import { paperboyEnv, type BenchEnv } from './bench-env.js';
-import { freePort, PROJECT_ROOT, startProcess, waitForHttp, waitUntil } from './child-process.js';
-import { ledgerBytes, resetReaders } from './send-throughput.js';
+import { PROJECT_ROOT, waitForHttp, waitUntil } from './child-process.js';
+import { ledgerBytes, resetReaders, startSendingWorker } from './send-throughput.js';
 import type { SmtpSink } from './smtp-sink-client.js';
 
 /**
@@ -107,21 +107,7 @@ export async function simulateYear(options: YearOptions): Promise<YearFigures> {
   const { sql } = runtime.database;
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as FixtureItem[];
 
-  const port = await freePort();
-  const worker = startProcess(
-    options.entry,
-    {
-      NODE_ENV: 'production',
-      PAPERBOY_ROLE: 'worker',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ...paperboyEnv(env),
-      SMTP_URL: sink.url,
-      SMTP_POOL_SIZE: String(options.poolSize),
-      LOG_LEVEL: 'warn',
-    },
-    { nodeArgs: options.workerNodeArgs },
-  );
+  const { proc: worker, port } = await startSendingWorker({ entry: options.entry, env, sinkUrl: sink.url, poolSize: options.poolSize, nodeArgs: options.workerNodeArgs });
   try {
     await resetReaders(sql, options.subscribers, log);
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, worker);
