@@ -135,4 +135,15 @@ describe('the web version of an edition, opened from a digest', () => {
     expect(page.html).toContain('Your own copy of this edition is no longer kept, so this is the whole edition.');
     expect(papersIn(page.html)).toEqual(editionIds);
   });
+
+  it('keeps the titles the edition was frozen with when a paper is renamed later', async () => {
+    const { sql } = test.runtime.database;
+    const [{ title }] = (await sql`select title from papers where id = ${editionIds[0]!}`) as unknown as [{ title: string }];
+    await sql`update papers set title = 'Renamed after the edition was frozen' where id = ${editionIds[0]!}`;
+    for (const url of [viewInBrowser('reader-1@example.org'), `/editions/${DATE}`, '/editions']) {
+      const page = await open(url);
+      expect(page.html, url).not.toContain('Renamed after the edition');
+      expect(page.html, url).toContain(title.replace(/&/g, '&amp;').replace(/</g, '&lt;').split(':')[0]);
+    }
+  });
 });
