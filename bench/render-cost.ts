@@ -7,7 +7,8 @@ import { toDigestCard } from '../services/core/digest/digest-content.js';
 import { readerLinks } from '../services/core/subscribers/reader-links.js';
 import { fillDigestMessage, prepareDigestMessage, type DigestSettings } from '../services/core/digest/digest-message.js';
 import type { DigestEdition, DigestPaper } from '../services/core/digest/digest-types.js';
-import { fillDigestPlaceholders, renderDigestVariant } from '../services/core/digest/render-digest.js';
+import { fillDigestPlaceholders, readerCopyUrl, renderDigestVariant } from '../services/core/digest/render-digest.js';
+import { createCopyToken } from '../services/core/platform/tokens/copy-token.js';
 
 /**
  * What one email costs when only the reader's parts are filled into a message built once per
@@ -133,7 +134,8 @@ export async function measureRenderCost(options: RenderCostOptions = {}): Promis
   // The naive per-reader path: fill the links into the html, then compose the whole message.
   const composeTimes = await timeMs(compiles, async (run) => {
     const links = readerLinks(settings, run + 1);
-    const filled = fillDigestPlaceholders(rendered, { ...links, readerChoices: 'daily at 07:00 UTC, all topics, 10 papers' });
+    const webCopyUrl = readerCopyUrl(settings.publicUrl, edition, createCopyToken(settings.secretKey, run + 1));
+    const filled = fillDigestPlaceholders(rendered, { ...links, readerChoices: 'daily at 07:00 UTC, all topics, 10 papers', webCopyUrl });
     await new MailComposer({
       from: settings.from,
       to: `reader${run}@example.com`,

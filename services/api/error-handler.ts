@@ -45,7 +45,7 @@ function describeError(error: FastifyError | Error): { status: number; body: Err
 
 function htmlErrorPage(status: number, body: ErrorBody): string {
   const items = body.details.map((d) => `<li><strong>${escapeHtml(d.field)}</strong>: ${escapeHtml(d.message)}</li>`).join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} · Paperboy</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><h1>${escapeHtml(body.error)}</h1>${items ? `<ul>${items}</ul>` : ''}<p><a href="/">Back to Paperboy</a></p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} · Paperboy</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem"><main><h1>${escapeHtml(body.error)}</h1>${items ? `<ul>${items}</ul>` : ''}<p><a href="/">Back to Paperboy</a></p></main></body></html>`;
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { assembleEdition } from '../../services/core/editions/edition-service.js';
-import { editionPapers, editions, paperAppearances } from '../../services/core/platform/db/schema.js';
+import { eq } from 'drizzle-orm';
+import { editionPapers, editions, paperAppearances, papers } from '../../services/core/platform/db/schema.js';
 import { startScheduledRuns } from '../../services/core/sending/send-service.js';
 import { importFixtureDay } from '../helpers/factories.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
@@ -33,10 +34,10 @@ describe('an edition of a future day in the database', () => {
   /** Old data: an edition (and the papers' appearance) on a day after today, frozen with the day's top papers. */
   async function insertFutureEdition(key: string, kind: 'daily' | 'weekly', periodStart: string, periodEnd: string) {
     const { db } = test.runtime.database;
-    const [top] = await db.select({ paperId: paperAppearances.paperId }).from(paperAppearances).limit(1);
+    const [top] = await db.select({ paperId: paperAppearances.paperId, title: papers.title }).from(paperAppearances).innerJoin(papers, eq(papers.id, paperAppearances.paperId)).limit(1);
     if (kind === 'daily') await db.insert(paperAppearances).values({ paperId: top!.paperId, dailyDate: periodStart });
     const [edition] = await db.insert(editions).values({ kind, key, periodStart, periodEnd }).returning();
-    await db.insert(editionPapers).values({ editionId: edition!.id, paperId: top!.paperId, rank: 1, upvotes: 1, numComments: 0 });
+    await db.insert(editionPapers).values({ editionId: edition!.id, paperId: top!.paperId, rank: 1, upvotes: 1, numComments: 0, title: top!.title });
     return edition!;
   }
 

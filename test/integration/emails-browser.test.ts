@@ -2,14 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousAxeFindings } from '../helpers/axe.js';
 import { openBrowser, SCREENSHOTS, WIDTHS, type Browser } from '../helpers/browser.js';
 import { sampleEmail, type SampleEmailKind } from '../helpers/sample-emails.js';
 
 /**
  * The emails as a reader's client shows them, in Chromium: light and dark, phone and desktop.
  * Screenshots go to test-artifacts/screenshots/email-<kind>-<scheme>-<width>.png. Every piece of
- * visible text must be readable against what is behind it (WCAG AA contrast), and nothing may
- * scroll sideways on a phone.
+ * visible text must be readable against what is behind it (WCAG AA contrast), nothing may
+ * scroll sideways on a phone, and axe-core finds nothing critical or serious in either scheme.
  */
 
 const KINDS: SampleEmailKind[] = ['digest', 'digest-topics', 'confirmation', 'manage-links'];
@@ -73,7 +74,8 @@ describe('every email in Chromium, light and dark, phone and desktop', () => {
       const parsed = await simpleParser(await sampleEmail(kind));
       html.set(kind, parsed.html || '');
     }
-    browser = await openBrowser({ javaScriptEnabled: false });
+    // Scripts on for axe: the emails carry none (checked below), so they show as in a mail client.
+    browser = await openBrowser();
     await browser.context.route('https://cdn-thumbnails.huggingface.co/**', (route) => route.fulfill({ contentType: 'image/svg+xml', body: THUMBNAIL }));
     await mkdir(SCREENSHOTS, { recursive: true });
   });
@@ -81,9 +83,11 @@ describe('every email in Chromium, light and dark, phone and desktop', () => {
     await browser?.close();
   });
 
-  it.each(KINDS)('%s: readable text in both schemes, no sideways scrolling at 390 px, screenshots saved', async (kind) => {
+  it.each(KINDS)('%s: readable text in both schemes, no sideways scrolling at 390 px, nothing serious for axe, screenshots saved', async (kind) => {
     const { page } = browser;
     const problems: string[] = [];
+    const axeFindings: string[] = [];
+    expect(html.get(kind)).not.toMatch(/<script\b|\son[a-z]+=/i);
     for (const scheme of SCHEMES) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const { label, width, height } of WIDTHS) {
@@ -93,9 +97,11 @@ describe('every email in Chromium, light and dark, phone and desktop', () => {
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         if (label === 'phone') expect(overflow, `${kind} ${scheme} scrolls sideways by ${overflow} px at ${width} px`).toBeLessThanOrEqual(0);
         for (const low of await page.evaluate<LowContrast[]>(FIND_LOW_CONTRAST)) problems.push(`${scheme} ${width}px: "${low.text}" ${low.ratio}:1 (needs ${low.needed}:1)`);
+        if (label === 'desktop') for (const finding of await seriousAxeFindings(page)) axeFindings.push(`${scheme}: ${finding}`);
       }
     }
     expect(problems).toEqual([]);
+    expect(axeFindings).toEqual([]);
     // The thumbnails loaded and are sized for the column, not their 1200 px file.
     if (kind === 'digest' || kind === 'digest-topics') {
       const images = await page.evaluate<Array<{ loaded: boolean; width: number; alt: string }>>(

@@ -27,8 +27,8 @@ describe('operators: public archive, web version and Atom feed', () => {
       .returning();
     for (const edition of [daily!, weekly!]) {
       await db.insert(editionPapers).values([
-        { editionId: edition.id, paperId: '2608.00001', rank: 1, upvotes: 42, numComments: 3 },
-        { editionId: edition.id, paperId: '2608.00002', rank: 2, upvotes: 1, numComments: 0 },
+        { editionId: edition.id, paperId: '2608.00001', rank: 1, upvotes: 42, numComments: 3, title: '<script>alert(1)</script> & "quotes" \u0001 Attention' },
+        { editionId: edition.id, paperId: '2608.00002', rank: 2, upvotes: 1, numComments: 0, title: 'Second paper' },
       ]);
     }
   });

@@ -76,9 +76,9 @@ async function seedEdition(): Promise<void> {
   ]);
   const [edition] = await db.insert(editions).values({ kind: 'daily', key: '2026-03-01', periodStart: '2026-03-01', periodEnd: '2026-03-01' }).returning();
   await db.insert(editionPapers).values([
-    { editionId: edition!.id, paperId: '2603.01001', rank: 1, upvotes: 214, numComments: 12 },
-    { editionId: edition!.id, paperId: '2603.01002', rank: 2, upvotes: 167, numComments: 5 },
-    { editionId: edition!.id, paperId: '2603.01003', rank: 3, upvotes: 98, numComments: 2 },
+    { editionId: edition!.id, paperId: '2603.01001', rank: 1, upvotes: 214, numComments: 12, title: 'Scaling Test-Time Compute for Long-Horizon Agents' },
+    { editionId: edition!.id, paperId: '2603.01002', rank: 2, upvotes: 167, numComments: 5, title: 'Diffusion Models Are Secretly <Good> Planners' },
+    { editionId: edition!.id, paperId: '2603.01003', rank: 3, upvotes: 98, numComments: 2, title: 'A Small Vision-Language Model That Reads Charts' },
   ]);
 }
 

@@ -50,8 +50,8 @@ describe('signup page', () => {
     ]);
     const [edition] = await db.insert(editions).values({ kind: 'daily', key: '2026-03-01', periodStart: '2026-03-01', periodEnd: '2026-03-01' }).returning();
     await db.insert(editionPapers).values([
-      { editionId: edition!.id, paperId: '2603.00001', rank: 1, upvotes: 42, numComments: 3 },
-      { editionId: edition!.id, paperId: '2603.00002', rank: 2, upvotes: 7, numComments: 0 },
+      { editionId: edition!.id, paperId: '2603.00001', rank: 1, upvotes: 42, numComments: 3, title: '<script>alert(1)</script> Attention again' },
+      { editionId: edition!.id, paperId: '2603.00002', rank: 2, upvotes: 7, numComments: 0, title: 'Second paper' },
     ]);
     const html = (await h.app.inject({ method: 'GET', url: '/' })).body;
     expect(html).toContain('Sunday, 1 March 2026');

@@ -11,6 +11,7 @@ import { toDigestCard } from '../../services/core/digest/digest-content.js';
 import { renderDigestVariant } from '../../services/core/digest/render-digest.js';
 import { InvalidInputError } from '../../services/core/platform/errors.js';
 import { fillMessage, prepareMessage, slotMarker } from '../../services/core/platform/mail/message-template.js';
+import { verifyCopyToken } from '../../services/core/platform/tokens/copy-token.js';
 import { returnPathTokenOf, verifyReturnPathToken } from '../../services/core/platform/tokens/return-path.js';
 import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
@@ -120,8 +121,14 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(one.messageId).toBe(`<digest.11.${INSTALLATION_ID}@example.org>`);
     expect(two.messageId).toBe(`<digest.12.${INSTALLATION_ID}@example.org>`);
     expect(one.subject).toBe(two.subject);
+    // "View in browser" opens each reader's own copy: a token naming their delivery.
+    for (const [mail, deliveryId] of [[one, 11], [two, 12]] as const) {
+      const copy = /<a href="https:\/\/news\.example\.org\/editions\/[^"?]+\?copy=([^"]+)"[^>]*>View in browser<\/a>/.exec(mail.html as string)?.[1];
+      expect(verifyCopyToken(settings.secretKey, copy)).toEqual({ ok: true, deliveryId });
+      expect(mail.text).toContain(`View in browser: https://news.example.org/editions/${edition.key}?copy=${copy}`);
+    }
     // Apart from the reader's own parts, the two messages are the same bytes.
-    const strip = (mail: ParsedMail) => (mail.html as string).replace(/token=[^"]+/g, 'token=T');
+    const strip = (mail: ParsedMail) => (mail.html as string).replace(/(token|copy)=[^"]+/g, '$1=T');
     expect(strip(one)).toBe(strip(two));
   });
 

@@ -6,9 +6,11 @@ import {
   digestSubject,
   DIGEST_PLACEHOLDERS,
   fillDigestPlaceholders,
+  readerCopyUrl,
   renderDigestVariant,
   type DigestRenderSettings,
 } from '../../services/core/digest/render-digest.js';
+import { createCopyToken } from '../../services/core/platform/tokens/copy-token.js';
 import { MAX_PAPERS_LIMIT } from '../../services/core/subscribers/preferences.js';
 import { readerLinks } from '../../services/core/subscribers/reader-links.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
@@ -31,6 +33,7 @@ describe('renderDigestVariant', () => {
       preferencesUrl: `https://news.example.org/preferences?token=${'p'.repeat(90)}`,
       stopTopicUrl: `https://news.example.org/topics/stop?token=${'p'.repeat(90)}`,
       readerChoices: 'weekly on Wednesdays at 07:00 America/Argentina/Buenos_Aires, all topics, 50 papers',
+      webCopyUrl: `https://news.example.org/editions/2026-W06?copy=${'c'.repeat(28)}`,
     };
     expect(Buffer.byteLength(fillDigestPlaceholders(rendered, links).html)).toBeLessThanOrEqual(102 * 1000);
     for (const paper of papers) expect(rendered.html).toContain(`https://huggingface.co/papers/${paper.id}`);
@@ -77,7 +80,6 @@ describe('renderDigestVariant', () => {
       'https://arxiv.org/pdf/2602.12345',
       'https://github.com/org/sparse',
       'https://sparse.example.org/',
-      'https://news.example.org/editions/2026-02-03',
       'Paperboy Ltd, 1 Main St, Springfield',
       'because you subscribed to Paperboy at news.example.org',
     ];
@@ -85,7 +87,9 @@ describe('renderDigestVariant', () => {
       for (const text of shownInBothParts) expect(part).toContain(text);
     }
     expect(rendered.html).toMatch(/<a href="https:\/\/huggingface.co\/papers\/2602.12345"[^>]*>Sparse Attention at Scale<\/a>/);
-    expect(rendered.html).toContain('View in browser');
+    // "View in browser" is the reader's copy: a per-reader placeholder, like their other links.
+    expect(rendered.html).toContain(`<a href="${DIGEST_PLACEHOLDERS.webCopyUrl}" style="color:#3f3f46">View in browser</a>`);
+    expect(rendered.text).toContain(`View in browser: ${DIGEST_PLACEHOLDERS.webCopyUrl}`);
     // The thumbnail: sized for email, described, linking to the paper.
     expect(rendered.html).toContain(
       '<a href="https://huggingface.co/papers/2602.12345"><img src="https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.12345.png" width="552" height="290" alt="Preview of “Sparse Attention at Scale”"',
@@ -131,7 +135,6 @@ describe('renderDigestVariant', () => {
     expect(rendered.subject).toBe('Weekly best');
     expect(rendered.html).toContain('Trending papers, week of 2 Feb 2026');
     expect(rendered.text).toContain('Week of 2 February 2026');
-    expect(rendered.html).toContain('https://news.example.org/editions/2026-W06');
   });
 
   it('refuses to render an empty selection', async () => {
@@ -177,9 +180,12 @@ describe('fillDigestPlaceholders', () => {
       preferencesUrl: 'https://x.org/p',
       stopTopicUrl: 'https://x.org/t?token=T',
       readerChoices: 'daily at 07:00 UTC, topics: r&d, 10 papers',
+      webCopyUrl: 'https://x.org/editions/2026-02-03?copy=C&x=1',
     });
     expect(filled.html).toContain('href="https://x.org/u?a=1&amp;b=2"');
     expect(filled.text).toContain('https://x.org/u?a=1&b=2');
+    expect(filled.html).toContain('<a href="https://x.org/editions/2026-02-03?copy=C&amp;x=1" style="color:#3f3f46">View in browser</a>');
+    expect(filled.text).toContain('View in browser: https://x.org/editions/2026-02-03?copy=C&x=1');
     expect(filled.html).toContain('You chose: daily at 07:00 UTC, topics: r&amp;d, 10 papers.');
     expect(filled.text).toContain('You chose: daily at 07:00 UTC, topics: r&d, 10 papers.');
     expect(count(filled.html + filled.text, '%%')).toBe(0);
@@ -237,6 +243,7 @@ describe('a reader with topics', () => {
       preferencesUrl: 'https://x.org/p',
       stopTopicUrl: 'https://x.org/topics/stop?token=T',
       readerChoices: 'daily at 07:00 UTC, topics: agent, diffusion, 10 papers',
+      webCopyUrl: 'https://x.org/editions/2026-02-03?copy=C',
     });
     for (const group of named) {
       expect(filled.html).toContain(`Matched: ${group.topic}`);
@@ -268,6 +275,7 @@ describe('a reader with topics', () => {
     const filled = fillDigestPlaceholders(rendered, {
       ...links,
       readerChoices: `weekly on Wednesdays at 07:00 America/Argentina/ComodRivadavia, topics: ${topics.join(', ')}, 50 papers`,
+      webCopyUrl: readerCopyUrl('https://news.example.org', { key: '2026-W06' }, createCopyToken('k'.repeat(40), 2 ** 40)),
     });
     expect(Buffer.byteLength(filled.html)).toBeLessThanOrEqual(102 * 1000);
   });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { digestRenderSettings, createDigestRenderer, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
+import { digestRenderSettings, createDigestRenderer, editionUrl, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
 import { previewEdition } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import type { Runtime } from '../../runtime.js';
@@ -148,6 +148,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           preferencesUrl: signup,
           stopTopicUrl: signup,
           readerChoices: describeDigestChoices(DEFAULT_PREFERENCES),
+          webCopyUrl: editionUrl(runtime.config.publicUrl, edition),
         });
         reply.header('x-digest-subject', encodeURIComponent(rendered.subject)).header('x-edition-draft', String(!preview.frozen));
         if (request.query.format === 'text') return reply.type('text/plain; charset=utf-8').send(filled.text);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toDigestCard } from '../../core/digest/digest-content.js';
+import { toDigestCard, type DigestCard } from '../../core/digest/digest-content.js';
+import type { TopicGroup } from '../../core/digest/topic-groups.js';
 import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { parseEditionKey } from '../../core/editions/edition-key.js';
@@ -11,13 +12,15 @@ import { dailyDateSchema, dateInTimeZone } from '../../core/papers/daily-date.js
 import { findExpectedEmptyDays } from '../../core/papers/paper-repo.js';
 import type { Runtime } from '../../runtime.js';
 import { toDigestEdition } from '../../core/sending/edition-messages.js';
+import { findReaderCopy } from '../../core/sending/reader-copy.js';
 import type { PageRenderer } from '../pages/page-renderer.js';
 import { editionKeySchema } from './admin-editions.js';
 
 /**
- * The public side of editions: the archive, each edition's web version ("view in browser",
- * linked from every digest) and an Atom feed. The web version is the edition for everyone:
- * all its papers, no reader's links, and a way to subscribe.
+ * The public side of editions: the archive, each edition's web version and an Atom feed. The web
+ * version is the edition for everyone: all its papers, no reader's links, and a way to subscribe.
+ * "View in browser" in a digest opens the same page with the reader's copy token (`?copy=`): then
+ * it shows the papers that reader was sent, grouped as in their email, from the frozen edition.
  */
 
 const PAGE_SIZE = 30;
@@ -59,6 +62,16 @@ const xmlText = (value: unknown) => escapeHtml(String(value ?? '').replace(/[\u0
 
 function cardsOf(found: EditionWithPapers) {
   return toDigestEdition(found).papers.map((paper, index) => toDigestCard(paper, index + 1));
+}
+
+/** A reader's papers under their topics' headings, as the digest groups them; one unnamed section without topics. */
+function sectionsOf(cards: readonly DigestCard[], paperIds: readonly string[], groups: readonly TopicGroup[] | null) {
+  const byId = new Map(cards.map((card) => [card.id, card]));
+  if (!groups) return [{ heading: null, papers: paperIds.map((id) => ({ ...byId.get(id)!, reason: null })) }];
+  return groups.map((group) => ({
+    heading: group.topic === null ? 'Also in your selection' : `Matched: ${group.topic}`,
+    papers: group.papers.map((paper) => ({ ...byId.get(paper.id)!, reason: paper.reason })),
+  }));
 }
 
 /** The Atom document (RFC 4287) for the newest editions. */
@@ -156,25 +169,40 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
       {
         schema: {
           tags: ['editions'],
-          summary: 'The web version of an edition ("view in browser", HTML)',
+          summary: 'The web version of an edition, or one reader\'s copy of it ("view in browser", HTML)',
+          description:
+            'Without `copy`: the whole edition. With `copy` (the signed token of a reader\'s delivery, put in each ' +
+            'digest\'s "view in browser" link): the papers that reader was sent, grouped by their topics; the whole ' +
+            'edition with a note when that delivery is no longer kept. 400 for a token Paperboy did not make.',
           params: z.object({ key: editionKeySchema }),
+          querystring: z.object({ copy: z.string().max(100).optional() }),
           produces: ['text/html'],
         },
       },
       async (request, reply) => {
         const found = await getEditionWithPapers(runtime, request.params.key);
         if (!found) throw new NotFoundError(`No edition ${request.params.key}`);
-        const { edition } = toDigestEdition(found);
+        const { edition, papers } = toDigestEdition(found);
         const cards = cardsOf(found);
         const label = editionLabel(edition);
+        const period = edition.kind === 'daily' ? 'of this day' : 'of this week';
+        const copy = request.query.copy === undefined ? undefined : await findReaderCopy(runtime, { id: found.edition.id, rankedPapers: papers }, request.query.copy);
+        const kept = copy?.kept ? copy : undefined;
         const html = pages.render('edition', {
           title: edition.kind === 'weekly' ? `Papers, week of ${label.replace('Week of ', '')}` : `${edition.kind === 'arxiv' ? `New in ${arxivCategoryOf(edition.key)}, ` : 'Papers of '}${label}`,
           heading: label,
           kindLabel: kindLabelOf(edition),
-          intro: introOf(edition, cards.length),
-          papers: cards,
+          intro: kept
+            ? `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent from the trending papers ${period}${kept.groups ? ', grouped by your topics' : ''}.`
+            : introOf(edition, cards.length),
+          note: copy && !copy.kept ? 'Your own copy of this edition is no longer kept, so this is the whole edition.' : undefined,
+          wholeEditionUrl: kept ? `/editions/${encodeURIComponent(edition.key)}` : undefined,
+          sections: kept ? sectionsOf(cards, kept.paperIds, kept.groups) : sectionsOf(cards, cards.map((card) => card.id), null),
         });
-        return reply.header('cache-control', CACHE).type('text/html; charset=utf-8').send(html);
+        // A copy's address carries its token: kept out of shared caches and of Referer headers.
+        if (copy) reply.header('cache-control', 'private, max-age=300').header('referrer-policy', 'no-referrer');
+        else reply.header('cache-control', CACHE);
+        return reply.type('text/html; charset=utf-8').send(html);
       },
     );
 

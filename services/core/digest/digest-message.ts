@@ -4,11 +4,12 @@ import { bareAddress, headerSafeAddress, mailboxDomain } from '../platform/mail/
 import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { createDkimSigner, prepareDkimSigning, type DkimSigner, type PreparedDkimSigning } from '../platform/mail/dkim.js';
 import { addressSlotMarker, fillMessage, prepareMessage, slotMarker, type MessageAllocator, type PreparedMessage } from '../platform/mail/message-template.js';
+import { createCopyToken } from '../platform/tokens/copy-token.js';
 import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { DEFAULT_PREFERENCES, describeDigestChoices, type Preferences } from '../subscribers/preferences.js';
 import { readerLinks } from '../subscribers/reader-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
-import { createDigestRenderer, DIGEST_PLACEHOLDERS, type DigestRenderSettings, type DigestVariantOptions, type RenderedDigest } from './render-digest.js';
+import { createDigestRenderer, DIGEST_PLACEHOLDERS, readerCopyUrl, type DigestRenderSettings, type DigestVariantOptions, type RenderedDigest } from './render-digest.js';
 import { createVariantCache } from './variant-cache.js';
 
 /**
@@ -60,6 +61,8 @@ export interface PreparedDigestMessage {
   messageIdDomain: string;
   installationId: string;
   settings: Pick<DigestMailSettings, 'publicUrl' | 'secretKey'>;
+  /** The edition, whose page each copy's "view in browser" link opens. */
+  editionKey: string;
   /** The DKIM signing of this variant's copies, its static parts hashed once; undefined without DKIM. */
   dkim: PreparedDkimSigning | undefined;
 }
@@ -102,6 +105,8 @@ const SLOT = {
   textStopTopic: 'TEXT_STOP_TOPIC_URL',
   htmlChoices: 'HTML_READER_CHOICES',
   textChoices: 'TEXT_READER_CHOICES',
+  htmlWebCopy: 'HTML_WEB_COPY_URL',
+  textWebCopy: 'TEXT_WEB_COPY_URL',
 } as const;
 
 /** Slots only a grouped variant has: an ungrouped one has no stop-topic link to fill. */
@@ -120,16 +125,17 @@ function rfc5322Date(date: Date): string {
 /** Builds the variant's message once; per-reader parts are slots. */
 export async function prepareDigestMessage(
   rendered: RenderedDigest,
-  edition: Pick<DigestEdition, 'kind'>,
+  edition: Pick<DigestEdition, 'kind' | 'key'>,
   settings: DigestMailSettings,
 ): Promise<PreparedDigestMessage> {
   const domain = mailboxDomain(settings.from);
-  const swap = (source: string, slots: { unsubscribe: string; preferences: string; stopTopic: string; choices: string }) =>
+  const swap = (source: string, slots: { unsubscribe: string; preferences: string; stopTopic: string; choices: string; webCopy: string }) =>
     source
       .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, slotMarker(slots.unsubscribe))
       .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, slotMarker(slots.preferences))
       .replaceAll(DIGEST_PLACEHOLDERS.stopTopicUrl, slotMarker(slots.stopTopic))
-      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, slotMarker(slots.choices));
+      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, slotMarker(slots.choices))
+      .replaceAll(DIGEST_PLACEHOLDERS.webCopyUrl, slotMarker(slots.webCopy));
   const grouped = rendered.html.includes(DIGEST_PLACEHOLDERS.stopTopicUrl);
   const markers: Record<string, string> = Object.fromEntries(
     Object.values(SLOT)
@@ -152,8 +158,8 @@ export async function prepareDigestMessage(
         'List-Unsubscribe': { prepared: true, value: `<${slotMarker(SLOT.headerUnsubscribe)}>` },
         'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
       },
-      text: swap(rendered.text, { unsubscribe: SLOT.textUnsubscribe, preferences: SLOT.textPreferences, stopTopic: SLOT.textStopTopic, choices: SLOT.textChoices }),
-      html: swap(rendered.html, { unsubscribe: SLOT.htmlUnsubscribe, preferences: SLOT.htmlPreferences, stopTopic: SLOT.htmlStopTopic, choices: SLOT.htmlChoices }),
+      text: swap(rendered.text, { unsubscribe: SLOT.textUnsubscribe, preferences: SLOT.textPreferences, stopTopic: SLOT.textStopTopic, choices: SLOT.textChoices, webCopy: SLOT.textWebCopy }),
+      html: swap(rendered.html, { unsubscribe: SLOT.htmlUnsubscribe, preferences: SLOT.htmlPreferences, stopTopic: SLOT.htmlStopTopic, choices: SLOT.htmlChoices, webCopy: SLOT.htmlWebCopy }),
     },
     markers,
     // A reader whose local part is not ASCII gets an RFC 6532 To:, sent with SMTPUTF8.
@@ -169,6 +175,7 @@ export async function prepareDigestMessage(
     messageIdDomain: domain,
     installationId: settings.installationId,
     settings: { publicUrl: settings.publicUrl, secretKey: settings.secretKey },
+    editionKey: edition.key,
     dkim: settings.dkim ? prepareDkimSigning(settings.dkim, message) : undefined,
   };
 }
@@ -184,6 +191,8 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
   const messageId = digestMessageId(recipient.deliveryId, prepared.installationId, prepared.messageIdDomain);
   const links = readerLinks(prepared.settings, recipient.subscriberId);
   const choices = describeDigestChoices(recipient.reader ?? DEFAULT_READER);
+  // "View in browser" opens this reader's copy: its token names the delivery (one more HMAC a copy).
+  const webCopyUrl = readerCopyUrl(prepared.settings.publicUrl, { key: prepared.editionKey }, createCopyToken(prepared.settings.secretKey, recipient.deliveryId));
   // Values for slots the variant lacks (the stop-topic link of an ungrouped copy) are not used.
   const raw = fillMessage(prepared.message, {
     [SLOT.to]: to,
@@ -198,6 +207,8 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
     [SLOT.textStopTopic]: links.stopTopicUrl,
     [SLOT.htmlChoices]: escapeHtml(choices),
     [SLOT.textChoices]: choices,
+    [SLOT.htmlWebCopy]: escapeHtml(webCopyUrl),
+    [SLOT.textWebCopy]: webCopyUrl,
   }, allocate, prepared.dkim && ((parts) => prepared.dkim!(parts, sentAt)));
   // The envelope is not part of the message bytes: a per-reader return path costs one HMAC.
   const from = prepared.bounceDomain

@@ -25,6 +25,7 @@ export const DIGEST_PLACEHOLDERS = {
   preferencesUrl: '%%PREFERENCES_URL%%',
   stopTopicUrl: '%%STOP_TOPIC_URL%%',
   readerChoices: '%%READER_CHOICES%%',
+  webCopyUrl: '%%WEB_COPY_URL%%',
 } as const;
 
 /** The values of the DIGEST_PLACEHOLDERS for one reader, as plain text. */
@@ -35,6 +36,8 @@ export interface DigestReaderValues {
   stopTopicUrl: string;
   /** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers". */
   readerChoices: string;
+  /** "View in browser": the reader's copy (readerCopyUrl), or the edition's page in a preview. */
+  webCopyUrl: string;
 }
 
 /** What shapes a reader's copy besides the papers: the same for every reader of a variant. */
@@ -98,6 +101,15 @@ const PREHEADER_MAX_CHARS = 140;
 /** The public page of an edition ("view in browser"). */
 export function editionUrl(publicUrl: string, edition: Pick<DigestEdition, 'key'>): string {
   return `${publicUrl}/editions/${encodeURIComponent(edition.key)}`;
+}
+
+/**
+ * "View in browser" in a reader's email: the edition's page showing that reader's copy, named by
+ * a copy token (platform/tokens/copy-token.ts) of their delivery.
+ */
+export function readerCopyUrl(publicUrl: string, edition: Pick<DigestEdition, 'key'>, copyToken: string): string {
+  // Copy tokens are URL-safe by construction.
+  return `${editionUrl(publicUrl, edition)}?copy=${copyToken}`;
 }
 
 /**
@@ -177,7 +189,6 @@ function digestView(
       daily ? 'for this day' : 'this week'
     }, ranked by upvotes and discussion.`,
     whyText: `You get this ${daily ? 'daily' : 'weekly'} digest because you subscribed to Paperboy at ${host}.`,
-    editionUrl: editionUrl(settings.publicUrl, edition),
     postalAddress: settings.postalAddress,
     sections: sectionsOf(cards, variant.groups).map((section) => ({
       ...section,
@@ -286,6 +297,7 @@ export function fillDigestPlaceholders(rendered: Pick<RenderedDigest, 'html' | '
       .replaceAll(DIGEST_PLACEHOLDERS.unsubscribeUrl, escape(values.unsubscribeUrl))
       .replaceAll(DIGEST_PLACEHOLDERS.preferencesUrl, escape(values.preferencesUrl))
       .replaceAll(DIGEST_PLACEHOLDERS.stopTopicUrl, escape(values.stopTopicUrl))
-      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, escape(values.readerChoices));
+      .replaceAll(DIGEST_PLACEHOLDERS.readerChoices, escape(values.readerChoices))
+      .replaceAll(DIGEST_PLACEHOLDERS.webCopyUrl, escape(values.webCopyUrl));
   return { html: fill(rendered.html, escapeHtml), text: fill(rendered.text, (value) => value) };
 }

@@ -12,6 +12,7 @@ export interface FrozenPaper {
   /** Counts as they were when the edition was frozen. */
   upvotes: number;
   numComments: number;
+  /** The paper, with its title as frozen with the edition. */
   paper: PaperRow;
 }
 
@@ -88,22 +89,29 @@ export async function listEditionRows(
 export async function findEditionHeadlines(db: Executor, editionIds: number[]): Promise<Map<number, string>> {
   if (editionIds.length === 0) return new Map();
   const rows = await db
-    .selectDistinctOn([editionPapers.editionId], { editionId: editionPapers.editionId, title: papers.title })
+    .selectDistinctOn([editionPapers.editionId], { editionId: editionPapers.editionId, title: editionPapers.title })
     .from(editionPapers)
-    .innerJoin(papers, eq(papers.id, editionPapers.paperId))
     .where(inArray(editionPapers.editionId, editionIds))
     .orderBy(asc(editionPapers.editionId), asc(editionPapers.rank));
   return new Map(rows.map((row) => [row.editionId, row.title]));
 }
 
 /** The frozen papers of an edition in rank order, with their current paper rows. */
+/** The columns of a frozen paper: the counts and title as frozen, the rest of the paper as it is. */
+const FROZEN_COLUMNS = { rank: editionPapers.rank, upvotes: editionPapers.upvotes, numComments: editionPapers.numComments, title: editionPapers.title, paper: papers };
+
+function asFrozen({ title, paper, ...counts }: FrozenPaper & { title: string }): FrozenPaper {
+  return { ...counts, paper: { ...paper, title } };
+}
+
 export async function findFrozenPapers(db: Executor, editionId: number): Promise<FrozenPaper[]> {
-  return db
-    .select({ rank: editionPapers.rank, upvotes: editionPapers.upvotes, numComments: editionPapers.numComments, paper: papers })
+  const rows = await db
+    .select(FROZEN_COLUMNS)
     .from(editionPapers)
     .innerJoin(papers, eq(papers.id, editionPapers.paperId))
     .where(eq(editionPapers.editionId, editionId))
     .orderBy(asc(editionPapers.rank));
+  return rows.map(asFrozen);
 }
 
 /**
@@ -114,13 +122,14 @@ export async function findFrozenPapers(db: Executor, editionId: number): Promise
 export async function findFrozenPapersOfEditions(db: Executor, editionIds: number[]): Promise<Map<number, FrozenPaper[]>> {
   if (editionIds.length === 0) return new Map();
   const rows = await db
-    .select({ editionId: editionPapers.editionId, rank: editionPapers.rank, upvotes: editionPapers.upvotes, numComments: editionPapers.numComments, paper: papers })
+    .select({ editionId: editionPapers.editionId, ...FROZEN_COLUMNS })
     .from(editionPapers)
     .innerJoin(papers, eq(papers.id, editionPapers.paperId))
     .where(inArray(editionPapers.editionId, editionIds))
     .orderBy(asc(editionPapers.editionId), asc(editionPapers.rank));
   const byEdition = new Map<number, FrozenPaper[]>();
-  for (const { editionId, ...frozen } of rows) {
+  for (const { editionId, ...row } of rows) {
+    const frozen = asFrozen(row);
     const list = byEdition.get(editionId);
     if (list) list.push(frozen);
     else byEdition.set(editionId, [frozen]);
@@ -183,14 +192,14 @@ export async function findDailyEditionPapersBetween(db: Executor, start: string,
 export async function insertEdition(
   tx: Transaction,
   edition: { kind: EditionKind; key: string; periodStart: string; periodEnd: string; assembledAt: Date },
-  ranked: Array<{ paperId: string; upvotes: number; numComments: number }>,
+  ranked: Array<{ paperId: string; upvotes: number; numComments: number; title: string }>,
 ): Promise<EditionRow> {
   const [row] = await tx.insert(editions).values(edition).returning();
   if (!row) throw new Error(`edition ${edition.key} was not inserted`);
   if (ranked.length > 0) {
     await tx
       .insert(editionPapers)
-      .values(ranked.map((paper, index) => ({ editionId: row.id, paperId: paper.paperId, rank: index + 1, upvotes: paper.upvotes, numComments: paper.numComments })));
+      .values(ranked.map((paper, index) => ({ editionId: row.id, paperId: paper.paperId, rank: index + 1, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })));
   }
   return row;
 }

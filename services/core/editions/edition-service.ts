@@ -157,7 +157,7 @@ export async function assembleEditionByKey(deps: EditionDeps, key: string): Prom
     const inserted = await insertEdition(
       tx,
       { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd, assembledAt: deps.clock() },
-      chosen.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments })),
+      chosen.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })),
     );
     return { row: inserted, created: true };
   });

@@ -228,3 +228,24 @@ export async function findDeliveryIdsToEnqueue(sql: Sql, run: { id: number; edit
     order by d.id limit ${limit}`;
   return rows.map((row) => Number(row.id));
 }
+
+/** What one delivery gave its reader: the papers of its variant, and the reader's topics now. */
+export interface DeliveredCopy {
+  paperIds: string[];
+  topics: string[];
+}
+
+/**
+ * The copy a delivery of the edition carried; undefined when there is no such delivery of this
+ * edition (retention dropped it, or the id is another edition's) or it was never given papers.
+ */
+export async function findDeliveredCopy(sql: Sql, editionId: number, deliveryId: number): Promise<DeliveredCopy | undefined> {
+  // edition_id first: the ledger is partitioned by it, so this reads one partition's index.
+  const [row] = await sql<{ paper_ids: string[]; topics: string[] }[]>`
+    select v.paper_ids, s.topics
+    from deliveries d
+    join edition_variants v on v.id = d.variant_id
+    join subscribers s on s.id = d.subscriber_id
+    where d.edition_id = ${editionId} and d.id = ${deliveryId}`;
+  return row ? { paperIds: row.paper_ids, topics: row.topics } : undefined;
+}

@@ -268,6 +268,8 @@ export const editionPapers = pgTable(
     rank: integer('rank').notNull(),
     upvotes: integer('upvotes').notNull(),
     numComments: integer('num_comments').notNull(),
+    /** The title as frozen: a re-import may correct a paper's title, and an edition never changes. */
+    title: text('title').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.editionId, t.paperId] }),
