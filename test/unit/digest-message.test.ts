@@ -132,6 +132,30 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(strip(one)).toBe(strip(two));
   });
 
+  it('gives readers of one selection array their own topics and images, and each copy its own second', async () => {
+    const builder = createDigestMessageBuilder(edition, papers, settings);
+    // The send path hands every reader of a selection in a batch the same array.
+    const ids = papers.slice(0, 10).map((p) => p.id);
+    const reader = (topics: string[], images: boolean) => ({ frequency: 'daily' as const, weekday: 1, sendHour: 7, timeZone: 'UTC', topics, maxPapers: 10, images });
+    const copy = async (deliveryId: number, topics: string[], images: boolean, at: Date) =>
+      simpleParser((await builder.build(ids, { subscriberId: deliveryId, email: `r${deliveryId}@example.com`, deliveryId, reader: reader(topics, images) }, at)).raw);
+
+    const plain = await copy(1, [], true, sentAt);
+    const grouped = await copy(2, ['agent'], false, new Date(sentAt.getTime() + 1500));
+    const plainAgain = await copy(3, [], true, new Date(sentAt.getTime() + 999));
+    expect(plain.html).not.toContain('/topics/stop');
+    expect(plain.html).toContain('<img ');
+    expect(grouped.html).toContain('/topics/stop');
+    expect(grouped.html).not.toContain('<img ');
+    expect(grouped.text).toContain('topics: agent');
+    expect(plainAgain.html).not.toContain('/topics/stop');
+    expect(plainAgain.html).toContain('<img ');
+    expect(builder.cachedVariants).toBe(2);
+    expect(plain.date?.toISOString()).toBe(sentAt.toISOString());
+    expect(grouped.date?.toISOString()).toBe('2026-02-04T06:30:01.000Z');
+    expect(plainAgain.date?.toISOString()).toBe(sentAt.toISOString());
+  });
+
   it('refuses addresses that could break the header instead of emitting them', async () => {
     const prepared = await createDigestMessageBuilder(edition, papers, settings).prepare([papers[0]!.id]);
     const fill = (email: string) => () => fillDigestMessage(prepared, { subscriberId: 1, email, deliveryId: 1 }, sentAt);

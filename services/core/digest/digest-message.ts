@@ -9,7 +9,15 @@ import { returnPathAddress } from '../platform/tokens/return-path.js';
 import { DEFAULT_PREFERENCES, describeDigestChoices, type Preferences } from '../subscribers/preferences.js';
 import { readerLinks } from '../subscribers/reader-links.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
-import { createDigestRenderer, DIGEST_PLACEHOLDERS, readerCopyUrl, type DigestRenderSettings, type DigestVariantOptions, type RenderedDigest } from './render-digest.js';
+import {
+  createDigestRenderer,
+  DIGEST_PLACEHOLDERS,
+  readerCopyUrl,
+  type DigestRenderSettings,
+  type DigestVariant,
+  type DigestVariantOptions,
+  type RenderedDigest,
+} from './render-digest.js';
 import { createVariantCache } from './variant-cache.js';
 
 /**
@@ -122,6 +130,25 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
+/**
+ * rfc5322Date, written once a second: the field has whole seconds, and hundreds of copies a
+ * second share it (formatting a date costs more than the rest of a header fill).
+ */
+function createDateField(): (date: Date) => string {
+  let second = Number.NaN;
+  let field = '';
+  return (date) => {
+    const now = Math.floor(date.getTime() / 1000);
+    if (now !== second) {
+      second = now;
+      field = rfc5322Date(date);
+    }
+    return field;
+  };
+}
+
+const dateField = createDateField();
+
 /** Builds the variant's message once; per-reader parts are slots. */
 export async function prepareDigestMessage(
   rendered: RenderedDigest,
@@ -196,7 +223,7 @@ export function fillDigestMessage(prepared: PreparedDigestMessage, recipient: Di
   // Values for slots the variant lacks (the stop-topic link of an ungrouped copy) are not used.
   const raw = fillMessage(prepared.message, {
     [SLOT.to]: to,
-    [SLOT.date]: rfc5322Date(sentAt),
+    [SLOT.date]: dateField(sentAt),
     [SLOT.deliveryId]: String(recipient.deliveryId),
     [SLOT.headerUnsubscribe]: links.unsubscribeUrl,
     [SLOT.htmlUnsubscribe]: escapeHtml(links.unsubscribeUrl),
@@ -228,6 +255,9 @@ export interface DigestMessageBuilder {
   readonly cachedVariants: number;
 }
 
+/** Options (topics, images) remembered per selection array; see readerVariant. */
+const MAX_VARIANTS_PER_SELECTION = 64;
+
 /**
  * Everything one edition's send needs: keeps at most `maxCachedVariants` prepared messages
  * (least recently used dropped first), so memory stays bounded however many selections a
@@ -243,15 +273,31 @@ export function createDigestMessageBuilder(
   // renderer's own cache only needs to be big enough not to matter.
   const renderer = createDigestRenderer(edition, rankedPapers, settings, { maxCachedVariants: 1 });
   const cache = createVariantCache<PreparedDigestMessage>(options.maxCachedVariants ?? 256);
-  const prepare = async (paperIds: readonly string[], options?: DigestVariantOptions) => {
-    const variant = renderer.variant(paperIds, options);
-    return cache.get(variant.key, async () => prepareDigestMessage(await renderer.renderVariant(variant), edition, settings));
+  const prepareVariant = (variant: DigestVariant) =>
+    cache.get(variant.key, async () => prepareDigestMessage(await renderer.renderVariant(variant), edition, settings));
+  // A reader's variant (the selection sorted, grouped by their topics, its key hashed) is the same
+  // for every reader of the selection with the same topics and images. The readers of one
+  // selection in a batch share its paperIds array (claimDeliveries), so it is worked out once
+  // per array and options instead of once per copy.
+  const variantsBySelection = new WeakMap<readonly string[], Map<string, DigestVariant>>();
+  const readerVariant = (paperIds: readonly string[], reader: DigestReader): DigestVariant => {
+    const optionsKey = `${reader.images ? 'images' : 'no-images'}:${reader.topics.length === 0 ? '' : JSON.stringify(reader.topics)}`;
+    let byOptions = variantsBySelection.get(paperIds);
+    if (!byOptions) variantsBySelection.set(paperIds, (byOptions = new Map()));
+    let variant = byOptions.get(optionsKey);
+    if (!variant) {
+      variant = renderer.variant(paperIds, { topics: reader.topics, images: reader.images });
+      // A long-lived array (an empty selection is one shared array) meets many readers' options.
+      if (byOptions.size >= MAX_VARIANTS_PER_SELECTION) byOptions.clear();
+      byOptions.set(optionsKey, variant);
+    }
+    return variant;
   };
   return {
-    prepare,
+    prepare: async (paperIds, options) => prepareVariant(renderer.variant(paperIds, options)),
     async build(paperIds, recipient, sentAt, allocate) {
-      const reader = recipient.reader ?? DEFAULT_READER;
-      return fillDigestMessage(await prepare(paperIds, { topics: reader.topics, images: reader.images }), recipient, sentAt, allocate);
+      const prepared = await prepareVariant(readerVariant(paperIds, recipient.reader ?? DEFAULT_READER));
+      return fillDigestMessage(prepared, recipient, sentAt, allocate);
     },
     get cachedVariants() {
       return cache.size;
