@@ -10,8 +10,12 @@ import { formatImportSummary, importPapersFile } from '../../services/core/paper
 import { DependencyUnavailableError, InvalidInputError } from '../../services/core/platform/errors.js';
 import { arxivFixturePath, readArxivFixture, startArxivReplayServer, type ArxivReplayServer } from '../helpers/arxiv-replay-server.js';
 import { hfFixturePath } from '../helpers/hf-replay-server.js';
-import { startProcess } from '../helpers/processes.js';
+import { startProcess, waitUntil } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { configFromEnv } from '../../services/core/platform/config/config.js';
+import { addJob } from '../../services/core/platform/queue/queues.js';
+import { arxivIngestSchedulers, ingestProcessor } from '../../services/worker/processors/ingest.js';
+import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 
 const ADMIN = { authorization: 'Bearer dev-admin-token' };
 
@@ -245,5 +249,49 @@ describe('importing recorded arXiv answers', () => {
     const run = startProcess('services/cli/main.ts', ['import', arxivFixturePath('legacy')], env);
     expect(await run.exited).toBe(0);
     expect(run.stdout()).toBe('imported 3 papers (0 new, 3 updated) from the arXiv API; not kept as a listing: its listing date is unknown (give --date or ?date=)\n');
+  });
+});
+
+describe('the scheduled arXiv ingest (ARXIV_CATEGORIES)', () => {
+  let server: ArxivReplayServer;
+  let test: TestRuntime;
+  let worker: WorkerHost | undefined;
+
+  beforeAll(async () => {
+    server = await startArxivReplayServer();
+    server.feeds.set('cs.CL', readArxivFixture('rss'));
+    // 00:30 US Eastern on Thursday 30 April 2026: the feed holds the listing arXiv dates that day.
+    test = await createTestRuntime('papers-arxiv-scheduled', { ARXIV_RSS_URL: server.rssUrl, ARXIV_CATEGORIES: 'cs.CL' }, { clock: () => new Date('2026-04-30T04:30:00Z') });
+  });
+  afterAll(async () => {
+    await worker?.close(5000);
+    await test?.cleanup();
+    await server?.close();
+  });
+
+  it('runs after each announcement, Monday to Friday, and stores each category listing of the day', async () => {
+    expect(arxivIngestSchedulers(test.runtime)).toEqual([
+      { queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: 'America/New_York' } },
+    ]);
+    worker = await startWorkers(test.runtime, [ingestProcessor(test.runtime)], []);
+    await addJob(test.runtime.queues, 'ingest', 'arxiv-listings', {});
+    await waitUntil('the cs.CL listing job to complete', async () => (await (await test.runtime.queues.ingest.getJob('arxiv-listing-cs.CL-2026-04-30'))?.getState()) === 'completed');
+
+    expect(server.requests.map((request) => request.path)).toEqual(['/rss/cs.CL']);
+    const listed = await test.runtime.database.sql<Array<{ announce_type: string; n: number }>>`
+      select announce_type, count(*)::int as n from paper_listings
+      where source = 'arxiv' and category = 'cs.CL' and listing_date = '2026-04-30' group by announce_type order by announce_type`;
+    // Replacements of papers this fresh database never stored are not listed.
+    expect(listed).toEqual([
+      { announce_type: 'cross', n: 1 },
+      { announce_type: 'new', n: 5 },
+    ]);
+    const days = await test.runtime.database.sql`select source, category, listing_date::text, papers, expected from source_days`;
+    expect(days).toEqual([{ source: 'arxiv', category: 'cs.CL', listing_date: '2026-04-30', papers: 9, expected: true }]);
+  });
+
+  it('is off without ARXIV_CATEGORIES, and refuses a category arXiv does not have', () => {
+    expect(arxivIngestSchedulers({ ...test.runtime, config: { ...test.runtime.config, ingest: { ...test.runtime.config.ingest, arxivCategories: [] } } })).toEqual([]);
+    expect(() => configFromEnv({ ARXIV_CATEGORIES: 'cs.CL, cs/LG' })).toThrow(/ARXIV_CATEGORIES.*arXiv categories separated by commas/);
   });
 });

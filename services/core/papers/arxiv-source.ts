@@ -29,6 +29,9 @@ export function createArxivSource(client?: ArxivClient, options: ArxivSourceOpti
     async fetchDay(day) {
       if (!client) throw new Error('this arXiv source was made without a client; it can parse but not fetch');
       if (options.via === 'rss') {
+        // The feed of a day arXiv does not announce is empty or still the previous listing:
+        // that day is empty without asking (the calendar says why), as with the API below.
+        if (!arxivCalendar.dayOf(day.date).expected) return { source: 'arxiv', listing: emptyListing(day) };
         const { listing } = await client.fetchListingFeed(day.category);
         if (listing.listingDate !== day.date) {
           throw new InvalidInputError(`The arXiv ${day.category} feed holds the listing of ${listing.listingDate ?? 'an unknown day'}, not of ${day.date}; past days come from the API`, [

@@ -51,12 +51,4 @@ export function idPath(id: string): string {
   return /^[A-Za-z0-9][A-Za-z0-9./-]*$/.test(id) && !id.includes('..') ? id : encodeURIComponent(id);
 }
 
-/**
- * arXiv category names: an archive (`hep-th`, `cs`) and, for most, a subject class (`cs.CL`,
- * `astro-ph.GA`, `physics.atom-ph`, `math.AG`). Checked before one goes into a URL or a query.
- */
-export const ARXIV_CATEGORY = /^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$/;
-
-export function isArxivCategory(value: string): boolean {
-  return ARXIV_CATEGORY.test(value);
-}
+export { ARXIV_CATEGORY, isArxivCategory } from '../platform/config/arxiv-category.js';

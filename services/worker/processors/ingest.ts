@@ -1,19 +1,31 @@
 import { UnrecoverableError } from 'bullmq';
-import { isDailyDate } from '../../core/papers/daily-date.js';
+import type { ArxivClient } from '../../core/papers/arxiv-client.js';
+import { dateInTimeZone, isDailyDate } from '../../core/papers/daily-date.js';
 import { formatImportSummary } from '../../core/papers/paper-import-service.js';
-import { IngestFailedError, ingestDailyPapers, scheduledIngestDates, type IngestOptions } from '../../core/papers/paper-ingest-service.js';
+import { IngestFailedError, ingestArxivListing, ingestDailyPapers, scheduledIngestDates, type IngestOptions } from '../../core/papers/paper-ingest-service.js';
+import { isArxivCategory } from '../../core/papers/paper-source.js';
+import { ARXIV_TIME_ZONE } from '../../core/papers/source-calendar.js';
+import { addJobs } from '../../core/platform/queue/queues.js';
 import { QUEUES } from '../../core/platform/queue/queue-contract.js';
 import type { Runtime } from '../../runtime.js';
 import { defineProcessor } from '../define-processor.js';
 import type { ProcessorDefinition, SchedulerDefinition } from '../worker-host.js';
 
+export interface IngestProcessorOptions extends Pick<IngestOptions, 'client'> {
+  /** Defaults to the configured arXiv client (`ARXIV_RSS_URL`). */
+  arxivClient?: ArxivClient;
+}
+
 /**
  * Fetches papers from Hugging Face: the job's date, or (scheduled) today and the previous
  * `INGEST_DAYS` days, so late submissions and growing upvotes are picked up. Dates that worked
  * are saved even when another fails; the job then fails so BullMQ retries it.
+ * Fetches each `ARXIV_CATEGORIES` category's listing from its RSS feed, one job per category, so
+ * one failing feed is retried alone.
  */
-export function ingestProcessor(runtime: Runtime, options: Pick<IngestOptions, 'client'> = {}): ProcessorDefinition {
-  // One ingest at a time per worker: they fetch the same days, and HF's quota is per IP.
+export function ingestProcessor(runtime: Runtime, options: IngestProcessorOptions = {}): ProcessorDefinition {
+  // One ingest at a time per worker: they fetch the same days, HF's quota is per IP, and arXiv
+  // asks for one connection at a time.
   return defineProcessor('ingest', { concurrency: 1 }, {
     async ingest({ date }, job) {
       const log = runtime.logger.child({ role: 'worker', queue: QUEUES.ingest.name, jobId: job.id });
@@ -25,10 +37,42 @@ export function ingestProcessor(runtime: Runtime, options: Pick<IngestOptions, '
       if (results.some((result) => !result.ok)) throw new IngestFailedError(results);
       return results;
     },
+    async 'arxiv-listings'() {
+      // The listing arXiv dates today (US Eastern): the scheduler runs after that night's feed update.
+      const date = dateInTimeZone(runtime.clock(), ARXIV_TIME_ZONE);
+      const jobs = runtime.config.ingest.arxivCategories.map((category) => ({
+        name: 'arxiv-listing' as const,
+        data: { category, date },
+        // One job per category and day, however often the scheduler fires.
+        opts: { jobId: `arxiv-listing-${category}-${date}` },
+      }));
+      await addJobs(runtime.queues, 'ingest', jobs);
+      return { date, categories: runtime.config.ingest.arxivCategories };
+    },
+    async 'arxiv-listing'({ category, date }, job) {
+      if (!isArxivCategory(category) || !isDailyDate(date)) {
+        throw new UnrecoverableError(`invalid category ${JSON.stringify(category)} or date ${JSON.stringify(date)} in arxiv-listing job`);
+      }
+      const log = runtime.logger.child({ role: 'worker', queue: QUEUES.ingest.name, jobId: job.id });
+      const summary = await ingestArxivListing(runtime, { category, date, via: 'rss', client: options.arxivClient });
+      log.info({ category, ...summary }, formatImportSummary(summary));
+      return summary;
+    },
   });
 }
 
 /** Hourly by default (`INGEST_CRON`). */
 export function ingestScheduler(runtime: Runtime): SchedulerDefinition {
   return { queue: 'ingest', id: 'papers-ingest-recent', repeat: { pattern: runtime.config.ingest.cron } };
+}
+
+/**
+ * arXiv's RSS feeds are rebuilt at midnight US Eastern after each announcement (Sunday to
+ * Thursday evenings, so listings dated Monday to Friday): fetch at 00:30 Eastern, Monday to Friday.
+ * A holiday's listing is recorded as an expected empty day without asking arXiv.
+ * None when `ARXIV_CATEGORIES` is unset.
+ */
+export function arxivIngestSchedulers(runtime: Runtime): SchedulerDefinition[] {
+  if (runtime.config.ingest.arxivCategories.length === 0) return [];
+  return [{ queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: ARXIV_TIME_ZONE } }];
 }

@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { DkimKeys } from '../mail/dkim.js';
+import { isArxivCategory } from './arxiv-category.js';
 
 /**
  * Every environment variable Paperboy reads, parsed once at start-up. Nothing else in the code
@@ -207,6 +208,15 @@ const envSchema = z.object({
   HF_TOKEN: z.string().trim().min(1).optional(),
   ARXIV_API_URL: url(['http:', 'https:'], 'http(s)').default('http://export.arxiv.org/api/query'),
   ARXIV_RSS_URL: url(['http:', 'https:'], 'http(s)').default('https://rss.arxiv.org/rss'),
+  ARXIV_CATEGORIES: z
+    .string()
+    .transform((value) => [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))])
+    .refine((categories) => categories.length > 0, 'must name at least one arXiv category')
+    .refine(
+      (categories) => categories.every(isArxivCategory),
+      'must be arXiv categories separated by commas, e.g. "cs.CL,cs.LG,hep-th"',
+    )
+    .optional(),
   SIGNUP_RATE_LIMIT: integer(1, 100000).default(10),
   METRICS_TOKEN: z.string().trim().min(1, 'must not be empty').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -289,6 +299,8 @@ export interface Config {
     /** arXiv's API and the base of its RSS listing feeds (the category is appended). */
     arxivApiUrl: string;
     arxivRssUrl: string;
+    /** Categories whose RSS listing the worker fetches after each announcement; empty: none. */
+    arxivCategories: string[];
   };
   signupRateLimitPerHour: number;
   /** Bearer token /metrics asks for; unset leaves /metrics open (fine on a private network). */
@@ -508,6 +520,7 @@ export function parseConfig(source: Record<string, string | undefined>, defaults
       hfToken: env.HF_TOKEN,
       arxivApiUrl: env.ARXIV_API_URL,
       arxivRssUrl: env.ARXIV_RSS_URL,
+      arxivCategories: env.ARXIV_CATEGORIES ?? [],
     },
     signupRateLimitPerHour: env.SIGNUP_RATE_LIMIT,
     metricsToken: env.METRICS_TOKEN,

@@ -20,14 +20,21 @@ const noData = z.object({});
 const readerMailData = z.object({ subscriberId: rowId });
 
 export const QUEUES = {
-  /** Fetch papers from the Hugging Face API: scheduled at `INGEST_CRON` (hourly), or on demand. */
+  /**
+   * Fetch papers from the Hugging Face API: scheduled at `INGEST_CRON` (hourly), or on demand;
+   * and each `ARXIV_CATEGORIES` category's RSS listing after arXiv's announcement.
+   */
   ingest: {
     name: 'papers-ingest',
     jobs: {
       /** A date to fetch, or none for today and the previous `INGEST_DAYS` days. */
       ingest: z.object({ date: z.string().optional() }),
+      /** Adds one `arxiv-listing` job per configured category for today's listing (US Eastern). */
+      'arxiv-listings': noData,
+      /** One category's listing of a day (as arXiv dates it), from its RSS feed. */
+      'arxiv-listing': z.object({ category: z.string(), date: z.string() }),
     },
-    schedulers: { 'papers-ingest-recent': 'ingest' },
+    schedulers: { 'papers-ingest-recent': 'ingest', 'papers-ingest-arxiv': 'arxiv-listings' },
   },
   /** Assemble (freeze) editions: daily at `DIGEST_CRON`, yesterday's and on Mondays the weekly. */
   editions: {
