@@ -311,4 +311,42 @@ describe('ingesting from the API into Postgres', () => {
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toMatch(/ingest 2026-08-13 failed: The Hugging Face API refused .*HTTP 400/);
   });
+
+  it('records an empty weekend as expected, alarms on an empty weekday that is over, and waits on today', async () => {
+    const emptyDays = async (expected: boolean) => {
+      const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^paperboy_source_empty_days_total\\{source="hf",expected="${expected}"\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
+    };
+    const before = { expected: await emptyDays(true), unexpected: await emptyDays(false) };
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const logger = createLogger({ level: 'error', destination });
+    // Today is Wednesday 2026-02-04: Friday 01-30 is over and empty, Saturday 01-31 has no listing.
+    const dates = ['2026-01-30', '2026-01-31', '2026-02-03', '2026-02-04'];
+    const results = await ingestDailyPapers({ ...fromApi.runtime, logger }, dates, { client: hfClientFromConfig(fromApi.config) });
+    expect(results.map((r) => r.ok && r.summary.papers)).toEqual([0, 0, 44, 0]);
+
+    const days = await fromApi.runtime.database.sql`
+      select listing_date::text, papers, expected, reason from source_days where source = 'hf' and listing_date in ('2026-01-30', '2026-01-31', '2026-02-03', '2026-02-04') order by 1`;
+    expect(days).toEqual([
+      { listing_date: '2026-01-30', papers: 0, expected: true, reason: null },
+      { listing_date: '2026-01-31', papers: 0, expected: false, reason: 'no Hugging Face Daily Papers listing on Saturdays' },
+      { listing_date: '2026-02-03', papers: 44, expected: true, reason: null },
+    ]);
+    expect(lines.map((line) => JSON.parse(line) as { level: number; msg: string })).toEqual([
+      expect.objectContaining({ level: 50, msg: 'Hugging Face Daily Papers of 2026-01-30 is empty, but it lists papers on weekdays: the ingest or the API failed' }),
+    ]);
+    expect({ expected: await emptyDays(true), unexpected: await emptyDays(false) }).toEqual({ expected: before.expected + 1, unexpected: before.unexpected + 1 });
+
+    // Papers found later (the API was back) turn the alarm off.
+    server.days.set('2026-01-30', readHfFixture('2026-02-03'));
+    await ingestDailyPapers(fromApi.runtime, ['2026-01-30'], { client: hfClientFromConfig(fromApi.config) });
+    expect(await emptyDays(false)).toBe(before.unexpected);
+    server.days.delete('2026-01-30');
+  });
 });

@@ -8,8 +8,9 @@ import { dailyDateWindow, dailyDateWindowMessage, dateInTimeZone, isInDailyDateW
 import { hfClientFromConfig, type HfClient } from './hf-client.js';
 import type { SkippedItem } from './hf-paper-schema.js';
 import { importParsedPapers, importSourceBatch, type ImportSummary, type PaperImportDeps } from './paper-import-service.js';
+import { saveSourceDay } from './paper-repo.js';
 import { isArxivCategory } from './paper-source.js';
-import { ARXIV_TIME_ZONE } from './source-calendar.js';
+import { ARXIV_TIME_ZONE, hfCalendar } from './source-calendar.js';
 
 /**
  * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
@@ -63,6 +64,7 @@ export async function ingestDailyPapers(deps: IngestDeps, dates: string[], optio
         );
       }
       const summary = await importParsedPapers(deps, parsed);
+      await recordHfDay(deps, date, summary.papers);
       // An empty day still says which day it was ("imported 0 papers ... for 2026-02-07").
       results.push({ date, ok: true, summary: { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] }, skipped: parsed.skipped });
     } catch (error) {
@@ -71,6 +73,25 @@ export async function ingestDailyPapers(deps: IngestDeps, dates: string[], optio
     }
   }
   return results;
+}
+
+/**
+ * Records an ingested Hugging Face day in source_days, so an empty day is explained or alarms:
+ * a weekend without papers is an expected empty day with its reason; a weekday (UTC) that is
+ * over and still has none is an ingest or an API that failed, counted in
+ * paperboy_source_empty_days_total{source="hf",expected="false"} and logged at error. Today's
+ * and tomorrow's lists still grow, so an empty one is not recorded yet.
+ */
+async function recordHfDay(deps: IngestDeps, date: string, papers: number): Promise<void> {
+  const day = hfCalendar.dayOf(date);
+  if (papers === 0 && day.expected && date >= dateInTimeZone(deps.clock(), 'UTC')) return;
+  await saveSourceDay(deps.database.db, { source: 'hf', category: '', listingDate: date, papers, expected: day.expected, reason: day.expected ? null : day.reason }, deps.clock());
+  if (papers === 0 && day.expected) {
+    deps.logger.error(
+      { source: 'hf', listingDate: date },
+      `Hugging Face Daily Papers of ${date} is empty, but it lists papers on weekdays: the ingest or the API failed`,
+    );
+  }
 }
 
 /** Thrown by callers that must fail when any date failed (the worker, so BullMQ retries). */

@@ -386,6 +386,15 @@ export async function findListedPapers(
 
 export type SourceDayRow = typeof sourceDays.$inferSelect;
 
+/** Records (or updates) how a source's listing day was last seen, for a source without listings of its own (Hugging Face). */
+export async function saveSourceDay(db: Executor, day: Omit<SourceDayRow, 'recordedAt'>, now: Date): Promise<void> {
+  const record = { papers: day.papers, expected: day.expected, reason: day.reason, recordedAt: now };
+  await db
+    .insert(sourceDays)
+    .values({ source: day.source, category: day.category, listingDate: day.listingDate, ...record })
+    .onConflictDoUpdate({ target: [sourceDays.source, sourceDays.category, sourceDays.listingDate], set: record });
+}
+
 /** The recorded listing day of a source and category, if it was ever fetched or imported. */
 export async function findSourceDay(db: Executor, day: { source: string; category: string; listingDate: string }): Promise<SourceDayRow | undefined> {
   const [row] = await db
