@@ -254,6 +254,21 @@ describe('preference center', () => {
     expect(badJson.json().details).toEqual([{ field: 'timeZone', message: expect.stringContaining('IANA') }]);
   });
 
+  it("says when the reader's next email comes, on their clock, after a pause too", async () => {
+    h.clock.now = new Date('2026-12-02T05:00:00Z'); // Wednesday, 06:00 in Berlin
+    const row = await h.subscribe(h.uniqueEmail('next-email'), { frequency: 'weekly', weekday: 2, sendHour: 7, timeZone: 'Europe/Berlin' });
+    const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    // Not confirmed yet: no email is coming.
+    expect((await h.app.inject({ method: 'GET', url })).body).not.toContain('Your next email');
+
+    await createSubscriptionService(h.test.runtime).confirm(row.id);
+    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Tuesday 07:00 (Europe/Berlin)</strong>');
+
+    const paused = await h.app.inject({ method: 'POST', url: `/preferences/pause?token=${h.token(row.id, 'preferences')}`, ...form({ weeks: '2' }) });
+    expect(paused.statusCode).toBe(303);
+    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Tuesday 22 December 2026 07:00 (Europe/Berlin)</strong>');
+  });
+
   it('exports everything stored about the reader as a JSON download', async () => {
     const row = await h.subscribe(h.uniqueEmail('export'));
     const { db } = h.test.runtime.database;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
+import { describeSendTime, nextSendTime } from '../../core/sending/send-schedule.js';
 import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { PAUSE_WEEKS } from '../../core/subscribers/subscription-service.js';
@@ -16,6 +17,13 @@ const pauseBody = z.looseObject({ weeks: z.unknown().optional().describe('1, 2 o
 function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
   if (!row.pausedUntil || row.pausedUntil.getTime() <= now.getTime()) return undefined;
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: row.timeZone }).format(row.pausedUntil);
+}
+
+/** "Tuesday 07:00 (Europe/Berlin)": when a confirmed reader's next digest is due (none otherwise). */
+function nextEmailLabel(row: SubscriberRow, now: Date): string | undefined {
+  if (row.status !== 'confirmed') return undefined;
+  const preference = preferencesOf(row);
+  return describeSendTime(nextSendTime(preference, now, row.pausedUntil), preference.timeZone, now);
 }
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -46,6 +54,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       saved,
       summary: describePreferences(preferencesOf(row)),
       pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
+      nextEmail: nextEmailLabel(row, ctx.runtime.clock()),
       canPause: row.status === 'confirmed',
       images: row.images,
       pauseWeeks: PAUSE_WEEKS,

@@ -96,3 +96,27 @@ export function firstSendTimeAfter(after: Date, preference: SendTimePreference):
 export function isDue(preference: SendTimePreference, readyAt: Date, now: Date): boolean {
   return firstSendTimeAfter(readyAt, preference).getTime() <= now.getTime();
 }
+
+/**
+ * When the reader's next email is due: their first send time after now, or after the end of a
+ * pause. (The edition it carries is assumed ready, as it is for a day the digest assembles.)
+ */
+export function nextSendTime(preference: SendTimePreference, now: Date, pausedUntil?: Date | null): Date {
+  const from = pausedUntil && pausedUntil.getTime() > now.getTime() ? pausedUntil : now;
+  // "After": an email due this very second has gone, or is going, already.
+  return firstSendTimeAfter(new Date(from.getTime() + 1), preference);
+}
+
+/**
+ * "Tuesday 07:00 (Europe/Berlin)" on the reader's clock; a date too when it is a week or more
+ * away (after a pause), as a weekday alone would then say the wrong week.
+ */
+export function describeSendTime(instant: Date, timeZone: string, now: Date): string {
+  // Within a week each weekday names one day (today's name, said after today's send, is next week's).
+  const withinAWeek = instant.getTime() - now.getTime() <= 7 * 24 * 3_600_000;
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', ...(withinAWeek ? {} : { day: 'numeric', month: 'long', year: 'numeric' }) })
+    .format(instant)
+    .replace(',', '');
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(instant);
+  return `${day} ${time} (${timeZone})`;
+}
