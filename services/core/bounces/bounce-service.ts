@@ -55,7 +55,7 @@ export type MailEventOutcome =
     }
   | { applied: false; reason: 'duplicate' | 'forged-token' | 'unknown-message' };
 
-export interface Target {
+interface Target {
   subscriberId: number;
   delivery: EventDelivery | undefined;
 }
@@ -72,7 +72,7 @@ export interface TargetLookups {
  * The ledger's lookups. A Message-ID is not stored: one of this installation's digests carries
  * its delivery id (digest-message-id.ts); any other names no delivery of ours.
  */
-export function ledgerLookups(sql: SqlExecutor, installationId: string): TargetLookups {
+function ledgerLookups(sql: SqlExecutor, installationId: string): TargetLookups {
   return {
     deliveryById: (id) => findDeliveryById(sql, id),
     deliveryByMessageId: async (messageId) => {

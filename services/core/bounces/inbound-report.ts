@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { returnPathTokenOf } from '../platform/tokens/return-path.js';
-import type { MailEvent } from './mail-event.js';
+import { eventTime, withoutAddresses, type MailEvent } from './mail-event.js';
 import { allParts, decodeEncodedWords, headerOf, parseFieldBlocks, parseMimeMessage, type MimePart } from './mime-parts.js';
 
 /**
@@ -96,10 +96,7 @@ function addressField(value: string | undefined): string | undefined {
  */
 export function diagnosticText(value: string | undefined): string {
   if (!value) return '';
-  return value
-    .replace(/^\s*[a-z-]+\s*;\s*/i, '')
-    .replace(/[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+/g, 'address')
-    .trim();
+  return withoutAddresses(value.replace(/^\s*[a-z-]+\s*;\s*/i, '')).trim();
 }
 
 /**
@@ -114,9 +111,8 @@ function reportIdentity(message: MimePart, raw: Buffer | string): string {
 }
 
 function occurredAt(message: MimePart, receivedAt: Date): Date {
-  const date = new Date(headerOf(message, 'date') ?? '');
   // A missing, unreadable or future Date (clocks and liars) counts as the moment it arrived.
-  return Number.isNaN(date.getTime()) || date.getTime() > receivedAt.getTime() ? receivedAt : date;
+  return eventTime(headerOf(message, 'date'), receivedAt);
 }
 
 function firstToken(addresses: ReadonlyArray<string | undefined>, domain: string): string | undefined {

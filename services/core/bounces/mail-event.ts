@@ -36,3 +36,20 @@ export interface MailEvent {
   detail: string;
   occurredAt: Date;
 }
+
+/** A reader's address anywhere in a report's text: a detail is stored and logged, and outlives an erased reader. */
+const ADDRESS = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;
+
+/** `text` with every address in it replaced by the word "address". */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, 'address');
+}
+
+/**
+ * When the event happened: the source's time (an ISO string, or Unix seconds), or the time it
+ * arrived when that is missing, unreadable, or in the future (a clock ahead of ours, or a liar).
+ */
+export function eventTime(value: string | number | null | undefined, receivedAt: Date): Date {
+  const time = typeof value === 'number' ? new Date(value * 1000) : new Date(value ?? '');
+  return Number.isNaN(time.getTime()) || time.getTime() > receivedAt.getTime() ? receivedAt : time;
+}

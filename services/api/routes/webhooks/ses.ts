@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../../../core/platform/db/client.js';
 import { receiveSesWebhook, type SesWebhookResult } from '../../../core/bounces/providers/ses-webhook.js';
 import { createSnsCertificates } from '../../../core/bounces/providers/sns-signature.js';
 import type { Runtime } from '../../../runtime.js';
@@ -55,6 +56,8 @@ export function sesWebhookRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         try {
           result = await receiveSesWebhook(deps, body);
         } catch (failure) {
+          // Postgres away is SNS's to retry; anything else is a bug, answered 500 like every route's.
+          if (!isDatabaseUnavailable(failure)) throw failure;
           request.log.error({ err: failure }, 'ses webhook: could not apply a notification; SNS will retry');
           metrics.recordBounceReport('ses', 'unavailable');
           return reply.status(503).send(error('Could not store the event now; try again later'));

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { returnPathTokenOf } from '../../platform/tokens/return-path.js';
 import { classifyFailedRecipient } from '../inbound-report.js';
-import type { MailEvent } from '../mail-event.js';
-import { eventTime, storedDetail, withinSignatureWindow, type ProviderReading } from './provider-reading.js';
+import { eventTime, type MailEvent } from '../mail-event.js';
+import { storedDetail, withinSignatureWindow, type ProviderReading } from './provider-reading.js';
 
 /**
  * Mailgun's webhooks: a JSON body `{ signature: { timestamp, token, signature }, "event-data" }`

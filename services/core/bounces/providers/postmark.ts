@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { MailEvent } from '../mail-event.js';
-import { eventTime, storedDetail, type ProviderReading } from './provider-reading.js';
+import { eventTime, type MailEvent } from '../mail-event.js';
+import { storedDetail, type ProviderReading } from './provider-reading.js';
 
 /**
  * Postmark's bounce and spam complaint webhooks. Postmark signs nothing: the webhook URL carries

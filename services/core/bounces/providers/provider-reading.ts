@@ -1,4 +1,4 @@
-import type { MailEvent } from '../mail-event.js';
+import { withoutAddresses, type MailEvent } from '../mail-event.js';
 
 /**
  * What the Postmark, SendGrid and Mailgun readers share: the shape of what a webhook request
@@ -20,23 +20,11 @@ export function withinSignatureWindow(unixSeconds: number, now: Date): boolean {
 }
 
 /**
- * When the event happened: the provider's time (an ISO string, or Unix seconds), or the time it
- * arrived when that is missing, unreadable, or in the future (a clock ahead of ours).
- */
-export function eventTime(value: string | number | undefined, receivedAt: Date): Date {
-  const time = typeof value === 'number' ? new Date(value * 1000) : new Date(value ?? '');
-  return Number.isNaN(time.getTime()) || time.getTime() > receivedAt.getTime() ? receivedAt : time;
-}
-
-/**
  * A provider's diagnostic made fit to store and log: addresses taken out (the detail outlives an
  * erased reader), one line, at most 500 characters.
  */
 export function storedDetail(parts: ReadonlyArray<string | number | undefined>): string {
-  return parts
-    .filter((part) => part !== undefined && part !== '')
-    .join(' ')
-    .replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, 'address')
+  return withoutAddresses(parts.filter((part) => part !== undefined && part !== '').join(' '))
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 500);

@@ -1,8 +1,8 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { classifyFailedRecipient } from '../inbound-report.js';
-import type { MailEvent } from '../mail-event.js';
-import { eventTime, storedDetail, withinSignatureWindow, type ProviderReading } from './provider-reading.js';
+import { eventTime, type MailEvent } from '../mail-event.js';
+import { storedDetail, withinSignatureWindow, type ProviderReading } from './provider-reading.js';
 
 /**
  * SendGrid's signed Event Webhook: a JSON array of events, signed with ECDSA (P-256, SHA-256)

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { returnPathTokenOf } from '../../platform/tokens/return-path.js';
 import { diagnosticText } from '../inbound-report.js';
-import type { MailEvent } from '../mail-event.js';
+import { eventTime, type MailEvent } from '../mail-event.js';
+import { storedDetail } from './provider-reading.js';
 
 /**
  * Amazon SES bounce and complaint notifications (the `Message` of an SNS notification), read as
@@ -85,12 +86,6 @@ function targetOf(mail: SesMail | null | undefined, bounceDomain: string | undef
   return {};
 }
 
-/** A reported time, unless missing, unreadable or in the future (then when it arrived). */
-function timeOf(value: string | null | undefined, receivedAt: Date): Date {
-  const time = new Date(value ?? '');
-  return Number.isNaN(time.getTime()) || time.getTime() > receivedAt.getTime() ? receivedAt : time;
-}
-
 export function readSesNotification(message: string, context: SesContext): SesReading {
   let json: unknown;
   try {
@@ -122,8 +117,8 @@ export function readSesNotification(message: string, context: SesContext): SesRe
         kind,
         ...target,
         recipient: recipient.emailAddress,
-        detail: [recipient.status?.trim(), diagnosticText(recipient.diagnosticCode ?? undefined), classification].filter(Boolean).join(' ').slice(0, 500),
-        occurredAt: timeOf(bounce.timestamp, context.receivedAt),
+        detail: storedDetail([recipient.status?.trim(), diagnosticText(recipient.diagnosticCode ?? undefined), classification]),
+        occurredAt: eventTime(bounce.timestamp, context.receivedAt),
       }),
     );
     return events.length > 0 ? { events } : { ignored: 'SES bounce without bounced recipients' };
@@ -141,7 +136,7 @@ export function readSesNotification(message: string, context: SesContext): SesRe
         ...target,
         recipient: recipient.emailAddress,
         detail: `feedback-type ${feedbackType ?? 'unspecified'} (${diagnosticText(complaint.userAgent ?? undefined) || 'SES'})`.slice(0, 500),
-        occurredAt: timeOf(complaint.timestamp, context.receivedAt),
+        occurredAt: eventTime(complaint.timestamp, context.receivedAt),
       }),
     );
     return events.length > 0 ? { events } : { ignored: 'SES complaint without complained recipients' };
