@@ -147,8 +147,8 @@ describe('arXiv category editions and the calendar', () => {
     );
 
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toContain('paperboy_source_empty_days_total{source="arxiv",expected="false"} 1');
-    expect(metrics.body).toContain('paperboy_source_empty_days_total{source="arxiv",expected="true"} 2');
+    expect(metrics.body).toContain('paperboy_source_empty_days{source="arxiv",expected="false"} 1');
+    expect(metrics.body).toContain('paperboy_source_empty_days{source="arxiv",expected="true"} 2');
     // Not an explained day: the archive does not show it as one.
     expect((await app.inject({ method: 'GET', url: '/editions' })).body).not.toContain('29 April 2026');
   });

@@ -4,7 +4,8 @@ import { buildApp, type App } from '../../services/api/app.js';
 import { DependencyUnavailableError } from '../../services/core/platform/errors.js';
 import { createLogger } from '../../services/core/platform/logging/logger.js';
 import { parsePapers } from '../../services/core/papers/hf-paper-schema.js';
-import { createHfClient, HfApiError, hfClientFromConfig, retryDelayFromHeaders, type HfClientOptions } from '../../services/core/papers/hf-client.js';
+import { createHfClient, HfApiError, hfClientFromConfig, type HfClientOptions } from '../../services/core/papers/hf-client.js';
+import { retryDelayFromHeaders } from '../../services/core/papers/retry-delay.js';
 import { importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import { ingestDailyPapers } from '../../services/core/papers/paper-ingest-service.js';
 import { ingestProcessor } from '../../services/worker/processors/ingest.js';
@@ -315,7 +316,7 @@ describe('ingesting from the API into Postgres', () => {
   it('records an empty weekend as expected, alarms on an empty weekday that is over, and waits on today', async () => {
     const emptyDays = async (expected: boolean) => {
       const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      return Number(new RegExp(`^paperboy_source_empty_days_total\\{source="hf",expected="${expected}"\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
+      return Number(new RegExp(`^paperboy_source_empty_days\\{source="hf",expected="${expected}"\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
     };
     const before = { expected: await emptyDays(true), unexpected: await emptyDays(false) };
     const lines: string[] = [];

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { storedTopic } from '../../core/subscribers/preferences.js';
 import { wantsJson } from '../content-negotiation.js';
 import { linkQuery, readerLink, sendMessage, withValidLink, type ReaderContext } from './reader-context.js';
 
@@ -48,7 +49,7 @@ export function topicRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
           if (!topic) return sendNoTopic(request, reply, link.subscriberId);
           const subscriber = await ctx.service.findSubscriber(link.subscriberId);
           if (!subscriber) return sendMessage(ctx, reply, 200, { title: 'Not subscribed', heading: 'This subscription no longer exists', paragraphs: ['There is nothing to change.'] });
-          const normalized = topic.replace(/\s+/g, ' ').toLowerCase();
+          const normalized = storedTopic(topic);
           const listed = subscriber.topics.includes(normalized);
           if (wantsJson(request)) return reply.send({ topic: normalized, listed, topics: subscriber.topics });
           const preferences = { label: 'Your preferences', href: readerLink(ctx, '/preferences', 'preferences', subscriber.id), style: 'secondary' };
@@ -89,7 +90,7 @@ export function topicRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
           const { outcome, subscriber } = await ctx.service.stopTopic(link.subscriberId, topic);
           request.log.info({ outcome, subscriberId: link.subscriberId }, 'stop topic');
           if (wantsJson(request)) return reply.send({ outcome, topics: subscriber.topics });
-          const normalized = topic.replace(/\s+/g, ' ').toLowerCase();
+          const normalized = storedTopic(topic);
           return sendMessage(ctx, reply, 200, {
             title: 'Topic stopped',
             heading: outcome === 'removed' ? `Stopped “${normalized}”` : `“${normalized}” was already stopped`,

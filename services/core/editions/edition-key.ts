@@ -34,11 +34,6 @@ export function parseEditionKey(value: string): EditionKeyResult {
   return { ok: false, message: `must be ${EDITION_KEY_FORMATS}` };
 }
 
-/** The key of a listing: the inverse of parseEditionKey for daily editions. */
-export function editionKeyOf(day: SourceDay): string {
-  return day.source === 'hf' ? day.date : `arxiv:${day.category}:${day.date}`;
-}
-
 /**
  * Which readers an edition goes to: a daily edition to the daily readers, a weekly one to the
  * weekly readers. An arXiv category edition goes to nobody yet, as readers cannot choose arXiv

@@ -3,6 +3,7 @@ import { InvalidInputError, type ErrorDetail } from '../platform/errors.js';
 import { dateInTimeZone } from './daily-date.js';
 import { normaliseAbstract } from './hf-paper-schema.js';
 import { ARXIV_TIME_ZONE } from './source-calendar.js';
+import { capitalise } from '../platform/text.js';
 
 /**
  * Parsers for what arXiv answers (PAPER-SOURCES.md 2-3): the API's Atom feed in its current
@@ -56,7 +57,6 @@ export interface ArxivListing {
   entries: ArxivEntry[];
 }
 
-const capitalise = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 /** arXiv answered with its error document (HTTP 400 from the API), not papers. */
 export class ArxivErrorDocument extends InvalidInputError {

@@ -3,8 +3,6 @@ import { DependencyUnavailableError, InvalidInputError, UpstreamError } from '..
 import { parsePapers, type ParsedPapers } from './hf-paper-schema.js';
 import { retryDelayFromHeaders } from './retry-delay.js';
 
-export { retryDelayFromHeaders };
-
 /**
  * Client for Hugging Face `GET /api/daily_papers?date=D` (PAPER-SOURCES.md 1.1-1.2).
  * - Always sends an explicit `limit` and pages with `p` until a short page: the default page of

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../platform/errors.js';
 import { dailyDateWindowMessage, isDailyDate, isInDailyDateWindow, utcDate, type DailyDateWindow } from './daily-date.js';
+import { capitalise } from '../platform/text.js';
 
 /**
  * The one parser for papers, whatever brought them: the Hugging Face `daily_papers` response in
@@ -225,7 +226,6 @@ function dailyDateOf(paper: PaperObject, wrapper: DailyItem | undefined, date: s
   return undefined;
 }
 
-const capitalise = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

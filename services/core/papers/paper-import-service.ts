@@ -14,6 +14,7 @@ import { createHfSource } from './hf-source.js';
 import { isArxivCategory, type SourceBatch } from './paper-source.js';
 import { saveArxivPapers, savePaperImport, type ArxivPaperRow, type ListedPaper, type ListingToSave, type PaperImport } from './paper-repo.js';
 import { arxivAnnouncementInstant, arxivCalendar } from './source-calendar.js';
+import { capitalise } from '../platform/text.js';
 
 /**
  * The one way papers enter Paperboy: the scheduled ingest, `cli import FILE` and
@@ -153,7 +154,6 @@ function arxivDates(listing: ArxivListing, options: { source: string; date?: str
   return date ? [date] : [];
 }
 
-const capitalise = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 
 /**
  * The one category an API answer was asked for: the fetch says it, a recorded file's query
@@ -225,7 +225,7 @@ export async function importArxivListing(
       notes.push(toSave.reason);
     } else {
       // arXiv announces that day, so an empty listing is a fetch or a feed that went wrong:
-      // say so loudly (paperboy_source_empty_days_total{expected="false"} counts these days).
+      // say so loudly (paperboy_source_empty_days{expected="false"} counts these days).
       const message = `arXiv ${toSave.category} listing of ${toSave.listingDate} is empty, but arXiv announces that day: the ingest or the feed failed`;
       deps.logger?.error({ source: 'arxiv', category: toSave.category, listingDate: toSave.listingDate }, message);
       notes.push(`empty, but arXiv announces that day: recorded as an unexpected empty day`);

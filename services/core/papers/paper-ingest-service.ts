@@ -79,7 +79,7 @@ export async function ingestDailyPapers(deps: IngestDeps, dates: string[], optio
  * Records an ingested Hugging Face day in source_days, so an empty day is explained or alarms:
  * a weekend without papers is an expected empty day with its reason; a weekday (UTC) that is
  * over and still has none is an ingest or an API that failed, counted in
- * paperboy_source_empty_days_total{source="hf",expected="false"} and logged at error. Today's
+ * paperboy_source_empty_days{source="hf",expected="false"} and logged at error. Today's
  * and tomorrow's lists still grow, so an empty one is not recorded yet.
  */
 async function recordHfDay(deps: IngestDeps, date: string, papers: number): Promise<void> {

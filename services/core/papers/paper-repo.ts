@@ -271,16 +271,11 @@ async function saveListing(tx: Transaction, listing: ListingToSave, notStored: S
         set: { announceType: sql`excluded.announce_type`, position: sql`excluded.position`, version: sql`excluded.version`, lastSeenAt: now },
       });
   }
-  const record = {
-    papers: listing.papers.length,
-    expected: listing.expected,
-    reason: listing.reason,
-    recordedAt: now,
-  };
-  await tx
-    .insert(sourceDays)
-    .values({ source: listing.source, category: listing.category, listingDate: listing.listingDate, ...record })
-    .onConflictDoUpdate({ target: [sourceDays.source, sourceDays.category, sourceDays.listingDate], set: record });
+  await saveSourceDay(
+    tx,
+    { source: listing.source, category: listing.category, listingDate: listing.listingDate, papers: listing.papers.length, expected: listing.expected, reason: listing.reason },
+    now,
+  );
 }
 
 /**

@@ -51,4 +51,4 @@ export function idPath(id: string): string {
   return /^[A-Za-z0-9][A-Za-z0-9./-]*$/.test(id) && !id.includes('..') ? id : encodeURIComponent(id);
 }
 
-export { ARXIV_CATEGORY, isArxivCategory } from '../platform/config/arxiv-category.js';
+export { isArxivCategory } from '../platform/config/arxiv-category.js';

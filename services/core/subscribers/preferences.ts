@@ -53,6 +53,11 @@ function wholeNumber(field: string, min: number, max: number) {
 
 const TOPIC = /^[\p{L}\p{N}][\p{L}\p{N} +#.&/_-]*$/u;
 
+/** A topic as it is stored and matched: " LLM   Agents" → "llm agents". */
+export function storedTopic(topic: string): string {
+  return topic.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
 /** "Diffusion, LLM agents , diffusion" → ["diffusion", "llm agents"]. */
 const topics = z
   .union([z.string().max(1000, 'Topics are too long: at most 1000 characters'), z.array(z.string().max(200)).max(100)], {
@@ -60,7 +65,7 @@ const topics = z
   })
   .transform((value, context) => {
     const raw = Array.isArray(value) ? value : value.split(',');
-    const list = [...new Set(raw.map((topic) => topic.trim().replace(/\s+/g, ' ').toLowerCase()).filter(Boolean))];
+    const list = [...new Set(raw.map(storedTopic).filter(Boolean))];
     if (list.length > MAX_TOPICS) {
       context.addIssue({ code: 'custom', message: `Choose at most ${MAX_TOPICS} topics (you gave ${list.length})` });
       return z.NEVER;
@@ -140,22 +145,21 @@ function hourLabel(hour: number): string {
   return `${String(hour).padStart(2, '0')}:00`;
 }
 
+/** "daily at 07:00" or "weekly on Mondays at 07:00". */
+function sendTimeOf(preferences: Preferences): string {
+  return preferences.frequency === 'weekly'
+    ? `weekly on ${WEEKDAY_NAMES[preferences.weekday - 1] ?? 'Monday'}s at ${hourLabel(preferences.sendHour)}`
+    : `daily at ${hourLabel(preferences.sendHour)}`;
+}
+
 /** "daily at 07:00 (Europe/Berlin), up to 10 papers, about llm, diffusion" — for emails and pages. */
 export function describePreferences(preferences: Preferences): string {
-  const when =
-    preferences.frequency === 'weekly'
-      ? `weekly on ${WEEKDAY_NAMES[preferences.weekday - 1] ?? 'Monday'}s at ${hourLabel(preferences.sendHour)}`
-      : `daily at ${hourLabel(preferences.sendHour)}`;
   const about = preferences.topics.length > 0 ? `, about ${preferences.topics.join(', ')}` : ', all topics';
-  return `${when} (${preferences.timeZone}), up to ${preferences.maxPapers} papers${about}`;
+  return `${sendTimeOf(preferences)} (${preferences.timeZone}), up to ${plural(preferences.maxPapers, 'paper', 'papers')}${about}`;
 }
 
 /** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers": a digest's footer. */
 export function describeDigestChoices(preferences: Preferences): string {
-  const when =
-    preferences.frequency === 'weekly'
-      ? `weekly on ${WEEKDAY_NAMES[preferences.weekday - 1] ?? 'Monday'}s at ${hourLabel(preferences.sendHour)}`
-      : `daily at ${hourLabel(preferences.sendHour)}`;
   const topics = preferences.topics.length > 0 ? `topics: ${preferences.topics.join(', ')}` : 'all topics';
-  return `${when} ${preferences.timeZone}, ${topics}, ${plural(preferences.maxPapers, 'paper', 'papers')}`;
+  return `${sendTimeOf(preferences)} ${preferences.timeZone}, ${topics}, ${plural(preferences.maxPapers, 'paper', 'papers')}`;
 }

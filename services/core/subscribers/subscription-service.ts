@@ -7,7 +7,7 @@ import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { checkEmailAddress, smtpUtf8RefusalMessage } from '../platform/mail/email-address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import { preferencesOf } from './preference-columns.js';
-import { checkPreferences, DEFAULT_PREFERENCES, type Frequency, type Preferences } from './preferences.js';
+import { checkPreferences, DEFAULT_PREFERENCES, storedTopic, type Frequency, type Preferences } from './preferences.js';
 import {
   claimMailSlot,
   confirmPendingSubscriber,
@@ -231,7 +231,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * as stored (lower-cased, spaces collapsed); one that is not on the list changes nothing.
      */
     async stopTopic(subscriberId: number, topic: string): Promise<{ outcome: StopTopicOutcome; subscriber: SubscriberRow }> {
-      const wanted = topic.trim().replace(/\s+/g, ' ').toLowerCase();
+      const wanted = storedTopic(topic);
       const before = await requireSubscriber(subscriberId);
       if (!before.topics.includes(wanted)) return { outcome: 'not-a-topic', subscriber: before };
       const after = await removeSubscriberTopic(db, subscriberId, wanted, deps.clock());

@@ -106,7 +106,7 @@ export const paperListings = pgTable(
  * and whether the source's calendar expects a listing that day (`expected`), or why not
  * (`reason`: "no arXiv announcement: holiday (Monday 2026-01-19)"). An empty day the calendar
  * explains is shown in the archive; an empty day it expected a listing on is an ingest or feed
- * that failed (paperboy_source_empty_days_total{expected="false"}).
+ * that failed (paperboy_source_empty_days{expected="false"}).
  * `category` is '' for a source without categories.
  */
 export const sourceDays = pgTable(

@@ -173,15 +173,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   // Read from Postgres at each scrape: the ingest that finds a day empty may run in any process
   // (the CLI, the API's import, the worker), and every one of them records the day there.
-  new Counter({
-    name: 'paperboy_source_empty_days_total',
-    help: 'Listing days a source was found empty, by source; expected="false": the calendar expected a listing (an ingest or feed that failed, logged at error), expected="true": a weekend or holiday',
+  // A gauge, not a counter: a day found empty and ingested again with papers stops counting.
+  new Gauge({
+    name: 'paperboy_source_empty_days',
+    help: 'Listing days now recorded empty, by source; expected="false": the calendar expected a listing (an ingest or feed that failed, logged at error), expected="true": a weekend or holiday',
     labelNames: ['source', 'expected'] as const,
     registers: [registry],
     async collect() {
       this.reset();
-      for (const source of ['hf', 'arxiv']) for (const expected of ['true', 'false']) this.inc({ source, expected }, 0);
-      for (const row of await sources.emptySourceDays()) this.inc({ source: row.source, expected: String(row.expected) }, row.count);
+      for (const source of ['hf', 'arxiv']) for (const expected of ['true', 'false']) this.set({ source, expected }, 0);
+      for (const row of await sources.emptySourceDays()) this.set({ source: row.source, expected: String(row.expected) }, row.count);
     },
   });
   // Owed reader mail the worker has not yet moved to the queue: grows while Redis is down.
