@@ -1,4 +1,6 @@
-import type { SendRunStatus } from './send-run-repo.js';
+import type { sendRunStatus } from '../platform/db/schema.js';
+
+type SendRunStatus = (typeof sendRunStatus.enumValues)[number];
 
 /**
  * A send run's deliveries by ledger status, and what follows from them: how many are settled

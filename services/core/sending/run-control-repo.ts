@@ -30,15 +30,15 @@ export async function markRunResumed(sql: Sql, runId: number): Promise<SendRunSt
  * will (the worker learns of the cancel at its next batch). Returns undefined when the run was
  * completed or cancelled already.
  */
-export async function markRunCancelled(sql: Sql, runId: number, reason: string): Promise<{ skipped: number } | undefined> {
+export async function markRunCancelled(sql: Sql, run: { id: number; editionId: number }, reason: string): Promise<{ skipped: number } | undefined> {
   const [row] = await sql<{ cancelled: string; skipped: string }[]>`
     with run as (
       update send_runs set status = 'cancelled', completed_at = now()
-      where id = ${runId} and status in ('fanning_out', 'sending', 'paused')
+      where id = ${run.id} and status in ('fanning_out', 'sending', 'paused')
       returning id
     ), skipped as (
       update deliveries d set status = 'skipped', last_error = ${reason}
-      from run where d.send_run_id = run.id and d.status = 'queued'
+      from run where d.edition_id = ${run.editionId} and d.send_run_id = run.id and d.status = 'queued'
       returning d.id
     )
     select (select count(*) from run) as cancelled, (select count(*) from skipped) as skipped`;
@@ -83,10 +83,10 @@ export async function incrementRunCounter(sql: SqlExecutor, runId: number, count
 }
 
 /** Deliveries of a run that went to the server (sent, failed, bounced): the run's rows in its edition's partition. */
-export async function countRunAttempts(sql: Sql, runId: number): Promise<number> {
+export async function countRunAttempts(sql: Sql, run: { id: number; editionId: number }): Promise<number> {
   const [row] = await sql<{ count: string }[]>`
     select count(*) as count from deliveries
-    where edition_id = (select edition_id from send_runs where id = ${runId}) and send_run_id = ${runId} and status in ('sent', 'failed', 'bounced')`;
+    where edition_id = ${run.editionId} and send_run_id = ${run.id} and status in ('sent', 'failed', 'bounced')`;
   return Number(row?.count ?? 0);
 }
 

@@ -77,8 +77,8 @@ export async function resumeRun(deps: RunControlDeps, runId: number, actor: stri
 
 /** Stops a run for good: its queued deliveries are skipped, saying so, and it ends as cancelled. */
 export async function cancelRun(deps: RunControlDeps, runId: number, actor: string): Promise<{ run: SendRun; skipped: number }> {
-  await existingRun(deps, runId);
-  const cancelled = await markRunCancelled(deps.database.sql, runId, `the run was cancelled by ${actor}`);
+  const run = await existingRun(deps, runId);
+  const cancelled = await markRunCancelled(deps.database.sql, run, `the run was cancelled by ${actor}`);
   if (!cancelled) {
     const now = await existingRun(deps, runId);
     throw new ConflictError(`Send run ${runId} is ${now.status}: only a run that is fanning_out, sending or paused can be cancelled`);
@@ -135,7 +135,7 @@ export async function admitBatch(deps: RunGateDeps, run: SendRun): Promise<boole
   const monitor = deps.runHealth ?? createRunHealthMonitor();
   const thresholds = deps.config.autoPause;
   if (!attemptsWorthCounting(run, monitor.attemptsAtLeast(run.id), thresholds)) return true;
-  const attempts = await countRunAttempts(deps.database.sql, run.id);
+  const attempts = await countRunAttempts(deps.database.sql, run);
   monitor.remember(run.id, attempts);
   const reason = autoPauseReason({ attempts, hardBounces: run.hardBounces, complaints: run.complaints }, thresholds);
   if (!reason) return true;

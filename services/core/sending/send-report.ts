@@ -1,6 +1,6 @@
 import type { DatabaseClient } from '../platform/db/client.js';
 import { addDeliveryCounts, emptyDeliveryCounts, runProgress, type DeliveryCounts } from './delivery-counts.js';
-import { countDeliveriesOfRuns, findStoredDeliveryCounts } from './send-report-repo.js';
+import { countDeliveriesOfRuns } from './send-report-repo.js';
 import { findSendRunsOfEditions, findUnfinishedSendRuns, type SendRun } from './send-run-repo.js';
 
 /** How sending goes, for operators: a run with its counts, an edition's runs and totals. */
@@ -51,8 +51,8 @@ const isFinished = (run: SendRun) => run.status === 'completed' || run.status ==
  */
 async function deliveryCountsOfRuns(deps: SendReportDeps, runs: SendRun[]): Promise<Map<number, DeliveryCounts>> {
   const { sql } = deps.database;
-  const stored = await findStoredDeliveryCounts(sql, runs.filter(isFinished).map((run) => run.id));
-  const live = await countDeliveriesOfRuns(sql, runs.filter((run) => !stored.has(run.id)).map((run) => run.id));
+  const stored = new Map(runs.flatMap((run) => (isFinished(run) && run.storedDeliveryCounts ? [[run.id, run.storedDeliveryCounts] as const] : [])));
+  const live = await countDeliveriesOfRuns(sql, runs.filter((run) => !stored.has(run.id)));
   return new Map([...live, ...stored]);
 }
 
@@ -69,12 +69,12 @@ export async function reportSendRun(deps: SendReportDeps, run: SendRun): Promise
  */
 export async function reportUnfinishedRuns(deps: SendReportDeps): Promise<RunReport[]> {
   const runs = await findUnfinishedSendRuns(deps.database.sql);
-  const counts = await countDeliveriesOfRuns(deps.database.sql, runs.map((run) => run.id));
+  const counts = await countDeliveriesOfRuns(deps.database.sql, runs);
   return runs.map((run) => toRunReport(run, counts.get(run.id) ?? emptyDeliveryCounts()));
 }
 
 
-/** Reports for several editions at once (three queries however many runs), keyed by edition id. */
+/** Reports for several editions at once (two queries however many runs), keyed by edition id. */
 export async function reportEditionSends(deps: SendReportDeps, editionIds: number[]): Promise<Map<number, EditionSendReport>> {
   const runs = await findSendRunsOfEditions(deps.database.sql, editionIds);
   const counts = await deliveryCountsOfRuns(deps, runs);

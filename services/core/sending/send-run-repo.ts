@@ -1,4 +1,6 @@
 import type { Sql } from '../platform/db/client.js';
+import type { sendRunStatus } from '../platform/db/schema.js';
+import { settledStoredCounts, type DeliveryCounts } from './delivery-counts.js';
 
 /** Data access for send runs: one run is one pass of an edition over an audience. */
 
@@ -8,7 +10,7 @@ export type SendRunKind = 'scheduled' | 'manual' | 'resend';
  * itself on a bounce or complaint spike) -> back where it was (resume) ; any but completed ->
  * cancelled. Completed and cancelled are final.
  */
-export type SendRunStatus = 'fanning_out' | 'sending' | 'paused' | 'completed' | 'cancelled';
+export type SendRunStatus = (typeof sendRunStatus.enumValues)[number];
 
 /** Who a run is for. Scheduled and manual runs reach readers of the edition's frequency. */
 export type SendAudience =
@@ -41,6 +43,8 @@ export interface SendRun {
   /** Why and when it was last paused; kept after a resume, as the record of that pause. */
   pausedReason: string | null;
   pausedAt: Date | null;
+  /** The deliveries by status it stored when it ended, once they are settled (settledStoredCounts); else undefined. */
+  storedDeliveryCounts: DeliveryCounts | undefined;
 }
 
 export interface NewSendRun {
@@ -59,7 +63,7 @@ const RUN_COLUMNS = (sql: Sql) => sql`
   r.id, r.edition_id, e.key as edition_key, e.kind as edition_kind, e.assembled_at as edition_ready_at,
   r.kind, r.status, r.audience, r.slot, r.idempotency_key, r.fanout_cursor, r.fanout_upper_bound,
   r.created_by, r.created_at, r.fanout_completed_at, r.completed_at,
-  r.hard_bounces, r.soft_bounces, r.complaints, r.paused_reason, r.paused_at`;
+  r.hard_bounces, r.soft_bounces, r.complaints, r.paused_reason, r.paused_at, r.delivery_counts`;
 
 interface RunRow {
   id: string;
@@ -83,6 +87,7 @@ interface RunRow {
   complaints: number;
   paused_reason: string | null;
   paused_at: Date | null;
+  delivery_counts: unknown;
 }
 
 function toSendRun(row: RunRow): SendRun {
@@ -108,6 +113,7 @@ function toSendRun(row: RunRow): SendRun {
     complaints: row.complaints,
     pausedReason: row.paused_reason,
     pausedAt: row.paused_at,
+    storedDeliveryCounts: settledStoredCounts(row.delivery_counts),
   };
 }
 
