@@ -1,4 +1,7 @@
 import type { Sql } from '../platform/db/client.js';
+import type { DigestReader } from '../digest/digest-message.js';
+import { preferenceColumns, preferencesOf } from '../subscribers/preference-columns.js';
+import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
 import { findVariantPapers } from './edition-variants-repo.js';
 
@@ -19,6 +22,8 @@ export interface ClaimedDelivery {
   email: string;
   /** False when the reader unsubscribed or was suppressed after the fan-out. */
   stillWanted: boolean;
+  /** The reader's settings as they are now (the grouping by topic, images, the footer's choices), read with the claim. */
+  reader: DigestReader;
 }
 
 /**
@@ -43,7 +48,9 @@ function claimIsStale(sql: Sql, staleAfterSeconds: number) {
 export async function claimDeliveries(sql: Sql, editionId: number, ids: number[], token: string, staleAfterSeconds: number): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await sql<
-    { id: string; send_run_id: string; edition_id: string; subscriber_id: string; variant_id: number | null; attempts: number; email: string; still_wanted: boolean }[]
+    Array<
+      Preferences & { id: string; send_run_id: string; edition_id: string; subscriber_id: string; variant_id: number | null; attempts: number; email: string; still_wanted: boolean; images: boolean }
+    >
   >`
     update deliveries d
     set status = 'claimed', claimed_at = now(), claimed_by = ${token}, attempts = d.attempts + 1
@@ -52,7 +59,8 @@ export async function claimDeliveries(sql: Sql, editionId: number, ids: number[]
       and (d.status = 'queued'
            or (d.status = 'claimed' and (d.claimed_by = ${token} or ${claimIsStale(sql, staleAfterSeconds)})))
     returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.variant_id, d.attempts, s.email,
-      (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted`;
+      (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted,
+      ${preferenceColumns(sql, 's')}, s.images`;
   // Most readers of a batch get one of a few variants: each is read once, and its readers share
   // one array, which keeps what a job holds while it runs small.
   const papers = await findVariantPapers(sql, rows.map((row) => row.variant_id).filter((id): id is number => id !== null));
@@ -65,6 +73,7 @@ export async function claimDeliveries(sql: Sql, editionId: number, ids: number[]
     attempts: row.attempts,
     email: row.email,
     stillWanted: row.still_wanted,
+    reader: { ...preferencesOf(row), images: row.images },
   }));
 }
 

@@ -7,7 +7,6 @@ import { InvalidInputError } from '../platform/errors.js';
 import type { MessageBufferPool } from '../platform/mail/message-template.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import type { SharedRateLimit } from '../platform/queue/shared-rate-limit.js';
-import { findDigestReaderSettings, type DigestReaderSettings } from '../subscribers/subscriber-repo.js';
 import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppression/suppression-service.js';
 import { createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
@@ -138,12 +137,9 @@ async function sendClaimed(
     throw error;
   };
   let builder: Awaited<ReturnType<EditionMessages['forEdition']>>;
-  // Each reader's topics (the grouping), images and choices (the footer), as they are now: one query a batch.
-  let readers: ReadonlyMap<number, DigestReaderSettings>;
   try {
     await whileDatabaseAway(() => markDeliveriesSkipped(sql, run.editionId, unwanted.map((delivery) => delivery.id), token, 'unsubscribed or suppressed after the fan-out'));
     builder = await whileDatabaseAway(() => deps.messages.forEdition(run.editionKey));
-    readers = await whileDatabaseAway(() => findDigestReaderSettings(sql, wanted.map((delivery) => delivery.subscriberId)));
   } catch (error) {
     return giveBack(claimed.map((delivery) => delivery.id), error);
   }
@@ -174,7 +170,7 @@ async function sendClaimed(
       const delivery = wanted[next++] as ClaimedDelivery;
       let outcome: SendAttempt;
       try {
-        outcome = await sendOne(deps, builder, delivery, readers.get(delivery.subscriberId), token, lastAttempt);
+        outcome = await sendOne(deps, builder, delivery, token, lastAttempt);
       } catch (error) {
         // No other message starts; the ones in flight finish and are marked before the job fails.
         laneError ??= { error };
@@ -212,7 +208,6 @@ async function sendOne(
   deps: DeliveryDeps,
   builder: Awaited<ReturnType<EditionMessages['forEdition']>>,
   delivery: ClaimedDelivery,
-  reader: DigestReaderSettings | undefined,
   token: string,
   lastAttempt: boolean,
 ): Promise<SendAttempt> {
@@ -220,7 +215,7 @@ async function sendOne(
   const claim: HeldClaim = { id: delivery.id, editionId: delivery.editionId, token };
   let message;
   try {
-    const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id, reader };
+    const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id, reader: delivery.reader };
     message = await builder.build(delivery.paperIds, recipient, deps.clock(), deps.messageBuffers?.allocate);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

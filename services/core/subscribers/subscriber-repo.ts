@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Sql, SqlExecutor } from '../platform/db/client.js';
 import { deliveries, editions, editionVariants, readerMailOutbox, subscribers, type ReaderMailKind } from '../platform/db/schema.js';
-import { preferenceColumns, preferencesOf } from './preference-columns.js';
+import { preferencesOf } from './preference-columns.js';
 import type { Preferences } from './preferences.js';
 import type { MailSlot } from './mail-slot.js';
 import { suppressionHash } from '../suppression/suppression-repo.js';
@@ -277,23 +277,6 @@ export async function updateSubscriberPreferences(
     .where(eq(subscribers.id, id))
     .returning();
   return row;
-}
-
-/** A reader's settings as they shape their digest: preferences, and card images on or off. */
-export type DigestReaderSettings = Preferences & { images: boolean };
-
-/**
- * The digest settings of readers, by id, as they are now (the send path reads them once per
- * batch: the grouping by topic and the footer follow the latest choice, not the fan-out's).
- */
-export async function findDigestReaderSettings(sql: SqlExecutor, subscriberIds: readonly number[]): Promise<Map<number, DigestReaderSettings>> {
-  const found = new Map<number, DigestReaderSettings>();
-  if (subscriberIds.length === 0) return found;
-  const rows = await sql<Array<Preferences & { id: string; images: boolean }>>`
-    select s.id, ${preferenceColumns(sql, 's')}, s.images
-    from subscribers s where s.id = any(${[...subscriberIds]}::bigint[])`;
-  for (const row of rows) found.set(Number(row.id), { ...preferencesOf(row), images: row.images });
-  return found;
 }
 
 /** Pauses (an instant) or resumes (null) a reader's digest. */
