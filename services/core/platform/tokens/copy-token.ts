@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSignature, signatureMatches } from './hmac-signature.js';
 
 /**
  * Tokens naming one reader's copy of a digest: the delivery that sent it. A digest's "view in
@@ -15,7 +15,7 @@ export type CopyTokenCheck = { ok: true; deliveryId: number } | { ok: false; pro
 const SIGNATURE_BYTES = 12;
 
 function sign(secretKey: string, body: string): string {
-  return createHmac('sha256', secretKey).update(`paperboy-copy-v1|${body}`).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+  return hmacSignature(secretKey, 'paperboy-copy-v1', body, SIGNATURE_BYTES);
 }
 
 export function createCopyToken(secretKey: string, deliveryId: number): string {
@@ -29,9 +29,7 @@ export function verifyCopyToken(secretKey: string, token: unknown): CopyTokenChe
   const match = /^([0-9a-z]{1,11})\.([A-Za-z0-9_-]{16})$/.exec(token);
   if (!match) return { ok: false, problem: 'malformed' };
   const [, id, signature] = match as unknown as [string, string, string];
-  const expected = Buffer.from(sign(secretKey, id));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'forged' };
+  if (!signatureMatches(signature, sign(secretKey, id))) return { ok: false, problem: 'forged' };
   const deliveryId = parseInt(id, 36);
   if (!Number.isSafeInteger(deliveryId)) return { ok: false, problem: 'malformed' };
   return { ok: true, deliveryId };

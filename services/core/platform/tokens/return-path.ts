@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSignature, signatureMatches } from './hmac-signature.js';
 
 /**
  * VERP return paths: the envelope sender of each message is `bounces+<token>@BOUNCE_DOMAIN`,
@@ -19,11 +19,12 @@ export type ReturnPathSubject =
 
 export type ReturnPathCheck = { ok: true; subject: ReturnPathSubject } | { ok: false; problem: 'malformed' | 'forged' };
 
-const SIGNATURE_HEX = 16;
+/** 16 hex digits. */
+const SIGNATURE_BYTES = 8;
 const CODES = { delivery: 'd', confirmation: 'c', 'manage-links': 'm' } as const;
 
 function sign(secretKey: string, body: string): string {
-  return createHmac('sha256', secretKey).update(`paperboy-return-path-v1|${body}`).digest('hex').slice(0, SIGNATURE_HEX);
+  return hmacSignature(secretKey, 'paperboy-return-path-v1', body, SIGNATURE_BYTES, 'hex');
 }
 
 function bodyOf(subject: ReturnPathSubject): string {
@@ -47,8 +48,7 @@ export function verifyReturnPathToken(secretKey: string, token: unknown): Return
   const match = /^([dcm])([0-9a-z]{1,11})-([0-9a-f]{16})$/.exec(token.toLowerCase());
   if (!match) return { ok: false, problem: 'malformed' };
   const [, code, id, signature] = match as unknown as [string, string, string, string];
-  const expected = Buffer.from(sign(secretKey, `${code}${id}`));
-  if (!timingSafeEqual(Buffer.from(signature), expected)) return { ok: false, problem: 'forged' };
+  if (!signatureMatches(signature, sign(secretKey, `${code}${id}`))) return { ok: false, problem: 'forged' };
   const numericId = parseInt(id, 36);
   if (!Number.isSafeInteger(numericId)) return { ok: false, problem: 'malformed' };
   if (code === CODES.delivery) return { ok: true, subject: { kind: 'delivery', deliveryId: numericId } };

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSignature, signatureMatches } from './hmac-signature.js';
 
 /**
  * Signed link tokens. A token names one subscriber and one purpose and carries an optional
@@ -29,7 +29,7 @@ const SIGNATURE_BYTES = 18;
 const PURPOSE_BY_CODE = new Map<string, TokenPurpose>(Object.entries(TOKEN_PURPOSES).map(([purpose, code]) => [code, purpose as TokenPurpose]));
 
 function sign(secretKey: string, body: string): string {
-  return createHmac('sha256', secretKey).update(`paperboy-link-v1|${body}`).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+  return hmacSignature(secretKey, 'paperboy-link-v1', body, SIGNATURE_BYTES);
 }
 
 export interface TokenRequest {
@@ -54,9 +54,7 @@ export function verifyToken(secretKey: string, token: unknown, purpose: TokenPur
   if (!/^[a-z]$/.test(code) || !/^[0-9a-z]{1,13}$/.test(id) || !/^[0-9a-z]{1,10}$/.test(expiry) || !/^[A-Za-z0-9_-]+$/.test(signature)) {
     return { ok: false, problem: 'malformed' };
   }
-  const expected = Buffer.from(sign(secretKey, `${code}.${id}.${expiry}`));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'forged' };
+  if (!signatureMatches(signature, sign(secretKey, `${code}.${id}.${expiry}`))) return { ok: false, problem: 'forged' };
 
   const subscriberId = parseInt(id, 36);
   // Signed by us, yet not an id we issue: ids are bigint rows, read as JS numbers.
