@@ -124,6 +124,22 @@ export async function resolveTarget(lookups: TargetLookups, secretKey: string, e
   return undefined;
 }
 
+/** One event a report or a webhook request carried, and what applying it did. */
+export interface AppliedMailEvent {
+  event: MailEvent;
+  outcome: MailEventOutcome;
+}
+
+/**
+ * Applies the events of one report or webhook request in order. Should Postgres go away midway,
+ * the error propagates with the earlier events stored: the sender's retry finds them duplicates.
+ */
+export async function applyMailEvents(deps: BounceDeps, events: readonly MailEvent[]): Promise<AppliedMailEvent[]> {
+  const applied: AppliedMailEvent[] = [];
+  for (const event of events) applied.push({ event, outcome: await applyMailEvent(deps, event) });
+  return applied;
+}
+
 /**
  * How many soft-bounced digests in a row `entries` (one reader's accepted digests in send order)
  * hold through `deliveryId`, counting both ways: reports arrive in any order, so the third of

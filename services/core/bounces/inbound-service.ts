@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config/config.js';
-import { applyMailEvent, type BounceDeps, type MailEventOutcome } from './bounce-service.js';
+import { applyMailEvents, type BounceDeps, type MailEventOutcome } from './bounce-service.js';
 import { readInboundReport } from './inbound-report.js';
 import type { MailEvent } from './mail-event.js';
 
@@ -25,7 +25,6 @@ export async function receiveInboundReport(
   if (!bounceDomain) return { ignored: 'BOUNCE_DOMAIN is not set' };
   const reading = readInboundReport(raw, { envelopeRecipients: envelope.recipients, bounceDomain, receivedAt: deps.clock() });
   if ('ignored' in reading) return reading;
-  const applied: Array<{ event: MailEvent; outcome: MailEventOutcome }> = [];
-  for (const event of reading.events) applied.push({ event, outcome: await applyMailEvent(deps, event) });
+  const applied = await applyMailEvents(deps, reading.events);
   return { applied: applied.map(({ event, outcome }) => ({ event: { source: event.source, kind: event.kind, detail: event.detail }, outcome })) };
 }

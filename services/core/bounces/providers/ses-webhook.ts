@@ -1,14 +1,13 @@
 import type { Config } from '../../platform/config/config.js';
 import type { HttpGet } from '../../platform/http/http-get.js';
-import { applyMailEvent, type BounceDeps, type MailEventOutcome } from '../bounce-service.js';
-import type { MailEvent } from '../mail-event.js';
+import { applyMailEvents, type AppliedMailEvent, type BounceDeps } from '../bounce-service.js';
 import { readSesNotification } from './ses.js';
 import { isSnsUrl, parseSnsMessage, verifySnsSignature, type SnsCertificates } from './sns-signature.js';
 
 /**
  * One POST to /webhooks/ses, decided: an SNS message is accepted only from an allowed topic,
  * recent, and signed by SNS (its certificate on an SNS host); then a subscription is confirmed,
- * or the SES notification it carries is applied through applyMailEvent. Anything refused changes
+ * or the SES notification it carries is applied through applyMailEvents. Anything refused changes
  * nothing. The route only turns the result into an answer, a log line and a count.
  */
 
@@ -35,7 +34,7 @@ export type SesWebhookResult =
   | { outcome: 'subscription-confirmed'; topicArn: string }
   | { outcome: 'unsubscribe-confirmed'; topicArn: string }
   | { outcome: 'ignored'; reason: string }
-  | { outcome: 'applied'; results: Array<{ event: MailEvent; outcome: MailEventOutcome }> };
+  | { outcome: 'applied'; results: AppliedMailEvent[] };
 
 const refused = (status: 400 | 403, reason: SesRefusal, message: string, field?: string): SesWebhookResult => ({
   outcome: 'refused',
@@ -87,7 +86,5 @@ export async function receiveSesWebhook(deps: SesWebhookDeps, body: string): Pro
     receivedAt: deps.clock(),
   });
   if ('ignored' in reading) return { outcome: 'ignored', reason: reading.ignored };
-  const results: Array<{ event: MailEvent; outcome: MailEventOutcome }> = [];
-  for (const event of reading.events) results.push({ event, outcome: await applyMailEvent(deps, event) });
-  return { outcome: 'applied', results };
+  return { outcome: 'applied', results: await applyMailEvents(deps, reading.events) };
 }
