@@ -12,7 +12,7 @@ import { buildDist, PROJECT_ROOT, stopAllProcesses } from './child-process.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { measureBareRsaSignUs, measureRenderCost } from './render-cost.js';
 import { DEPLOYED_WORKER_FLAGS } from './worker-flags.js';
-import { describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
+import { DATABASE_BYTES_PER_EMAIL_TARGET, describeMachine, describeVersions, evaluateTargets, renderSection, writeBenchmarksFile, type BenchResults } from './report.js';
 import { measureSend, type SendFigures } from './send-throughput.js';
 import { measureSignup } from './signup-api.js';
 import { measureSmtpCeiling } from './smtp-ceiling.js';
@@ -29,8 +29,6 @@ import { judgeYear, simulateYear } from './year-simulated.js';
 const EDITION_DATE = '2026-02-03';
 const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/hf-daily-papers', `${EDITION_DATE}.json`);
 const ALL = ['render', 'send', 'signup', 'scale'] as const;
-/** Issue 15: what one email may add to the database inside the retention window. */
-const DATABASE_BYTES_PER_EMAIL_TARGET = 600;
 /** "A year, simulated": both ledger retention windows shortened to this, so a month shows the level. */
 const YEAR_WINDOW_DAYS = 7;
 type Part = (typeof ALL)[number];
@@ -287,6 +285,7 @@ async function main(): Promise<void> {
           workers: args.workers,
         });
         printSend(`${args.workers} workers, ${fmt(args.subscribers)} readers`, shared);
+        results.sharedSend = shared;
         log(
           `  ${args.workers} workers vs 1: ${(shared.messagesPerSecond / single.messagesPerSecond).toFixed(2)}× the send rate ` +
             `(${fmt(shared.messagesPerSecond)} vs ${fmt(single.messagesPerSecond)} msg/s), ${(shared.workerCpuUsPerMessage / single.workerCpuUsPerMessage).toFixed(2)}× the worker CPU per message; ` +
