@@ -10,7 +10,7 @@ const papers: SelectablePaper[] = [
 ];
 
 function reader(id: number, overrides: Partial<FanoutReader> = {}): FanoutReader {
-  return { id, frequency: 'daily', weekday: 1, sendHour: 7, timeZone: 'UTC', topics: [], maxPapers: 10, ...overrides };
+  return { id, frequency: 'daily', weekday: 1, sendHour: 7, timeZone: 'UTC', topics: [], maxPapers: 10, trending: true, arxivCategories: [], ...overrides };
 }
 
 const base = { haveCopy: new Set<number>(), alreadySent: new Map<number, Set<string>>(), selector: createReaderSelector(papers) };

@@ -167,6 +167,10 @@ export const subscribers = pgTable(
     /** Lower-cased keywords; empty means every paper of the edition. */
     topics: text('topics').array().notNull().default(sql`'{}'::text[]`),
     maxPapers: smallint('max_papers').notNull().default(10),
+    /** Whether the reader's daily email has the Hugging Face trending section. */
+    trending: boolean('trending').notNull().default(true),
+    /** arXiv categories ("cs.CL") whose new listings are sections of the reader's daily email. */
+    arxivCategories: text('arxiv_categories').array().notNull().default(sql`'{}'::text[]`),
     /** No digest until this instant (a holiday pause); null, or a past instant, means not paused. */
     pausedUntil: timestamp('paused_until', { withTimezone: true }),
     /** Whether digest cards show the papers' thumbnails. */
@@ -202,6 +206,8 @@ export const subscribers = pgTable(
     check('subscribers_weekday_range', sql`${t.weekday} between 1 and 7`),
     check('subscribers_send_hour_range', sql`${t.sendHour} between 0 and 23`),
     check('subscribers_max_papers_range', sql`${t.maxPapers} between 1 and 100`),
+    // A reader with no source would never get anything.
+    check('subscribers_has_source', sql`${t.trending} or cardinality(${t.arxivCategories}) > 0`),
   ],
 );
 
