@@ -41,7 +41,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             '(the ledger holds one first copy per reader and edition). While a manual run of the edition is unfinished ' +
             '(its sender died, or Postgres or Redis went away under it), the request resumes that run, with any work it lost ' +
             'queued again, instead of opening a new one (`resumed: true`). Answers 202 with the run; watch it ' +
-            'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet, and for an arXiv category edition (readers cannot choose arXiv categories yet).',
+            'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet, and for an arXiv category edition (it goes out as a section of the daily edition of its day).',
           params: z.object({ date: editionKeySchema }),
           response: {
             202: z.object({

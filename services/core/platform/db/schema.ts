@@ -261,6 +261,24 @@ export const editions = pgTable(
   (t) => [uniqueIndex('editions_key_key').on(t.key), index('editions_kind_period_idx').on(t.kind, t.periodEnd)],
 );
 
+/**
+ * The arXiv sections of a daily edition: the category editions (`arxiv:CAT:D`) frozen with the
+ * daily edition D, one for each category a daily reader had chosen. The daily edition's own
+ * papers are its Hugging Face trending section.
+ */
+export const editionSections = pgTable(
+  'edition_sections',
+  {
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    sectionEditionId: bigint('section_edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'restrict' }),
+  },
+  (t) => [primaryKey({ columns: [t.editionId, t.sectionEditionId] })],
+);
+
 /** The frozen, ranked papers of an edition. */
 export const editionPapers = pgTable(
   'edition_papers',
@@ -350,8 +368,14 @@ export const editionVariants = pgTable(
       .references(() => editions.id, { onDelete: 'cascade' }),
     /** In the order the digest shows them. */
     paperIds: text('paper_ids').array().notNull(),
+    /**
+     * The section of each paper, parallel to paper_ids: "hf" (Hugging Face trending) or an arXiv
+     * category ("cs.CL"). Empty for a copy that is all trending, as every copy was before readers
+     * chose sources: such a variant is the same row as ever.
+     */
+    paperSections: text('paper_sections').array().notNull().default(sql`'{}'::text[]`),
   },
-  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds)],
+  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds, t.paperSections)],
 );
 
 /**
