@@ -136,6 +136,11 @@ describe('one daily email with a section per source', () => {
     expect(copy.body.indexOf('Trending on Hugging Face')).toBeLessThan(copy.body.indexOf('New in cs.CL'));
     expect(count(copy.body, `arxiv.org/abs/${IN_BOTH}`)).toBe(1);
 
+    // The operator's preview shows a sample reader of every source.
+    const preview = await app.inject({ method: 'GET', url: `/admin/editions/${DAY}/preview?format=text`, headers: { authorization: 'Bearer dev-admin-token' } });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body.indexOf('=== Trending on Hugging Face ===')).toBeLessThan(preview.body.indexOf('=== New in cs.CL · Computation and Language ==='));
+
     // A second send of the day sends nobody anything twice.
     smtp.messages.length = 0;
     expect((await send(DAY)).deliveries).toMatchObject({ sent: 0 });

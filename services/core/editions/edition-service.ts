@@ -247,6 +247,8 @@ export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Pr
 export interface EditionPreview {
   edition: Pick<EditionRow, 'kind' | 'key' | 'periodStart' | 'periodEnd'>;
   papers: EditionPaper[];
+  /** A frozen daily edition's arXiv sections; a draft shows its trending papers only. */
+  sections: EditionSection[];
   /** False for a draft: nothing was frozen, and the papers may still change. */
   frozen: boolean;
 }
@@ -263,6 +265,7 @@ export async function previewEdition(deps: EditionDeps, key: string): Promise<Ed
   return {
     edition: { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd },
     papers: chosen.map((row, index) => ({ rank: index + 1, ...toPaperView(row) })),
+    sections: [],
     frozen: false,
   };
 }

@@ -25,9 +25,10 @@ function toDigestPaper(paper: EditionPaper): DigestPaper {
 }
 
 /** The digest's view of an edition, frozen (with its arXiv sections) or a draft: plain values, as the digest code takes them. */
-export function toDigestEdition(
-  edition: Pick<EditionPreview, 'edition' | 'papers'> & { sections?: readonly EditionSection[] },
-): { edition: DigestEdition; papers: DigestPaper[] } {
+export function toDigestEdition(edition: Pick<EditionPreview, 'edition' | 'papers'> & { sections?: readonly EditionSection[] }): {
+  edition: DigestEdition;
+  papers: DigestPaper[];
+} {
   return {
     edition: {
       kind: edition.edition.kind,
