@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { importPapers, importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import { NotFoundError } from '../../services/core/platform/errors.js';
+import { findAlreadySentPapers } from '../../services/core/sending/fanout-repo.js';
 import { reportSendRun } from '../../services/core/sending/send-report.js';
 import { findSendRun } from '../../services/core/sending/send-run-repo.js';
 import { startManualSend } from '../../services/core/sending/send-service.js';
@@ -140,6 +141,12 @@ describe('one daily email with a section per source', () => {
     const preview = await app.inject({ method: 'GET', url: `/admin/editions/${DAY}/preview?format=text`, headers: { authorization: 'Bearer dev-admin-token' } });
     expect(preview.statusCode).toBe(200);
     expect(preview.body.indexOf('=== Trending on Hugging Face ===')).toBeLessThan(preview.body.indexOf('=== New in cs.CL · Computation and Language ==='));
+
+    // What a section sent is in the ledger: the next edition holding those papers leaves them out.
+    const [readerTwo] = await sql<{ id: string }[]>`select id from subscribers where email = 'reader-2@example.org'`;
+    // (Asked about that paper alone: only its category edition holds it, the daily edition links it.)
+    const sent = await findAlreadySentPapers(sql, [Number(readerTwo!.id)], [CL_ONLY[0]!]);
+    expect([...(sent.get(Number(readerTwo!.id)) ?? [])]).toEqual([CL_ONLY[0]]);
 
     // A second send of the day sends nobody anything twice.
     smtp.messages.length = 0;
