@@ -65,14 +65,14 @@ export async function claimDeliveries(sql: Sql, editionId: number, ids: number[]
       ${preferenceColumns(sql, 's')}, s.images`;
   // Most readers of a batch get one of a few variants: each is read once, and its readers share
   // one array, which keeps what a job holds while it runs small.
-  const variants = await findVariantPapers(sql, rows.map((row) => row.variant_id).filter((id): id is number => id !== null));
+  const papers = await findVariantPapers(sql, rows.map((row) => row.variant_id).filter((id): id is number => id !== null));
   return rows.map((row) => ({
     id: Number(row.id),
     sendRunId: Number(row.send_run_id),
     editionId: Number(row.edition_id),
     subscriberId: Number(row.subscriber_id),
-    paperIds: (row.variant_id !== null && variants.get(row.variant_id)?.paperIds) || NO_PAPERS,
-    paperSections: (row.variant_id !== null && variants.get(row.variant_id)?.paperSections) || null,
+    paperIds: (row.variant_id !== null && papers.get(row.variant_id)?.paperIds) || NO_PAPERS,
+    paperSections: (row.variant_id !== null && papers.get(row.variant_id)?.paperSections) || null,
     attempts: row.attempts,
     email: row.email,
     stillWanted: row.still_wanted,

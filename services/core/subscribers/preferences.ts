@@ -221,10 +221,14 @@ function sendTimeOf(preferences: Preferences): string {
     : `daily at ${hourLabel(preferences.sendHour)}`;
 }
 
-/** "Hugging Face trending and arXiv cs.CL, cs.LG": where the reader's papers come from. */
-export function describeSources(preferences: Pick<Preferences, 'trending' | 'arxivCategories'>): string {
+/**
+ * "Hugging Face trending and arXiv cs.CL, cs.LG": where the reader's papers come from. Weekly
+ * digests are trending only, and say so when the reader chose categories.
+ */
+export function describeSources(preferences: Pick<Preferences, 'frequency' | 'trending' | 'arxivCategories'>): string {
   const arxiv = preferences.arxivCategories.length > 0 ? `arXiv ${preferences.arxivCategories.join(', ')}` : '';
-  return [preferences.trending ? 'Hugging Face trending' : '', arxiv].filter(Boolean).join(' and ');
+  const sources = [preferences.trending ? 'Hugging Face trending' : '', arxiv].filter(Boolean).join(' and ');
+  return preferences.frequency === 'weekly' && arxiv ? `${sources} (arXiv categories come in daily emails only)` : sources;
 }
 
 /** "daily at 07:00 (Europe/Berlin), up to 10 papers, about llm, diffusion, from Hugging Face trending" — for emails and pages. */

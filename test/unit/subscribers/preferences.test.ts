@@ -90,7 +90,7 @@ describe('describePreferences', () => {
     expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending');
     expect(
       describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: false, arxivCategories: ['cs.CL'] }),
-    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from arXiv cs.CL');
+    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from arXiv cs.CL (arXiv categories come in daily emails only)');
     expect(describePreferences({ ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL', 'cs.LG'] })).toBe(
       'daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending and arXiv cs.CL, cs.LG',
     );
