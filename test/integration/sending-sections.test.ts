@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
+import { assembleScheduledEditions } from '../../services/core/editions/edition-service.js';
 import { importPapers, importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import { NotFoundError } from '../../services/core/platform/errors.js';
 import { findAlreadySentPapers } from '../../services/core/sending/fanout-repo.js';
@@ -168,5 +169,47 @@ describe('one daily email with a section per source', () => {
     const send = await app.inject({ method: 'POST', url: `/admin/editions/arxiv:cs.CL:${DAY}/send`, headers: { authorization: 'Bearer dev-admin-token' } });
     expect(send.statusCode).toBe(409);
     expect(send.json().error).toContain(`readers who chose cs.CL get it as a section of the daily edition ${DAY}`);
+  });
+});
+
+describe('a day only arXiv listed', () => {
+  let smtp: TestSmtpServer;
+  let test: TestRuntime;
+  let app: App;
+  let workers: WorkerHost;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    test = await createTestRuntime('sending-sections-arxiv', { SMTP_URL: smtp.url, MAIL_FROM: 'Paperboy <papers@paperboy.test>' }, { clock: () => new Date('2026-05-02T07:00:00Z') });
+    app = await buildApp(test.runtime);
+    await importPapersFile(test.runtime, arxivFixturePath('rss'));
+    const runtime = test.runtime;
+    workers = await startWorkers(runtime, [fanoutProcessor(runtime), deliverProcessor(runtime), maintenanceProcessor(runtime)], []);
+  });
+  afterAll(async () => {
+    await workers?.close(5000);
+    await app?.close();
+    await test?.cleanup();
+    await smtp?.close();
+  });
+
+  it('is assembled by the scheduler for its category readers, who get their section; trending readers get nothing', async () => {
+    const sql = test.runtime.database.sql;
+    await insertReaders(sql, 1, { trending: false, arxivCategories: ['cs.CL'] }, 1);
+    await insertReaders(sql, 1, {}, 2);
+    // Hugging Face has nothing for the day; the scheduler's catch-up still finds it.
+    const outcomes = await assembleScheduledEditions(test.runtime);
+    expect(outcomes).toContainEqual({ key: DAY, status: 'created', papers: 0 });
+
+    const run = await startManualSend(test.runtime, DAY, 'test');
+    await waitUntil(`run ${run.id} to complete`, async () => (await findSendRun(sql, run.id))?.status === 'completed', 60_000);
+    const done = await reportSendRun(test.runtime, (await findSendRun(sql, run.id))!);
+    expect(done.deliveries).toMatchObject({ sent: 1, skipped: 1, failed: 0 });
+    expect(smtp.messages.map((message) => message.recipients[0])).toEqual(['reader-1@example.org']);
+    expect(smtp.messages[0]!.parsed.text).toContain('=== New in cs.CL · Computation and Language ===');
+
+    const archive = (await app.inject({ method: 'GET', url: '/editions' })).body.replace(/\s+/g, ' ');
+    // The daily edition's entry: its headline and count are its sections'.
+    expect(archive).toMatch(/href="\/editions\/2026-04-30">Thursday, 30 April 2026<\/a><\/h3> <p>[^<]+<\/p> <span class="meta">6 papers<\/span>/);
   });
 });

@@ -381,9 +381,17 @@ export async function listEditionsWithHeadlines(
   deps: EditionReadDeps,
   options: { limit: number; before?: string; notAfter: string },
 ): Promise<Array<EditionRow & { paperCount: number; headline: string }>> {
-  const rows = await listEditionRows(deps.database.db, options);
-  const headlines = await findEditionHeadlines(deps.database.db, rows.map((row) => row.id));
-  return rows.map((row) => ({ ...row, headline: headlines.get(row.id) ?? '' }));
+  const { db } = deps.database;
+  const rows = await listEditionRows(db, options);
+  const headlines = await findEditionHeadlines(db, rows.map((row) => row.id));
+  return Promise.all(
+    rows.map(async (row) => {
+      if (row.kind !== 'daily' || row.paperCount > 0) return { ...row, headline: headlines.get(row.id) ?? '' };
+      // A day only arXiv had papers for (rare): its sections make its headline and its count.
+      const { sections } = await withPapers(deps, row);
+      return { ...row, paperCount: sections.reduce((sum, section) => sum + section.papers.length, 0), headline: sections[0]?.papers[0]?.title ?? '' };
+    }),
+  );
 }
 
 /**
