@@ -15,6 +15,8 @@ export interface ReaderOverrides {
   timeZone?: string;
   topics?: string[];
   maxPapers?: number;
+  trending?: boolean;
+  arxivCategories?: string[];
   status?: 'pending' | 'confirmed' | 'unsubscribed';
 }
 
@@ -25,10 +27,11 @@ export interface ReaderOverrides {
 export async function insertReaders(sql: Sql, count: number, overrides: ReaderOverrides = {}, start = 1, domain = 'example.org'): Promise<number[]> {
   const rows = await sql<{ id: string }[]>`
     insert into subscribers (email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
-                             consent_at, consent_source, confirmed_at)
+                             trending, arxiv_categories, consent_at, consent_source, confirmed_at)
     select 'reader-' || n || '@' || ${domain}, 'reader-' || n || '@' || ${domain}, ${overrides.status ?? 'confirmed'},
            ${overrides.frequency ?? 'daily'}, ${overrides.weekday ?? 1}, ${overrides.sendHour ?? 7}, ${overrides.timeZone ?? 'UTC'},
-           ${overrides.topics ?? []}::text[], ${overrides.maxPapers ?? 10}, now(), 'import', now()
+           ${overrides.topics ?? []}::text[], ${overrides.maxPapers ?? 10},
+           ${overrides.trending ?? true}, ${overrides.arxivCategories ?? []}::text[], now(), 'import', now()
     from generate_series(${start}::int, ${start + count - 1}::int) as n
     order by n
     returning id`;

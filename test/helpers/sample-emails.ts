@@ -44,12 +44,12 @@ export async function sampleDigestEmail(day: '2024-03-21' | '2026-02-03' | '2026
 const readerValues = {
   confirmation: {
     confirmUrl: 'https://news.example.org/confirm?token=c.42.1a2b3c.0123456789abcdef',
-    schedule: 'daily at 07:00 (Europe/Berlin), up to 10 papers, all topics',
+    schedule: 'daily at 07:00 (Europe/Berlin), up to 10 papers, all topics, from Hugging Face trending',
     validFor: '48 hours',
     postalAddress: config.mail.postalAddress,
   },
   'manage-links': {
-    status: 'daily at 07:00 (Europe/Berlin), up to 10 papers, all topics',
+    status: 'daily at 07:00 (Europe/Berlin), up to 10 papers, all topics, from Hugging Face trending',
     preferencesUrl: 'https://news.example.org/preferences?token=p.42.0123456789abcdef',
     unsubscribeUrl: 'https://news.example.org/unsubscribe?token=u.42.0123456789abcdef',
     postalAddress: config.mail.postalAddress,

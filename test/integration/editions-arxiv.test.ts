@@ -97,7 +97,7 @@ describe('arXiv category editions and the calendar', () => {
   it('refuses to send an arXiv edition, and a key that is no edition key', async () => {
     const send = await app.inject({ method: 'POST', url: `/admin/editions/${KEY}/send`, headers: ADMIN });
     expect(send.statusCode).toBe(409);
-    expect(send.json().error).toMatch(/readers cannot choose arXiv categories yet/);
+    expect(send.json().error).toMatch(/readers who chose cs.CL get it as a section of the daily edition 2026-04-30/);
     const resend = await app.inject({ method: 'POST', url: `/admin/editions/${KEY}/resend`, headers: ADMIN, payload: { to: 'all' } });
     expect(resend.statusCode).toBe(409);
     const runs = await test.runtime.database.sql`select id from send_runs`;

@@ -152,19 +152,25 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     await importCsv(CSV, '?consentConfirmed=true');
     await insertReaders(test.runtime.database.sql, 2500, {}, 1, 'bulk.example.org'); // more than one cursor batch
     await test.runtime.database.sql`update subscribers set paused_until = '2026-09-01T07:00:00Z', images = false where email = 'reader-1@bulk.example.org'`;
+    await insertReaders(test.runtime.database.sql, 1, { trending: false, arxivCategories: ['cs.CL', 'hep-th'] }, 1, 'arxiv.example.org');
+    const sources = () => test.runtime.database.sql`select email, trending, arxiv_categories from subscribers where trending is false or arxiv_categories <> '{}' order by email`;
     const before = await rows();
+    const sourcesBefore = await sources();
+    expect(sourcesBefore).toEqual([{ email: 'reader-1@arxiv.example.org', trending: false, arxiv_categories: ['cs.CL', 'hep-th'] }]);
     const exported = await app.inject({ method: 'GET', url: '/admin/subscribers/export', headers: ADMIN });
     expect(exported.statusCode).toBe(200);
     expect(exported.headers['content-type']).toContain('text/csv');
     const records = parse(exported.body, { columns: true }) as Array<Record<string, string>>;
-    expect(records).toHaveLength(2503);
+    expect(records).toHaveLength(2504);
+    expect(records.find((record) => record.email === 'reader-1@arxiv.example.org')).toMatchObject({ trending: 'false', arxiv_categories: 'cs.CL;hep-th' });
     expect(records.find((record) => record.email === 'ADA@example.org')).toMatchObject({ status: 'confirmed', topics: 'diffusion;agents', time_zone: 'Europe/Berlin', paused_until: '', images: 'true' });
     expect(records.find((record) => record.email === 'reader-1@bulk.example.org')).toMatchObject({ paused_until: '2026-09-01T07:00:00.000Z', images: 'false' });
 
     await test.runtime.database.sql`truncate subscribers cascade`;
     const back = await importCsv(exported.body, '?consentConfirmed=true');
-    expect(back.json()).toMatchObject({ created: 2503, invalid: 0, ignoredColumns: [] });
+    expect(back.json()).toMatchObject({ created: 2504, invalid: 0, ignoredColumns: [] });
     expect(await rows()).toEqual(before);
+    expect(await sources()).toEqual(sourcesBefore);
   });
 
   it('exports no cell a spreadsheet runs as a formula, and imports the export back to the same readers', async () => {

@@ -63,6 +63,24 @@ describe('signup page', () => {
 });
 
 describe('POST /subscribe', () => {
+  it('takes sources from JSON: categories only, or trending by default; an unknown category or no source is a 400 naming the field', async () => {
+    const categoriesOnly = h.uniqueEmail('arxiv.only');
+    const only = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: categoriesOnly, trending: false, arxivCategories: ['cs.CL', 'cs.LG'] } });
+    expect(only.statusCode).toBe(202);
+    expect(await h.subscriberByEmail(categoriesOnly)).toMatchObject({ trending: false, arxivCategories: ['cs.CL', 'cs.LG'] });
+
+    const both = h.uniqueEmail('arxiv.both');
+    expect((await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: both, arxivCategories: 'cs.CL' } })).statusCode).toBe(202);
+    expect(await h.subscriberByEmail(both)).toMatchObject({ trending: true, arxivCategories: ['cs.CL'] });
+
+    const unknown = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: h.uniqueEmail('arxiv.typo'), arxivCategories: ['cs.CL', 'cs.XY'] } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().details).toEqual([{ field: 'arxivCategories', message: expect.stringContaining('"cs.XY" is not an arXiv category') }]);
+    const none = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: h.uniqueEmail('arxiv.none'), trending: false } });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().details).toEqual([{ field: 'sources', message: expect.stringContaining('at least one source') }]);
+  });
+
   it('stores a pending reader with a consent record and queues a confirmation carrying only the id', async () => {
     const email = h.uniqueEmail('New.Reader');
     const response = await h.app.inject({

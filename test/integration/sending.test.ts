@@ -158,11 +158,11 @@ describe('sending an edition', () => {
     expect(html).toContain(`Matched “${topicWord}” in the `);
     expect(text).toContain(`== Matched: ${topicWord} ==`);
     expect(html).not.toContain('Matched: zzzunmatchedtopic');
-    expect(text).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers.`);
-    expect(html).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers.`);
+    expect(text).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers, from Hugging Face trending.`);
+    expect(html).toContain(`You chose: daily at 07:00 Europe/Berlin, topics: ${topicWord}, zzzunmatchedtopic, 10 papers, from Hugging Face trending.`);
     const plain = smtp.messages.find((m) => m.recipients[0] === 'reader-2@example.org')!;
     expect(plain.parsed.html).not.toContain('Matched');
-    expect(plain.parsed.text).toContain('You chose: daily at 07:00 UTC, all topics, 10 papers.');
+    expect(plain.parsed.text).toContain('You chose: daily at 07:00 UTC, all topics, 10 papers, from Hugging Face trending.');
     // Images follow each reader's choice.
     expect(html).toContain('<img ');
     expect(plain.parsed.html).not.toContain('<img ');

@@ -136,7 +136,7 @@ describe('digest message: built once per variant, filled per reader', () => {
     const builder = createDigestMessageBuilder(edition, papers, settings);
     // The send path hands every reader of a selection in a batch the same array.
     const ids = papers.slice(0, 10).map((p) => p.id);
-    const reader = (topics: string[], images: boolean) => ({ frequency: 'daily' as const, weekday: 1, sendHour: 7, timeZone: 'UTC', topics, maxPapers: 10, images });
+    const reader = (topics: string[], images: boolean) => ({ frequency: 'daily' as const, weekday: 1, sendHour: 7, timeZone: 'UTC', topics, maxPapers: 10, trending: true, arxivCategories: [], images });
     const copy = async (deliveryId: number, topics: string[], images: boolean, at: Date) =>
       simpleParser((await builder.build(ids, { subscriberId: deliveryId, email: `r${deliveryId}@example.com`, deliveryId, reader: reader(topics, images) }, at)).raw);
 

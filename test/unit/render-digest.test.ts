@@ -287,3 +287,43 @@ describe('a reader with topics', () => {
     expect((await renderer.render(ids, { images: false })).html).not.toContain('<img ');
   });
 });
+
+describe('a copy in sections', () => {
+  const trending = [makePaper({ upvotes: 30 }), makePaper({ upvotes: 20 })];
+  const both = trending[1]!;
+  const newOnArxiv = makePaper({ upvotes: 0, title: 'Only on arXiv' });
+  const lg = makePaper({ upvotes: 0 });
+  const edition = {
+    ...dailyEdition('2026-04-30'),
+    sections: [
+      { category: 'cs.CL', name: 'Computation and Language', papers: [both, newOnArxiv] },
+      { category: 'cs.LG', name: 'Machine Learning', papers: [lg] },
+    ],
+  };
+  const renderer = createDigestRenderer(edition, trending, settings);
+
+  it('shows one heading per source, in the copy’s order, and an arXiv card without a badge when HF has no signal for it', async () => {
+    const ids = [trending[0]!.id, both.id, lg.id, newOnArxiv.id];
+    const rendered = await renderer.render(ids, { sections: ['hf', 'hf', 'cs.LG', 'cs.CL'] });
+    const text = rendered.text;
+    const order = ['=== Trending on Hugging Face ===', '=== New in cs.LG · Machine Learning ===', '=== New in cs.CL · Computation and Language ==='].map((h) => text.indexOf(h));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(text).toContain('4 papers for this day: 2 trending on Hugging Face, 1 new in cs.LG on arXiv, 1 new in cs.CL on arXiv.');
+    expect(rendered.subject).toMatch(/ and 3 more$/);
+    expect(count(rendered.html, '▲')).toBe(2);
+    expect(rendered.html).toContain(`<a href="https://arxiv.org/abs/${newOnArxiv.id}" style="color:#18181b">Only on arXiv</a>`);
+    expect(rendered.html).not.toContain(`huggingface.co/papers/${newOnArxiv.id}`);
+  });
+
+  it('names a variant by its sections and their order, and keeps an all-trending copy as it was', () => {
+    const ids = [trending[0]!.id, lg.id, newOnArxiv.id];
+    const one = renderer.variant(ids, { sections: ['hf', 'cs.LG', 'cs.CL'] });
+    const other = renderer.variant([trending[0]!.id, newOnArxiv.id, lg.id], { sections: ['hf', 'cs.CL', 'cs.LG'] });
+    expect(one.key).not.toBe(other.key);
+    expect(renderer.variant([trending[0]!.id], { sections: null })).toEqual(renderer.variant([trending[0]!.id]));
+    expect(renderer.variant([trending[0]!.id]).sources).toBeNull();
+    expect(() => renderer.variant([newOnArxiv.id], { sections: ['hf'] })).toThrow(/not in section hf/);
+    expect(() => renderer.variant([lg.id], { sections: [] })).toThrow(/not in edition/);
+  });
+});

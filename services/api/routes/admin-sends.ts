@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { digestRenderSettings, createDigestRenderer, editionUrl, fillDigestPlaceholders } from '../../core/digest/render-digest.js';
+import { createSectionedSelector } from '../../core/digest/section-selection.js';
 import { previewEdition } from '../../core/editions/edition-service.js';
 import { NotFoundError } from '../../core/platform/errors.js';
 import type { Runtime } from '../../runtime.js';
@@ -41,7 +42,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             '(the ledger holds one first copy per reader and edition). While a manual run of the edition is unfinished ' +
             '(its sender died, or Postgres or Redis went away under it), the request resumes that run, with any work it lost ' +
             'queued again, instead of opening a new one (`resumed: true`). Answers 202 with the run; watch it ' +
-            'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet, and for an arXiv category edition (readers cannot choose arXiv categories yet).',
+            'at `watch`. 404 when a day has no paper to offer; 409 for a week that is not over yet, and for an arXiv category edition (it goes out as a section of the daily edition of its day).',
           params: z.object({ date: editionKeySchema }),
           response: {
             202: z.object({
@@ -125,7 +126,7 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
           tags: ['admin: editions'],
           summary: 'The edition rendered as an email, without sending; a draft before it is frozen',
           description:
-            `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers. ` +
+            `Rendered for a sample reader with default preferences: the edition's top ${DEFAULT_PREFERENCES.maxPapers} papers, and as many of each of its arXiv sections. ` +
             'For a day (or a finished week) that has papers but no edition yet, renders the draft of what assembling would freeze now, ' +
             'and freezes nothing; the `X-Edition-Draft` header says `true` for a draft, `false` for a frozen edition. ' +
             'The unsubscribe and preference links point to the signup page, so clicking them in a preview changes nothing. ' +
@@ -139,9 +140,16 @@ export function adminSendRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const { date } = request.params;
         const preview = await previewEdition(runtime, date);
         const { edition, papers } = toDigestEdition(preview);
-        if (papers.length === 0) throw new NotFoundError(`Edition ${date} holds no papers`);
+        // The sample reader takes every source the edition has: trending, then each arXiv section.
+        const sections = edition.sections ?? [];
+        const sample = createSectionedSelector(papers, sections).select({
+          ...DEFAULT_PREFERENCES,
+          alreadySent: new Set(),
+          arxivCategories: sections.map((section) => section.category),
+        });
+        if (sample.paperIds.length === 0) throw new NotFoundError(`Edition ${date} holds no papers`);
         const renderer = createDigestRenderer(edition, papers, digestRenderSettings(runtime.config));
-        const rendered = await renderer.render(papers.slice(0, DEFAULT_PREFERENCES.maxPapers).map((paper) => paper.id));
+        const rendered = await renderer.render(sample.paperIds, { sections: sample.paperSections });
         const signup = `${runtime.config.publicUrl}/`;
         const filled = fillDigestPlaceholders(rendered, {
           unsubscribeUrl: signup,

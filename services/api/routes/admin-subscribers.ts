@@ -19,6 +19,8 @@ const subscriberJsonSchema = z.object({
   timeZone: z.string(),
   topics: z.array(z.string()),
   maxPapers: z.number().int(),
+  trending: z.boolean().meta({ description: 'Whether the daily email has the Hugging Face trending section' }),
+  arxivCategories: z.array(z.string()).meta({ description: 'arXiv categories whose new papers are sections of the daily email' }),
   consentAt: z.string().nullable(),
   consentSource: z.string(),
   confirmedAt: z.string().nullable(),

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { toDigestCard, type DigestCard } from '../../core/digest/digest-content.js';
+import { arxivCard, toDigestCard, type DigestCard } from '../../core/digest/digest-content.js';
+import { TRENDING_SECTION } from '../../core/digest/section-selection.js';
 import type { TopicGroup } from '../../core/digest/topic-groups.js';
-import { digestSubject, editionUrl } from '../../core/digest/render-digest.js';
+import { digestSubject, editionUrl, sourceHeading } from '../../core/digest/render-digest.js';
 import { getEditionWithPapers, listEditionsWithHeadlines, listEditionsWithPapers, type EditionWithPapers } from '../../core/editions/edition-service.js';
 import { parseEditionKey } from '../../core/editions/edition-key.js';
 import { NotFoundError } from '../../core/platform/errors.js';
@@ -186,18 +187,42 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
         const cards = cardsOf(found);
         const label = editionLabel(edition);
         const period = edition.kind === 'daily' ? 'of this day' : 'of this week';
-        const copy = request.query.copy === undefined ? undefined : await findReaderCopy(runtime, { id: found.edition.id, rankedPapers: papers }, request.query.copy);
+        const copy =
+          request.query.copy === undefined
+            ? undefined
+            : await findReaderCopy(runtime, { id: found.edition.id, rankedPapers: papers, sections: edition.sections ?? [] }, request.query.copy);
         const kept = copy?.kept ? copy : undefined;
+        // A daily edition with arXiv sections shows each source under its heading, as a copy in sections does.
+        const sourceCards = new Map<string, DigestCard[]>([
+          [TRENDING_SECTION, cards],
+          ...(edition.sections ?? []).map((section) => [section.category, section.papers.map((paper, index) => arxivCard(toDigestCard(paper, index + 1)))] as const),
+        ]);
+        const bySource = (sources: ReadonlyArray<{ section: string; paperIds: readonly string[] }>) =>
+          sources.map(({ section, paperIds }) => {
+            const byId = new Map((sourceCards.get(section) ?? []).map((card) => [card.id, card]));
+            return { heading: sourceHeading(section, edition), papers: paperIds.map((id) => ({ ...byId.get(id)!, reason: null })) };
+          });
+        const wholeSections =
+          found.sections.length > 0
+            ? bySource([
+                ...(cards.length > 0 ? [{ section: TRENDING_SECTION, paperIds: cards.map((card) => card.id) }] : []),
+                ...found.sections.map((section) => ({ section: section.category, paperIds: section.papers.map((paper) => paper.id) })),
+              ])
+            : sectionsOf(cards, cards.map((card) => card.id), null);
         const html = pages.render('edition', {
           title: edition.kind === 'weekly' ? `Papers, week of ${label.replace('Week of ', '')}` : `${edition.kind === 'arxiv' ? `New in ${arxivCategoryOf(edition.key)}, ` : 'Papers of '}${label}`,
           heading: label,
           kindLabel: kindLabelOf(edition),
           intro: kept
-            ? `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent from the trending papers ${period}${kept.groups ? ', grouped by your topics' : ''}.`
-            : introOf(edition, cards.length),
+            ? kept.sections
+              ? `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent ${period}, by source.`
+              : `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent from the trending papers ${period}${kept.groups ? ', grouped by your topics' : ''}.`
+            : found.sections.length > 0
+              ? `The papers ${period}: the trending papers from Hugging Face Daily Papers, and what was new in ${found.sections.map((section) => section.category).join(', ')} on arXiv.`
+              : introOf(edition, cards.length),
           note: copy && !copy.kept ? 'Your own copy of this edition is no longer kept, so this is the whole edition.' : undefined,
           wholeEditionUrl: kept ? `/editions/${encodeURIComponent(edition.key)}` : undefined,
-          sections: kept ? sectionsOf(cards, kept.paperIds, kept.groups) : sectionsOf(cards, cards.map((card) => card.id), null),
+          sections: kept ? (kept.sections ? bySource(kept.sections) : sectionsOf(cards, kept.paperIds, kept.groups)) : wholeSections,
         });
         // A copy's address carries its token: kept out of shared caches and of Referer headers.
         if (copy) reply.header('cache-control', 'private, max-age=300').header('referrer-policy', 'no-referrer');

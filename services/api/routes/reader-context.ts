@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, type ErrorDetail } from '../../core/platform/errors.js';
-import { MAX_PAPERS_LIMIT } from '../../core/subscribers/preferences.js';
+import { MAX_ARXIV_CATEGORIES, MAX_PAPERS_LIMIT } from '../../core/subscribers/preferences.js';
 import type { Runtime } from '../../runtime.js';
 import type { RequestContext, SubscriptionService } from '../../core/subscribers/subscription-service.js';
 import { CONFIRMATION_TOKEN_TTL_SECONDS, createToken, verifyToken, type TokenProblem, type TokenPurpose } from '../../core/platform/tokens/tokens.js';
@@ -42,6 +42,11 @@ export const preferenceFields = {
   timeZone: z.unknown().optional().describe('IANA time zone, e.g. "Europe/Berlin"'),
   topics: z.unknown().optional().describe('Comma-separated keywords, or an array; empty means every paper'),
   maxPapers: z.unknown().optional().describe(`Most papers per email, 1-${MAX_PAPERS_LIMIT}`),
+  trending: z.unknown().optional().describe('Hugging Face trending as a section of the daily email: true/false, or a form checkbox ("on")'),
+  arxivCategories: z
+    .unknown()
+    .optional()
+    .describe(`arXiv categories such as "cs.CL" (at most ${MAX_ARXIV_CATEGORIES}): an array, repeated form values, or comma-separated; each is a section of the daily email`),
 };
 
 /** A message page: heading, paragraphs, and buttons (links, or forms that POST). */

@@ -190,3 +190,12 @@ export function toDigestCard(paper: DigestPaper, rank: number): DigestCard {
     published: publishedLabel(paper.publishedAt),
   };
 }
+
+/**
+ * A card of an arXiv section: the upvote badge and the Hugging Face page only for a paper HF has
+ * upvotes for (the only signal an arXiv paper can have); otherwise the title opens arXiv.
+ */
+export function arxivCard(card: DigestCard): DigestCard & { showVotes: boolean } {
+  const onHf = card.upvotes > 0;
+  return { ...card, showVotes: onHf, links: onHf ? card.links : { ...card.links, paper: card.links.arxiv } };
+}

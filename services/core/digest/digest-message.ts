@@ -89,6 +89,8 @@ export interface DigestRecipient {
    * default settings (no topics, images on).
    */
   reader?: DigestReader;
+  /** The section of each paper of a copy in sections (its variant's); absent or null: an all-trending copy. */
+  sections?: readonly string[] | null;
 }
 
 const DEFAULT_READER: DigestReader = { ...DEFAULT_PREFERENCES, images: true };
@@ -280,13 +282,15 @@ export function createDigestMessageBuilder(
   // selection in a batch share its paperIds array (claimDeliveries), so it is worked out once
   // per array and options instead of once per copy.
   const variantsBySelection = new WeakMap<readonly string[], Map<string, DigestVariant>>();
-  const readerVariant = (paperIds: readonly string[], reader: DigestReader): DigestVariant => {
-    const optionsKey = `${reader.images ? 'images' : 'no-images'}:${reader.topics.length === 0 ? '' : JSON.stringify(reader.topics)}`;
+  const readerVariant = (paperIds: readonly string[], reader: DigestReader, sections: readonly string[] | null | undefined): DigestVariant => {
+    // A copy in sections is not grouped by topic, so its sections stand where the topics would.
+    const shape = sections ? `sections:${sections.join(',')}` : reader.topics.length === 0 ? '' : JSON.stringify(reader.topics);
+    const optionsKey = `${reader.images ? 'images' : 'no-images'}:${shape}`;
     let byOptions = variantsBySelection.get(paperIds);
     if (!byOptions) variantsBySelection.set(paperIds, (byOptions = new Map()));
     let variant = byOptions.get(optionsKey);
     if (!variant) {
-      variant = renderer.variant(paperIds, { topics: reader.topics, images: reader.images });
+      variant = renderer.variant(paperIds, { topics: reader.topics, images: reader.images, sections });
       // A long-lived array (an empty selection is one shared array) meets many readers' options.
       if (byOptions.size >= MAX_VARIANTS_PER_SELECTION) byOptions.clear();
       byOptions.set(optionsKey, variant);
@@ -296,7 +300,7 @@ export function createDigestMessageBuilder(
   return {
     prepare: async (paperIds, options) => prepareVariant(renderer.variant(paperIds, options)),
     async build(paperIds, recipient, sentAt, allocate) {
-      const prepared = await prepareVariant(readerVariant(paperIds, recipient.reader ?? DEFAULT_READER));
+      const prepared = await prepareVariant(readerVariant(paperIds, recipient.reader ?? DEFAULT_READER, recipient.sections));
       return fillDigestMessage(prepared, recipient, sentAt, allocate);
     },
     get cachedVariants() {

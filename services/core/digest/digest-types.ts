@@ -29,6 +29,15 @@ export interface DigestPaper {
   numComments: number;
 }
 
+/** An arXiv section of a daily edition: one category's new papers of the day, ranked. */
+export interface DigestSection {
+  /** "cs.CL". */
+  category: string;
+  /** "Computation and Language". */
+  name: string;
+  papers: readonly DigestPaper[];
+}
+
 export interface DigestEdition {
   /** An arXiv category edition (`arxiv`) is not mailed yet; its preview reads like a daily one. */
   kind: 'daily' | 'weekly' | 'arxiv';
@@ -37,4 +46,6 @@ export interface DigestEdition {
   /** First and last daily date covered, "YYYY-MM-DD" (equal for a daily edition). */
   periodStart: string;
   periodEnd: string;
+  /** A daily edition's arXiv sections (absent or empty: none); its own papers are the trending section. */
+  sections?: readonly DigestSection[];
 }

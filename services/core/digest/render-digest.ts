@@ -2,10 +2,11 @@ import mjml2html from 'mjml';
 import type { Config } from '../platform/config/config.js';
 import { escapeHtml } from '../platform/html.js';
 import { plural, pluralWord } from '../platform/plural.js';
-import { toDigestCard, truncateAtWord, type DigestCard } from './digest-content.js';
+import { arxivCard, toDigestCard, truncateAtWord, type DigestCard } from './digest-content.js';
 import { loadDigestTemplates } from './digest-templates.js';
 import type { DigestEdition, DigestPaper } from './digest-types.js';
 import { variantKeyOf } from './reader-selection.js';
+import { TRENDING_SECTION } from './section-selection.js';
 import { createTopicGrouper, groupingKey, type TopicGroup } from './topic-groups.js';
 import { createVariantCache } from './variant-cache.js';
 
@@ -46,15 +47,31 @@ export interface DigestVariantOptions {
   topics?: readonly string[];
   /** Card thumbnails; on unless false. */
   images?: boolean;
+  /**
+   * The section of each paper, parallel to the paper ids ("hf" or an arXiv category; see
+   * section-selection.ts). Absent, null or empty: an all-trending copy, as every copy was before
+   * readers chose sources (no section headings).
+   */
+  sections?: readonly string[] | null;
+}
+
+/** One source's part of a copy in sections: its papers, in that source's rank order. */
+export interface DigestVariantSource {
+  /** "hf" or an arXiv category. */
+  section: string;
+  paperIds: string[];
 }
 
 /** A selection as rendered: its papers, their grouping and whether cards show images. */
 export interface DigestVariant {
   key: string;
+  /** Section after section for a copy in sections; in rank order otherwise. */
   paperIds: string[];
-  /** Null: one ungrouped list. */
+  /** Null: one ungrouped list. Copies in sections are not grouped by topic: the sources are their headings. */
   groups: TopicGroup[] | null;
   images: boolean;
+  /** Null: an all-trending copy. */
+  sources: DigestVariantSource[] | null;
 }
 
 export interface DigestRenderSettings {
@@ -142,6 +159,21 @@ function detailsOf(card: DigestCard): string {
     .join(' · ');
 }
 
+/** A copy's source headings: "Trending on Hugging Face", "New in cs.CL · Computation and Language". */
+export function sourceHeading(section: string, edition: DigestEdition): string {
+  if (section === TRENDING_SECTION) return 'Trending on Hugging Face';
+  const name = edition.sections?.find((entry) => entry.category === section)?.name;
+  return name && name !== section ? `New in ${section} · ${name}` : `New in ${section}`;
+}
+
+/** "5 papers for this day: 3 trending on Hugging Face, 2 new in cs.CL on arXiv." */
+function sectionedIntro(sources: ReadonlyArray<{ section: string; cards: readonly unknown[] }>, total: number): string {
+  const parts = sources.map((source) =>
+    source.section === TRENDING_SECTION ? `${source.cards.length} trending on Hugging Face` : `${source.cards.length} new in ${source.section} on arXiv`,
+  );
+  return `${plural(total, 'paper', 'papers')} for this day: ${parts.join(', ')}.`;
+}
+
 /** The cards in sections: one unnamed section, or one per topic group in the grouping's order. */
 function sectionsOf(cards: readonly DigestCard[], groups: readonly TopicGroup[] | null) {
   if (!groups) return [{ topic: null, heading: null, stopTopicParam: null, cards: cards.map((card) => ({ card, reason: null })) }];
@@ -154,9 +186,10 @@ function sectionsOf(cards: readonly DigestCard[], groups: readonly TopicGroup[] 
   }));
 }
 
-function cardView(card: DigestCard, reason: string | null, images: boolean) {
+function cardView(card: DigestCard & { showVotes?: boolean }, reason: string | null, images: boolean) {
   return {
     ...card,
+    showVotes: card.showVotes ?? true,
     thumbnailUrl: images ? card.thumbnailUrl : null,
     reason,
     upvotesLabel: plural(card.upvotes, 'upvote', 'upvotes'),
@@ -171,29 +204,53 @@ function cardView(card: DigestCard, reason: string | null, images: boolean) {
   };
 }
 
+/** The cards of one source of a copy in sections, in that source's order. */
+export interface RenderSource {
+  section: string;
+  cards: readonly DigestCard[];
+}
+
 function digestView(
   edition: DigestEdition,
   cards: readonly DigestCard[],
   settings: DigestRenderSettings,
-  variant: Pick<DigestVariant, 'groups' | 'images'>,
+  variant: Pick<DigestVariant, 'groups' | 'images'> & { sources?: readonly RenderSource[] | null },
 ) {
   const daily = edition.kind !== 'weekly';
   const start = utcDate(edition.periodStart);
   const host = new URL(settings.publicUrl).host;
+  const trendingIntro = `${cards.length === 1 ? 'The trending paper' : `${cards.length} trending papers`} from Hugging Face Daily Papers ${
+    daily ? 'for this day' : 'this week'
+  }, ranked by upvotes and discussion.`;
+  const view = (card: DigestCard & { showVotes?: boolean }, reason: string | null) => cardView(card, reason, variant.images);
+  // An all-trending copy is one source without a heading: its markup is what it was before sources.
+  const sources = variant.sources
+    ? variant.sources.map((source) => ({
+        heading: sourceHeading(source.section, edition),
+        sections: [
+          {
+            topic: null,
+            heading: null,
+            stopTopicParam: null,
+            cards: source.cards.map((card) => view(source.section === TRENDING_SECTION ? card : arxivCard(card), null)),
+          },
+        ],
+      }))
+    : [
+        {
+          heading: null,
+          sections: sectionsOf(cards, variant.groups).map((section) => ({ ...section, cards: section.cards.map(({ card, reason }) => view(card, reason)) })),
+        },
+      ];
   return {
     subject: digestSubject(cards),
     preheader: digestPreheader(edition, cards),
     kindLabel: daily ? 'Daily papers' : 'Weekly papers',
     dateLabel: daily ? dateFormat.format(start) : `Week of ${longDayFormat.format(start)}`,
-    intro: `${cards.length === 1 ? 'The trending paper' : `${cards.length} trending papers`} from Hugging Face Daily Papers ${
-      daily ? 'for this day' : 'this week'
-    }, ranked by upvotes and discussion.`,
+    intro: variant.sources ? sectionedIntro(variant.sources, cards.length) : trendingIntro,
     whyText: `You get this ${daily ? 'daily' : 'weekly'} digest because you subscribed to Paperboy at ${host}.`,
     postalAddress: settings.postalAddress,
-    sections: sectionsOf(cards, variant.groups).map((section) => ({
-      ...section,
-      cards: section.cards.map(({ card, reason }) => cardView(card, reason, variant.images)),
-    })),
+    sources,
   };
 }
 
@@ -207,14 +264,14 @@ function compactHtml(html: string): string {
 }
 
 /**
- * Renders one variant: the given cards (in the order given, or in `groups`) as subject, HTML
- * and text. MJML runs with validationLevel strict, so a broken template throws instead of sending.
+ * Renders one variant: the given cards (in the order given, or in `groups`, or under their
+ * `sources`' headings) as subject, HTML and text. MJML runs with validationLevel strict, so a broken template throws instead of sending.
  */
 export async function renderDigestVariant(
   edition: DigestEdition,
   cards: readonly DigestCard[],
   settings: DigestRenderSettings,
-  variant: Pick<DigestVariant, 'groups' | 'images'> = { groups: null, images: true },
+  variant: Pick<DigestVariant, 'groups' | 'images'> & { sources?: readonly RenderSource[] | null } = { groups: null, images: true },
 ): Promise<RenderedDigest> {
   if (cards.length === 0) throw new Error('a digest needs at least one paper; an empty selection is skipped, not rendered');
   const templates = await loadDigestTemplates(settings.templatesDir);
@@ -256,24 +313,54 @@ export function createDigestRenderer(
   options: { maxCachedVariants?: number } = {},
 ): DigestRenderer {
   const cards = new Map(rankedPapers.map((paper, index) => [paper.id, toDigestCard(paper, index + 1)]));
+  // Each source's cards, ranked within it: a paper can be in trending and in a category.
+  const cardsBySection = new Map<string, Map<string, DigestCard>>([
+    [TRENDING_SECTION, cards],
+    ...(edition.sections ?? []).map((section) => [section.category, new Map(section.papers.map((paper, index) => [paper.id, toDigestCard(paper, index + 1)]))] as const),
+  ]);
   const grouper = createTopicGrouper(rankedPapers);
   const cache = createVariantCache<RenderedDigest>(options.maxCachedVariants ?? 256);
 
+  const sectionedVariant = (paperIds: readonly string[], sections: readonly string[], images: boolean): DigestVariant => {
+    if (sections.length !== paperIds.length) throw new Error(`edition ${edition.key}: ${paperIds.length} papers but ${sections.length} sections`);
+    const sources: DigestVariantSource[] = [];
+    paperIds.forEach((id, index) => {
+      const section = sections[index]!;
+      if (!cardsBySection.get(section)?.has(id)) throw new Error(`paper ${id} is not in section ${section} of edition ${edition.key}`);
+      let source = sources.find((entry) => entry.section === section);
+      if (!source) sources.push((source = { section, paperIds: [] }));
+      if (!source.paperIds.includes(id)) source.paperIds.push(id);
+    });
+    for (const source of sources) {
+      const ranked = cardsBySection.get(source.section)!;
+      source.paperIds.sort((a, b) => ranked.get(a)!.rank - ranked.get(b)!.rank);
+    }
+    const ids = sources.flatMap((source) => source.paperIds);
+    const sectionsKey = variantKeyOf(sources.map((source, index) => `${index}:${source.section}:${source.paperIds.join(',')}`));
+    const key = [variantKeyOf(ids), `s${sectionsKey}`, images ? '' : 'noimg'].filter(Boolean).join('.');
+    return { key, paperIds: ids, groups: null, images, sources };
+  };
+
   const variant = (paperIds: readonly string[], variantOptions: DigestVariantOptions = {}): DigestVariant => {
+    const images = variantOptions.images !== false;
+    if (variantOptions.sections && variantOptions.sections.length > 0) return sectionedVariant(paperIds, variantOptions.sections, images);
     const unknown = paperIds.filter((id) => !cards.has(id));
     if (unknown.length > 0) throw new Error(`papers ${unknown.join(', ')} are not in edition ${edition.key}`);
     const ids = [...new Set(paperIds)].sort((a, b) => cards.get(a)!.rank - cards.get(b)!.rank);
     const groups = grouper.group(ids, variantOptions.topics ?? []);
-    const images = variantOptions.images !== false;
     // A reader without topics and with images keeps the plain selection's key.
     const key = [variantKeyOf(ids), groups ? `g${groupingKey(groups)}` : '', images ? '' : 'noimg'].filter(Boolean).join('.');
-    return { key, paperIds: ids, groups, images };
+    return { key, paperIds: ids, groups, images, sources: null };
   };
   const renderVariant = (chosen: DigestVariant) =>
-    cache.get(chosen.key, async () => ({
-      ...(await renderDigestVariant(edition, chosen.paperIds.map((id) => cards.get(id)!), settings, chosen)),
-      variantKey: chosen.key,
-    }));
+    cache.get(chosen.key, async () => {
+      const sources = chosen.sources?.map((source) => {
+        const ranked = cardsBySection.get(source.section)!;
+        return { section: source.section, cards: source.paperIds.map((id) => ranked.get(id)!) };
+      });
+      const shown = sources ? sources.flatMap((source) => source.cards) : chosen.paperIds.map((id) => cards.get(id)!);
+      return { ...(await renderDigestVariant(edition, shown, settings, { ...chosen, sources: sources ?? null })), variantKey: chosen.key };
+    });
 
   return {
     variant,

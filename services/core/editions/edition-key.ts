@@ -34,17 +34,24 @@ export function parseEditionKey(value: string): EditionKeyResult {
   return { ok: false, message: `must be ${EDITION_KEY_FORMATS}` };
 }
 
+/** The key of one arXiv category's listing of a day: `arxiv:cs.CL:2026-08-13`. */
+export function arxivEditionKey(category: string, date: string): string {
+  return `arxiv:${category}:${date}`;
+}
+
 /**
  * Which readers an edition goes to: a daily edition to the daily readers, a weekly one to the
- * weekly readers. An arXiv category edition goes to nobody yet, as readers cannot choose arXiv
- * categories: sending one is a conflict, refused before anything is assembled or queued.
+ * weekly readers. An arXiv category edition is not sent by itself: readers who chose the category
+ * get it as a section of the daily edition of its day, so sending one is a conflict, refused
+ * before anything is assembled or queued.
  */
 export function audienceFrequencyOf(key: string): 'daily' | 'weekly' {
   const parsed = parseEditionKey(key);
   if (!parsed.ok) throw new InvalidInputError(`Invalid edition "${key}"`, [{ field: 'date', message: parsed.message }]);
   if (parsed.key.kind === 'weekly') return 'weekly';
   if (parsed.key.day.source === 'hf') return 'daily';
+  const { category, date } = parsed.key.day;
   throw new ConflictError(
-    `Edition ${key} is an arXiv category listing, and readers cannot choose arXiv categories yet: it can be assembled and viewed, not sent`,
+    `Edition ${key} is an arXiv category listing: readers who chose ${category} get it as a section of the daily edition ${date}, so send ${date} instead`,
   );
 }

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
-import { editionPapers, editions, paperAppearances, papers } from '../platform/db/schema.js';
+import { editionPapers, editionSections, editions, paperAppearances, paperListings, papers, subscribers } from '../platform/db/schema.js';
 import { findPapersByDailyDate, type Executor, type Transaction } from '../papers/paper-repo.js';
 import type { PaperRow } from '../papers/paper-view.js';
 
@@ -155,25 +155,31 @@ export async function findDailyCandidates(db: Executor, dailyDate: string): Prom
   );
 }
 
-/** The daily dates in [start, end] that have papers but no daily edition, oldest first. */
+/**
+ * The daily dates in [start, end] that have papers (on Hugging Face, or new in an arXiv listing,
+ * which may be a section) but no daily edition, oldest first.
+ */
 export async function findUnassembledDailyDates(db: Executor, start: string, end: string): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ date: paperAppearances.dailyDate })
-    .from(paperAppearances)
-    .where(
-      and(
-        gte(paperAppearances.dailyDate, start),
-        lte(paperAppearances.dailyDate, end),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(editions)
-            .where(and(eq(editions.kind, 'daily'), eq(editions.periodStart, paperAppearances.dailyDate))),
+  const noDailyEdition = (date: typeof paperAppearances.dailyDate | typeof paperListings.listingDate) =>
+    notExists(db.select({ one: sql`1` }).from(editions).where(and(eq(editions.kind, 'daily'), eq(editions.periodStart, date))));
+  const [hf, arxiv] = await Promise.all([
+    db
+      .selectDistinct({ date: paperAppearances.dailyDate })
+      .from(paperAppearances)
+      .where(and(gte(paperAppearances.dailyDate, start), lte(paperAppearances.dailyDate, end), noDailyEdition(paperAppearances.dailyDate))),
+    db
+      .selectDistinct({ date: paperListings.listingDate })
+      .from(paperListings)
+      .where(
+        and(
+          gte(paperListings.listingDate, start),
+          lte(paperListings.listingDate, end),
+          inArray(paperListings.announceType, ['new', 'cross']),
+          noDailyEdition(paperListings.listingDate),
         ),
       ),
-    )
-    .orderBy(asc(paperAppearances.dailyDate));
-  return rows.map((row) => row.date);
+  ]);
+  return [...new Set([...hf, ...arxiv].map((row) => row.date))].sort();
 }
 
 /** Every paper of the daily editions whose date lies in [start, end] (each paper once). */
@@ -202,4 +208,33 @@ export async function insertEdition(
       .values(ranked.map((paper, index) => ({ editionId: row.id, paperId: paper.paperId, rank: index + 1, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })));
   }
   return row;
+}
+
+/**
+ * The arXiv categories some confirmed daily reader chose, sorted: the sections a daily edition
+ * freezes. (Weekly digests are trending only.) A scan of the readers, once per daily edition.
+ */
+export async function findDailyReaderCategories(db: Executor): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ category: sql<string>`unnest(${subscribers.arxivCategories})` })
+    .from(subscribers)
+    .where(and(eq(subscribers.status, 'confirmed'), eq(subscribers.frequency, 'daily'), sql`cardinality(${subscribers.arxivCategories}) > 0`));
+  return rows.map((row) => row.category).sort();
+}
+
+/** Links a daily edition to the category editions that are its arXiv sections. */
+export async function insertEditionSections(tx: Transaction, editionId: number, sectionEditionIds: number[]): Promise<void> {
+  if (sectionEditionIds.length === 0) return;
+  await tx.insert(editionSections).values(sectionEditionIds.map((sectionEditionId) => ({ editionId, sectionEditionId })));
+}
+
+/** The category editions that are sections of an edition, by key (so by category). */
+export async function findSectionEditions(db: Executor, editionId: number): Promise<EditionRow[]> {
+  const rows = await db
+    .select({ edition: editions })
+    .from(editionSections)
+    .innerJoin(editions, eq(editions.id, editionSections.sectionEditionId))
+    .where(eq(editionSections.editionId, editionId))
+    .orderBy(asc(editions.key));
+  return rows.map((row) => row.edition);
 }

@@ -3,26 +3,30 @@ import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
-import { findListedPapers, findLatestDailyDate, findPapersByDailyDate, findSourceDay, type Executor } from '../papers/paper-repo.js';
+import { findListedPapers, findLatestDailyDate, findPapersByDailyDate, findSourceDay, type Executor, type Transaction } from '../papers/paper-repo.js';
 import { arxivCalendar } from '../papers/source-calendar.js';
 import { toPaperView, type PaperRow, type PaperView } from '../papers/paper-view.js';
 import {
   findDailyCandidates,
   findDailyEditionPapersBetween,
+  findDailyReaderCategories,
   findEditionByKey,
   findEditionHeadlines,
   findFrozenPapers,
   findFrozenPapersOfEditions,
   findLatestEditionRow,
+  findSectionEditions,
   findUnassembledDailyDates,
   insertEdition,
+  insertEditionSections,
   listEditionRows,
   withEditionLock,
   type EditionKind,
   type EditionRow,
   type FrozenPaper,
 } from './edition-repo.js';
-import { parseEditionKey } from './edition-key.js';
+import { arxivEditionKey, parseEditionKey } from './edition-key.js';
+import { arxivCategoryName } from '../papers/arxiv-taxonomy.js';
 import { ISO_WEEK_MESSAGE, isoWeekdayOf, isoWeekOf, isoWeekRange, type IsoWeekRange } from './iso-week.js';
 import { rankArxivListing, rankPapers } from './ranking.js';
 
@@ -47,9 +51,22 @@ export interface EditionPaper extends PaperView {
   rank: number;
 }
 
-export interface EditionWithPapers {
+/** An arXiv section of a daily edition: one category's new papers of the day, frozen as `arxiv:CAT:D`. */
+export interface EditionSection {
+  /** "cs.CL". */
+  category: string;
+  /** "Computation and Language"; the code again for a category the taxonomy does not name. */
+  name: string;
   edition: EditionRow;
   papers: EditionPaper[];
+}
+
+export interface EditionWithPapers {
+  edition: EditionRow;
+  /** The edition's own papers: for a daily edition, its Hugging Face trending section (maybe empty when it has arXiv sections). */
+  papers: EditionPaper[];
+  /** A daily edition's arXiv sections, by category; empty for other editions. */
+  sections: EditionSection[];
 }
 
 export interface AssembledEdition extends EditionWithPapers {
@@ -62,8 +79,16 @@ function toEditionPaper(row: FrozenPaper): EditionPaper {
 }
 
 async function withPapers(deps: EditionReadDeps, edition: EditionRow): Promise<EditionWithPapers> {
-  const frozen = await findFrozenPapers(deps.database.db, edition.id);
-  return { edition, papers: frozen.map(toEditionPaper) };
+  const { db } = deps.database;
+  const [frozen, sectionEditions] = await Promise.all([findFrozenPapers(db, edition.id), edition.kind === 'daily' ? findSectionEditions(db, edition.id) : []]);
+  const sections = await Promise.all(
+    sectionEditions.map(async (section): Promise<EditionSection> => {
+      const parsed = parseEditionKey(section.key);
+      const category = parsed.ok && parsed.key.kind === 'daily' && parsed.key.day.source === 'arxiv' ? parsed.key.day.category : section.key;
+      return { category, name: arxivCategoryName(category) ?? category, edition: section, papers: (await findFrozenPapers(db, section.id)).map(toEditionPaper) };
+    }),
+  );
+  return { edition, papers: frozen.map(toEditionPaper), sections };
 }
 
 /**
@@ -142,10 +167,57 @@ function choosePapers(deps: EditionDeps, db: Executor, key: string, period: Edit
   return chooseDailyPapers(deps, db, key);
 }
 
+function insertChosen(deps: EditionDeps, tx: Transaction, key: string, period: EditionPeriod, chosen: PaperRow[]): Promise<EditionRow> {
+  return insertEdition(
+    tx,
+    { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd, assembledAt: deps.clock() },
+    chosen.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })),
+  );
+}
+
 /**
- * Freezes the edition a key names, a daily date, an ISO week or an arXiv category's listing
- * (see `choose*Papers` for what each holds). Assembling a key that has an edition returns that edition unchanged; concurrent calls
- * (several workers, an operator and the scheduler) serialise on a lock and yield one edition.
+ * Freezes daily edition D: its Hugging Face trending papers, and as its sections the arXiv
+ * listing of D of every category a daily reader chose (the category edition `arxiv:CAT:D`,
+ * frozen now or taken as an operator froze it before). A category with nothing new that day
+ * (a weekend, a holiday, only replacements) has no section. D is frozen when either source has
+ * papers, so readers of categories only are not dropped on a day HF is empty; with neither,
+ * NotFoundError says why, as before.
+ */
+async function freezeDailyEdition(deps: EditionDeps, tx: Transaction, date: string): Promise<EditionRow> {
+  const sections: Array<{ row: EditionRow } | { key: string; chosen: PaperRow[] }> = [];
+  for (const category of await findDailyReaderCategories(tx)) {
+    const key = arxivEditionKey(category, date);
+    const existing = await findEditionByKey(tx, key);
+    if (existing) {
+      sections.push({ row: existing });
+      continue;
+    }
+    try {
+      sections.push({ key, chosen: await chooseArxivPapers(tx, category, date) });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  let trending: PaperRow[] = [];
+  try {
+    trending = await chooseDailyPapers(deps, tx, date);
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || sections.length === 0) throw error;
+  }
+  const daily = await insertChosen(deps, tx, date, periodOf(date), trending);
+  const sectionIds: number[] = [];
+  for (const section of sections) {
+    sectionIds.push('row' in section ? section.row.id : (await insertChosen(deps, tx, section.key, periodOf(section.key), section.chosen)).id);
+  }
+  await insertEditionSections(tx, daily.id, sectionIds);
+  return daily;
+}
+
+/**
+ * Freezes the edition a key names, a daily date (with its arXiv sections, see
+ * freezeDailyEdition), an ISO week or an arXiv category's listing (see `choose*Papers` for what
+ * each holds). Assembling a key that has an edition returns that edition unchanged; concurrent
+ * calls (several workers, an operator and the scheduler) serialise on a lock and yield one edition.
  */
 export async function assembleEditionByKey(deps: EditionDeps, key: string): Promise<AssembledEdition> {
   const period = periodOf(key);
@@ -153,13 +225,8 @@ export async function assembleEditionByKey(deps: EditionDeps, key: string): Prom
   const { row, created } = await withEditionLock(db, async (tx) => {
     const existing = await findEditionByKey(tx, key);
     if (existing) return { row: existing, created: false };
-    const chosen = await choosePapers(deps, tx, key, period);
-    const inserted = await insertEdition(
-      tx,
-      { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd, assembledAt: deps.clock() },
-      chosen.map((paper) => ({ paperId: paper.id, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })),
-    );
-    return { row: inserted, created: true };
+    if (period.kind === 'daily') return { row: await freezeDailyEdition(deps, tx, key), created: true };
+    return { row: await insertChosen(deps, tx, key, period, await choosePapers(deps, tx, key, period)), created: true };
   });
   return { ...(await withPapers(deps, row)), created };
 }
@@ -180,6 +247,8 @@ export async function assembleWeeklyEdition(deps: EditionDeps, week: string): Pr
 export interface EditionPreview {
   edition: Pick<EditionRow, 'kind' | 'key' | 'periodStart' | 'periodEnd'>;
   papers: EditionPaper[];
+  /** A frozen daily edition's arXiv sections; a draft shows its trending papers only. */
+  sections: EditionSection[];
   /** False for a draft: nothing was frozen, and the papers may still change. */
   frozen: boolean;
 }
@@ -196,6 +265,7 @@ export async function previewEdition(deps: EditionDeps, key: string): Promise<Ed
   return {
     edition: { kind: period.kind, key, periodStart: period.periodStart, periodEnd: period.periodEnd },
     papers: chosen.map((row, index) => ({ rank: index + 1, ...toPaperView(row) })),
+    sections: [],
     frozen: false,
   };
 }
@@ -311,9 +381,17 @@ export async function listEditionsWithHeadlines(
   deps: EditionReadDeps,
   options: { limit: number; before?: string; notAfter: string },
 ): Promise<Array<EditionRow & { paperCount: number; headline: string }>> {
-  const rows = await listEditionRows(deps.database.db, options);
-  const headlines = await findEditionHeadlines(deps.database.db, rows.map((row) => row.id));
-  return rows.map((row) => ({ ...row, headline: headlines.get(row.id) ?? '' }));
+  const { db } = deps.database;
+  const rows = await listEditionRows(db, options);
+  const headlines = await findEditionHeadlines(db, rows.map((row) => row.id));
+  return Promise.all(
+    rows.map(async (row) => {
+      if (row.kind !== 'daily' || row.paperCount > 0) return { ...row, headline: headlines.get(row.id) ?? '' };
+      // A day only arXiv had papers for (rare): its sections make its headline and its count.
+      const { sections } = await withPapers(deps, row);
+      return { ...row, paperCount: sections.reduce((sum, section) => sum + section.papers.length, 0), headline: sections[0]?.papers[0]?.title ?? '' };
+    }),
+  );
 }
 
 /**
@@ -323,5 +401,6 @@ export async function listEditionsWithHeadlines(
 export async function listEditionsWithPapers(deps: EditionReadDeps, options: { limit: number; notAfter: string }): Promise<EditionWithPapers[]> {
   const rows = await listEditionRows(deps.database.db, options);
   const frozen = await findFrozenPapersOfEditions(deps.database.db, rows.map((row) => row.id));
-  return rows.map(({ paperCount: _paperCount, ...edition }) => ({ edition, papers: (frozen.get(edition.id) ?? []).map(toEditionPaper) }));
+  // The feed lists each edition's own papers; category editions are entries of their own.
+  return rows.map(({ paperCount: _paperCount, ...edition }) => ({ edition, papers: (frozen.get(edition.id) ?? []).map(toEditionPaper), sections: [] }));
 }

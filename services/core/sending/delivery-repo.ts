@@ -18,6 +18,8 @@ export interface ClaimedDelivery {
   editionId: number;
   subscriberId: number;
   paperIds: string[];
+  /** The section of each paper of a copy in sections; null for an all-trending copy. */
+  paperSections: string[] | null;
   attempts: number;
   email: string;
   /** False when the reader unsubscribed or was suppressed after the fan-out. */
@@ -69,7 +71,8 @@ export async function claimDeliveries(sql: Sql, editionId: number, ids: number[]
     sendRunId: Number(row.send_run_id),
     editionId: Number(row.edition_id),
     subscriberId: Number(row.subscriber_id),
-    paperIds: (row.variant_id !== null && papers.get(row.variant_id)) || NO_PAPERS,
+    paperIds: (row.variant_id !== null && papers.get(row.variant_id)?.paperIds) || NO_PAPERS,
+    paperSections: (row.variant_id !== null && papers.get(row.variant_id)?.paperSections) || null,
     attempts: row.attempts,
     email: row.email,
     stillWanted: row.still_wanted,
@@ -241,6 +244,8 @@ export async function findDeliveryIdsToEnqueue(sql: Sql, run: { id: number; edit
 /** What one delivery gave its reader: the papers of its variant, and the reader's topics now. */
 export interface DeliveredCopy {
   paperIds: string[];
+  /** The section of each paper; empty for an all-trending copy. */
+  paperSections: string[];
   topics: string[];
 }
 
@@ -250,11 +255,11 @@ export interface DeliveredCopy {
  */
 export async function findDeliveredCopy(sql: Sql, editionId: number, deliveryId: number): Promise<DeliveredCopy | undefined> {
   // edition_id first: the ledger is partitioned by it, so this reads one partition's index.
-  const [row] = await sql<{ paper_ids: string[]; topics: string[] }[]>`
-    select v.paper_ids, s.topics
+  const [row] = await sql<{ paper_ids: string[]; paper_sections: string[]; topics: string[] }[]>`
+    select v.paper_ids, v.paper_sections, s.topics
     from deliveries d
     join edition_variants v on v.id = d.variant_id
     join subscribers s on s.id = d.subscriber_id
     where d.edition_id = ${editionId} and d.id = ${deliveryId}`;
-  return row ? { paperIds: row.paper_ids, topics: row.topics } : undefined;
+  return row ? { paperIds: row.paper_ids, paperSections: row.paper_sections, topics: row.topics } : undefined;
 }

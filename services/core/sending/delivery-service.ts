@@ -215,7 +215,7 @@ async function sendOne(
   const claim: HeldClaim = { id: delivery.id, editionId: delivery.editionId, token };
   let message;
   try {
-    const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id, reader: delivery.reader };
+    const recipient = { subscriberId: delivery.subscriberId, email: delivery.email, deliveryId: delivery.id, reader: delivery.reader, sections: delivery.paperSections };
     message = await builder.build(delivery.paperIds, recipient, deps.clock(), deps.messageBuffers?.allocate);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;

@@ -1,34 +1,43 @@
 import { createDigestMessageBuilder, digestSettings, type DigestMessageBuilder } from '../digest/digest-message.js';
 import type { DigestEdition, DigestPaper } from '../digest/digest-types.js';
-import { getEditionWithPapers, type EditionPreview, type EditionReadDeps } from '../editions/edition-service.js';
+import { getEditionWithPapers, type EditionPaper, type EditionPreview, type EditionReadDeps, type EditionSection } from '../editions/edition-service.js';
 import type { Config } from '../platform/config/config.js';
 
-/** The digest's view of an edition, frozen or a draft: plain values, as the digest code takes them. */
-export function toDigestEdition(edition: Pick<EditionPreview, 'edition' | 'papers'>): { edition: DigestEdition; papers: DigestPaper[] } {
+/** A frozen paper as the digest code takes it. */
+function toDigestPaper(paper: EditionPaper): DigestPaper {
+  return {
+    id: paper.id,
+    title: paper.title,
+    abstract: paper.abstract,
+    authors: paper.authors,
+    aiSummary: paper.aiSummary,
+    aiKeywords: paper.aiKeywords,
+    githubRepo: paper.links.code,
+    githubStars: paper.githubStars,
+    projectPage: paper.links.project,
+    thumbnailUrl: paper.thumbnailUrl,
+    organization: paper.organization,
+    submittedBy: paper.submittedBy,
+    publishedAt: paper.publishedAt,
+    upvotes: paper.upvotes,
+    numComments: paper.numComments,
+  };
+}
+
+/** The digest's view of an edition, frozen (with its arXiv sections) or a draft: plain values, as the digest code takes them. */
+export function toDigestEdition(edition: Pick<EditionPreview, 'edition' | 'papers'> & { sections?: readonly EditionSection[] }): {
+  edition: DigestEdition;
+  papers: DigestPaper[];
+} {
   return {
     edition: {
       kind: edition.edition.kind,
       key: edition.edition.key,
       periodStart: edition.edition.periodStart,
       periodEnd: edition.edition.periodEnd,
+      sections: (edition.sections ?? []).map((section) => ({ category: section.category, name: section.name, papers: section.papers.map(toDigestPaper) })),
     },
-    papers: edition.papers.map((paper) => ({
-      id: paper.id,
-      title: paper.title,
-      abstract: paper.abstract,
-      authors: paper.authors,
-      aiSummary: paper.aiSummary,
-      aiKeywords: paper.aiKeywords,
-      githubRepo: paper.links.code,
-      githubStars: paper.githubStars,
-      projectPage: paper.links.project,
-      thumbnailUrl: paper.thumbnailUrl,
-      organization: paper.organization,
-      submittedBy: paper.submittedBy,
-      publishedAt: paper.publishedAt,
-      upvotes: paper.upvotes,
-      numComments: paper.numComments,
-    })),
+    papers: edition.papers.map(toDigestPaper),
   };
 }
 

@@ -1,4 +1,5 @@
-import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
+import type { SelectablePaper } from '../digest/reader-selection.js';
+import { createSectionedSelector } from '../digest/section-selection.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { planFanoutPage } from './fanout-plan.js';
 import { findAlreadySentPapers, findReadersWithCopy, nextFanoutReaders, type FanoutReader, type PlannedDelivery } from './fanout-repo.js';
@@ -10,6 +11,12 @@ import type { SendRun } from './send-run-repo.js';
  * long and slowed the send it runs beside; 1000 stays.)
  */
 export const FANOUT_PAGE_SIZE = 1000;
+
+/** An edition's papers as a fan-out selects from them: its trending papers and its arXiv sections, each ranked. */
+export interface SectionedPapers {
+  papers: readonly SelectablePaper[];
+  sections: ReadonlyArray<{ category: string; papers: readonly SelectablePaper[] }>;
+}
 
 /** Who a run walks and what each of them gets: first copies here, resends in resend-service.ts. */
 export interface FanoutAudience {
@@ -23,15 +30,15 @@ export interface FanoutAudience {
 
 /**
  * Scheduled and manual runs: confirmed readers of the edition's frequency who have no copy yet
- * (and, for scheduled runs, whose send time has come), each with their topics, minus papers
- * they were sent before, capped.
+ * (and, for scheduled runs, whose send time has come), each with their sources and topics, minus
+ * papers they were sent before, capped per section.
  */
-export function createFirstCopyAudience(deps: { database: DatabaseClient }, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
+export function createFirstCopyAudience(deps: { database: DatabaseClient }, run: SendRun, edition: SectionedPapers): FanoutAudience {
   const { sql } = deps.database;
   if (run.audience.kind === 'resend') throw new Error(`run ${run.id} is a resend`);
   const { frequency } = run.audience;
-  const selector = createReaderSelector(papers);
-  const paperIds = papers.map((paper) => paper.id);
+  const selector = createSectionedSelector(edition.papers, edition.sections);
+  const paperIds = [...new Set([...edition.papers, ...edition.sections.flatMap((section) => section.papers)].map((paper) => paper.id))];
   const due = run.audience.kind === 'due' ? { editionReadyAt: run.editionReadyAt, now: new Date(run.audience.dueBy) } : undefined;
   return {
     resend: false,

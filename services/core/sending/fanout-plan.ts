@@ -1,9 +1,10 @@
-import type { ReaderSelector } from '../digest/reader-selection.js';
+import type { SectionedSelector } from '../digest/section-selection.js';
 import type { PlannedDelivery, FanoutReader } from './fanout-repo.js';
 import { isDue } from './send-schedule.js';
 
 /**
- * Plans one page of a fan-out: which readers get a delivery row and with which papers. Pure:
+ * Plans one page of a fan-out: which readers get a delivery row and with which papers, in which
+ * sections (section-selection.ts). Pure:
  * the service feeds it a page of readers and what the database knows about them.
  */
 export interface FanoutPage {
@@ -14,7 +15,7 @@ export interface FanoutPage {
   haveCopy: ReadonlySet<number>;
   /** Papers of the edition each reader was already sent. */
   alreadySent: ReadonlyMap<number, ReadonlySet<string>>;
-  selector: ReaderSelector;
+  selector: SectionedSelector;
 }
 
 const NOTHING_SENT: ReadonlySet<string> = new Set();
@@ -28,8 +29,10 @@ export function planFanoutPage(page: FanoutPage): PlannedDelivery[] {
       topics: reader.topics,
       alreadySent: page.alreadySent.get(reader.id) ?? NOTHING_SENT,
       maxPapers: reader.maxPapers,
+      trending: reader.trending,
+      arxivCategories: reader.arxivCategories,
     });
-    planned.push({ subscriberId: reader.id, paperIds: selection.paperIds });
+    planned.push({ subscriberId: reader.id, paperIds: selection.paperIds, paperSections: selection.paperSections });
   }
   return planned;
 }

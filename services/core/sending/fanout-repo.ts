@@ -2,7 +2,7 @@ import type { Sql } from '../platform/db/client.js';
 import { preferenceColumns, preferencesOf } from '../subscribers/preference-columns.js';
 import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
-import { variantIdsOf } from './edition-variants-repo.js';
+import { variantIdsOf, variantName } from './edition-variants-repo.js';
 
 /** Data access for the fan-out: walking readers by keyset and writing the delivery ledger. */
 
@@ -52,8 +52,12 @@ export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
 export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], paperIds: string[]): Promise<Map<number, Set<string>>> {
   const sent = new Map<number, Set<string>>();
   if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  // A paper of an arXiv section was sent with the daily edition the section belongs to.
   const editions = await sql<{ edition_id: string }[]>`
-    select distinct edition_id from edition_papers where paper_id = any(${paperIds}::text[])`;
+    select edition_id from edition_papers where paper_id = any(${paperIds}::text[])
+    union
+    select s.edition_id from edition_sections s join edition_papers p on p.edition_id = s.section_edition_id
+    where p.paper_id = any(${paperIds}::text[])`;
   if (editions.length === 0) return sent;
   const editionIds = editions.map((row) => row.edition_id);
   const rows = await sql<{ subscriber_id: string; paper_id: string }[]>`
@@ -91,6 +95,8 @@ export interface PlannedDelivery {
   subscriberId: number;
   /** Empty: nothing left for this reader; recorded as skipped. */
   paperIds: string[];
+  /** The section of each paper (section-selection.ts); empty for an all-trending copy. */
+  paperSections: readonly string[];
 }
 
 /**
@@ -107,9 +113,9 @@ export async function insertDeliveries(
   variants: Map<string, number> = new Map(),
 ): Promise<{ queuedIds: number[]; inserted: number }> {
   if (planned.length === 0) return { queuedIds: [], inserted: 0 };
-  const selections = planned.filter((p) => p.paperIds.length > 0).map((p) => p.paperIds);
+  const selections = planned.filter((p) => p.paperIds.length > 0);
   await variantIdsOf(sql, run.editionId, selections, variants);
-  const variantOf = (p: PlannedDelivery) => (p.paperIds.length === 0 ? null : variants.get(p.paperIds.join(','))!);
+  const variantOf = (p: PlannedDelivery) => (p.paperIds.length === 0 ? null : variants.get(variantName(p))!);
   const rows = await sql<{ id: string; status: string }[]>`
     insert into deliveries (send_run_id, edition_id, subscriber_id, status, resend, variant_id, last_error)
     select ${run.id}, ${run.editionId}, p.subscriber_id,

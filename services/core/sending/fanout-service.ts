@@ -58,7 +58,7 @@ export async function runFanout(
   for (let current = run; ; ) {
     // First copies (fanout-audience.ts), or a resend's readers (failed, all, a list; resend-service.ts).
     const audience =
-      current.audience.kind === 'resend' ? createResendAudience(deps, current, edition.papers) : createFirstCopyAudience(deps, current, edition.papers);
+      current.audience.kind === 'resend' ? createResendAudience(deps, current, edition) : createFirstCopyAudience(deps, current, edition);
     // Queued rows left by a crashed pass are enqueued once, before the first walk.
     const leftovers = current === run && run.fanoutCursor > 0;
     const pass = await walkAudience(deps, current, audience, leftovers, (seen) => onProgress(result.readersSeen + seen));

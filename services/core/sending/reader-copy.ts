@@ -1,4 +1,5 @@
 import type { DigestPaper } from '../digest/digest-types.js';
+import { TRENDING_SECTION } from '../digest/section-selection.js';
 import { createTopicGrouper, type TopicGroup } from '../digest/topic-groups.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { InvalidInputError } from '../platform/errors.js';
@@ -17,8 +18,11 @@ export interface ReaderCopyDeps {
 }
 
 export type ReaderCopy =
-  /** `paperIds` in rank order; `groups` null for a reader without topics. */
-  | { kept: true; paperIds: string[]; groups: TopicGroup[] | null }
+  /**
+   * `paperIds` in rank order; `groups` null for a reader without topics. A copy in sections has
+   * `sections` (each source's papers in its rank order) and no groups; others have sections null.
+   */
+  | { kept: true; paperIds: string[]; groups: TopicGroup[] | null; sections: Array<{ section: string; paperIds: string[] }> | null }
   /** Retention dropped the delivery (or it never had papers): only the whole edition can be shown. */
   | { kept: false };
 
@@ -30,7 +34,7 @@ export type ReaderCopy =
  */
 export async function findReaderCopy(
   deps: ReaderCopyDeps,
-  edition: { id: number; rankedPapers: readonly DigestPaper[] },
+  edition: { id: number; rankedPapers: readonly DigestPaper[]; sections?: ReadonlyArray<{ category: string; papers: readonly DigestPaper[] }> },
   copyToken: string,
 ): Promise<ReaderCopy> {
   const check = verifyCopyToken(deps.config.secretKey, copyToken);
@@ -42,8 +46,32 @@ export async function findReaderCopy(
   }
   const delivered = await findDeliveredCopy(deps.database.sql, edition.id, check.deliveryId);
   if (!delivered) return { kept: false };
+  if (delivered.paperSections.length > 0) return sectionedCopy(edition, delivered.paperIds, delivered.paperSections);
   const rank = new Map(edition.rankedPapers.map((paper, index) => [paper.id, index]));
   const paperIds = delivered.paperIds.filter((id) => rank.has(id)).sort((a, b) => rank.get(a)! - rank.get(b)!);
   if (paperIds.length === 0) return { kept: false };
-  return { kept: true, paperIds, groups: createTopicGrouper(edition.rankedPapers).group(paperIds, delivered.topics) };
+  return { kept: true, paperIds, groups: createTopicGrouper(edition.rankedPapers).group(paperIds, delivered.topics), sections: null };
+}
+
+/** A copy in sections as it was sent: each source's papers under it, in that source's rank order. */
+function sectionedCopy(
+  edition: { rankedPapers: readonly DigestPaper[]; sections?: ReadonlyArray<{ category: string; papers: readonly DigestPaper[] }> },
+  paperIds: readonly string[],
+  paperSections: readonly string[],
+): ReaderCopy {
+  const ranks = new Map<string, Map<string, number>>([
+    [TRENDING_SECTION, new Map(edition.rankedPapers.map((paper, index) => [paper.id, index]))],
+    ...(edition.sections ?? []).map((section) => [section.category, new Map(section.papers.map((paper, index) => [paper.id, index]))] as const),
+  ]);
+  const sections: Array<{ section: string; paperIds: string[] }> = [];
+  paperIds.forEach((id, index) => {
+    const section = paperSections[index] ?? '';
+    if (!ranks.get(section)?.has(id)) return;
+    let entry = sections.find((candidate) => candidate.section === section);
+    if (!entry) sections.push((entry = { section, paperIds: [] }));
+    entry.paperIds.push(id);
+  });
+  for (const entry of sections) entry.paperIds.sort((a, b) => ranks.get(entry.section)!.get(a)! - ranks.get(entry.section)!.get(b)!);
+  if (sections.length === 0) return { kept: false };
+  return { kept: true, paperIds: sections.flatMap((entry) => entry.paperIds), groups: null, sections };
 }

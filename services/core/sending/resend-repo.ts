@@ -12,14 +12,14 @@ import { toFanoutReader, type FanoutReader, type FanoutReaderRow } from './fanou
 const NOT_SUPPRESSED = (sql: Sql) => notSuppressed(sql, 's.email_normalized');
 
 export interface ResendReader extends FanoutReader {
-  /** "failed" resends: the papers of the copy that failed, sent again as they were. */
-  failedPaperIds?: string[];
+  /** "failed" resends: the papers of the copy that failed (and their sections), sent again as they were. */
+  failedCopy?: { paperIds: string[]; paperSections: string[] };
 }
 
-type ReaderRow = FanoutReaderRow & { paper_ids?: string[] };
+type ReaderRow = FanoutReaderRow & { paper_ids?: string[] | null; paper_sections?: string[] | null };
 
 function toReader(row: ReaderRow): ResendReader {
-  return { ...toFanoutReader(row), ...(row.paper_ids ? { failedPaperIds: row.paper_ids } : {}) };
+  return { ...toFanoutReader(row), ...(row.paper_ids ? { failedCopy: { paperIds: row.paper_ids, paperSections: row.paper_sections ?? [] } } : {}) };
 }
 
 export interface ResendPage {
@@ -36,7 +36,7 @@ export interface ResendPage {
  */
 export async function nextFailedReaders(sql: Sql, page: ResendPage): Promise<ResendReader[]> {
   const rows = await sql<ReaderRow[]>`
-    select s.id, ${preferenceColumns(sql, 's')}, v.paper_ids
+    select s.id, ${preferenceColumns(sql, 's')}, v.paper_ids, v.paper_sections
     from deliveries d
     join subscribers s on s.id = d.subscriber_id
     left join edition_variants v on v.id = d.variant_id

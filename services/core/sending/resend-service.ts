@@ -1,4 +1,4 @@
-import { createReaderSelector, type SelectablePaper } from '../digest/reader-selection.js';
+import { createSectionedSelector } from '../digest/section-selection.js';
 import { audienceFrequencyOf } from '../editions/edition-key.js';
 import { findEditionByKey, type EditionRow } from '../editions/edition-repo.js';
 import type { DatabaseClient } from '../platform/db/client.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { Queues } from '../platform/queue/queues.js';
 import { checkEmailAddress } from '../platform/mail/email-address.js';
 import { nextFanoutReaders } from './fanout-repo.js';
-import { FANOUT_PAGE_SIZE, type FanoutAudience } from './fanout-audience.js';
+import { FANOUT_PAGE_SIZE, type FanoutAudience, type SectionedPapers } from './fanout-audience.js';
 import {
   countConfirmedReaders,
   countFailedReaders,
@@ -129,12 +129,12 @@ export async function startResend(
  * "failed" readers get the papers of the copy that failed, others the edition's papers matched
  * to their topics and capped (papers they were sent before stay in: a resend sends them again).
  */
-export function createResendAudience(deps: ResendReadDeps, run: SendRun, papers: SelectablePaper[]): FanoutAudience {
+export function createResendAudience(deps: ResendReadDeps, run: SendRun, edition: SectionedPapers): FanoutAudience {
   if (run.audience.kind !== 'resend') throw new Error(`run ${run.id} is not a resend`);
   const target = run.audience.to;
   const { sql } = deps.database;
-  const selector = createReaderSelector(papers);
-  const inEdition = new Set(papers.map((paper) => paper.id));
+  const selector = createSectionedSelector(edition.papers, edition.sections);
+  const inEdition = new Set([...edition.papers, ...edition.sections.flatMap((section) => section.papers)].map((paper) => paper.id));
   const nothingSent = new Set<string>();
   return {
     resend: true,
@@ -146,12 +146,19 @@ export function createResendAudience(deps: ResendReadDeps, run: SendRun, papers:
     },
     async plan(readers: ResendReader[]) {
       return readers.map((reader) => {
-        const failedCopy = reader.failedPaperIds?.filter((id) => inEdition.has(id));
-        const paperIds =
-          failedCopy && failedCopy.length > 0
-            ? failedCopy
-            : selector.select({ topics: reader.topics, alreadySent: nothingSent, maxPapers: reader.maxPapers }).paperIds;
-        return { subscriberId: reader.id, paperIds };
+        const failed = reader.failedCopy;
+        // The failed copy as it was (a paper no longer in the edition cannot be: they are frozen).
+        if (failed && failed.paperIds.length > 0 && failed.paperIds.every((id) => inEdition.has(id))) {
+          return { subscriberId: reader.id, paperIds: failed.paperIds, paperSections: failed.paperSections };
+        }
+        const selection = selector.select({
+          topics: reader.topics,
+          alreadySent: nothingSent,
+          maxPapers: reader.maxPapers,
+          trending: reader.trending,
+          arxivCategories: reader.arxivCategories,
+        });
+        return { subscriberId: reader.id, ...selection };
       });
     },
   };

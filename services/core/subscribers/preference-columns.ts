@@ -8,7 +8,7 @@ import type { Preferences } from './preferences.js';
  * preferences, and every drizzle write of them, goes through `preferencesOf`.
  */
 
-/** The six preference fields of a row (or of any object that has them), and nothing else. */
+/** The preference fields of a row (or of any object that has them), and nothing else. */
 export function preferencesOf(row: Preferences): Preferences {
   return {
     frequency: row.frequency,
@@ -17,6 +17,8 @@ export function preferencesOf(row: Preferences): Preferences {
     timeZone: row.timeZone,
     topics: row.topics,
     maxPapers: row.maxPapers,
+    trending: row.trending,
+    arxivCategories: row.arxivCategories,
   };
 }
 
@@ -24,5 +26,6 @@ export function preferencesOf(row: Preferences): Preferences {
 export function preferenceColumns(sql: SqlExecutor, table: string) {
   const column = (name: string) => sql(`${table}.${name}`);
   return sql`${column('frequency')} as frequency, ${column('weekday')} as weekday, ${column('send_hour')} as "sendHour",
-    ${column('time_zone')} as "timeZone", ${column('topics')} as topics, ${column('max_papers')} as "maxPapers"`;
+    ${column('time_zone')} as "timeZone", ${column('topics')} as topics, ${column('max_papers')} as "maxPapers",
+    ${column('trending')} as trending, ${column('arxiv_categories')} as "arxivCategories"`;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../platform/errors.js';
 import { plural } from '../platform/plural.js';
+import { isKnownArxivCategory } from '../papers/arxiv-taxonomy.js';
 import { canonicalTimeZone } from './time-zones.js';
 
 /**
@@ -14,6 +15,7 @@ export type Frequency = (typeof FREQUENCIES)[number];
 
 const MAX_TOPICS = 20;
 const MAX_TOPIC_LENGTH = 40;
+export const MAX_ARXIV_CATEGORIES = 20;
 export const MAX_PAPERS_LIMIT = 50;
 
 export interface Preferences {
@@ -26,6 +28,10 @@ export interface Preferences {
   /** Lower-cased keywords; empty means every paper. */
   topics: string[];
   maxPapers: number;
+  /** Whether the daily email has the Hugging Face trending section. */
+  trending: boolean;
+  /** arXiv categories ("cs.CL") whose new papers are sections of the daily email, in the reader's order. */
+  arxivCategories: string[];
 }
 
 export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
@@ -35,6 +41,8 @@ export const DEFAULT_PREFERENCES: Readonly<Preferences> = Object.freeze({
   timeZone: 'UTC',
   topics: [],
   maxPapers: 10,
+  trending: true,
+  arxivCategories: [],
 });
 
 export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
@@ -86,6 +94,44 @@ const topics = z
     return list;
   });
 
+const ON_WORDS = new Set(['on', 'true', '1']);
+const OFF_WORDS = new Set(['off', 'false', '0']);
+
+/**
+ * A checkbox ("on"; the browser sends nothing when it is unchecked, see checkPreferences), a
+ * word, or a JSON boolean. A repeated form value (a hidden "off" before the checkbox) counts by
+ * its last value, as a browser sends them in page order.
+ */
+const trending = z.preprocess(
+  (value) => {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last !== 'string') return last;
+    const word = last.trim().toLowerCase();
+    return ON_WORDS.has(word) ? true : OFF_WORDS.has(word) ? false : last;
+  },
+  z.boolean({ error: 'Trending must be on or off (true or false)' }),
+);
+
+/** ["cs.CL", "cs.LG"], repeated form values, or "cs.CL, cs.LG": known arXiv codes, each once, in the given order. */
+const arxivCategories = z
+  .union([z.string().max(2000, 'arXiv categories are too long: at most 2000 characters'), z.array(z.string().max(100)).max(200)], {
+    error: 'arXiv categories must be codes such as "cs.CL", separated by commas',
+  })
+  .transform((value, context) => {
+    const raw = Array.isArray(value) ? value.flatMap((item) => item.split(',')) : value.split(/[,\s]+/);
+    const list = [...new Set(raw.map((code) => code.trim()).filter(Boolean))];
+    const unknown = list.find((code) => !isKnownArxivCategory(code));
+    if (unknown !== undefined) {
+      context.addIssue({ code: 'custom', message: `"${unknown.slice(0, 40)}" is not an arXiv category (codes look like "cs.CL" or "hep-th")` });
+      return z.NEVER;
+    }
+    if (list.length > MAX_ARXIV_CATEGORIES) {
+      context.addIssue({ code: 'custom', message: `Choose at most ${MAX_ARXIV_CATEGORIES} arXiv categories (you gave ${list.length})` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 const blankAsMissing = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const preferencesSchema = z.object({
@@ -108,22 +154,45 @@ const preferencesSchema = z.object({
   ),
   topics: z.preprocess((value) => value ?? '', topics),
   maxPapers: z.preprocess(blankAsMissing, wholeNumber('Papers per email', 1, MAX_PAPERS_LIMIT).default(DEFAULT_PREFERENCES.maxPapers)),
+  trending,
+  arxivCategories: z.preprocess((value) => value ?? '', arxivCategories),
 });
+
+/** The fields a form's source choice (one checkbox, a list of category checkboxes) submits. */
+const SOURCE_FIELDS = new Set<keyof Preferences>(['trending', 'arxivCategories']);
 
 export type PreferencesCheck = { ok: true; preferences: Preferences } | { ok: false; details: ErrorDetail[] };
 
+export interface CheckPreferencesOptions {
+  /**
+   * The input is a submitted HTML form that shows the source choice. A browser sends nothing for
+   * an unchecked checkbox, so there a missing `trending` means unchecked (false) and missing
+   * `arxivCategories` means none ticked ([]). Everywhere else (JSON, imports, a form without the
+   * source choice) a missing field keeps `base`, like every other field: a JSON client that only
+   * changes `maxPapers` does not lose its sources.
+   */
+  form?: boolean;
+}
+
 /**
  * Validates preferences from a form or JSON. Missing fields take `base` (the defaults for a new
- * reader, the stored values in the preference center). Every problem is reported with its field.
+ * reader, the stored values in the preference center), except the source fields of a form (see
+ * CheckPreferencesOptions). A blank `topics` or `arxivCategories` is an empty list, not missing.
+ * Every problem is reported with its field; a choice with no source at all is reported on
+ * `sources` ("choose at least one").
  */
-export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES): PreferencesCheck {
+export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES, options: CheckPreferencesOptions = {}): PreferencesCheck {
   const merged: Record<string, unknown> = {};
   for (const key of Object.keys(preferencesSchema.shape) as Array<keyof Preferences>) {
     const given = input[key];
-    const missing = given === undefined || given === null || (typeof given === 'string' && given.trim() === '' && key !== 'topics');
-    merged[key] = missing ? base[key] : given;
+    const listField = key === 'topics' || key === 'arxivCategories';
+    const missing = given === undefined || given === null || (typeof given === 'string' && given.trim() === '' && !listField);
+    merged[key] = !missing ? given : options.form && SOURCE_FIELDS.has(key) ? (key === 'trending' ? false : []) : base[key];
   }
   const result = preferencesSchema.safeParse(merged);
+  if (result.success && !result.data.trending && result.data.arxivCategories.length === 0) {
+    return { ok: false, details: [{ field: 'sources', message: 'Choose at least one source: Hugging Face trending or an arXiv category' }] };
+  }
   if (result.success) return { ok: true, preferences: result.data };
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
@@ -152,14 +221,24 @@ function sendTimeOf(preferences: Preferences): string {
     : `daily at ${hourLabel(preferences.sendHour)}`;
 }
 
-/** "daily at 07:00 (Europe/Berlin), up to 10 papers, about llm, diffusion" — for emails and pages. */
-export function describePreferences(preferences: Preferences): string {
-  const about = preferences.topics.length > 0 ? `, about ${preferences.topics.join(', ')}` : ', all topics';
-  return `${sendTimeOf(preferences)} (${preferences.timeZone}), up to ${plural(preferences.maxPapers, 'paper', 'papers')}${about}`;
+/**
+ * "Hugging Face trending and arXiv cs.CL, cs.LG": where the reader's papers come from. Weekly
+ * digests are trending only, and say so when the reader chose categories.
+ */
+export function describeSources(preferences: Pick<Preferences, 'frequency' | 'trending' | 'arxivCategories'>): string {
+  const arxiv = preferences.arxivCategories.length > 0 ? `arXiv ${preferences.arxivCategories.join(', ')}` : '';
+  const sources = [preferences.trending ? 'Hugging Face trending' : '', arxiv].filter(Boolean).join(' and ');
+  return preferences.frequency === 'weekly' && arxiv ? `${sources} (arXiv categories come in daily emails only)` : sources;
 }
 
-/** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers": a digest's footer. */
+/** "daily at 07:00 (Europe/Berlin), up to 10 papers, about llm, diffusion, from Hugging Face trending" — for emails and pages. */
+export function describePreferences(preferences: Preferences): string {
+  const about = preferences.topics.length > 0 ? `, about ${preferences.topics.join(', ')}` : ', all topics';
+  return `${sendTimeOf(preferences)} (${preferences.timeZone}), up to ${plural(preferences.maxPapers, 'paper', 'papers')}${about}, from ${describeSources(preferences)}`;
+}
+
+/** "daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers, from Hugging Face trending": a digest's footer. */
 export function describeDigestChoices(preferences: Preferences): string {
   const topics = preferences.topics.length > 0 ? `topics: ${preferences.topics.join(', ')}` : 'all topics';
-  return `${sendTimeOf(preferences)} ${preferences.timeZone}, ${topics}, ${plural(preferences.maxPapers, 'paper', 'papers')}`;
+  return `${sendTimeOf(preferences)} ${preferences.timeZone}, ${topics}, ${plural(preferences.maxPapers, 'paper', 'papers')}, from ${describeSources(preferences)}`;
 }

@@ -119,12 +119,14 @@ export async function upsertImportedSubscribers(
 ): Promise<{ created: number; updated: number }> {
   if (rows.length === 0) return { created: 0, updated: 0 };
   const now = meta.now.toISOString();
+  // `trending` goes as text: postgres.js would send a boolean array as one boolean.
   const result = await sql<{ created: boolean }[]>`
     insert into subscribers as s (
-      email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+      email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, trending, arxiv_categories,
       consent_at, consent_source, consent_form, confirmed_at, unsubscribed_at, created_at, updated_at)
     select r.email, r.email_normalized, r.status::subscriber_status, r.frequency::digest_frequency, r.weekday, r.send_hour,
            r.time_zone, case when r.topics = '' then '{}'::text[] else string_to_array(r.topics, E'\\n') end, r.max_papers,
+           r.trending::boolean, case when r.arxiv_categories = '' then '{}'::text[] else string_to_array(r.arxiv_categories, ' ') end,
            r.consent_at, 'import', ${meta.consentForm},
            case when r.status = 'confirmed' then ${now}::timestamptz end,
            case when r.status = 'unsubscribed' then ${now}::timestamptz end,
@@ -133,8 +135,9 @@ export async function upsertImportedSubscribers(
       ${rows.map((r) => r.email)}::text[], ${rows.map((r) => r.emailNormalized)}::text[], ${rows.map((r) => r.status)}::text[],
       ${rows.map((r) => r.frequency)}::text[], ${rows.map((r) => r.weekday)}::int2[], ${rows.map((r) => r.sendHour)}::int2[],
       ${rows.map((r) => r.timeZone)}::text[], ${rows.map((r) => r.topics.join('\n'))}::text[], ${rows.map((r) => r.maxPapers)}::int2[],
+      ${rows.map((r) => String(r.trending))}::text[], ${rows.map((r) => r.arxivCategories.join(' '))}::text[],
       ${rows.map((r) => r.consentAt?.toISOString() ?? null) as string[]}::timestamptz[]
-    ) as r(email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, consent_at)
+    ) as r(email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, trending, arxiv_categories, consent_at)
     where ${notSuppressed(sql, 'r.email_normalized')}
     on conflict (email_normalized) do update set
       status = case when excluded.status = 'unsubscribed' then 'unsubscribed'::subscriber_status else 'confirmed'::subscriber_status end,

@@ -6,7 +6,7 @@ import { EXPORT_COLUMNS } from './subscriber-import.js';
 
 /**
  * Every reader as CSV, produced batch by batch from a database cursor: the header line first,
- * then one chunk per batch. `subscribers import` reads the file back (topics are joined with
+ * then one chunk per batch. `subscribers import` reads the file back (topics and arXiv categories are joined with
  * ";"; the id and timestamps columns are informational). No cell starts as a spreadsheet formula
  * (see csv-formula-guard).
  */
@@ -40,5 +40,7 @@ function toCsvRow(row: SubscriberListRow): string[] {
     iso(row.createdAt),
     iso(row.pausedUntil),
     String(row.images),
+    String(row.trending),
+    row.arxivCategories.join(';'),
   ];
 }

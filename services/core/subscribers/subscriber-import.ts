@@ -67,6 +67,8 @@ const COLUMNS: Record<string, keyof RawRecord> = {
   timezone: 'timeZone',
   topics: 'topics',
   maxpapers: 'maxPapers',
+  trending: 'trending',
+  arxivcategories: 'arxivCategories',
   consentat: 'consentAt',
   consentdate: 'consentAt',
 };
@@ -82,6 +84,8 @@ interface RawRecord {
   timeZone?: unknown;
   topics?: unknown;
   maxPapers?: unknown;
+  trending?: unknown;
+  arxivCategories?: unknown;
   consentAt?: unknown;
 }
 
@@ -120,15 +124,17 @@ const STATUS_WORDS: Record<string, 'subscribed' | 'pending' | 'unsubscribed'> = 
 const PREFERENCE_CACHE_SIZE = 10_000;
 const preferenceCache = new Map<string, ReturnType<typeof checkPreferences>>();
 function cachedPreferences(input: Record<string, unknown>): ReturnType<typeof checkPreferences> {
-  const key = JSON.stringify([input.frequency, input.weekday, input.sendHour, input.timeZone, input.topics, input.maxPapers]);
+  const key = JSON.stringify([input.frequency, input.weekday, input.sendHour, input.timeZone, input.topics, input.maxPapers, input.trending, input.arxivCategories]);
   let result = preferenceCache.get(key);
   if (!result) {
     if (preferenceCache.size >= PREFERENCE_CACHE_SIZE) preferenceCache.clear();
     result = checkPreferences(input);
     preferenceCache.set(key, result);
   }
-  // Each row gets its own topics array (the cached one is shared).
-  return result.ok ? { ok: true, preferences: { ...result.preferences, topics: [...result.preferences.topics] } } : result;
+  // Each row gets its own arrays (the cached ones are shared).
+  return result.ok
+    ? { ok: true, preferences: { ...result.preferences, topics: [...result.preferences.topics], arxivCategories: [...result.preferences.arxivCategories] } }
+    : result;
 }
 
 /** One record checked: the row to write, or why it cannot be imported. */
@@ -148,6 +154,9 @@ export function checkImportRecord(
     timeZone: record.timeZone,
     topics,
     maxPapers: record.maxPapers,
+    trending: record.trending,
+    // The export joins categories with ";" like topics.
+    arxivCategories: typeof record.arxivCategories === 'string' ? record.arxivCategories.replace(/;/g, ',') : record.arxivCategories,
   });
   if (!preferences.ok) return { ok: false, message: preferences.details.map((d) => `${d.field}: ${d.message}`).join('; ') };
   let consentAt: Date | null = null;
@@ -345,5 +354,7 @@ export const EXPORT_COLUMNS = [
   'created_at',
   'paused_until',
   'images',
+  'trending',
+  'arxiv_categories',
 ] as const;
 

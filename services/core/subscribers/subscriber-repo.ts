@@ -108,11 +108,11 @@ export async function insertPendingSubscriber(sql: Sql, reader: NewPendingSubscr
       select 1 from suppressions where email_hash = ${suppressionHash(reader.emailNormalized)}
     ), created as (
       insert into subscribers (
-        email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers,
+        email, email_normalized, status, frequency, weekday, send_hour, time_zone, topics, max_papers, trending, arxiv_categories,
         consent_at, consent_ip, consent_user_agent, consent_form, consent_source,
         confirmation_window_started_at, confirmations_sent_in_window, created_at, updated_at)
       select ${reader.email}, ${reader.emailNormalized}, 'pending', ${p.frequency}::digest_frequency, ${p.weekday}, ${p.sendHour},
-        ${p.timeZone}, ${p.topics}::text[], ${p.maxPapers},
+        ${p.timeZone}, ${p.topics}::text[], ${p.maxPapers}, ${p.trending}, ${p.arxivCategories}::text[],
         ${c.at}, ${c.ip}, ${c.userAgent}, ${c.form}, ${c.source}::consent_source,
         ${now}, 1, ${now}, ${now}
       where not exists (select 1 from suppressed)

@@ -9,7 +9,7 @@ describe('checkPreferences', () => {
   it('reads form strings and JSON values alike', () => {
     const fromForm = checkPreferences({ frequency: 'weekly', weekday: '5', sendHour: '0', timeZone: ' Europe/Berlin ', topics: ' LLM ,  Diffusion  models,llm,, ', maxPapers: '50' });
     const fromJson = checkPreferences({ frequency: 'weekly', weekday: 5, sendHour: 0, timeZone: 'Europe/Berlin', topics: ['llm', 'Diffusion models'], maxPapers: 50 });
-    const expected = { frequency: 'weekly', weekday: 5, sendHour: 0, timeZone: 'Europe/Berlin', topics: ['llm', 'diffusion models'], maxPapers: 50 };
+    const expected = { frequency: 'weekly', weekday: 5, sendHour: 0, timeZone: 'Europe/Berlin', topics: ['llm', 'diffusion models'], maxPapers: 50, trending: true, arxivCategories: [] };
     expect(fromForm).toEqual({ ok: true, preferences: expected });
     expect(fromJson).toEqual({ ok: true, preferences: expected });
   });
@@ -46,11 +46,53 @@ describe('checkPreferences', () => {
   });
 });
 
+describe('checkPreferences: sources', () => {
+  it('reads categories from a JSON array, repeated form values or a comma-separated string, each once and in order', () => {
+    const want = { ok: true, preferences: { ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL', 'cs.LG'] } };
+    expect(checkPreferences({ arxivCategories: ['cs.CL', 'cs.LG', 'cs.CL'] })).toEqual(want);
+    expect(checkPreferences({ arxivCategories: ' cs.CL, cs.LG ' })).toEqual(want);
+    expect(checkPreferences({ arxivCategories: 'cs.CL cs.LG' })).toEqual(want);
+  });
+
+  it('reads trending from a checkbox, a word or a JSON boolean; a hidden "off" before the box counts by its last value', () => {
+    const base = { ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL'] };
+    for (const on of ['on', 'true', '1', true, ['off', 'on']]) expect(checkPreferences({ trending: on }, { ...base, trending: false })).toMatchObject({ ok: true, preferences: { trending: true } });
+    for (const off of ['off', 'false', '0', false, ['off']]) expect(checkPreferences({ trending: off }, base)).toMatchObject({ ok: true, preferences: { trending: false } });
+    expect(checkPreferences({ trending: 'maybe' }, base)).toEqual({ ok: false, details: [{ field: 'trending', message: 'Trending must be on or off (true or false)' }] });
+  });
+
+  it('keeps stored sources when JSON leaves them out; a submitted form with unchecked boxes clears them', () => {
+    const base = { ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL'] };
+    expect(checkPreferences({ maxPapers: 3 }, base)).toEqual({ ok: true, preferences: { ...base, maxPapers: 3 } });
+    expect(checkPreferences({ arxivCategories: 'cs.CL' }, base, { form: true })).toEqual({ ok: true, preferences: { ...base, trending: false } });
+    expect(checkPreferences({ trending: 'on' }, base, { form: true })).toEqual({ ok: true, preferences: { ...base, arxivCategories: [] } });
+    expect(checkPreferences({ arxivCategories: '' }, base)).toEqual({ ok: true, preferences: { ...base, arxivCategories: [] } });
+  });
+
+  it('names an unknown category, refuses more than 20, and wants at least one source', () => {
+    expect(checkPreferences({ arxivCategories: ['cs.CL', 'cs.Cl'] })).toEqual({
+      ok: false,
+      details: [{ field: 'arxivCategories', message: '"cs.Cl" is not an arXiv category (codes look like "cs.CL" or "hep-th")' }],
+    });
+    const many = ['cs.AI', 'cs.AR', 'cs.CC', 'cs.CE', 'cs.CG', 'cs.CL', 'cs.CR', 'cs.CV', 'cs.CY', 'cs.DB', 'cs.DC', 'cs.DL', 'cs.DM', 'cs.DS', 'cs.ET', 'cs.FL', 'cs.GL', 'cs.GR', 'cs.GT', 'cs.HC', 'cs.IR'];
+    expect(checkPreferences({ arxivCategories: many })).toMatchObject({ ok: false, details: [{ field: 'arxivCategories', message: 'Choose at most 20 arXiv categories (you gave 21)' }] });
+    expect(checkPreferences({ arxivCategories: many.slice(0, 20) })).toMatchObject({ ok: true });
+    expect(checkPreferences({ trending: false })).toEqual({
+      ok: false,
+      details: [{ field: 'sources', message: 'Choose at least one source: Hugging Face trending or an arXiv category' }],
+    });
+    expect(checkPreferences({}, DEFAULT_PREFERENCES, { form: true })).toMatchObject({ ok: false, details: [{ field: 'sources' }] });
+  });
+});
+
 describe('describePreferences', () => {
   it('says when and what, for emails and pages', () => {
-    expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics');
-    expect(describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5 })).toBe(
-      'weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl',
+    expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending');
+    expect(
+      describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: false, arxivCategories: ['cs.CL'] }),
+    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from arXiv cs.CL (arXiv categories come in daily emails only)');
+    expect(describePreferences({ ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL', 'cs.LG'] })).toBe(
+      'daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending and arXiv cs.CL, cs.LG',
     );
   });
 });
@@ -58,10 +100,10 @@ describe('describePreferences', () => {
 describe('describeDigestChoices', () => {
   it('says what the reader chose, as a digest footer does', () => {
     expect(describeDigestChoices({ ...DEFAULT_PREFERENCES, timeZone: 'Europe/Berlin', topics: ['diffusion', 'agents'] })).toBe(
-      'daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers',
+      'daily at 07:00 Europe/Berlin, topics: diffusion, agents, 10 papers, from Hugging Face trending',
     );
     expect(describeDigestChoices({ ...DEFAULT_PREFERENCES, frequency: 'weekly', weekday: 3, sendHour: 18, maxPapers: 1 })).toBe(
-      'weekly on Wednesdays at 18:00 UTC, all topics, 1 paper',
+      'weekly on Wednesdays at 18:00 UTC, all topics, 1 paper, from Hugging Face trending',
     );
   });
 });

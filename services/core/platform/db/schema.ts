@@ -167,6 +167,10 @@ export const subscribers = pgTable(
     /** Lower-cased keywords; empty means every paper of the edition. */
     topics: text('topics').array().notNull().default(sql`'{}'::text[]`),
     maxPapers: smallint('max_papers').notNull().default(10),
+    /** Whether the reader's daily email has the Hugging Face trending section. */
+    trending: boolean('trending').notNull().default(true),
+    /** arXiv categories ("cs.CL") whose new listings are sections of the reader's daily email. */
+    arxivCategories: text('arxiv_categories').array().notNull().default(sql`'{}'::text[]`),
     /** No digest until this instant (a holiday pause); null, or a past instant, means not paused. */
     pausedUntil: timestamp('paused_until', { withTimezone: true }),
     /** Whether digest cards show the papers' thumbnails. */
@@ -202,6 +206,8 @@ export const subscribers = pgTable(
     check('subscribers_weekday_range', sql`${t.weekday} between 1 and 7`),
     check('subscribers_send_hour_range', sql`${t.sendHour} between 0 and 23`),
     check('subscribers_max_papers_range', sql`${t.maxPapers} between 1 and 100`),
+    // A reader with no source would never get anything.
+    check('subscribers_has_source', sql`${t.trending} or cardinality(${t.arxivCategories}) > 0`),
   ],
 );
 
@@ -253,6 +259,24 @@ export const editions = pgTable(
     assembledAt: timestamp('assembled_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('editions_key_key').on(t.key), index('editions_kind_period_idx').on(t.kind, t.periodEnd)],
+);
+
+/**
+ * The arXiv sections of a daily edition: the category editions (`arxiv:CAT:D`) frozen with the
+ * daily edition D, one for each category a daily reader had chosen. The daily edition's own
+ * papers are its Hugging Face trending section.
+ */
+export const editionSections = pgTable(
+  'edition_sections',
+  {
+    editionId: bigint('edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    sectionEditionId: bigint('section_edition_id', { mode: 'number' })
+      .notNull()
+      .references(() => editions.id, { onDelete: 'restrict' }),
+  },
+  (t) => [primaryKey({ columns: [t.editionId, t.sectionEditionId] })],
 );
 
 /** The frozen, ranked papers of an edition. */
@@ -344,8 +368,14 @@ export const editionVariants = pgTable(
       .references(() => editions.id, { onDelete: 'cascade' }),
     /** In the order the digest shows them. */
     paperIds: text('paper_ids').array().notNull(),
+    /**
+     * The section of each paper, parallel to paper_ids: "hf" (Hugging Face trending) or an arXiv
+     * category ("cs.CL"). Empty for a copy that is all trending, as every copy was before readers
+     * chose sources: such a variant is the same row as ever.
+     */
+    paperSections: text('paper_sections').array().notNull().default(sql`'{}'::text[]`),
   },
-  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds)],
+  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds, t.paperSections)],
 );
 
 /**
