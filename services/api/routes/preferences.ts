@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describeSendTime, listingReadiness, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
-import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
+import { describePreferences, describeSources, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { PAUSE_WEEKS } from '../../core/subscribers/subscription-service.js';
 import { preferencesOf } from '../../core/subscribers/preference-columns.js';
@@ -26,8 +26,7 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
 function nextEmailLabel(row: SubscriberRow, readiness: ListingReadiness, now: Date): string | undefined {
   if (row.status !== 'confirmed') return undefined;
   const preference = preferencesOf(row);
-  // Every reader reads Hugging Face's trending papers until readers choose their sources.
-  const next = nextSendTime(preference, { trending: true, arxivCategories: [] }, readiness, now, row.pausedUntil);
+  const next = nextSendTime(preference, preference, readiness, now, row.pausedUntil);
   return next && describeSendTime(next, preference.timeZone, now);
 }
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -59,6 +58,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       token,
       saved,
       summary: describePreferences(preferencesOf(row)),
+      sources: describeSources(row),
       pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
       nextEmail: nextEmailLabel(row, readiness, ctx.runtime.clock()),
       canPause: row.status === 'confirmed',
