@@ -35,13 +35,14 @@ const SOURCES_SCRIPT = `(function () {
   if (!box || !input || !list || !count) return;
   var archives = Array.prototype.slice.call(list.querySelectorAll('details'));
   var wasOpen = archives.map(function (archive) { return archive.open; });
-  var items = Array.prototype.slice.call(list.querySelectorAll('li[data-terms]'));
+  var items = Array.prototype.slice.call(list.querySelectorAll('li'));
   // The words a typed word may begin: each word of the code, name and archive, and the parts of
   // a code ("cs.CL": "cs.cl", "cs", "cl"), so "language" and "cs.CL" find cs.CL but
   // "cs.cl" does not find physics.class-ph.
   var words = items.map(function (item) {
     var found = [];
-    item.getAttribute('data-terms').toLowerCase().split(/[\\s,;:()]+/).forEach(function (word) {
+    var archive = item.closest('details').querySelector('summary').firstChild.nodeValue;
+    (item.textContent + ' ' + archive).toLowerCase().split(/[\\s,;:()]+/).forEach(function (word) {
       if (!word) return;
       found.push(word);
       if (/[.-]/.test(word)) found.push.apply(found, word.split(/[.-]/));
@@ -67,7 +68,7 @@ const SOURCES_SCRIPT = `(function () {
       if (match) shown += 1;
     });
     archives.forEach(function (archive, index) {
-      var visible = archive.querySelectorAll('li[data-terms]:not([hidden])').length;
+      var visible = archive.querySelectorAll('li:not([hidden])').length;
       archive.hidden = visible === 0;
       archive.open = typed.length > 0 ? visible > 0 : wasOpen[index];
     });
