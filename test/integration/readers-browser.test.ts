@@ -259,8 +259,16 @@ describe('a reader in Chromium', () => {
     await expect.poll(() => page.locator('#arxiv-count').textContent()).toBe('155 categories');
     expect(page.url()).toBe(`${baseUrl}/`);
 
-    await page.fill('#arxiv-filter', 'language');
-    await page.check(category('cs.CL'));
+    // By keyboard: from the trending box to the filter, type, then to the first match and tick it.
+    await page.focus('#trending');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe('arxiv-filter');
+    await page.keyboard.type('language');
+    await page.keyboard.press('Tab'); // the archive's summary
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.value')).toBe('cs.CL');
+    await page.keyboard.press('Space');
+    expect(await page.locator(category('cs.CL')).isChecked()).toBe(true);
     await page.uncheck('#trending');
     await page.fill('#email', email);
     await Promise.all([page.waitForURL(`${baseUrl}/subscribe#subscribe`), page.click('button[type=submit]')]);
