@@ -68,7 +68,7 @@ const CATEGORY_COUNT = ARXIV_TAXONOMY.reduce((count, archive) => count + archive
  * categories ticked (submitted form values, or a stored Preferences). checkPreferences decides
  * what is valid; an unknown code simply matches no checkbox and its error is shown.
  */
-export function sourcesView(values: Record<string, unknown>): SourcesView {
+function sourcesView(values: Record<string, unknown>): SourcesView {
   const trending = lastValue(values.trending);
   const given = values.arxivCategories;
   const codes = Array.isArray(given) ? given.flatMap((item) => String(item).split(',')) : typeof given === 'string' ? given.split(/[,\s]+/) : [];
