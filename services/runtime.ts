@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './core/platform/metrics/metrics.js'
 import { createMailTransport, type MailTransport } from './core/platform/mail/transport.js';
 import { closeQueues, createQueues, type Queues } from './core/platform/queue/queues.js';
 import { createCounterClient, createProbeClient, redisKeyPrefix, redisTargetOf } from './core/platform/queue/redis.js';
+import { createSharedRequestGate, type RequestGate } from './core/platform/queue/shared-request-gate.js';
 import { readerMailOutboxBacklog } from './core/reader-mail/reader-mail-outbox.js';
 import { reportUnfinishedRuns } from './core/sending/send-report.js';
 import { countEmptySourceDays } from './core/papers/paper-repo.js';
@@ -28,8 +29,10 @@ export interface Runtime {
   mail: MailTransport;
   /** Fails fast while Redis is down; used by /readyz. */
   redisProbe: Redis | Cluster;
-  /** Where counters are shared between processes: the API's rate limiter, the workers' send rate. */
+  /** Where counters are shared between processes: the API's rate limiter, the workers' send rate, the arXiv request gate. */
   rateLimitRedis: Redis | Cluster;
+  /** Where every arXiv request of the installation waits for its turn: one at a time, 3 s after the previous answer. */
+  arxivRequests: RequestGate;
   /** What readers do to their own subscriptions. */
   subscriptions: SubscriptionService;
   /** This process's Prometheus registry and recorders (one per runtime). */
@@ -45,7 +48,12 @@ export interface RuntimeOverrides {
   mail?: MailTransport;
   clock?: Clock;
   httpGet?: HttpGet;
+  /** The pause between two arXiv requests (3 s, as arXiv asks), shorter in tests. */
+  arxivRequestSpacingMs?: number;
 }
+
+/** arXiv asks for no more than one request every three seconds (API Terms of Use). */
+const ARXIV_REQUEST_SPACING_MS = 3000;
 
 export function createRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const database = createDatabaseClient({ url: config.databaseUrl, prepare: config.databasePrepare });
@@ -66,6 +74,11 @@ export function createRuntime(config: Readonly<Config>, logger: Logger, override
     mail,
     redisProbe,
     rateLimitRedis,
+    arxivRequests: createSharedRequestGate(rateLimitRedis, {
+      key: `${keyPrefix}:arxiv:requests`,
+      spacingMs: overrides.arxivRequestSpacingMs ?? ARXIV_REQUEST_SPACING_MS,
+      upstream: 'arXiv',
+    }),
     subscriptions: createSubscriptionService({ database, clock, mail, config }),
     metrics: createMetrics({
       queues,

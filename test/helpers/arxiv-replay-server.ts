@@ -26,7 +26,8 @@ export interface ArxivReplayServer {
   apiUrl: string;
   /** e.g. http://127.0.0.1:PORT/rss */
   rssUrl: string;
-  requests: RecordedRequest[];
+  /** Each with the time it arrived (`performance.now()`), to check the spacing of requests. */
+  requests: Array<RecordedRequest & { at: number }>;
   /** The recorded API answer whose entries /api/query pages through, whatever the query. */
   apiFeed: string;
   /** RSS feeds by category. */
@@ -54,13 +55,13 @@ export function pageOfFeed(feed: string, start: number, maxResults: number): str
 
 /** A local stand-in for export.arxiv.org/api/query and rss.arxiv.org/rss/{category}. */
 export async function startArxivReplayServer(): Promise<ArxivReplayServer> {
-  const requests: RecordedRequest[] = [];
+  const requests: ArxivReplayServer['requests'] = [];
   const script: ScriptedAnswer[] = [];
   const feeds = new Map<string, string>();
   const state = { apiFeed: readArxivFixture('current') };
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), headers: request.headers });
+    requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), headers: request.headers, at: performance.now() });
     const scripted = script.shift();
     if (scripted?.hang) return;
     if (scripted) {

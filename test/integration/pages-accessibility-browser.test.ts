@@ -43,6 +43,7 @@ describe('Paperboy\'s pages for axe-core', () => {
     const { sql } = test.runtime.database;
     const [reader] = await insertReaders(sql, 1, { topics: [topic, 'zzzunmatched'] }, 1);
     const [pending] = await insertReaders(sql, 1, { status: 'pending' }, 2);
+    const [arxivReader] = await insertReaders(sql, 1, { trending: false, arxivCategories: ['cs.CL', 'stat.ML'] }, 3);
 
     // A real send, for the "view in browser" link of a reader's email.
     const workers = await startWorkers(test.runtime, [fanoutProcessor(test.runtime), deliverProcessor(test.runtime), maintenanceProcessor(test.runtime)], []);
@@ -60,6 +61,7 @@ describe('Paperboy\'s pages for axe-core', () => {
       { name: 'signup', path: '/', status: 200 },
       { name: 'confirm', path: `/confirm?token=${token(pending!, 'confirm')}`, status: 200 },
       { name: 'preferences', path: `/preferences?token=${token(reader!, 'preferences')}`, status: 200 },
+      { name: 'preferences with arXiv categories', path: `/preferences?token=${token(arxivReader!, 'preferences')}`, status: 200 },
       { name: 'unsubscribe', path: `/unsubscribe?token=${token(reader!, 'unsubscribe')}`, status: 200 },
       { name: 'stop-topic', path: `/topics/stop?token=${token(reader!, 'preferences')}&topic=${encodeURIComponent(topic)}`, status: 200 },
       { name: 'archive', path: '/editions', status: 200 },
@@ -92,6 +94,22 @@ describe('Paperboy\'s pages for axe-core', () => {
         for (const finding of await seriousAxeFindings(page)) findings.push(`${name} (${scheme}): ${finding}`);
       }
     }
+    expect(findings).toEqual([]);
+  });
+
+  it('finds nothing critical or serious in the sources fieldset while filtering, nor with its error', async () => {
+    const { page } = browser;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${baseUrl}/`, { waitUntil: 'load' });
+    await page.fill('#arxiv-filter', 'language');
+    await expect.poll(() => page.locator('#arxiv-count').textContent()).toMatch(/match$/);
+    const findings = (await seriousAxeFindings(page)).map((finding) => `filtering: ${finding}`);
+    await page.fill('#email', 'axe.sources@example.org');
+    await page.uncheck('#trending');
+    const [answer] = await Promise.all([page.waitForResponse('**/subscribe'), page.click('button[type=submit]')]);
+    expect(answer.status()).toBe(400);
+    await page.waitForSelector('#sources-error');
+    findings.push(...(await seriousAxeFindings(page)).map((finding) => `error: ${finding}`));
     expect(findings).toEqual([]);
   });
 });

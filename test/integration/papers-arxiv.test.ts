@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
-import { ArxivApiError, createArxivClient, type ArxivClientOptions } from '../../services/core/papers/arxiv-client.js';
+import { ArxivApiError, arxivClientFromConfig, createArxivClient, type ArxivClientOptions } from '../../services/core/papers/arxiv-client.js';
 import { parseArxivApiFeed, parseArxivRssFeed } from '../../services/core/papers/arxiv-feed.js';
 import { createArxivSource } from '../../services/core/papers/arxiv-source.js';
 import { formatImportSummary, importPapersFile } from '../../services/core/papers/paper-import-service.js';
+import { ingestArxivListing } from '../../services/core/papers/paper-ingest-service.js';
+import { createLogger } from '../../services/core/platform/logging/logger.js';
+import { createSharedRequestGate } from '../../services/core/platform/queue/shared-request-gate.js';
+import { createRuntime, type Runtime } from '../../services/runtime.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../services/core/platform/errors.js';
 import { arxivFixturePath, readArxivFixture, startArxivReplayServer, type ArxivReplayServer } from '../helpers/arxiv-replay-server.js';
 import { hfFixturePath } from '../helpers/hf-replay-server.js';
@@ -293,5 +297,75 @@ describe('the scheduled arXiv ingest (ARXIV_CATEGORIES)', () => {
   it('is off without ARXIV_CATEGORIES, and refuses a category arXiv does not have', () => {
     expect(arxivIngestSchedulers({ ...test.runtime, config: { ...test.runtime.config, ingest: { ...test.runtime.config.ingest, arxivCategories: [] } } })).toEqual([]);
     expect(() => configFromEnv({ ARXIV_CATEGORIES: 'cs.CL, cs/LG' })).toThrow(/ARXIV_CATEGORIES.*arXiv categories separated by commas/);
+  });
+});
+
+describe('arXiv requests of the whole installation (3 s apart, as arXiv asks)', () => {
+  // Shorter than arXiv's 3 s so the test stays short; the gate is the same.
+  const spacingMs = 300;
+  let server: ArxivReplayServer;
+  let test: TestRuntime;
+  let otherProcess: Runtime | undefined;
+  const workers: WorkerHost[] = [];
+
+  beforeAll(async () => {
+    server = await startArxivReplayServer();
+    server.feeds.set('cs.CL', readArxivFixture('rss'));
+    server.feeds.set('cs.LG', readArxivFixture('rss').replaceAll('cs.CL', 'cs.LG'));
+    const clock = () => new Date('2026-04-30T04:30:00Z');
+    test = await createTestRuntime(
+      'papers-arxiv-spacing',
+      { ARXIV_API_URL: server.apiUrl, ARXIV_RSS_URL: server.rssUrl, ARXIV_CATEGORIES: 'cs.CL,cs.LG' },
+      { clock, arxivRequestSpacingMs: spacingMs },
+    );
+    // A second worker process of the same installation: same database, same Redis prefix.
+    otherProcess = createRuntime(test.config, createLogger({ level: 'silent' }), { clock, arxivRequestSpacingMs: spacingMs });
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.close(5000);
+    await otherProcess?.close();
+    await test?.cleanup();
+    await server?.close();
+  });
+
+  it('spaces the scheduled jobs of two workers and a paged CLI-style ingest, each request after the previous answer', async () => {
+    // Two workers take one category job each at the same moment, while another caller pages
+    // through the API (as `cli ingest-arxiv` does): without a shared gate they ask together.
+    workers.push(await startWorkers(test.runtime, [ingestProcessor(test.runtime)], []));
+    workers.push(await startWorkers(otherProcess!, [ingestProcessor(otherProcess!)], []));
+    await addJob(test.runtime.queues, 'ingest', 'arxiv-listings', {});
+    const paged = ingestArxivListing(otherProcess!, {
+      category: 'cs.AI',
+      date: '2026-04-30',
+      client: arxivClientFromConfig(otherProcess!, { pageSize: 10 }),
+    });
+    for (const category of ['cs.CL', 'cs.LG']) {
+      await waitUntil(`the ${category} listing job to complete`, async () => (await (await test.runtime.queues.ingest.getJob(`arxiv-listing-${category}-2026-04-30`))?.getState()) === 'completed');
+    }
+    expect((await paged).papers).toBe(20);
+
+    expect(server.requests.map((request) => request.path).sort()).toEqual(['/api/query', '/api/query', '/rss/cs.CL', '/rss/cs.LG']);
+    const arrivals = server.requests.map((request) => request.at);
+    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]!);
+    // A lower bound only: a slow machine makes the gaps longer, never shorter.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(spacingMs);
+  });
+
+  it('keeps a request in flight alone however long it takes, and the next one waits the spacing after its answer', async () => {
+    const key = `${test.queuePrefix}:gate-test`;
+    const gate = (runtime: Runtime) => createSharedRequestGate(runtime.rateLimitRedis, { key, spacingMs, upstream: 'arXiv' });
+    const releaseSlow = await gate(test.runtime).acquire(60_000);
+    let nextStarted: number | undefined;
+    const next = gate(otherProcess!).acquire(60_000).then((release) => {
+      nextStarted = performance.now();
+      return release;
+    });
+    // The slow request outlasts the spacing several times over: the other process still waits.
+    await new Promise((resolve) => setTimeout(resolve, 3 * spacingMs));
+    expect(nextStarted).toBeUndefined();
+    const answeredAt = performance.now();
+    await releaseSlow();
+    await (await next)();
+    expect(nextStarted! - answeredAt).toBeGreaterThanOrEqual(spacingMs);
   });
 });

@@ -39,6 +39,8 @@ async function openBrowser(options: { javaScriptEnabled?: boolean } = {}): Promi
 }
 
 const screenshot = screenshotAtWidths;
+/** The checkbox of an arXiv category in the sources fieldset. */
+const category = (code: string) => `#arxiv-list input[value="${code}"]`;
 
 async function subscriberRow(email: string) {
   const [row] = await test.runtime.database.db.select().from(subscribers).where(eq(subscribers.emailNormalized, email.toLowerCase()));
@@ -231,6 +233,100 @@ describe('a reader in Chromium', () => {
     await screenshot(page, '11-signup-dark');
 
     expect(problems).toEqual([]);
+  });
+
+  it('chooses sources: filters the arXiv list as the reader types, keeps the choice through confirming, and shows it on the preferences page', async () => {
+    const { page, problems } = await openBrowser();
+    const email = 'arxiv.reader@example.org';
+    await page.goto(`${baseUrl}/`);
+    // Without a choice, Hugging Face trending is ticked and every archive is closed.
+    expect(await page.locator('#trending').isChecked()).toBe(true);
+    expect(await page.locator('#arxiv-list details[open]').count()).toBe(0);
+
+    // The filter: every category whose code, name or archive has the words typed.
+    await page.fill('#arxiv-filter', 'language');
+    await expect.poll(() => page.locator('#arxiv-count').textContent()).toMatch(/^\d+ categories match$/);
+    expect(await page.locator('label:has(input[value="cs.CL"])').isVisible()).toBe(true);
+    expect(await page.locator('label:has(input[value="math.AG"])').isVisible()).toBe(false);
+    const shown = await page.locator('#arxiv-list li:not([hidden])').allTextContents();
+    expect(shown.every((item) => /language/i.test(item))).toBe(true);
+    await screenshot(page, '12-signup-arxiv-filter');
+    await page.fill('#arxiv-filter', 'cs.CL');
+    await expect.poll(() => page.locator('#arxiv-count').textContent()).toBe('1 category matches');
+    // Enter in the filter does not send the form; Escape clears the filter.
+    await page.press('#arxiv-filter', 'Enter');
+    await page.press('#arxiv-filter', 'Escape');
+    await expect.poll(() => page.locator('#arxiv-count').textContent()).toBe('155 categories');
+    expect(page.url()).toBe(`${baseUrl}/`);
+
+    // By keyboard: from the trending box to the filter, type, then to the first match and tick it.
+    await page.focus('#trending');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe('arxiv-filter');
+    await page.keyboard.type('language');
+    await page.keyboard.press('Tab'); // the archive's summary
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.value')).toBe('cs.CL');
+    await page.keyboard.press('Space');
+    expect(await page.locator(category('cs.CL')).isChecked()).toBe(true);
+    await page.uncheck('#trending');
+    await page.fill('#email', email);
+    await Promise.all([page.waitForURL(`${baseUrl}/subscribe#subscribe`), page.click('button[type=submit]')]);
+    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+    expect(await subscriberRow(email)).toMatchObject({ status: 'pending', trending: false, arxivCategories: ['cs.CL'] });
+
+    const sentTo = () => smtp.messages.find((message) => message.recipients.includes(email));
+    await expect.poll(() => sentTo() !== undefined).toBe(true);
+    const mail = sentTo()!;
+    const confirmUrl = /http:\/\/\S+\/confirm\?token=\S+/.exec(mail.parsed.text ?? '')?.[0];
+    await page.goto(confirmUrl!);
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Confirm my subscription")')]);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('You are subscribed');
+    await Promise.all([page.waitForURL(/\/preferences\?token=/), page.click('text=Change preferences')]);
+
+    // The preferences page: the choice, its archive open and first, and when the next email comes.
+    expect(await page.locator(category('cs.CL')).isChecked()).toBe(true);
+    expect(await page.locator('#trending').isChecked()).toBe(false);
+    expect(await page.locator('#arxiv-list details').first().getAttribute('open')).toBe('');
+    expect(await page.locator('#arxiv-list details').first().locator('summary').textContent()).toBe('Computer Science (1 chosen)');
+    expect(await page.locator('text=Your sources:').textContent()).toBe('Your sources: arXiv cs.CL');
+    expect(await page.locator('text=Your next email:').textContent()).toMatch(/^Your next email: (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d\d:00 \(Europe\/Berlin\)$/);
+    await screenshot(page, '13-preferences-sources');
+    expect(await subscriberRow(email)).toMatchObject({ status: 'confirmed', trending: false, arxivCategories: ['cs.CL'] });
+
+    // Both sources now: trending back on, a second category found by its code.
+    await page.check('#trending');
+    await page.fill('#arxiv-filter', 'cs.LG');
+    await page.check(category('cs.LG'));
+    await Promise.all([page.waitForURL(/saved=1/), page.click('text=Save preferences')]);
+    expect(await subscriberRow(email)).toMatchObject({ trending: true, arxivCategories: ['cs.CL', 'cs.LG'] });
+    expect(await page.locator('text=Your sources:').textContent()).toBe('Your sources: Hugging Face trending and arXiv cs.CL, cs.LG');
+    expect(problems).toEqual([]);
+  });
+
+  it('chooses sources without JavaScript: archives open by hand, and no source at all is refused next to the field', async () => {
+    const { page } = await openBrowser({ javaScriptEnabled: false });
+    const email = 'no-js.arxiv@example.org';
+    await page.goto(`${baseUrl}/`);
+    // The filter needs JavaScript: without it, it stays hidden.
+    expect(await page.locator('#arxiv-filter').isVisible()).toBe(false);
+    await page.fill('#email', email);
+    await page.fill('#topics', 'parsing');
+    await page.uncheck('#trending');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('#sources-error').textContent()).toContain('at least one source');
+    expect(await page.locator('#error-summary a[href="#sources"]').count()).toBe(1);
+    expect(await page.locator('#topics').inputValue()).toBe('parsing');
+    expect(await page.locator('#trending').isChecked()).toBe(false);
+    expect(await subscriberRow(email)).toBeUndefined();
+
+    await page.click('summary:has-text("Computer Science")');
+    await page.check(category('cs.CL'));
+    await page.click('summary:has-text("Statistics")');
+    await page.check(category('stat.ML'));
+    await Promise.all([page.waitForURL(`${baseUrl}/subscribe#subscribe`), page.click('button[type=submit]')]);
+    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+    expect(await subscriberRow(email)).toMatchObject({ trending: false, arxivCategories: ['cs.CL', 'stat.ML'], topics: ['parsing'] });
   });
 
   it('works without JavaScript: the form submits with UTC as the time zone', async () => {

@@ -269,6 +269,31 @@ describe('preference center', () => {
     expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Tuesday 22 December 2026 07:00 (Europe/Berlin)</strong>');
   });
 
+  it("tells an arXiv reader their next email by arXiv's calendar, and keeps their sources through a bad change", async () => {
+    h.clock.now = new Date('2026-12-04T07:00:00Z'); // Friday, 08:00 in Berlin: today's email has gone
+    const row = await h.subscribe(h.uniqueEmail('next-arxiv'), { sendHour: 7, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CL'] });
+    await createSubscriptionService(h.test.runtime).confirm(row.id);
+    const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    const page = (await h.app.inject({ method: 'GET', url })).body;
+    // No arXiv announcement on Friday and Saturday evenings: nothing on Saturday nor Sunday.
+    expect(page).toContain('Your next email: <strong>Monday 07:00 (Europe/Berlin)</strong>');
+    expect(page).toContain('Your sources: <strong>arXiv cs.CL</strong>');
+    expect(page).toContain('<input type="checkbox" name="arxivCategories" value="cs.CL" checked>');
+
+    const typo = await h.app.inject({ method: 'POST', url, ...form({ trending: 'off', arxivCategories: 'cs.XY', frequency: 'daily', sendHour: '7', timeZone: 'Europe/Berlin', maxPapers: '10' }) });
+    expect(typo.statusCode).toBe(400);
+    expect(typo.body).toContain('<span class="error-text" id="arxivCategories-error">&quot;cs.XY&quot; is not an arXiv category');
+    expect(typo.body).toContain('<a href="#arxivCategories">');
+    const badJson = await h.app.inject({ method: 'POST', url, headers: json, payload: { arxivCategories: ['cs.CL', 'cs.XY'] } });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json().details).toEqual([{ field: 'arxivCategories', message: expect.stringContaining('"cs.XY" is not an arXiv category') }]);
+    expect(await h.subscriberByEmail(row.email)).toMatchObject({ trending: false, arxivCategories: ['cs.CL'] });
+
+    // JSON that leaves the sources out keeps them.
+    const viaJson = await h.app.inject({ method: 'POST', url, headers: json, payload: { maxPapers: 4 } });
+    expect(viaJson.json().preferences).toMatchObject({ maxPapers: 4, trending: false, arxivCategories: ['cs.CL'] });
+  });
+
   it('exports everything stored about the reader as a JSON download', async () => {
     const row = await h.subscribe(h.uniqueEmail('export'));
     const { db } = h.test.runtime.database;

@@ -3,6 +3,7 @@ import { count, eq, like } from 'drizzle-orm';
 import { buildApp } from '../../services/api/app.js';
 import { SIGNUP_ACCEPTED_MESSAGE } from '../../services/api/routes/signup.js';
 import { editionPapers, editions, papers, subscribers, suppressions } from '../../services/core/platform/db/schema.js';
+import { ARXIV_TAXONOMY } from '../../services/core/papers/arxiv-taxonomy.js';
 import { suppressionHash } from '../../services/core/suppression/suppression-repo.js';
 import { createSubscriptionService } from '../../services/core/subscribers/subscription-service.js';
 import { acceptJson as json, createReaderHarness, form, type ReaderHarness } from '../helpers/readers.js';
@@ -40,6 +41,32 @@ describe('signup page', () => {
     const script = await h.app.inject({ method: 'GET', url: '/assets/timezone.js' });
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toContain('javascript');
+  });
+
+  it("offers every arXiv category by archive, and stays small with arXiv's whole taxonomy", async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/', headers: { 'accept-encoding': 'identity' } });
+    const html = response.body;
+    const categories = ARXIV_TAXONOMY.flatMap((archive) => archive.categories);
+    for (const { code } of categories) expect(html).toContain(`<input type="checkbox" name="arxivCategories" value="${code}">`);
+    expect(html.match(/<details>/g)).toHaveLength(ARXIV_TAXONOMY.length);
+    expect(html).toContain('<label><input type="checkbox" name="arxivCategories" value="cs.CL"><code>cs.CL</code> Computation and Language</label>');
+    expect(html).toContain('<input type="checkbox" id="trending" name="trending" value="on" checked>');
+    expect(html).toContain('src="/assets/sources.js"');
+    // 65 KB: 43 KB before arXiv's 155 categories came (the time zone list is most of it), 23 KB
+    // for the list (3 KB gzipped).
+    expect(Buffer.byteLength(html)).toBeLessThan(70 * 1024);
+    const script = await h.app.inject({ method: 'GET', url: '/assets/sources.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('javascript');
+  });
+
+  it('documents the source fields of POST /subscribe and POST /preferences in OpenAPI', async () => {
+    const spec = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const [path, operation] of [['/subscribe', spec.paths['/subscribe'].post], ['/preferences', spec.paths['/preferences'].post]]) {
+      const schema = operation.requestBody.content['application/json'].schema;
+      expect(Object.keys(schema.properties), path).toEqual(expect.arrayContaining(['trending', 'arxivCategories']));
+      expect(schema.properties.arxivCategories.description, path).toContain('cs.CL');
+    }
   });
 
   it('shows the latest edition as a sample, escaped', async () => {

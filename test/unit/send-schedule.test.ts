@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { describeSendTime, firstSendTimeAfter, isDue, nextSendTime, type SendTimePreference } from '../../services/core/sending/send-schedule.js';
+import {
+  describeSendTime,
+  firstSendTimeAfter,
+  isDue,
+  listingReadiness,
+  nextSendTime,
+  type ReaderSources,
+  type SendTimePreference,
+} from '../../services/core/sending/send-schedule.js';
 
 const daily = (sendHour: number, timeZone: string): SendTimePreference => ({ frequency: 'daily', weekday: 1, sendHour, timeZone });
 
@@ -40,12 +48,20 @@ describe('send schedule', () => {
   });
 });
 
+// The default digest: yesterday's edition frozen at 06:00 UTC.
+const readiness = listingReadiness({ cron: '0 0 6 * * *', timeZone: 'UTC' });
+const HF: ReaderSources = { trending: true, arxivCategories: [] };
+const CS_CL: ReaderSources = { trending: false, arxivCategories: ['cs.CL'] };
+const BOTH: ReaderSources = { trending: true, arxivCategories: ['cs.CL', 'math.AG'] };
+
+function nextEmail(preference: SendTimePreference, sources: ReaderSources, now: string, pausedUntil?: string) {
+  const instant = nextSendTime(preference, sources, readiness, new Date(now), pausedUntil ? new Date(pausedUntil) : null);
+  return instant && { at: instant.toISOString(), label: describeSendTime(instant, preference.timeZone, new Date(now)) };
+}
+
 describe("the reader's next email", () => {
   const berlin = (frequency: 'daily' | 'weekly', weekday = 2): SendTimePreference => ({ frequency, weekday, sendHour: 7, timeZone: 'Europe/Berlin' });
-  const next = (preference: SendTimePreference, now: string, pausedUntil?: string) => {
-    const instant = nextSendTime(preference, new Date(now), pausedUntil ? new Date(pausedUntil) : null);
-    return { at: instant.toISOString(), label: describeSendTime(instant, preference.timeZone, new Date(now)) };
-  };
+  const next = (preference: SendTimePreference, now: string, pausedUntil?: string) => nextEmail(preference, HF, now, pausedUntil);
 
   it('is the next send hour on the reader clock: today before it, tomorrow once it has passed', () => {
     // Wednesday 2 December 2026, 06:59 and 07:00 in Berlin (UTC+1).
@@ -63,9 +79,10 @@ describe("the reader's next email", () => {
     expect(next(berlin('weekly', 1), '2026-03-28T12:00:00Z')).toEqual({ at: '2026-03-30T05:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
     expect(next(berlin('weekly', 1), '2026-10-24T12:00:00Z')).toEqual({ at: '2026-10-26T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
     // New York changes on other Sundays (2026-03-08, 2026-11-01): 07:00 local is 12:00 then 11:00 UTC.
+    // (A Hugging Face reader told on a Saturday hears Tuesday: Monday's list goes out then.)
     const newYork: SendTimePreference = { frequency: 'daily', weekday: 1, sendHour: 7, timeZone: 'America/New_York' };
-    expect(next(newYork, '2026-03-07T13:00:00Z')).toEqual({ at: '2026-03-08T11:00:00.000Z', label: 'Sunday 07:00 (America/New_York)' });
-    expect(next(newYork, '2026-10-31T12:00:00Z')).toEqual({ at: '2026-11-01T12:00:00.000Z', label: 'Sunday 07:00 (America/New_York)' });
+    expect(next(newYork, '2026-03-07T13:00:00Z')).toEqual({ at: '2026-03-10T11:00:00.000Z', label: 'Tuesday 07:00 (America/New_York)' });
+    expect(next(newYork, '2026-10-31T12:00:00Z')).toEqual({ at: '2026-11-03T12:00:00.000Z', label: 'Tuesday 07:00 (America/New_York)' });
   });
 
   it('starts after a pause, with the date when that is more than a week away', () => {
@@ -74,6 +91,73 @@ describe("the reader's next email", () => {
       label: 'Wednesday 16 December 2026 07:00 (Europe/Berlin)',
     });
     // A pause that has ended changes nothing.
-    expect(next(berlin('daily'), '2026-12-02T05:00:00Z', '2026-12-01T05:00:00Z').at).toBe('2026-12-02T06:00:00.000Z');
+    expect(next(berlin('daily'), '2026-12-02T05:00:00Z', '2026-12-01T05:00:00Z')?.at).toBe('2026-12-02T06:00:00.000Z');
+  });
+});
+
+describe("the reader's next email follows their sources' calendars", () => {
+  const berlin: SendTimePreference = { frequency: 'daily', weekday: 1, sendHour: 7, timeZone: 'Europe/Berlin' };
+  // Friday 4 December 2026, 08:00 in Berlin: the reader's 07:00 has passed.
+  const fridayAfterSendHour = '2026-12-04T07:00:00Z';
+
+  it('tells a cs.CL reader on a Friday after their hour Monday: arXiv announces nothing on Friday and Saturday evenings', () => {
+    expect(nextEmail(berlin, CS_CL, fridayAfterSendHour)).toEqual({ at: '2026-12-07T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
+    // Before their hour on Friday: Friday's listing, announced on Thursday evening.
+    expect(nextEmail(berlin, CS_CL, '2026-12-04T05:00:00Z')?.label).toBe('Friday 07:00 (Europe/Berlin)');
+  });
+
+  it("gives a Hugging Face reader each weekday's list the morning after: Friday's on Saturday, then Monday's on Tuesday", () => {
+    expect(nextEmail(berlin, HF, fridayAfterSendHour)?.label).toBe('Saturday 07:00 (Europe/Berlin)');
+    expect(nextEmail(berlin, HF, '2026-12-05T07:00:00Z')).toEqual({ at: '2026-12-08T06:00:00.000Z', label: 'Tuesday 07:00 (Europe/Berlin)' });
+  });
+
+  it('takes the first day any chosen source has a listing', () => {
+    expect(nextEmail(berlin, BOTH, fridayAfterSendHour)?.label).toBe('Saturday 07:00 (Europe/Berlin)');
+    expect(nextEmail(berlin, BOTH, '2026-12-05T07:00:00Z')?.label).toBe('Monday 07:00 (Europe/Berlin)');
+  });
+
+  it("skips arXiv's holidays", () => {
+    // arXiv does not announce on Tuesday 29 and Thursday 31 December 2026: no listing dated
+    // Wednesday 30 December nor Friday 1 January.
+    expect(nextEmail(berlin, CS_CL, '2026-12-29T07:00:00Z')).toEqual({ at: '2026-12-31T06:00:00.000Z', label: 'Thursday 07:00 (Europe/Berlin)' });
+    expect(nextEmail(berlin, CS_CL, '2026-12-31T07:00:00Z')).toEqual({ at: '2027-01-04T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
+    // Thanksgiving (Thursday 26 November): no listing on Friday 27.
+    expect(nextEmail(berlin, CS_CL, '2026-11-26T07:00:00Z')?.label).toBe('Monday 07:00 (Europe/Berlin)');
+    // Hugging Face has no holidays: its reader hears Friday.
+    expect(nextEmail(berlin, HF, '2026-11-26T07:00:00Z')?.label).toBe('Friday 07:00 (Europe/Berlin)');
+  });
+
+  it('keeps the local hour across a clock change on the weekend it skips', () => {
+    // Berlin falls back on Sunday 25 October 2026: Monday 07:00 is 06:00 UTC, Friday's was 05:00.
+    expect(nextEmail(berlin, CS_CL, '2026-10-23T06:00:00Z')).toEqual({ at: '2026-10-26T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
+    // New York, arXiv's own clock, falls back on Sunday 1 November.
+    const newYork: SendTimePreference = { ...berlin, timeZone: 'America/New_York' };
+    expect(nextEmail(newYork, CS_CL, '2026-10-30T12:00:00Z')).toEqual({ at: '2026-11-02T12:00:00.000Z', label: 'Monday 07:00 (America/New_York)' });
+  });
+
+  it('waits a day where the listing comes out after the reader hour', () => {
+    // A listing is fetched at 00:30 in New York, 14:30 in Tokyo, after a 07:00 reader's email:
+    // Friday's goes out on Saturday there, Monday's on Tuesday.
+    const tokyo: SendTimePreference = { ...berlin, timeZone: 'Asia/Tokyo' };
+    expect(nextEmail(tokyo, CS_CL, '2026-12-04T12:00:00Z')?.label).toBe('Saturday 07:00 (Asia/Tokyo)');
+    expect(nextEmail(tokyo, CS_CL, '2026-12-05T12:00:00Z')).toEqual({ at: '2026-12-07T22:00:00.000Z', label: 'Tuesday 07:00 (Asia/Tokyo)' });
+  });
+
+  it('counts from the end of a pause, and leaves weekly readers on their weekday', () => {
+    // Paused until Saturday 12 December: the first listing after it is Monday's.
+    expect(nextEmail(berlin, CS_CL, '2026-12-02T07:00:00Z', '2026-12-12T05:00:00Z')?.label).toBe('Monday 14 December 2026 07:00 (Europe/Berlin)');
+    const weeklySunday: SendTimePreference = { ...berlin, frequency: 'weekly', weekday: 7 };
+    expect(nextEmail(weeklySunday, CS_CL, fridayAfterSendHour)?.label).toBe('Sunday 07:00 (Europe/Berlin)');
+  });
+
+  it('has no next email without a source', () => {
+    expect(nextEmail(berlin, { trending: false, arxivCategories: [] }, fridayAfterSendHour)).toBeUndefined();
+  });
+
+  it('knows when each listing is ready: the digest assembly after the Hugging Face day, 00:30 New York for arXiv', () => {
+    expect(readiness.hf('2026-12-04').toISOString()).toBe('2026-12-05T06:00:00.000Z');
+    expect(listingReadiness({ cron: '0 30 7 * * *', timeZone: 'Europe/Berlin' }).hf('2026-12-04').toISOString()).toBe('2026-12-05T06:30:00.000Z');
+    expect(readiness.arxiv('2026-12-07').toISOString()).toBe('2026-12-07T05:30:00.000Z');
+    expect(readiness.arxiv('2026-07-06').toISOString()).toBe('2026-07-06T04:30:00.000Z');
   });
 });

@@ -1,5 +1,6 @@
 import { latexToText } from '../../core/digest/latex-text.js';
 import type { EditionPaper } from '../../core/editions/edition-service.js';
+import { ARXIV_TAXONOMY } from '../../core/papers/arxiv-taxonomy.js';
 import type { ErrorDetail } from '../../core/platform/errors.js';
 import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../core/subscribers/preferences.js';
 import { canonicalTimeZone, selectableTimeZones } from '../../core/subscribers/time-zones.js';
@@ -26,6 +27,22 @@ export interface PreferenceFieldsView {
   maxPapersLimit: number;
   /** Lets /assets/timezone.js pre-select the browser's zone (new signups only). */
   autodetect: boolean;
+  sources: SourcesView;
+}
+
+export interface ArchiveView {
+  name: string;
+  /** Open when it holds a chosen category, so the reader sees their choice without JavaScript. */
+  open: boolean;
+  chosen: number;
+  categories: Array<{ code: string; name: string; checked: boolean }>;
+}
+
+export interface SourcesView {
+  trending: boolean;
+  /** Archives holding a chosen category first, and in each the chosen categories first. */
+  archives: ArchiveView[];
+  categoryCount: number;
 }
 
 export interface ErrorsView {
@@ -37,6 +54,40 @@ function text(value: unknown, fallback: string): string {
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (value === undefined || value === null) return fallback;
   return String(value);
+}
+
+/** The last of a form's repeated values (a hidden "off" before the checkbox), or the value. */
+function lastValue(value: unknown): unknown {
+  return Array.isArray(value) ? value.at(-1) : value;
+}
+
+const CATEGORY_COUNT = ARXIV_TAXONOMY.reduce((count, archive) => count + archive.categories.length, 0);
+
+/**
+ * The source choice: the Hugging Face checkbox, and arXiv's taxonomy by archive with the chosen
+ * categories ticked (submitted form values, or a stored Preferences). checkPreferences decides
+ * what is valid; an unknown code simply matches no checkbox and its error is shown.
+ */
+function sourcesView(values: Record<string, unknown>): SourcesView {
+  const trending = lastValue(values.trending);
+  const given = values.arxivCategories;
+  const codes = Array.isArray(given) ? given.flatMap((item) => String(item).split(',')) : typeof given === 'string' ? given.split(/[,\s]+/) : [];
+  const chosen = new Set(codes.map((code) => code.trim()).filter(Boolean));
+  const archives = ARXIV_TAXONOMY.map((archive) => {
+    const categories = archive.categories.map((category) => ({ code: category.code, name: category.name, checked: chosen.has(category.code) }));
+    const picked = categories.filter((category) => category.checked).length;
+    return {
+      name: archive.name,
+      open: picked > 0,
+      chosen: picked,
+      categories: [...categories.filter((category) => category.checked), ...categories.filter((category) => !category.checked)],
+    };
+  });
+  return {
+    trending: trending === undefined || trending === null ? DEFAULT_PREFERENCES.trending : trending === true || ['on', 'true', '1'].includes(String(trending).trim().toLowerCase()),
+    archives: [...archives.filter((archive) => archive.open), ...archives.filter((archive) => !archive.open)],
+    categoryCount: CATEGORY_COUNT,
+  };
 }
 
 /** Form fields from what was submitted (strings) or what is stored (a Preferences). */
@@ -65,6 +116,7 @@ export function preferenceFieldsView(values: Record<string, unknown> | Preferenc
     maxPapers: text(raw.maxPapers, String(DEFAULT_PREFERENCES.maxPapers)),
     maxPapersLimit: MAX_PAPERS_LIMIT,
     autodetect,
+    sources: sourcesView(raw),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
-import { describeSendTime, nextSendTime } from '../../core/sending/send-schedule.js';
-import { describePreferences, type Preferences } from '../../core/subscribers/preferences.js';
+import { describeSendTime, listingReadiness, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
+import { describePreferences, describeSources, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { PAUSE_WEEKS } from '../../core/subscribers/subscription-service.js';
 import { preferencesOf } from '../../core/subscribers/preference-columns.js';
@@ -19,11 +19,15 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: row.timeZone }).format(row.pausedUntil);
 }
 
-/** "Tuesday 07:00 (Europe/Berlin)": when a confirmed reader's next digest is due (none otherwise). */
-function nextEmailLabel(row: SubscriberRow, now: Date): string | undefined {
+/**
+ * "Tuesday 07:00 (Europe/Berlin)": when a confirmed reader's next digest is due, on a day their
+ * sources have a listing (none otherwise).
+ */
+function nextEmailLabel(row: SubscriberRow, readiness: ListingReadiness, now: Date): string | undefined {
   if (row.status !== 'confirmed') return undefined;
   const preference = preferencesOf(row);
-  return describeSendTime(nextSendTime(preference, now, row.pausedUntil), preference.timeZone, now);
+  const next = nextSendTime(preference, preference, readiness, now, row.pausedUntil);
+  return next && describeSendTime(next, preference.timeZone, now);
 }
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -40,6 +44,7 @@ function preferencesJson(row: SubscriberRow) {
 
 /** The preference center: `GET/POST /preferences?token=T` and the GDPR export. */
 export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
+  const readiness = listingReadiness(ctx.runtime.config.digest);
   function renderForm(
     row: SubscriberRow,
     token: string,
@@ -53,8 +58,9 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       token,
       saved,
       summary: describePreferences(preferencesOf(row)),
+      sources: describeSources(row),
       pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
-      nextEmail: nextEmailLabel(row, ctx.runtime.clock()),
+      nextEmail: nextEmailLabel(row, readiness, ctx.runtime.clock()),
       canPause: row.status === 'confirmed',
       images: row.images,
       pauseWeeks: PAUSE_WEEKS,

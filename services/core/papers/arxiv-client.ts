@@ -1,5 +1,6 @@
 import type { Config } from '../platform/config/config.js';
 import { DependencyUnavailableError, InvalidInputError, UpstreamError, type ErrorDetail } from '../platform/errors.js';
+import type { RequestGate } from '../platform/queue/shared-request-gate.js';
 import { ArxivErrorDocument, parseArxivApiFeed, parseArxivRssFeed, type ArxivEntry, type ArxivListing } from './arxiv-feed.js';
 import { isArxivCategory } from './paper-source.js';
 import { retryDelayFromHeaders } from './retry-delay.js';
@@ -9,7 +10,9 @@ import { retryDelayFromHeaders } from './retry-delay.js';
  * and submission window, paged with `start`/`max_results` up to `totalResults`; and the RSS
  * listing feed of a category (`rss.arxiv.org/rss/cs.CL`).
  * - arXiv asks for at most one request every 3 seconds, one at a time, API and RSS together
- *   (API Terms of Use): the client waits that long between any two of its requests.
+ *   (API Terms of Use): every request waits for its turn at a gate. The runtime's gate is shared
+ *   by every process of the installation through Redis (shared-request-gate.ts); without one,
+ *   the client spaces its own requests.
  * - The API's error document (HTTP 400) becomes an error quoting arXiv's own words.
  * - 429, 5xx and network failures are retried; a `Retry-After` is honoured up to a bound.
  */
@@ -24,7 +27,12 @@ export interface ArxivClientOptions {
   rssUrl?: string;
   /** Entries per API page (`max_results`, arXiv allows up to 2000). */
   pageSize?: number;
-  /** Pause between two requests; arXiv asks for 3 s. Tests pass 0 or record it. */
+  /**
+   * Where requests wait for their turn: the installation's shared gate. Without it, the client
+   * spaces its own requests `requestIntervalMs` apart.
+   */
+  gate?: RequestGate;
+  /** Pause between two requests of this client when no gate is given; arXiv asks for 3 s. Tests pass 0 or record it. */
   requestIntervalMs?: number;
   timeoutMs?: number;
   /** Retries after the first attempt, per request. */
@@ -99,22 +107,25 @@ export function createArxivClient(options: ArxivClientOptions = {}): ArxivClient
   const now = options.now ?? (() => performance.now());
   const headers = { 'user-agent': options.userAgent ?? 'Paperboy/0.1 (self-hosted research digest)' };
   let lastRequestAt: number | undefined;
-
-  /** Waits until `interval` has passed since this client's previous request, then marks a new one. */
-  async function spaceRequests(): Promise<void> {
-    if (lastRequestAt !== undefined) {
-      const wait = lastRequestAt + interval - now();
-      if (wait > 0) await sleep(wait);
-    }
-    lastRequestAt = now();
-  }
+  const noRelease = async () => {};
+  const gate: RequestGate = options.gate ?? {
+    /** Waits until `interval` has passed since this client's previous request, then marks a new one. */
+    async acquire() {
+      if (lastRequestAt !== undefined) {
+        const wait = lastRequestAt + interval - now();
+        if (wait > 0) await sleep(wait);
+      }
+      lastRequestAt = now();
+      return noRelease;
+    },
+  };
 
   /** One document, retried; answers its text. A 4xx is refused in arXiv's words when it sent its error document. */
   async function get(url: URL, counter: { requests: number }): Promise<string> {
     let lastProblem = '';
     for (let attempt = 0; attempt <= retries; attempt += 1) {
       let asked: number | undefined;
-      await spaceRequests();
+      const release = await gate.acquire(timeoutMs);
       counter.requests += 1;
       try {
         const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
@@ -135,6 +146,8 @@ export function createArxivClient(options: ArxivClientOptions = {}): ArxivClient
         if (error instanceof ArxivApiError) throw error;
         const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
         lastProblem = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message);
+      } finally {
+        await release();
       }
       if (attempt < retries) {
         const backoff = baseDelay * 2 ** attempt;
@@ -209,7 +222,10 @@ export function createArxivClient(options: ArxivClientOptions = {}): ArxivClient
   };
 }
 
-/** The client `ARXIV_API_URL` and `ARXIV_RSS_URL` configure. */
-export function arxivClientFromConfig(config: { ingest: Pick<Config['ingest'], 'arxivApiUrl' | 'arxivRssUrl'> }, overrides: Partial<ArxivClientOptions> = {}): ArxivClient {
-  return createArxivClient({ apiUrl: config.ingest.arxivApiUrl, rssUrl: config.ingest.arxivRssUrl, ...overrides });
+/** The client `ARXIV_API_URL` and `ARXIV_RSS_URL` configure, whose requests wait at the installation's gate. */
+export function arxivClientFromConfig(
+  deps: { config: { ingest: Pick<Config['ingest'], 'arxivApiUrl' | 'arxivRssUrl'> }; arxivRequests: RequestGate },
+  overrides: Partial<ArxivClientOptions> = {},
+): ArxivClient {
+  return createArxivClient({ apiUrl: deps.config.ingest.arxivApiUrl, rssUrl: deps.config.ingest.arxivRssUrl, gate: deps.arxivRequests, ...overrides });
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import { DomainError, InvalidInputError, type ErrorKind } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
+import type { RequestGate } from '../platform/queue/shared-request-gate.js';
 import { arxivClientFromConfig, type ArxivClient } from './arxiv-client.js';
 import { createArxivSource } from './arxiv-source.js';
 import { dailyDateWindow, dailyDateWindowMessage, dateInTimeZone, isInDailyDateWindow, recentDailyDates } from './daily-date.js';
@@ -115,7 +116,7 @@ export interface ArxivIngestOptions {
   date?: string | undefined;
   /** `api` (default): the day's submission window, any day; `rss`: today's announcement, with announce types. */
   via?: 'api' | 'rss';
-  /** Defaults to the configured client (`ARXIV_API_URL`, `ARXIV_RSS_URL`). */
+  /** Defaults to the configured client (`ARXIV_API_URL`, `ARXIV_RSS_URL`) behind the installation's request gate. */
   client?: ArxivClient;
 }
 
@@ -124,14 +125,14 @@ export interface ArxivIngestOptions {
  * A day arXiv does not announce is recorded as an expected empty day without asking arXiv; an
  * empty listing on a day it does is recorded too, and reported at error (see importArxivListing).
  */
-export async function ingestArxivListing(deps: IngestDeps, options: ArxivIngestOptions): Promise<ImportSummary> {
+export async function ingestArxivListing(deps: IngestDeps & { arxivRequests: RequestGate }, options: ArxivIngestOptions): Promise<ImportSummary> {
   if (!isArxivCategory(options.category)) {
     throw new InvalidInputError(`"${options.category}" is not an arXiv category`, [{ field: 'category', message: 'must be an arXiv category such as cs.CL, math.AG or hep-th' }]);
   }
   const date = options.date ?? dateInTimeZone(deps.clock(), ARXIV_TIME_ZONE);
   const window = dailyDateWindow(deps.clock(), deps.config.digest.timeZone);
   if (!isInDailyDateWindow(date, window)) throw new InvalidInputError(`Invalid date "${date}"`, [{ field: 'date', message: dailyDateWindowMessage(window) }]);
-  const source = createArxivSource(options.client ?? arxivClientFromConfig(deps.config), { via: options.via ?? 'api' });
+  const source = createArxivSource(options.client ?? arxivClientFromConfig(deps), { via: options.via ?? 'api' });
   const batch = await source.fetchDay({ source: 'arxiv', category: options.category, date });
   const summary = await importSourceBatch(deps, batch, { date, source: `the arXiv ${options.category} listing of ${date}` });
   return { ...summary, dates: summary.dates.length > 0 ? summary.dates : [date] };

@@ -1,3 +1,7 @@
+import { CronExpressionParser } from 'cron-parser';
+import { addDays, utcDate } from '../papers/daily-date.js';
+import { ARXIV_TIME_ZONE, arxivCalendar, hfCalendar, zonedInstant } from '../papers/source-calendar.js';
+
 /**
  * When a reader is due. A reader gets an edition at the first send hour, on their own clock,
  * after the edition exists (for weekly readers: the first such hour on their weekday). The rule
@@ -97,14 +101,88 @@ export function isDue(preference: SendTimePreference, readyAt: Date, now: Date):
   return firstSendTimeAfter(readyAt, preference).getTime() <= now.getTime();
 }
 
+/** The sources a reader chose: Hugging Face trending, arXiv categories (both may be chosen). */
+export interface ReaderSources {
+  trending: boolean;
+  arxivCategories: readonly string[];
+}
+
+/** When each source's listing of a date (as the source dates it) is in Paperboy, ready to go out. */
+export interface ListingReadiness {
+  hf(date: string): Date;
+  arxiv(date: string): Date;
+}
+
+/**
+ * - Hugging Face: a day's list (a UTC day) grows all day; the digest freezes it at its first
+ *   assembly (`DIGEST_CRON` in `DIGEST_TZ`, "yesterday") once that day is over.
+ * - arXiv: a listing is announced at 20:00 US Eastern the evening before its date, and the
+ *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestSchedulers).
+ */
+export function listingReadiness(digest: { cron: string; timeZone: string }): ListingReadiness {
+  return {
+    hf(date) {
+      const dayAfter = zonedInstant(addDays(date, 1), 0, 0, digest.timeZone);
+      return CronExpressionParser.parse(digest.cron, { currentDate: new Date(dayAfter.getTime() - 1), tz: digest.timeZone }).next().toDate();
+    },
+    arxiv: (date) => zonedInstant(date, 0, 30, ARXIV_TIME_ZONE),
+  };
+}
+
+/**
+ * Whether a listing one of the reader's sources expects (source-calendar.ts: Hugging Face on
+ * weekdays, arXiv on its announcement days, holidays skipped) became ready in `(after, until]`:
+ * the email of the send time `until`, after the reader's previous one at `after`, carries it.
+ * Every arXiv category has the same calendar.
+ */
+function hasNewListing(sources: ReaderSources, after: Date, until: Date, readiness: ListingReadiness): boolean {
+  const calendars = [
+    ...(sources.trending ? [{ calendar: hfCalendar, readyAt: readiness.hf }] : []),
+    ...(sources.arxivCategories.length > 0 ? [{ calendar: arxivCalendar, readyAt: readiness.arxiv }] : []),
+  ];
+  // Listings are ready on their date or a few days after; the dates around the window cover them.
+  const last = utcDate(until);
+  for (let date = addDays(utcDate(after), -3); date <= last; date = addDays(date, 1)) {
+    for (const { calendar, readyAt } of calendars) {
+      if (!calendar.dayOf(date).expected) continue;
+      const ready = readyAt(date).getTime();
+      if (ready > after.getTime() && ready <= until.getTime()) return true;
+    }
+  }
+  return false;
+}
+
+/** Longer than any run of days without a listing (a weekend next to holidays). */
+const MAX_SEND_TIMES_WITHOUT_LISTING = 31;
+/** A day and the widest clock change: the previous daily send time lies within it. */
+const PREVIOUS_SEND_TIME_WITHIN_MS = 26 * 3_600_000;
+
 /**
  * When the reader's next email is due: their first send time after now, or after the end of a
- * pause. (The edition it carries is assumed ready, as it is for a day the digest assembles.)
+ * pause, by which a listing of one of their sources became ready since their previous send time
+ * (a cs.CL reader told on a Friday evening in Europe hears "Monday", not "Saturday"). Weekly
+ * readers get the week's best on their weekday, whatever the sources. Undefined for a reader
+ * without any source.
  */
-export function nextSendTime(preference: SendTimePreference, now: Date, pausedUntil?: Date | null): Date {
+export function nextSendTime(
+  preference: SendTimePreference,
+  sources: ReaderSources,
+  readiness: ListingReadiness,
+  now: Date,
+  pausedUntil?: Date | null,
+): Date | undefined {
+  if (!sources.trending && sources.arxivCategories.length === 0) return undefined;
   const from = pausedUntil && pausedUntil.getTime() > now.getTime() ? pausedUntil : now;
   // "After": an email due this very second has gone, or is going, already.
-  return firstSendTimeAfter(new Date(from.getTime() + 1), preference);
+  let candidate = firstSendTimeAfter(new Date(from.getTime() + 1), preference);
+  if (preference.frequency === 'weekly') return candidate;
+  let previous = firstSendTimeAfter(new Date(candidate.getTime() - PREVIOUS_SEND_TIME_WITHIN_MS), preference);
+  for (let tries = 0; tries < MAX_SEND_TIMES_WITHOUT_LISTING; tries += 1) {
+    if (hasNewListing(sources, previous, candidate, readiness)) return candidate;
+    previous = candidate;
+    candidate = firstSendTimeAfter(new Date(candidate.getTime() + 1), preference);
+  }
+  throw new Error(`no listing of ${JSON.stringify(sources)} within ${MAX_SEND_TIMES_WITHOUT_LISTING} send times after ${from.toISOString()}`);
 }
 
 /**
