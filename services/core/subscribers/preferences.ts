@@ -158,36 +158,25 @@ const preferencesSchema = z.object({
   arxivCategories: z.preprocess((value) => value ?? '', arxivCategories),
 });
 
-/** The fields a form's source choice (one checkbox, a list of category checkboxes) submits. */
-const SOURCE_FIELDS = new Set<keyof Preferences>(['trending', 'arxivCategories']);
-
 export type PreferencesCheck = { ok: true; preferences: Preferences } | { ok: false; details: ErrorDetail[] };
-
-export interface CheckPreferencesOptions {
-  /**
-   * The input is a submitted HTML form that shows the source choice. A browser sends nothing for
-   * an unchecked checkbox, so there a missing `trending` means unchecked (false) and missing
-   * `arxivCategories` means none ticked ([]). Everywhere else (JSON, imports, a form without the
-   * source choice) a missing field keeps `base`, like every other field: a JSON client that only
-   * changes `maxPapers` does not lose its sources.
-   */
-  form?: boolean;
-}
 
 /**
  * Validates preferences from a form or JSON. Missing fields take `base` (the defaults for a new
- * reader, the stored values in the preference center), except the source fields of a form (see
- * CheckPreferencesOptions). A blank `topics` or `arxivCategories` is an empty list, not missing.
+ * reader, the stored values in the preference center): a JSON client that only changes
+ * `maxPapers` keeps its sources. A form that shows the source choice posts a hidden "off" before
+ * the trending box and a hidden blank before the category boxes (a browser sends nothing for an
+ * unchecked box), so unticking everything arrives as given, not as missing. A blank `topics` or
+ * `arxivCategories` is an empty list, not missing.
  * Every problem is reported with its field; a choice with no source at all is reported on
  * `sources` ("choose at least one").
  */
-export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES, options: CheckPreferencesOptions = {}): PreferencesCheck {
+export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES): PreferencesCheck {
   const merged: Record<string, unknown> = {};
   for (const key of Object.keys(preferencesSchema.shape) as Array<keyof Preferences>) {
     const given = input[key];
     const listField = key === 'topics' || key === 'arxivCategories';
     const missing = given === undefined || given === null || (typeof given === 'string' && given.trim() === '' && !listField);
-    merged[key] = !missing ? given : options.form && SOURCE_FIELDS.has(key) ? (key === 'trending' ? false : []) : base[key];
+    merged[key] = missing ? base[key] : given;
   }
   const result = preferencesSchema.safeParse(merged);
   if (result.success && !result.data.trending && result.data.arxivCategories.length === 0) {

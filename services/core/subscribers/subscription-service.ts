@@ -7,7 +7,7 @@ import { digestMessageId } from '../platform/mail/digest-message-id.js';
 import { checkEmailAddress, smtpUtf8RefusalMessage } from '../platform/mail/email-address.js';
 import type { MailTransport } from '../platform/mail/transport.js';
 import { preferencesOf } from './preference-columns.js';
-import { checkPreferences, DEFAULT_PREFERENCES, type CheckPreferencesOptions, storedTopic, type Frequency, type Preferences } from './preferences.js';
+import { checkPreferences, DEFAULT_PREFERENCES, storedTopic, type Frequency, type Preferences } from './preferences.js';
 import {
   claimMailSlot,
   confirmPendingSubscriber,
@@ -135,12 +135,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   }
 
   /** Validates a signup; throws InvalidInputError naming every bad field. */
-  async function parseSignup(input: Record<string, unknown>, options: CheckPreferencesOptions): Promise<{ email: string; normalized: string; preferences: Preferences }> {
+  async function parseSignup(input: Record<string, unknown>): Promise<{ email: string; normalized: string; preferences: Preferences }> {
     const details: ErrorDetail[] = [];
     const email = checkEmailAddress(input.email);
     const emailProblem = email.ok ? await undeliverableReason(email) : email.message;
     if (emailProblem) details.push({ field: 'email', message: emailProblem });
-    const preferences = checkPreferences(input, DEFAULT_PREFERENCES, options);
+    const preferences = checkPreferences(input, DEFAULT_PREFERENCES);
     if (!preferences.ok) details.push(...preferences.details);
     if (!email.ok || emailProblem || !preferences.ok) {
       throw new InvalidInputError(summarizeDetails(details), details);
@@ -155,8 +155,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
      * Confirmed: nothing at all (a "you are already subscribed" email would let anyone mail any
      * reader at will). Suppressed: nothing, and no row.
      */
-    async subscribe(input: Record<string, unknown>, context: RequestContext, options: CheckPreferencesOptions = {}): Promise<SubscribeOutcome> {
-      const signup = await parseSignup(input, options);
+    async subscribe(input: Record<string, unknown>, context: RequestContext): Promise<SubscribeOutcome> {
+      const signup = await parseSignup(input);
       const reader = {
         email: signup.email,
         emailNormalized: signup.normalized,
@@ -209,13 +209,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     },
 
     /**
-     * Validates and stores preferences; fields left out keep their stored values (but see
-     * CheckPreferencesOptions.form for a form's unchecked source boxes). `images` (card
+     * Validates and stores preferences; fields left out keep their stored values. `images` (card
      * thumbnails) is a boolean, or "on"/"off" from a form.
      */
-    async updatePreferences(subscriberId: number, input: Record<string, unknown>, options: CheckPreferencesOptions = {}): Promise<SubscriberRow> {
+    async updatePreferences(subscriberId: number, input: Record<string, unknown>): Promise<SubscriberRow> {
       const row = await requireSubscriber(subscriberId);
-      const checked = checkPreferences(input, preferencesOf(row), options);
+      const checked = checkPreferences(input, preferencesOf(row));
       const images = parseImagesChoice(input.images);
       const details = [...(checked.ok ? [] : checked.details), ...(images === 'invalid' ? [{ field: 'images', message: 'Images must be on or off' }] : [])];
       if (!checked.ok || images === 'invalid') {

@@ -61,11 +61,11 @@ describe('checkPreferences: sources', () => {
     expect(checkPreferences({ trending: 'maybe' }, base)).toEqual({ ok: false, details: [{ field: 'trending', message: 'Trending must be on or off (true or false)' }] });
   });
 
-  it('keeps stored sources when JSON leaves them out; a submitted form with unchecked boxes clears them', () => {
+  it("keeps stored sources when JSON leaves them out; a form's hidden 'off' and blank clear them when no box is ticked", () => {
     const base = { ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL'] };
     expect(checkPreferences({ maxPapers: 3 }, base)).toEqual({ ok: true, preferences: { ...base, maxPapers: 3 } });
-    expect(checkPreferences({ arxivCategories: 'cs.CL' }, base, { form: true })).toEqual({ ok: true, preferences: { ...base, trending: false } });
-    expect(checkPreferences({ trending: 'on' }, base, { form: true })).toEqual({ ok: true, preferences: { ...base, arxivCategories: [] } });
+    expect(checkPreferences({ trending: 'off', arxivCategories: ['', 'cs.CL'] }, base)).toEqual({ ok: true, preferences: { ...base, trending: false } });
+    expect(checkPreferences({ trending: ['off', 'on'], arxivCategories: '' }, base)).toEqual({ ok: true, preferences: { ...base, arxivCategories: [] } });
     expect(checkPreferences({ arxivCategories: '' }, base)).toEqual({ ok: true, preferences: { ...base, arxivCategories: [] } });
   });
 
@@ -81,7 +81,7 @@ describe('checkPreferences: sources', () => {
       ok: false,
       details: [{ field: 'sources', message: 'Choose at least one source: Hugging Face trending or an arXiv category' }],
     });
-    expect(checkPreferences({}, DEFAULT_PREFERENCES, { form: true })).toMatchObject({ ok: false, details: [{ field: 'sources' }] });
+    expect(checkPreferences({ trending: 'off', arxivCategories: '' })).toMatchObject({ ok: false, details: [{ field: 'sources' }] });
   });
 });
 
