@@ -23,8 +23,11 @@ export interface BenchResults {
   versions: string;
   ceiling?: CeilingFigures;
   send?: SendFigures;
-  /** The same send with DKIM on (RSA-2048), and a bare RSA-2048 signature's CPU measured in the same run. */
-  dkimSend?: { figures: SendFigures; bareSignUs: number };
+  /**
+   * The same send with DKIM on (RSA-2048), and a bare RSA-2048 signature's CPU measured in the same
+   * run: timed while the DKIM-on send ran (the baseline, see createBareSignSampler), and after it.
+   */
+  dkimSend?: { figures: SendFigures; bareSignUs: number; idleBareSignUs: number };
   render?: RenderCostFigures;
   signup?: SignupFigures;
   scale: SendFigures[];
@@ -83,7 +86,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
     const extra = figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage;
     rows.push({
       target: 'DKIM-on send: extra worker CPU per email ≤ 1.5× a bare RSA-2048 signature',
-      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(send.workerCpuUsPerMessage)} = ${n(extra)} µs vs ${n(bareSignUs)} µs = ${ratio(extra / bareSignUs)}`,
+      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(send.workerCpuUsPerMessage)} = ${n(extra)} µs vs ${n(bareSignUs)} µs (timed during the send; ${n(results.dkimSend.idleBareSignUs)} µs after it) = ${ratio(extra / bareSignUs)}`,
       pass: extra / bareSignUs <= 1.5,
     });
   }
@@ -211,7 +214,7 @@ export function renderSection(results: BenchResults): string {
       ...(results.dkimSend
         ? [
             `| Paperboy send with DKIM on (RSA-2048) | ${n(results.dkimSend.figures.messagesPerSecond)} | ${n(results.dkimSend.figures.seconds, 1)} | ${n(results.dkimSend.figures.workerCpuUsPerMessage)} (worker) | |`,
-            `| DKIM on / off | ${ratio(results.dkimSend.figures.messagesPerSecond / send.messagesPerSecond)} | | +${n(results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage)} = ${ratio((results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage) / results.dkimSend.bareSignUs)} a bare signature (${n(results.dkimSend.bareSignUs)} µs) | |`,
+            `| DKIM on / off | ${ratio(results.dkimSend.figures.messagesPerSecond / send.messagesPerSecond)} | | +${n(results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage)} = ${ratio((results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage) / results.dkimSend.bareSignUs)} a bare signature (${n(results.dkimSend.bareSignUs)} µs timed during the send, ${n(results.dkimSend.idleBareSignUs)} µs after it) | |`,
           ]
         : []),
       '',
