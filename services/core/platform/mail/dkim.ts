@@ -136,6 +136,13 @@ export interface DkimSigner {
   sign(message: Buffer, signedAt: Date): Buffer;
 }
 
+/** A signature's base64 on lines of 72 characters; folding inside b= is allowed, a verifier drops its whitespace. */
+function foldBase64(b: string): string {
+  let out = b.slice(0, 72);
+  for (let at = 72; at < b.length; at += 72) out += `\r\n ${b.slice(at, at + 72)}`;
+  return out;
+}
+
 export function createDkimSigner(keys: DkimKeys): DkimSigner {
   const signers = [
     { algorithm: 'rsa-sha256', key: keys.rsa, sign: (data: Buffer) => sign('sha256', data, keys.rsa.privateKey) },
@@ -143,23 +150,36 @@ export function createDkimSigner(keys: DkimKeys): DkimSigner {
     ...(keys.ed25519
       ? [{ algorithm: 'ed25519-sha256', key: keys.ed25519, sign: (data: Buffer) => sign(null, createHash('sha256').update(data).digest(), keys.ed25519!.privateKey) }]
       : []),
-  ];
+  ].map((signer) => {
+    const tags = `v=1; a=${signer.algorithm}; c=relaxed/relaxed; d=${keys.domain}; s=${signer.key.selector};`;
+    return { ...signer, tags, relaxedTags: tags.replace(/[ \t]+/g, ' ') };
+  });
+
+  // The h= tag folded, and unfolded as relaxing reads it, per list of names: a prepared message
+  // passes the same list for every copy, so it is folded once.
+  const hTags = new WeakMap<readonly string[], { folded: string; relaxed: string }>();
+  const hTag = (names: readonly string[]) => {
+    let tag = hTags.get(names);
+    if (!tag) {
+      const folded = fold(names, ':', 17);
+      tag = { folded, relaxed: folded.replaceAll('\r\n', '') };
+      hTags.set(names, tag);
+    }
+    return tag;
+  };
 
   function signatureFields({ names, text }: SignedHeaders, bodyHash: Buffer, signedAt: Date): Buffer {
     const bh = bodyHash.toString('base64');
     const t = Math.floor(signedAt.getTime() / 1000);
-    return Buffer.from(
-      signers
-        .map(({ algorithm, key, sign: signData }) => {
-          const start = `DKIM-Signature: v=1; a=${algorithm}; c=relaxed/relaxed; d=${keys.domain}; s=${key.selector};\r\n t=${t}; h=`;
-          const field = `${start}${fold(names, ':', 17)};\r\n bh=${bh};\r\n b=`;
-          const b = signData(Buffer.from(text + relaxedField(field), 'latin1')).toString('base64');
-          // Folding inside b= is allowed: a verifier drops its whitespace.
-          return `${field}${(b.match(/.{1,72}/g) ?? []).join('\r\n ')}\r\n`;
-        })
-        .join(''),
-      'latin1',
-    );
+    const h = hTag(names);
+    let fields = '';
+    for (const { tags, relaxedTags, sign: signData } of signers) {
+      // Signed last, the field itself in relaxed form with b= empty (RFC 6376 3.7): written here
+      // as relaxedField would make it of the field below (unfolded, blanks single, no name case).
+      const b = signData(Buffer.from(`${text}dkim-signature:${relaxedTags} t=${t}; h=${h.relaxed}; bh=${bh}; b=`, 'latin1')).toString('base64');
+      fields += `DKIM-Signature: ${tags}\r\n t=${t}; h=${h.folded};\r\n bh=${bh};\r\n b=${foldBase64(b)}\r\n`;
+    }
+    return Buffer.from(fields, 'latin1');
   }
 
   return {
