@@ -65,7 +65,7 @@ const QP_LINE_LENGTH = 76;
  * break may follow a chunk's last line); a longer one is wrapped again, its dots all escaped
  * so that no new line starts with one.
  */
-export function escapeLineLeadingDots(qp: string, startsLine: boolean): string {
+function escapeLineLeadingDots(qp: string, startsLine: boolean): string {
   const pattern = startsLine ? /(^|\r\n)\.([^\r\n]*)/g : /(\r\n)\.([^\r\n]*)/g;
   if (!(startsLine && qp.startsWith('.')) && !qp.includes('\r\n.')) return qp;
   return qp.replace(pattern, (_match, lineBreak: string, rest: string) => {
