@@ -23,8 +23,11 @@ export interface BenchResults {
   versions: string;
   ceiling?: CeilingFigures;
   send?: SendFigures;
-  /** The same send with DKIM on (RSA-2048), and a bare RSA-2048 signature's CPU measured in the same run. */
-  dkimSend?: { figures: SendFigures; bareSignUs: number };
+  /**
+   * The same send with DKIM on (RSA-2048), and a bare RSA-2048 signature's CPU measured in the same
+   * run: timed while the DKIM-on send ran (the baseline, see createBareSignSampler), and after it.
+   */
+  dkimSend?: { figures: SendFigures; offAgain: SendFigures; bareSignUs: number; idleBareSignUs: number };
   render?: RenderCostFigures;
   signup?: SignupFigures;
   scale: SendFigures[];
@@ -81,6 +84,29 @@ interface TargetRow {
   pass: boolean | undefined;
 }
 
+/**
+ * The DKIM-off side of the DKIM comparison: the mean of the DKIM-off sends before and after the
+ * DKIM-on one. The machine is shared: other work on it changes the CPU every process needs per
+ * unit of work, and a change between two sends a minute apart would count as DKIM's (or hide
+ * it). Measured on both sides of the DKIM-on send, a steady change counts on both.
+ */
+function dkimOffBaseline(before: SendFigures, after: SendFigures): { messagesPerSecond: number; workerCpuUsPerMessage: number } {
+  return {
+    messagesPerSecond: (before.messagesPerSecond + after.messagesPerSecond) / 2,
+    workerCpuUsPerMessage: (before.workerCpuUsPerMessage + after.workerCpuUsPerMessage) / 2,
+  };
+}
+
+function dkimSendRows(send: SendFigures, dkim: NonNullable<BenchResults['dkimSend']>): string[] {
+  const off = dkimOffBaseline(send, dkim.offAgain);
+  const extra = dkim.figures.workerCpuUsPerMessage - off.workerCpuUsPerMessage;
+  return [
+    `| Paperboy send with DKIM on (RSA-2048) | ${n(dkim.figures.messagesPerSecond)} | ${n(dkim.figures.seconds, 1)} | ${n(dkim.figures.workerCpuUsPerMessage)} (worker) | |`,
+    `| The DKIM-off send again, after it | ${n(dkim.offAgain.messagesPerSecond)} | ${n(dkim.offAgain.seconds, 1)} | ${n(dkim.offAgain.workerCpuUsPerMessage)} (worker) | |`,
+    `| DKIM on / off (off: mean of before and after) | ${ratio(dkim.figures.messagesPerSecond / off.messagesPerSecond)} | | +${n(extra)} = ${ratio(extra / dkim.bareSignUs)} a bare signature (${n(dkim.bareSignUs)} µs timed during the send, ${n(dkim.idleBareSignUs)} µs after it) | |`,
+  ];
+}
+
 export function evaluateTargets(results: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const { ceiling, send, render, signup, scale } = results;
@@ -90,12 +116,13 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
   }
   if (send && results.dkimSend) {
     const { figures, bareSignUs } = results.dkimSend;
-    const r = figures.messagesPerSecond / send.messagesPerSecond;
-    rows.push({ target: 'DKIM-on send ≥ 0.6× DKIM-off', measured: `${n(figures.messagesPerSecond)} / ${n(send.messagesPerSecond)} msg/s = ${ratio(r)}`, pass: r >= 0.6 });
-    const extra = figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage;
+    const off = dkimOffBaseline(send, results.dkimSend.offAgain);
+    const r = figures.messagesPerSecond / off.messagesPerSecond;
+    rows.push({ target: 'DKIM-on send ≥ 0.6× DKIM-off', measured: `${n(figures.messagesPerSecond)} / ${n(off.messagesPerSecond)} msg/s (DKIM off before and after) = ${ratio(r)}`, pass: r >= 0.6 });
+    const extra = figures.workerCpuUsPerMessage - off.workerCpuUsPerMessage;
     rows.push({
       target: 'DKIM-on send: extra worker CPU per email ≤ 1.5× a bare RSA-2048 signature',
-      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(send.workerCpuUsPerMessage)} = ${n(extra)} µs vs ${n(bareSignUs)} µs = ${ratio(extra / bareSignUs)}`,
+      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(off.workerCpuUsPerMessage)} = ${n(extra)} µs vs ${n(bareSignUs)} µs (timed during the send; ${n(results.dkimSend.idleBareSignUs)} µs after it) = ${ratio(extra / bareSignUs)}`,
       pass: extra / bareSignUs <= 1.5,
     });
   }
@@ -242,10 +269,7 @@ export function renderSection(results: BenchResults): string {
       `| Baseline: plain pooled nodemailer, one prebuilt \`raw\` message | ${n(ceiling.messagesPerSecond)} | ${n(ceiling.seconds, 1)} | ${n(ceiling.clientCpuUsPerMessage)} (client) | ${n(ceiling.messageBytes / 1024, 1)} KB |`,
       `| Ratio | ${ratio(send.messagesPerSecond / ceiling.messagesPerSecond)} | | | |`,
       ...(results.dkimSend
-        ? [
-            `| Paperboy send with DKIM on (RSA-2048) | ${n(results.dkimSend.figures.messagesPerSecond)} | ${n(results.dkimSend.figures.seconds, 1)} | ${n(results.dkimSend.figures.workerCpuUsPerMessage)} (worker) | |`,
-            `| DKIM on / off | ${ratio(results.dkimSend.figures.messagesPerSecond / send.messagesPerSecond)} | | +${n(results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage)} = ${ratio((results.dkimSend.figures.workerCpuUsPerMessage - send.workerCpuUsPerMessage) / results.dkimSend.bareSignUs)} a bare signature (${n(results.dkimSend.bareSignUs)} µs) | |`,
-          ]
+        ? dkimSendRows(send, results.dkimSend)
         : []),
       '',
     );

@@ -106,6 +106,8 @@ export interface SendPointOptions {
   workerEnv?: Record<string, string>;
   /** How many sending processes share the send (1 by default). */
   workers?: number;
+  /** Called on each progress check while messages flow (every 250 ms): work to time under the send's load. */
+  whileSending?: () => void;
 }
 
 const INSERT_CHUNK = 200_000;
@@ -240,6 +242,7 @@ export async function measureSend(options: SendPointOptions): Promise<SendFigure
         peakRss = Math.max(peakRss, memory.hwmMb);
         const stats = await sink.stats();
         accepted = stats.accepted;
+        if (accepted > 0 && accepted < subscribers) options.whileSending?.();
         const now = Date.now();
         if (now - lastLog >= 2000 || accepted >= subscribers) {
           const rate = ((accepted - lastAccepted) * 1000) / Math.max(1, now - lastLogAt);

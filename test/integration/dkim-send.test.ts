@@ -86,6 +86,10 @@ describe('DKIM-signed mail through SMTP', () => {
       expect(expectSigned(message)).toEqual(
         expect.arrayContaining(['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']),
       );
+      // No line of the message starts with ".", so SMTP had no dot to stuff; the HTML's CSS rules
+      // (lines starting with ".", written =2E) still decode with their dots.
+      expect(message.raw.toString('latin1').split('\r\n').filter((line) => line.startsWith('.')), message.recipients[0]).toEqual([]);
+      expect((message.parsed.html as string).split('\n').filter((line) => line.startsWith('.')).length, message.recipients[0]).toBeGreaterThan(5);
     }
     const of = (id: number) => smtp.messages.find((message) => message.recipients[0] === addresses.get(id))!;
     // The subject is long enough to be folded: the signature holds across the fold.

@@ -8,12 +8,14 @@ import {
   prepareDigestMessage,
 } from '../../services/core/digest/digest-message.js';
 import { toDigestCard } from '../../services/core/digest/digest-content.js';
-import { renderDigestVariant } from '../../services/core/digest/render-digest.js';
+import { fillDigestPlaceholders, readerCopyUrl, renderDigestVariant } from '../../services/core/digest/render-digest.js';
 import { InvalidInputError } from '../../services/core/platform/errors.js';
 import { fillMessage, prepareMessage, slotMarker } from '../../services/core/platform/mail/message-template.js';
-import { verifyCopyToken } from '../../services/core/platform/tokens/copy-token.js';
+import { createCopyToken, verifyCopyToken } from '../../services/core/platform/tokens/copy-token.js';
 import { returnPathTokenOf, verifyReturnPathToken } from '../../services/core/platform/tokens/return-path.js';
 import { verifyToken } from '../../services/core/platform/tokens/tokens.js';
+import { DEFAULT_PREFERENCES, describeDigestChoices } from '../../services/core/subscribers/preferences.js';
+import { readerLinks } from '../../services/core/subscribers/reader-links.js';
 import { dailyEdition, fixturePapers, makePaper } from '../helpers/digest-fixtures.js';
 
 const config = configFromEnv({
@@ -183,6 +185,25 @@ describe('digest message: built once per variant, filled per reader', () => {
     expect(withoutTo(filled.raw)).toBe(withoutTo(ascii.raw));
   });
 
+  it('starts no line with "." (SMTP would stuff it), and the parts decode to exactly the rendered html and text', async () => {
+    const rendered = await renderDigestVariant(edition, papers.slice(0, 10).map((paper, index) => toDigestCard(paper, index + 1)), settings);
+    // The digest's CSS starts lines with "." (`.pb-card a ...`): there is something to escape.
+    expect(rendered.html.split('\n').filter((line) => line.startsWith('.')).length).toBeGreaterThan(5);
+    const prepared = await prepareDigestMessage(rendered, edition, settings);
+    const raw = fillDigestMessage(prepared, { subscriberId: 7, email: 'dots@example.com', deliveryId: 77 }, sentAt).raw;
+    const body = raw.toString('latin1').slice(raw.indexOf('\r\n\r\n'));
+    expect(body.split('\r\n').filter((line) => line.startsWith('.'))).toEqual([]);
+    expect(body).toContain('\r\n=2E');
+    const mail = await simpleParser(raw);
+    const expected = fillDigestPlaceholders(rendered, {
+      ...readerLinks(settings, 7),
+      readerChoices: describeDigestChoices(DEFAULT_PREFERENCES),
+      webCopyUrl: readerCopyUrl(settings.publicUrl, edition, createCopyToken(settings.secretKey, 77)),
+    });
+    expect(mail.html).toBe(expected.html);
+    expect(mail.text).toBe(expected.text);
+  });
+
   it('refuses a template that lost its unsubscribe link', async () => {
     const rendered = await renderDigestVariant(edition, [toDigestCard(makePaper(), 1)], settings);
     const broken = { ...rendered, html: rendered.html.replaceAll('%%UNSUBSCRIBE_URL%%', 'https://example.org/') };
@@ -205,6 +226,22 @@ describe('prepared message slots', () => {
       const mail = await simpleParser(raw);
       expect(mail.html).toBe(`<p>${'x'.repeat(offset)}<a href="${value}">link</a> ${'y'.repeat(50)}</p>`);
       expect(mail.text).toBe(`${'t'.repeat(offset)} ${value}`);
+    }
+  });
+
+  it('escapes every line-leading "." of the QP parts and slot values as =2E, within 76 columns, decoding to the same text', async () => {
+    const marker = slotMarker('V');
+    const text = ['.', '..', `.${'a'.repeat(90)}`, `${'b'.repeat(74)}${'.'.repeat(80)}`, `x ${marker}.after`, `.${marker}`, '. end'].join('\n');
+    const html = `<style>\n.a { color: red; }\n.${'c'.repeat(100)} {}\n</style><p>${marker}. Next ${'d'.repeat(60)}.${'.'.repeat(70)}</p>`;
+    const prepared = await prepareMessage({ from: 'a@example.org', to: 'b@example.org', subject: 'dots', text, html }, { V: marker });
+    for (const value of ['.leading', `https://example.org/${'.'.repeat(150)}/x`, `${'x'.repeat(73)}.y`, 'plain']) {
+      const raw = fillMessage(prepared, { V: value });
+      const lines = raw.toString('latin1').split('\r\n');
+      expect(lines.filter((line) => line.startsWith('.')), value).toEqual([]);
+      expect(lines.filter((line) => line.length > 76), value).toEqual([]);
+      const mail = await simpleParser(raw);
+      expect(mail.text, value).toBe(text.replaceAll(marker, value));
+      expect(mail.html, value).toBe(html.replaceAll(marker, value));
     }
   });
 

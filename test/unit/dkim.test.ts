@@ -95,6 +95,26 @@ describe('DKIM signing of digests', () => {
     expect(verifyDkim(raw, rsa.publicKey)).toMatchObject({ ok: true });
     expect(tag(raw, 'bh')).toBe(tag(await nodemailerSigned(unsigned(raw)), 'bh'));
   });
+  it('signs a copy whose line-leading dots were escaped, in static parts and slot values, as a verifier reads it', async () => {
+    const marker = slotMarker('A');
+    const prepared = await prepareMessage(
+      {
+        from: 'Paperboy <papers@news.example.org>',
+        to: 'reader@example.com',
+        subject: 'Dots',
+        text: `.first\n${'x'.repeat(70)} ${marker}.\n. spaced   out\n`,
+        html: `<style>\n.pb-card a { color: red; }\n.${'c'.repeat(90)} {}\n</style><p>${marker}</p>`,
+      },
+      { A: marker },
+    );
+    const signer = createDkimSigner(config.mail.dkim!);
+    const sign = prepareDkimSigning(signer, prepared);
+    const raw = fillMessage(prepared, { A: `https://news.example.org/${'.'.repeat(120)}` }, undefined, (parts) => sign(parts, sentAt));
+    expect(raw.toString('latin1').split('\r\n').filter((line) => line.startsWith('.'))).toEqual([]);
+    expect(verifyDkim(raw, rsa.publicKey)).toMatchObject({ ok: true });
+    expect(verifyDkim(raw, ed25519.publicKey, 'ed25519-sha256')).toMatchObject({ ok: true });
+    expect(tag(raw, 'bh')).toBe(tag(await nodemailerSigned(unsigned(raw)), 'bh'));
+  });
 });
 
 describe('DKIM signing of transactional mail', () => {

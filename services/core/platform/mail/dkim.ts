@@ -70,10 +70,26 @@ function relaxedBody(body: string): string {
   return relaxed === '' ? '' : `${relaxed}\r\n`;
 }
 
-/** One header field (its folding included) in relaxed form, without the final CRLF. */
+/**
+ * One header field (its folding included) in relaxed form, without the final CRLF. Only spaces
+ * and tabs are whitespace here (not String.trim's): a UTF-8 byte read as latin1 may be U+00A0.
+ */
 function relaxedField(field: string): string {
   const colon = field.indexOf(':');
-  return `${field.slice(0, colon).trim().toLowerCase()}:${field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
+  const value = field.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ');
+  return `${field.slice(0, colon).replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase()}:${value.replace(/^ | $/g, '')}`;
+}
+
+/**
+ * A value that relaxing leaves as it is wherever it stands between non-blank text: not empty,
+ * no tab or line break, no space at either end or next to another. Put into the relaxed form of
+ * a field with a marker in its place, it gives the relaxed form of the filled field.
+ */
+const RELAX_STABLE = /^(?!.* {2})[^ \t\r\n](?:[^\t\r\n]*[^ \t\r\n])?$/s;
+
+/** Whether the relaxed form of body text differs from the text: runs of blanks, a tab, a blank at a line's end. */
+function changedByRelaxing(text: Buffer): boolean {
+  return text.includes(9) || text.includes('  ') || text.includes(' \r\n');
 }
 
 /** The header fields a signature covers: their names for h=, and the fields relaxed, each ended by CRLF. */
@@ -120,6 +136,13 @@ export interface DkimSigner {
   sign(message: Buffer, signedAt: Date): Buffer;
 }
 
+/** A signature's base64 on lines of 72 characters; folding inside b= is allowed, a verifier drops its whitespace. */
+function foldBase64(b: string): string {
+  let out = b.slice(0, 72);
+  for (let at = 72; at < b.length; at += 72) out += `\r\n ${b.slice(at, at + 72)}`;
+  return out;
+}
+
 export function createDkimSigner(keys: DkimKeys): DkimSigner {
   const signers = [
     { algorithm: 'rsa-sha256', key: keys.rsa, sign: (data: Buffer) => sign('sha256', data, keys.rsa.privateKey) },
@@ -127,23 +150,36 @@ export function createDkimSigner(keys: DkimKeys): DkimSigner {
     ...(keys.ed25519
       ? [{ algorithm: 'ed25519-sha256', key: keys.ed25519, sign: (data: Buffer) => sign(null, createHash('sha256').update(data).digest(), keys.ed25519!.privateKey) }]
       : []),
-  ];
+  ].map((signer) => {
+    const tags = `v=1; a=${signer.algorithm}; c=relaxed/relaxed; d=${keys.domain}; s=${signer.key.selector};`;
+    return { ...signer, tags, relaxedTags: tags.replace(/[ \t]+/g, ' ') };
+  });
+
+  // The h= tag folded, and unfolded as relaxing reads it, per list of names: a prepared message
+  // passes the same list for every copy, so it is folded once.
+  const hTags = new WeakMap<readonly string[], { folded: string; relaxed: string }>();
+  const hTag = (names: readonly string[]) => {
+    let tag = hTags.get(names);
+    if (!tag) {
+      const folded = fold(names, ':', 17);
+      tag = { folded, relaxed: folded.replaceAll('\r\n', '') };
+      hTags.set(names, tag);
+    }
+    return tag;
+  };
 
   function signatureFields({ names, text }: SignedHeaders, bodyHash: Buffer, signedAt: Date): Buffer {
     const bh = bodyHash.toString('base64');
     const t = Math.floor(signedAt.getTime() / 1000);
-    return Buffer.from(
-      signers
-        .map(({ algorithm, key, sign: signData }) => {
-          const start = `DKIM-Signature: v=1; a=${algorithm}; c=relaxed/relaxed; d=${keys.domain}; s=${key.selector};\r\n t=${t}; h=`;
-          const field = `${start}${fold(names, ':', 17)};\r\n bh=${bh};\r\n b=`;
-          const b = signData(Buffer.from(text + relaxedField(field), 'latin1')).toString('base64');
-          // Folding inside b= is allowed: a verifier drops its whitespace.
-          return `${field}${(b.match(/.{1,72}/g) ?? []).join('\r\n ')}\r\n`;
-        })
-        .join(''),
-      'latin1',
-    );
+    const h = hTag(names);
+    let fields = '';
+    for (const { tags, relaxedTags, sign: signData } of signers) {
+      // Signed last, the field itself in relaxed form with b= empty (RFC 6376 3.7): written here
+      // as relaxedField would make it of the field below (unfolded, blanks single, no name case).
+      const b = signData(Buffer.from(`${text}dkim-signature:${relaxedTags} t=${t}; h=${h.relaxed}; bh=${bh}; b=`, 'latin1')).toString('base64');
+      fields += `DKIM-Signature: ${tags}\r\n t=${t}; h=${h.folded};\r\n bh=${bh};\r\n b=${foldBase64(b)}\r\n`;
+    }
+    return Buffer.from(fields, 'latin1');
   }
 
   return {
@@ -180,13 +216,20 @@ export function prepareDkimSigning(signer: DkimSigner, message: PreparedMessage)
   if (headerEnd === -1) throw new Error('the prepared message has no end of header');
   const last = chunks.length - 1;
 
-  // The signed header fields, relaxed once when no slot is in them; the others (To, Date...) are
-  // relaxed per reader with the slot values put in for their markers (NUL never occurs in either).
+  // The signed header fields, relaxed once. A field with slots (To, Date...) is relaxed with a
+  // marker for each (NUL never occurs in a header) and kept as text between gap numbers; per
+  // reader the values go in between, or, for a value relaxing would change, the filled field is
+  // relaxed whole.
   let headerTemplate = '';
   for (let index = 0; index < bodyChunk; index++) headerTemplate += `${chunks[index]!.toString('latin1')}\0${index}\0`;
   headerTemplate += boundary.slice(0, headerEnd);
   const signed = fieldsToSign(headerTemplate);
-  const headerPieces = signed.fields.map((field) => (field.includes('\0') ? field : `${relaxedField(field)}\r\n`));
+  const headerPieces = signed.fields.map((field) => {
+    const relaxed = `${relaxedField(field)}\r\n`;
+    if (!field.includes('\0')) return relaxed;
+    const between = relaxed.split(/\0(\d+)\0/);
+    return { field, texts: between.filter((_, i) => i % 2 === 0), gaps: between.filter((_, i) => i % 2 === 1).map(Number) };
+  });
 
   // Each body slot value starts with "=" (see fillMessage) and ends with CRLF: a static chunk
   // before one is followed by a non-space, so its last spaces are kept (as one); the chunk after
@@ -198,12 +241,24 @@ export function prepareDkimSigning(signer: DkimSigner, message: PreparedMessage)
   const withValues = (field: string, parts: readonly Buffer[]) =>
     `${relaxedField(field.replace(/\0(\d+)\0/g, (_, gap: string) => parts[2 * Number(gap) + 1]!.toString('latin1')))}\r\n`;
 
+  const filledField = ({ field, texts, gaps: fieldGaps }: { field: string; texts: string[]; gaps: number[] }, parts: readonly Buffer[]) => {
+    let out = texts[0]!;
+    for (let i = 0; i < fieldGaps.length; i++) {
+      const value = parts[2 * fieldGaps[i]! + 1]!.toString('latin1');
+      if (!RELAX_STABLE.test(value)) return withValues(field, parts);
+      out += value + texts[i + 1]!;
+    }
+    return out;
+  };
+
   return (parts, signedAt) => {
     let text = '';
-    for (const piece of headerPieces) text += piece.includes('\0') ? withValues(piece, parts) : piece;
+    for (const piece of headerPieces) text += typeof piece === 'string' ? piece : filledField(piece, parts);
     const hash: Hash = prefix.copy();
     for (let index = bodyChunk + 1; index <= last; index++) {
-      hash.update(relaxLines(parts[2 * index - 1]!.toString('latin1')), 'latin1');
+      const value = parts[2 * index - 1]!;
+      if (changedByRelaxing(value)) hash.update(relaxLines(value.toString('latin1')), 'latin1');
+      else hash.update(value);
       hash.update(staticChunks[index]!);
     }
     return signer.signatureFields({ names: signed.names, text }, hash.digest(), signedAt);

@@ -46,7 +46,36 @@ export function addressSlotMarker(slot: string): string {
   return `${slotMarker(slot)}@slot.invalid`;
 }
 
-export type PreparableMessage = Omit<MailComposerOptions, 'text' | 'html' | 'newline' | 'raw'> & { text: string; html: string };
+/** A text and an HTML part and nothing else: every line of the body is headers, a boundary or quoted-printable. */
+export type PreparableMessage = Omit<MailComposerOptions, 'text' | 'html' | 'newline' | 'raw' | 'attachments' | 'alternatives' | 'watchHtml' | 'amp' | 'icalEvent'> & {
+  text: string;
+  html: string;
+};
+
+/** The longest quoted-printable line (RFC 2045 6.7), the soft line break's "=" included. */
+const QP_LINE_LENGTH = 76;
+
+/**
+ * Quoted-printable text in which no line starts with ".": such a dot is written `=2E`, which
+ * decodes to the same ".". SMTP doubles a line-leading dot on the wire (RFC 5321 4.5.2), and
+ * nodemailer does that by scanning and copying every message it sends; a digest's CSS has
+ * a dozen lines starting with "." (`.pb-card ...`). Escaped here once per variant (and in
+ * the few slot values), the transport finds nothing to stuff. `startsLine`: the text begins
+ * a line. A line is still at most 75 characters before its line break (a slot's soft line
+ * break may follow a chunk's last line); a longer one is wrapped again, its dots all escaped
+ * so that no new line starts with one.
+ */
+function escapeLineLeadingDots(qp: string, startsLine: boolean): string {
+  const pattern = startsLine ? /(^|\r\n)\.([^\r\n]*)/g : /(\r\n)\.([^\r\n]*)/g;
+  if (!(startsLine && qp.startsWith('.')) && !qp.includes('\r\n.')) return qp;
+  return qp.replace(pattern, (_match, lineBreak: string, rest: string) => {
+    const line = `=2E${rest}`;
+    if (line.length < QP_LINE_LENGTH) return `${lineBreak}${line}`;
+    const soft = rest.endsWith('=');
+    const content = (soft ? line.slice(0, -1) : line).replaceAll('.', '=2E');
+    return `${lineBreak}${qpWrap(content, QP_LINE_LENGTH - 1)}${soft ? '=' : ''}`;
+  });
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -87,14 +116,22 @@ export async function prepareMessage(
   const gaps: MessageGap[] = [];
   const found = new Set<string>();
   let last = 0;
+  // A chunk's text: its body part with line-leading dots escaped. A chunk after a body slot starts
+  // a line (the slot value ends with a soft line break); the body starts a line after the header.
+  const chunk = (start: number, end: number) => {
+    if (end <= headerEnd) return Buffer.from(source.slice(start, end), 'latin1');
+    const bodyStart = Math.max(start, headerEnd + 4);
+    const body = escapeLineLeadingDots(source.slice(bodyStart, end), bodyStart === headerEnd + 4 || gaps.at(-1)?.where === 'body');
+    return Buffer.from(source.slice(start, bodyStart) + body, 'latin1');
+  };
   for (const match of source.matchAll(pattern)) {
     const slot = slotByMarker.get(match[0].replaceAll('=\r\n', ''))!;
-    chunks.push(Buffer.from(source.slice(last, match.index), 'latin1'));
+    chunks.push(chunk(last, match.index));
     gaps.push({ slot, where: match.index < headerEnd ? 'header' : 'body' });
     found.add(slot);
     last = match.index + match[0].length;
   }
-  chunks.push(Buffer.from(source.slice(last), 'latin1'));
+  chunks.push(chunk(last, source.length));
 
   const missing = Object.keys(markers).filter((slot) => !found.has(slot));
   if (missing.length > 0) throw new Error(`message template lost its slot(s) ${missing.join(', ')} while composing`);
@@ -144,7 +181,7 @@ export function fillMessage(
         else if (prepared.utf8HeaderSlots.has(gap.slot) && UTF8_HEADER_SAFE.test(value)) piece = Buffer.from(value, 'utf8');
         else throw new UnsafeHeaderValueError(gap.slot, prepared.utf8HeaderSlots.has(gap.slot));
       } else {
-        piece = Buffer.from(`=\r\n${qpWrap(qpEncode(value), 75)}=\r\n`, 'latin1');
+        piece = Buffer.from(`=\r\n${escapeLineLeadingDots(qpWrap(qpEncode(value), QP_LINE_LENGTH - 1), true)}=\r\n`, 'latin1');
       }
       encoded.set(key, piece);
     }
