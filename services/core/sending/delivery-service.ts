@@ -11,7 +11,7 @@ import { suppressAfterSmtpRefusal, suppressUndeliverableAddress } from '../suppr
 import { createClaimKeeper, createSentMarker, type ClaimKeeper, type SentMarker } from './delivery-claims.js';
 import {
   claimDeliveries,
-  hasQueuedDeliveryAhead,
+  hasUnsettledDeliveryAhead,
   markDeliveriesSkipped,
   markDeliveryFailed,
   releaseDeliveryForRetry,
@@ -111,9 +111,9 @@ export async function deliverBatch(
   // A throttled batch is not over: its job runs again after the backoff.
   if (result.backoffMs > 0) return result;
 
-  // Cheap first: with queued deliveries just ahead, this run cannot be settled yet.
+  // Cheap first: with unsettled deliveries just ahead, this run cannot be settled yet.
   const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
-  if (!(await whileDatabaseAway(() => hasQueuedDeliveryAhead(sql, run, lastId)))) {
+  if (!(await whileDatabaseAway(() => hasUnsettledDeliveryAhead(sql, run, lastId)))) {
     await whileDatabaseAway(() => completeSendRunIfSettled(sql, run.id));
   }
   return result;
@@ -146,7 +146,7 @@ async function sendClaimed(
   result.skipped = unwanted.length;
   for (const _ of unwanted) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
 
-  const marker = deps.sentMarker ?? createSentMarker(sql);
+  const marker = deps.sentMarker ?? createSentMarker(deps.database.genericPlanSql);
   // The SMTP pool has poolSize connections; keep about twice that many messages in flight. A
   // lane goes on to its next message while the last one's "sent" mark is being written.
   const parallel = Math.max(1, deps.config.mail.poolSize * 2);

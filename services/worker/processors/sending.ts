@@ -43,7 +43,7 @@ export function deliverProcessor(runtime: Runtime, onOutcome?: (outcome: Deliver
   const messages = createEditionMessages(runtime);
   // One marker for the process: the "sent" marks of all concurrent jobs share each write; one
   // keeper refreshes all their claims in one statement.
-  const sentMarker = createSentMarker(runtime.database.sql, runtime.logger);
+  const sentMarker = createSentMarker(runtime.database.genericPlanSql, runtime.logger);
   const claimKeeper = createClaimKeeper(runtime.database.sql, runtime.config.workerStaleSeconds, runtime.logger);
   const messageBuffers = createMessageBufferPool();
   // Each process remembers the runs' attempts it counted, so healthy runs are rarely counted.

@@ -12,6 +12,16 @@ export interface DatabaseClient {
   db: Database;
   /** The raw postgres.js client, for cursors and COPY-style bulk work in the data layer. */
   sql: Sql;
+  /**
+   * A small pool (two connections, opened on demand) whose prepared statements keep one generic
+   * plan (plan_cache_mode=force_generic_plan), for the send's most frequent writes. Postgres
+   * plans a prepared statement that takes arrays again at every call (it cannot tell how long
+   * they are, so a custom plan always looks better), and planning costs more than writing a few
+   * rows. Only for statements whose plan does not depend on their values: a statement on a
+   * partitioned table would lock every partition at each call (name the partition instead).
+   * Without prepared statements (DATABASE_PREPARE=false) it is `sql` itself: nothing is kept.
+   */
+  genericPlanSql: Sql;
   /** This database's installation id, for Message-IDs: read once per client, then kept. */
   installationId(): Promise<string>;
   close(): Promise<void>;
@@ -46,10 +56,13 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
   const max = options.maxConnections ?? 10;
   const drizzleClient = postgres(options.url, { ...settings, max });
   const sql = postgres(options.url, { ...settings, max });
+  // A startup parameter: PgBouncer (the reason for DATABASE_PREPARE=false) would refuse it.
+  const genericPlanSql = settings.prepare ? postgres(options.url, { ...settings, max: 2, connection: { plan_cache_mode: 'force_generic_plan' } }) : sql;
   let installationId: Promise<string> | undefined;
   return {
     db: drizzle(drizzleClient, { schema }),
     sql,
+    genericPlanSql,
     installationId() {
       if (!installationId) {
         const reading = readInstallationId(sql);
@@ -60,7 +73,7 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
       return installationId;
     },
     close: async () => {
-      await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 })]);
+      await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 }), genericPlanSql === sql ? undefined : genericPlanSql.end({ timeout: 5 })]);
     },
   };
 }
