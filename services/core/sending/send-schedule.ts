@@ -117,7 +117,7 @@ export interface ListingReadiness {
  * - Hugging Face: a day's list (a UTC day) grows all day; the digest freezes it at its first
  *   assembly (`DIGEST_CRON` in `DIGEST_TZ`, "yesterday") once that day is over.
  * - arXiv: a listing is announced at 20:00 US Eastern the evening before its date, and the
- *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestSchedulers).
+ *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestScheduler).
  */
 export function listingReadiness(digest: { cron: string; timeZone: string }): ListingReadiness {
   return {
