@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime.js';
 import { editionsProcessor, editionsScheduler } from './processors/editions.js';
-import { arxivIngestSchedulers, ingestProcessor, ingestScheduler } from './processors/ingest.js';
+import { arxivIngestScheduler, ingestProcessor, ingestScheduler } from './processors/ingest.js';
 import { readerMailProcessor } from './processors/reader-mail.js';
 import { startReaderMailRelay } from './reader-mail-relay.js';
 import { deliverProcessor, fanoutProcessor, maintenanceProcessor, retentionScheduler, sendingSchedulers } from './processors/sending.js';
@@ -20,7 +20,7 @@ function processorsFor(runtime: Runtime): ProcessorDefinition[] {
 
 /** Recurring work, upserted on every start so each scheduler exists exactly once. */
 function schedulersFor(runtime: Runtime): SchedulerDefinition[] {
-  return [ingestScheduler(runtime), ...arxivIngestSchedulers(runtime), editionsScheduler(runtime), ...sendingSchedulers(), retentionScheduler()];
+  return [ingestScheduler(runtime), arxivIngestScheduler(), editionsScheduler(runtime), ...sendingSchedulers(), retentionScheduler()];
 }
 
 /** The queue workers and the relay that feeds reader mail from the Postgres outbox to them. */

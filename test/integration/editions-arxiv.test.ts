@@ -92,6 +92,15 @@ describe('arXiv category editions and the calendar', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('arXiv cs.CL');
     expect(page.body).toContain('The 6 papers new in cs.CL on arXiv this day');
+    // As in the email: upvotes and comments only on the card of the paper HF has a signal for.
+    const cards = page.body.split('<article class="paper">').slice(1);
+    expect(cards).toHaveLength(6);
+    expect(cards[0]).toContain('2604.26866');
+    expect(cards[0]).toContain('7 upvotes · ');
+    for (const card of cards.slice(1)) {
+      expect(card).not.toMatch(/upvote|comment/);
+      expect(card).toContain('>arXiv</a> · ');
+    }
   });
 
   it('refuses to send an arXiv edition, and a key that is no edition key', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,12 +14,13 @@ import { createSharedRequestGate } from '../../services/core/platform/queue/shar
 import { createRuntime, type Runtime } from '../../services/runtime.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../services/core/platform/errors.js';
 import { arxivFixturePath, readArxivFixture, startArxivReplayServer, type ArxivReplayServer } from '../helpers/arxiv-replay-server.js';
+import { insertReaders } from '../helpers/factories.js';
 import { hfFixturePath } from '../helpers/hf-replay-server.js';
 import { startProcess, waitUntil } from '../helpers/processes.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { configFromEnv } from '../../services/core/platform/config/config.js';
 import { addJob } from '../../services/core/platform/queue/queues.js';
-import { arxivIngestSchedulers, ingestProcessor } from '../../services/worker/processors/ingest.js';
+import { arxivIngestScheduler, ingestProcessor } from '../../services/worker/processors/ingest.js';
 import { startWorkers, type WorkerHost } from '../../services/worker/worker-host.js';
 
 const ADMIN = { authorization: 'Bearer dev-admin-token' };
@@ -256,16 +258,24 @@ describe('importing recorded arXiv answers', () => {
   });
 });
 
-describe('the scheduled arXiv ingest (ARXIV_CATEGORIES)', () => {
+describe('the scheduled arXiv ingest (ARXIV_CATEGORIES and the categories readers chose)', () => {
   let server: ArxivReplayServer;
   let test: TestRuntime;
   let worker: WorkerHost | undefined;
 
   beforeAll(async () => {
     server = await startArxivReplayServer();
-    server.feeds.set('cs.CL', readArxivFixture('rss'));
+    for (const category of ['cs.CL', 'cs.CV', 'math.AG', 'cs.LG', 'stat.ML']) {
+      server.feeds.set(category, readArxivFixture('rss').replaceAll('cs.CL', category));
+    }
     // 00:30 US Eastern on Thursday 30 April 2026: the feed holds the listing arXiv dates that day.
     test = await createTestRuntime('papers-arxiv-scheduled', { ARXIV_RSS_URL: server.rssUrl, ARXIV_CATEGORIES: 'cs.CL' }, { clock: () => new Date('2026-04-30T04:30:00Z') });
+    // The operator listed cs.CL only; a confirmed daily reader chose cs.CV (and cs.CL too). The
+    // others' choices reach no email: not confirmed, gone, or weekly (trending only).
+    await insertReaders(test.runtime.database.sql, 1, { trending: false, arxivCategories: ['cs.CV', 'cs.CL'] }, 1);
+    await insertReaders(test.runtime.database.sql, 1, { status: 'pending', arxivCategories: ['math.AG'] }, 2);
+    await insertReaders(test.runtime.database.sql, 1, { status: 'unsubscribed', arxivCategories: ['cs.LG'] }, 3);
+    await insertReaders(test.runtime.database.sql, 1, { frequency: 'weekly', arxivCategories: ['stat.ML'] }, 4);
   });
   afterAll(async () => {
     await worker?.close(5000);
@@ -273,30 +283,78 @@ describe('the scheduled arXiv ingest (ARXIV_CATEGORIES)', () => {
     await server?.close();
   });
 
-  it('runs after each announcement, Monday to Friday, and stores each category listing of the day', async () => {
-    expect(arxivIngestSchedulers(test.runtime)).toEqual([
-      { queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: 'America/New_York' } },
-    ]);
+  it('runs after each announcement, Monday to Friday, and stores the listing of the day of each category configured or chosen by a confirmed daily reader', async () => {
+    expect(arxivIngestScheduler()).toEqual({ queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: 'America/New_York' } });
     worker = await startWorkers(test.runtime, [ingestProcessor(test.runtime)], []);
-    await addJob(test.runtime.queues, 'ingest', 'arxiv-listings', {});
-    await waitUntil('the cs.CL listing job to complete', async () => (await (await test.runtime.queues.ingest.getJob('arxiv-listing-cs.CL-2026-04-30'))?.getState()) === 'completed');
+    const scheduled = await addJob(test.runtime.queues, 'ingest', 'arxiv-listings', {});
+    await waitUntil('the arxiv-listings job to complete', async () => (await scheduled.getState()) === 'completed');
+    // It adds its listing jobs at once: these are all of them.
+    const listingJobs = await test.runtime.queues.ingest.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    expect(listingJobs.filter((job) => job.name === 'arxiv-listing').map((job) => job.id).sort()).toEqual(['arxiv-listing-cs.CL-2026-04-30', 'arxiv-listing-cs.CV-2026-04-30']);
+    for (const category of ['cs.CL', 'cs.CV']) {
+      await waitUntil(`the ${category} listing job to complete`, async () => (await (await test.runtime.queues.ingest.getJob(`arxiv-listing-${category}-2026-04-30`))?.getState()) === 'completed');
+    }
 
-    expect(server.requests.map((request) => request.path)).toEqual(['/rss/cs.CL']);
-    const listed = await test.runtime.database.sql<Array<{ announce_type: string; n: number }>>`
-      select announce_type, count(*)::int as n from paper_listings
-      where source = 'arxiv' and category = 'cs.CL' and listing_date = '2026-04-30' group by announce_type order by announce_type`;
+    expect(server.requests.map((request) => request.path).sort()).toEqual(['/rss/cs.CL', '/rss/cs.CV']);
+    const listed = await test.runtime.database.sql<Array<{ category: string; announce_type: string; n: number }>>`
+      select category, announce_type, count(*)::int as n from paper_listings
+      where source = 'arxiv' and listing_date = '2026-04-30' group by category, announce_type order by category, announce_type`;
     // Replacements of papers this fresh database never stored are not listed.
     expect(listed).toEqual([
-      { announce_type: 'cross', n: 1 },
-      { announce_type: 'new', n: 5 },
+      { category: 'cs.CL', announce_type: 'cross', n: 1 },
+      { category: 'cs.CL', announce_type: 'new', n: 5 },
+      { category: 'cs.CV', announce_type: 'cross', n: 1 },
+      { category: 'cs.CV', announce_type: 'new', n: 5 },
     ]);
-    const days = await test.runtime.database.sql`select source, category, listing_date::text, papers, expected from source_days`;
-    expect(days).toEqual([{ source: 'arxiv', category: 'cs.CL', listing_date: '2026-04-30', papers: 9, expected: true }]);
+    const days = await test.runtime.database.sql`select source, category, listing_date::text, papers, expected from source_days order by category`;
+    expect(days).toEqual([
+      { source: 'arxiv', category: 'cs.CL', listing_date: '2026-04-30', papers: 9, expected: true },
+      { source: 'arxiv', category: 'cs.CV', listing_date: '2026-04-30', papers: 9, expected: true },
+    ]);
   });
 
-  it('is off without ARXIV_CATEGORIES, and refuses a category arXiv does not have', () => {
-    expect(arxivIngestSchedulers({ ...test.runtime, config: { ...test.runtime.config, ingest: { ...test.runtime.config.ingest, arxivCategories: [] } } })).toEqual([]);
+  it('refuses a category arXiv does not have in ARXIV_CATEGORIES', () => {
     expect(() => configFromEnv({ ARXIV_CATEGORIES: 'cs.CL, cs/LG' })).toThrow(/ARXIV_CATEGORIES.*arXiv categories separated by commas/);
+  });
+});
+
+describe('the scheduled arXiv ingest with no category configured or chosen', () => {
+  let test: TestRuntime;
+  let worker: WorkerHost | undefined;
+  let runtime: Runtime | undefined;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // No network: nothing listens on port 9, so any request to arXiv would fail and log.
+    test = await createTestRuntime('papers-arxiv-none', { ARXIV_RSS_URL: 'http://127.0.0.1:9/rss' });
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    runtime = createRuntime(test.config, createLogger({ level: 'warn', destination }), { clock: () => new Date('2026-04-30T04:30:00Z') });
+    // A trending reader, and readers whose categories reach no email.
+    await insertReaders(test.runtime.database.sql, 1, {}, 1);
+    await insertReaders(test.runtime.database.sql, 1, { status: 'pending', arxivCategories: ['cs.CV'] }, 2);
+    await insertReaders(test.runtime.database.sql, 1, { status: 'unsubscribed', arxivCategories: ['cs.CV'] }, 3);
+  });
+  afterAll(async () => {
+    await worker?.close(5000);
+    await runtime?.close();
+    await test?.cleanup();
+  });
+
+  it('enqueues no listing job, asks arXiv nothing and logs no warning or error', async () => {
+    worker = await startWorkers(runtime!, [ingestProcessor(runtime!)], []);
+    const job = await addJob(runtime!.queues, 'ingest', 'arxiv-listings', {});
+    await waitUntil('the arxiv-listings job to complete', async () => (await job.getState()) === 'completed');
+
+    expect((await runtime!.queues.ingest.getJob(job.id!))?.returnvalue).toEqual({ date: '2026-04-30', categories: [] });
+    const jobs = await runtime!.queues.ingest.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    expect(jobs.map((queued) => queued.name)).toEqual(['arxiv-listings']);
+    expect(await test.runtime.database.sql`select * from source_days`).toEqual([]);
+    expect(lines).toEqual([]);
   });
 });
 

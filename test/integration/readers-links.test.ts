@@ -294,6 +294,20 @@ describe('preference center', () => {
     expect(viaJson.json().preferences).toMatchObject({ maxPapers: 4, trending: false, arxivCategories: ['cs.CL'] });
   });
 
+  it('tells a reader of a category nobody had before their first email comes after the next arXiv ingest fetches it', async () => {
+    // Thursday 3 December 2026, 11:00 in Berlin: tonight's 23:00 email would carry the listing
+    // fetched at 00:30 New York this morning, but that fetch did not know cs.CV.
+    h.clock.now = new Date('2026-12-03T10:00:00Z');
+    const row = await h.subscribe(h.uniqueEmail('new-category'), { sendHour: 23, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CV'] });
+    await createSubscriptionService(h.test.runtime).confirm(row.id);
+    const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Friday 23:00 (Europe/Berlin)</strong>');
+
+    // Once a cs.CV listing has been fetched, the category is fetched every night.
+    await h.test.runtime.database.sql`insert into source_days (source, category, listing_date, papers, expected) values ('arxiv', 'cs.CV', '2026-12-03', 12, true)`;
+    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Thursday 23:00 (Europe/Berlin)</strong>');
+  });
+
   it('exports everything stored about the reader as a JSON download', async () => {
     const row = await h.subscribe(h.uniqueEmail('export'));
     const { db } = h.test.runtime.database;

@@ -131,6 +131,13 @@ describe('one daily email with a section per source', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Trending on Hugging Face');
     expect(page.body).toContain('New in cs.CL · Computation and Language');
+    // arXiv papers HF has no signal for: no "0 upvotes · 0 comments" line, as in the email.
+    const cardsOf = (html: string, id: string) => html.split('<article class="paper">').filter((card) => card.includes(`arxiv.org/abs/${id}`));
+    for (const id of CL_ONLY) {
+      expect(cardsOf(page.body, id)).toHaveLength(1);
+      expect(cardsOf(page.body, id)[0]).not.toMatch(/upvote|comment/);
+    }
+    expect(cardsOf(page.body, IN_BOTH).every((card) => card.includes('1 upvote · '))).toBe(true);
     const webCopy = /View in browser: (\S+)/.exec(both.text!)![1]!;
     const copy = await app.inject({ method: 'GET', url: new URL(webCopy).pathname + new URL(webCopy).search });
     expect(copy.statusCode).toBe(200);

@@ -4,6 +4,7 @@ import {
   firstSendTimeAfter,
   isDue,
   listingReadiness,
+  listingsFetchedAfter,
   nextSendTime,
   type ReaderSources,
   type SendTimePreference,
@@ -148,6 +149,18 @@ describe("the reader's next email follows their sources' calendars", () => {
     expect(nextEmail(berlin, CS_CL, '2026-12-02T07:00:00Z', '2026-12-12T05:00:00Z')?.label).toBe('Monday 14 December 2026 07:00 (Europe/Berlin)');
     const weeklySunday: SendTimePreference = { ...berlin, frequency: 'weekly', weekday: 7 };
     expect(nextEmail(weeklySunday, CS_CL, fridayAfterSendHour)?.label).toBe('Sunday 07:00 (Europe/Berlin)');
+  });
+
+  it('does not promise a new category a listing fetched before it was chosen', () => {
+    // A cs.CV reader at 23:00 in Berlin chooses cs.CV on Thursday 3 December 2026 at 11:00 in
+    // Berlin, after that night's fetch of Thursday's listing, which did not include cs.CV.
+    const late: SendTimePreference = { frequency: 'daily', weekday: 1, sendHour: 23, timeZone: 'Europe/Berlin' };
+    const chosenAt = new Date('2026-12-03T10:00:00Z');
+    const cv: ReaderSources = { trending: false, arxivCategories: ['cs.CV'] };
+    expect(nextSendTime(late, cv, readiness, chosenAt)?.toISOString()).toBe('2026-12-03T22:00:00.000Z');
+    expect(nextSendTime(late, cv, listingsFetchedAfter(readiness, chosenAt), chosenAt)?.toISOString()).toBe('2026-12-04T22:00:00.000Z');
+    // Hugging Face's listings are not the ingest's: a trending reader's next email stays.
+    expect(nextSendTime(late, { trending: true, arxivCategories: ['cs.CV'] }, listingsFetchedAfter(readiness, chosenAt), chosenAt)?.toISOString()).toBe('2026-12-03T22:00:00.000Z');
   });
 
   it('has no next email without a source', () => {

@@ -61,12 +61,20 @@ function introOf(edition: { kind: 'daily' | 'weekly' | 'arxiv'; key: string }, c
 // XML 1.0 allows no C0 control characters except tab, newline and carriage return.
 const xmlText = (value: unknown) => escapeHtml(String(value ?? '').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, ''));
 
-function cardsOf(found: EditionWithPapers) {
-  return toDigestEdition(found).papers.map((paper, index) => toDigestCard(paper, index + 1));
+/** A card as a page shows it: with or without its upvotes and comments. */
+type PageCard = DigestCard & { showVotes: boolean };
+
+/**
+ * The cards of an edition's own papers: an arXiv edition's as its section in an email shows them
+ * (upvotes and comments only for a paper Hugging Face has a signal for), a trending one's with both.
+ */
+function cardsOf(found: EditionWithPapers): PageCard[] {
+  const cards = toDigestEdition(found).papers.map((paper, index) => toDigestCard(paper, index + 1));
+  return found.edition.kind === 'arxiv' ? cards.map(arxivCard) : cards.map((card) => ({ ...card, showVotes: true }));
 }
 
 /** A reader's papers under their topics' headings, as the digest groups them; one unnamed section without topics. */
-function sectionsOf(cards: readonly DigestCard[], paperIds: readonly string[], groups: readonly TopicGroup[] | null) {
+function sectionsOf(cards: readonly PageCard[], paperIds: readonly string[], groups: readonly TopicGroup[] | null) {
   const byId = new Map(cards.map((card) => [card.id, card]));
   if (!groups) return [{ heading: null, papers: paperIds.map((id) => ({ ...byId.get(id)!, reason: null })) }];
   return groups.map((group) => ({
@@ -82,7 +90,7 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
     const { edition } = toDigestEdition(found);
     const cards = cardsOf(found);
     const url = editionUrl(publicUrl, edition);
-    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> (${plural(card.upvotes, 'upvote', 'upvotes')})</li>`).join('');
+    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> ${card.showVotes ? ` (${plural(card.upvotes, 'upvote', 'upvotes')})` : ''}</li>`).join('');
     return [
       '  <entry>',
       `    <id>${xmlText(url)}</id>`,
@@ -193,7 +201,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
             : await findReaderCopy(runtime, { id: found.edition.id, rankedPapers: papers, sections: edition.sections ?? [] }, request.query.copy);
         const kept = copy?.kept ? copy : undefined;
         // A daily edition with arXiv sections shows each source under its heading, as a copy in sections does.
-        const sourceCards = new Map<string, DigestCard[]>([
+        const sourceCards = new Map<string, PageCard[]>([
           [TRENDING_SECTION, cards],
           ...(edition.sections ?? []).map((section) => [section.category, section.papers.map((paper, index) => arxivCard(toDigestCard(paper, index + 1)))] as const),
         ]);

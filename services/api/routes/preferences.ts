@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findArxivCategoriesFetched } from '../../core/papers/paper-repo.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
-import { describeSendTime, listingReadiness, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
+import { describeSendTime, listingReadiness, listingsFetchedAfter, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
 import { describePreferences, describeSources, type Preferences } from '../../core/subscribers/preferences.js';
 import type { SubscriberRow } from '../../core/subscribers/subscriber-repo.js';
 import { PAUSE_WEEKS } from '../../core/subscribers/subscription-service.js';
@@ -23,10 +24,13 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
  * "Tuesday 07:00 (Europe/Berlin)": when a confirmed reader's next digest is due, on a day their
  * sources have a listing (none otherwise).
  */
-function nextEmailLabel(row: SubscriberRow, readiness: ListingReadiness, now: Date): string | undefined {
+async function nextEmailLabel(ctx: ReaderContext, row: SubscriberRow, readiness: ListingReadiness, now: Date): Promise<string | undefined> {
   if (row.status !== 'confirmed') return undefined;
   const preference = preferencesOf(row);
-  const next = nextSendTime(preference, preference, readiness, now, row.pausedUntil);
+  // Categories nobody had before wait for the next scheduled arXiv ingest, which fetches them.
+  const newCategoriesOnly =
+    preference.arxivCategories.length > 0 && (await findArxivCategoriesFetched(ctx.runtime.database.db, preference.arxivCategories)).length === 0;
+  const next = nextSendTime(preference, preference, newCategoriesOnly ? listingsFetchedAfter(readiness, now) : readiness, now, row.pausedUntil);
   return next && describeSendTime(next, preference.timeZone, now);
 }
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -45,7 +49,7 @@ function preferencesJson(row: SubscriberRow) {
 /** The preference center: `GET/POST /preferences?token=T` and the GDPR export. */
 export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
   const readiness = listingReadiness(ctx.runtime.config.digest);
-  function renderForm(
+  async function renderForm(
     row: SubscriberRow,
     token: string,
     values: Record<string, unknown> | Preferences,
@@ -60,7 +64,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
       summary: describePreferences(preferencesOf(row)),
       sources: describeSources(row),
       pausedUntil: row.status === 'confirmed' ? pausedUntilLabel(row, ctx.runtime.clock()) : undefined,
-      nextEmail: nextEmailLabel(row, readiness, ctx.runtime.clock()),
+      nextEmail: await nextEmailLabel(ctx, row, readiness, ctx.runtime.clock()),
       canPause: row.status === 'confirmed',
       images: row.images,
       pauseWeeks: PAUSE_WEEKS,
@@ -79,7 +83,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
           const row = await ctx.service.findSubscriber(link.subscriberId);
           if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
           if (wantsJson(request)) return reply.send(preferencesJson(row));
-          return sendPage(ctx, reply, 200, 'preferences', renderForm(row, link.token, preferencesOf(row), [], request.query.saved === '1'));
+          return sendPage(ctx, reply, 200, 'preferences', await renderForm(row, link.token, preferencesOf(row), [], request.query.saved === '1'));
         }),
     );
 
@@ -107,7 +111,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
             if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
             const row = await ctx.service.findSubscriber(link.subscriberId);
             if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
-            return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, body, error.details, false));
+            return sendPage(ctx, reply, 400, 'preferences', await renderForm(row, link.token, body, error.details, false));
           }
         }),
     );
@@ -135,7 +139,7 @@ export function preferencesRoutes(ctx: ReaderContext): FastifyPluginAsyncZod {
             if (wantsJson(request)) return reply.status(400).send({ error: error.message, details: error.details });
             const row = await ctx.service.findSubscriber(link.subscriberId);
             if (!row) return sendLinkProblem(ctx, request, reply, 'gone');
-            return sendPage(ctx, reply, 400, 'preferences', renderForm(row, link.token, preferencesOf(row), error.details, false));
+            return sendPage(ctx, reply, 400, 'preferences', await renderForm(row, link.token, preferencesOf(row), error.details, false));
           }
         }),
     );

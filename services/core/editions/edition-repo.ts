@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, notExists, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
-import { editionPapers, editionSections, editions, paperAppearances, paperListings, papers, subscribers } from '../platform/db/schema.js';
+import { editionPapers, editionSections, editions, paperAppearances, paperListings, papers } from '../platform/db/schema.js';
 import { findPapersByDailyDate, type Executor, type Transaction } from '../papers/paper-repo.js';
 import type { PaperRow } from '../papers/paper-view.js';
 
@@ -208,18 +208,6 @@ export async function insertEdition(
       .values(ranked.map((paper, index) => ({ editionId: row.id, paperId: paper.paperId, rank: index + 1, upvotes: paper.upvotes, numComments: paper.numComments, title: paper.title })));
   }
   return row;
-}
-
-/**
- * The arXiv categories some confirmed daily reader chose, sorted: the sections a daily edition
- * freezes. (Weekly digests are trending only.) A scan of the readers, once per daily edition.
- */
-export async function findDailyReaderCategories(db: Executor): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ category: sql<string>`unnest(${subscribers.arxivCategories})` })
-    .from(subscribers)
-    .where(and(eq(subscribers.status, 'confirmed'), eq(subscribers.frequency, 'daily'), sql`cardinality(${subscribers.arxivCategories}) > 0`));
-  return rows.map((row) => row.category).sort();
 }
 
 /** Links a daily edition to the category editions that are its arXiv sections. */

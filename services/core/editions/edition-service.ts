@@ -6,10 +6,10 @@ import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../pap
 import { findListedPapers, findLatestDailyDate, findPapersByDailyDate, findSourceDay, type Executor, type Transaction } from '../papers/paper-repo.js';
 import { arxivCalendar } from '../papers/source-calendar.js';
 import { toPaperView, type PaperRow, type PaperView } from '../papers/paper-view.js';
+import { findDailyReaderCategories } from '../subscribers/subscriber-repo.js';
 import {
   findDailyCandidates,
   findDailyEditionPapersBetween,
-  findDailyReaderCategories,
   findEditionByKey,
   findEditionHeadlines,
   findFrozenPapers,

@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
+import type { DatabaseClient } from '../platform/db/client.js';
 import { DomainError, InvalidInputError, type ErrorKind } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { RequestGate } from '../platform/queue/shared-request-gate.js';
@@ -12,6 +13,7 @@ import { importParsedPapers, importSourceBatch, type ImportSummary, type PaperIm
 import { saveSourceDay } from './paper-repo.js';
 import { isArxivCategory } from './paper-source.js';
 import { ARXIV_TIME_ZONE, hfCalendar } from './source-calendar.js';
+import { findDailyReaderCategories } from '../subscribers/subscriber-repo.js';
 
 /**
  * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
@@ -108,6 +110,17 @@ export class IngestFailedError extends DomainError {
       failures.map((f) => ({ field: f.date, message: f.error })),
     );
   }
+}
+
+/**
+ * The categories whose listing the scheduled arXiv ingest fetches: those in `ARXIV_CATEGORIES`
+ * (fetched even if no reader chose them, e.g. for the archive) and every category a confirmed
+ * daily reader chose, so a reader's choice is never a section left empty for want of a fetch.
+ * Sorted, once each; empty when nobody needs arXiv.
+ */
+export async function scheduledArxivCategories(deps: { database: DatabaseClient; config: { ingest: Pick<Config['ingest'], 'arxivCategories'> } }): Promise<string[]> {
+  const chosen = await findDailyReaderCategories(deps.database.db);
+  return [...new Set([...deps.config.ingest.arxivCategories, ...chosen])].sort();
 }
 
 export interface ArxivIngestOptions {

@@ -391,6 +391,16 @@ export async function saveSourceDay(db: Executor, day: Omit<SourceDayRow, 'recor
 }
 
 /** The recorded listing day of a source and category, if it was ever fetched or imported. */
+/** Which of these arXiv categories the installation ever fetched a listing of (a day of theirs is recorded). */
+export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[]): Promise<string[]> {
+  if (categories.length === 0) return [];
+  const rows = await db
+    .selectDistinct({ category: sourceDays.category })
+    .from(sourceDays)
+    .where(and(eq(sourceDays.source, 'arxiv'), inArray(sourceDays.category, [...categories])));
+  return rows.map((row) => row.category);
+}
+
 export async function findSourceDay(db: Executor, day: { source: string; category: string; listingDate: string }): Promise<SourceDayRow | undefined> {
   const [row] = await db
     .select()

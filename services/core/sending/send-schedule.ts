@@ -117,7 +117,7 @@ export interface ListingReadiness {
  * - Hugging Face: a day's list (a UTC day) grows all day; the digest freezes it at its first
  *   assembly (`DIGEST_CRON` in `DIGEST_TZ`, "yesterday") once that day is over.
  * - arXiv: a listing is announced at 20:00 US Eastern the evening before its date, and the
- *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestSchedulers).
+ *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestScheduler).
  */
 export function listingReadiness(digest: { cron: string; timeZone: string }): ListingReadiness {
   return {
@@ -125,7 +125,27 @@ export function listingReadiness(digest: { cron: string; timeZone: string }): Li
       const dayAfter = zonedInstant(addDays(date, 1), 0, 0, digest.timeZone);
       return CronExpressionParser.parse(digest.cron, { currentDate: new Date(dayAfter.getTime() - 1), tz: digest.timeZone }).next().toDate();
     },
-    arxiv: (date) => zonedInstant(date, 0, 30, ARXIV_TIME_ZONE),
+    arxiv: arxivFetchTime,
+  };
+}
+
+/** When the scheduled arXiv ingest fetches the listing of `date` (arxivIngestScheduler). */
+function arxivFetchTime(date: string): Date {
+  return zonedInstant(date, 0, 30, ARXIV_TIME_ZONE);
+}
+
+/** Later than any send time: a listing that never reaches the reader. */
+const NEVER = new Date(8.64e15);
+
+/**
+ * For a reader whose arXiv categories are all new to the installation (no listing of theirs was
+ * ever fetched): the scheduled ingest fetches a category from its next run after it is chosen, so
+ * listings fetched before `chosenBy` were fetched without it and never reach this reader.
+ */
+export function listingsFetchedAfter(readiness: ListingReadiness, chosenBy: Date): ListingReadiness {
+  return {
+    hf: readiness.hf,
+    arxiv: (date) => (arxivFetchTime(date).getTime() > chosenBy.getTime() ? readiness.arxiv(date) : NEVER),
   };
 }
 

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { ArxivClient } from '../../core/papers/arxiv-client.js';
 import { dateInTimeZone, isDailyDate } from '../../core/papers/daily-date.js';
 import { formatImportSummary } from '../../core/papers/paper-import-service.js';
-import { IngestFailedError, ingestArxivListing, ingestDailyPapers, scheduledIngestDates, type IngestOptions } from '../../core/papers/paper-ingest-service.js';
+import { IngestFailedError, ingestArxivListing, ingestDailyPapers, scheduledArxivCategories, scheduledIngestDates, type IngestOptions } from '../../core/papers/paper-ingest-service.js';
 import { isArxivCategory } from '../../core/papers/paper-source.js';
 import { ARXIV_TIME_ZONE } from '../../core/papers/source-calendar.js';
 import { addJobs } from '../../core/platform/queue/queues.js';
@@ -20,8 +20,8 @@ export interface IngestProcessorOptions extends Pick<IngestOptions, 'client'> {
  * Fetches papers from Hugging Face: the job's date, or (scheduled) today and the previous
  * `INGEST_DAYS` days, so late submissions and growing upvotes are picked up. Dates that worked
  * are saved even when another fails; the job then fails so BullMQ retries it.
- * Fetches each `ARXIV_CATEGORIES` category's listing from its RSS feed, one job per category, so
- * one failing feed is retried alone.
+ * Fetches the listing of each category in `ARXIV_CATEGORIES` or chosen by a confirmed daily reader
+ * from its RSS feed, one job per category, so one failing feed is retried alone.
  */
 export function ingestProcessor(runtime: Runtime, options: IngestProcessorOptions = {}): ProcessorDefinition {
   // One ingest at a time per worker: they fetch the same days, HF's quota is per IP, and arXiv
@@ -40,14 +40,17 @@ export function ingestProcessor(runtime: Runtime, options: IngestProcessorOption
     async 'arxiv-listings'() {
       // The listing arXiv dates today (US Eastern): the scheduler runs after that night's feed update.
       const date = dateInTimeZone(runtime.clock(), ARXIV_TIME_ZONE);
-      const jobs = runtime.config.ingest.arxivCategories.map((category) => ({
+      const categories = await scheduledArxivCategories(runtime);
+      // Nobody needs arXiv (no ARXIV_CATEGORIES, no reader chose a category): no job, no request.
+      if (categories.length === 0) return { date, categories };
+      const jobs = categories.map((category) => ({
         name: 'arxiv-listing' as const,
         data: { category, date },
         // One job per category and day, however often the scheduler fires.
         opts: { jobId: `arxiv-listing-${category}-${date}` },
       }));
       await addJobs(runtime.queues, 'ingest', jobs);
-      return { date, categories: runtime.config.ingest.arxivCategories };
+      return { date, categories };
     },
     async 'arxiv-listing'({ category, date }, job) {
       if (!isArxivCategory(category) || !isDailyDate(date)) {
@@ -70,9 +73,9 @@ export function ingestScheduler(runtime: Runtime): SchedulerDefinition {
  * arXiv's RSS feeds are rebuilt at midnight US Eastern after each announcement (Sunday to
  * Thursday evenings, so listings dated Monday to Friday): fetch at 00:30 Eastern, Monday to Friday.
  * A holiday's listing is recorded as an expected empty day without asking arXiv.
- * None when `ARXIV_CATEGORIES` is unset.
+ * Always there, even without `ARXIV_CATEGORIES`: a reader may choose a category any day, and the
+ * job asks arXiv nothing while nobody needs it.
  */
-export function arxivIngestSchedulers(runtime: Runtime): SchedulerDefinition[] {
-  if (runtime.config.ingest.arxivCategories.length === 0) return [];
-  return [{ queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: ARXIV_TIME_ZONE } }];
+export function arxivIngestScheduler(): SchedulerDefinition {
+  return { queue: 'ingest', id: 'papers-ingest-arxiv', repeat: { pattern: '0 30 0 * * 1-5', tz: ARXIV_TIME_ZONE } };
 }

@@ -299,7 +299,7 @@ export interface Config {
     /** arXiv's API and the base of its RSS listing feeds (the category is appended). */
     arxivApiUrl: string;
     arxivRssUrl: string;
-    /** Categories whose RSS listing the worker fetches after each announcement; empty: none. */
+    /** Categories whose RSS listing the worker fetches after each announcement, besides those readers chose. */
     arxivCategories: string[];
   };
   signupRateLimitPerHour: number;

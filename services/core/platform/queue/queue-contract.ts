@@ -22,14 +22,15 @@ const readerMailData = z.object({ subscriberId: rowId });
 export const QUEUES = {
   /**
    * Fetch papers from the Hugging Face API: scheduled at `INGEST_CRON` (hourly), or on demand;
-   * and each `ARXIV_CATEGORIES` category's RSS listing after arXiv's announcement.
+   * and, after arXiv's announcement, the RSS listing of each category in `ARXIV_CATEGORIES` or
+   * chosen by a confirmed daily reader.
    */
   ingest: {
     name: 'papers-ingest',
     jobs: {
       /** A date to fetch, or none for today and the previous `INGEST_DAYS` days. */
       ingest: z.object({ date: z.string().optional() }),
-      /** Adds one `arxiv-listing` job per configured category for today's listing (US Eastern). */
+      /** Adds one `arxiv-listing` job per configured or chosen category for today's listing (US Eastern). */
       'arxiv-listings': noData,
       /** One category's listing of a day (as arXiv dates it), from its RSS feed. */
       'arxiv-listing': z.object({ category: z.string(), date: z.string() }),
