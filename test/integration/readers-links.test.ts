@@ -274,9 +274,11 @@ describe('preference center', () => {
     const row = await h.subscribe(h.uniqueEmail('next-arxiv'), { sendHour: 7, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CL'] });
     await createSubscriptionService(h.test.runtime).confirm(row.id);
     const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    // A category the nightly ingest fetches already (a new one waits for its first fetch: below).
+    await h.test.runtime.database.sql`insert into source_days (source, category, listing_date, papers, expected) values ('arxiv', 'cs.CL', '2026-12-03', 40, true) on conflict do nothing`;
     const page = (await h.app.inject({ method: 'GET', url })).body;
-    // No arXiv announcement on Friday and Saturday evenings: nothing on Saturday nor Sunday.
-    expect(page).toContain('Your next email: <strong>Monday 07:00 (Europe/Berlin)</strong>');
+    // Friday's listing goes out in Friday's daily edition, frozen on Saturday morning.
+    expect(page).toContain('Your next email: <strong>Saturday 07:00 (Europe/Berlin)</strong>');
     expect(page).toContain('Your sources: <strong>arXiv cs.CL</strong>');
     expect(page).toContain('<input type="checkbox" name="arxivCategories" value="cs.CL" checked>');
 
@@ -295,13 +297,14 @@ describe('preference center', () => {
   });
 
   it('tells a reader of a category nobody had before their first email comes after the next arXiv ingest fetches it', async () => {
-    // Thursday 3 December 2026, 11:00 in Berlin: tonight's 23:00 email would carry the listing
-    // fetched at 00:30 New York this morning, but that fetch did not know cs.CV.
+    // Thursday 3 December 2026, 11:00 in Berlin: tonight's 23:00 email carries Wednesday's
+    // listings, and Friday's Thursday's, both fetched before anyone chose cs.CV; the first cs.CV
+    // listing is Friday's, fetched at 00:30 New York that morning and mailed on Saturday.
     h.clock.now = new Date('2026-12-03T10:00:00Z');
     const row = await h.subscribe(h.uniqueEmail('new-category'), { sendHour: 23, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CV'] });
     await createSubscriptionService(h.test.runtime).confirm(row.id);
     const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
-    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Friday 23:00 (Europe/Berlin)</strong>');
+    expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Saturday 23:00 (Europe/Berlin)</strong>');
 
     // Once a cs.CV listing has been fetched, the category is fetched every night.
     await h.test.runtime.database.sql`insert into source_days (source, category, listing_date, papers, expected) values ('arxiv', 'cs.CV', '2026-12-03', 12, true)`;

@@ -101,10 +101,12 @@ describe("the reader's next email follows their sources' calendars", () => {
   // Friday 4 December 2026, 08:00 in Berlin: the reader's 07:00 has passed.
   const fridayAfterSendHour = '2026-12-04T07:00:00Z';
 
-  it('tells a cs.CL reader on a Friday after their hour Monday: arXiv announces nothing on Friday and Saturday evenings', () => {
-    expect(nextEmail(berlin, CS_CL, fridayAfterSendHour)).toEqual({ at: '2026-12-07T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
-    // Before their hour on Friday: Friday's listing, announced on Thursday evening.
+  it("gives a cs.CL reader each listing in the next morning's daily edition: Friday's on Saturday, then Monday's on Tuesday", () => {
+    expect(nextEmail(berlin, CS_CL, fridayAfterSendHour)).toEqual({ at: '2026-12-05T06:00:00.000Z', label: 'Saturday 07:00 (Europe/Berlin)' });
+    // Before their hour on Friday: Thursday's listing, in Thursday's edition frozen on Friday morning.
     expect(nextEmail(berlin, CS_CL, '2026-12-04T05:00:00Z')?.label).toBe('Friday 07:00 (Europe/Berlin)');
+    // arXiv lists nothing on Saturdays and Sundays.
+    expect(nextEmail(berlin, CS_CL, '2026-12-05T07:00:00Z')).toEqual({ at: '2026-12-08T06:00:00.000Z', label: 'Tuesday 07:00 (Europe/Berlin)' });
   });
 
   it("gives a Hugging Face reader each weekday's list the morning after: Friday's on Saturday, then Monday's on Tuesday", () => {
@@ -113,52 +115,56 @@ describe("the reader's next email follows their sources' calendars", () => {
   });
 
   it('takes the first day any chosen source has a listing', () => {
-    expect(nextEmail(berlin, BOTH, fridayAfterSendHour)?.label).toBe('Saturday 07:00 (Europe/Berlin)');
-    expect(nextEmail(berlin, BOTH, '2026-12-05T07:00:00Z')?.label).toBe('Monday 07:00 (Europe/Berlin)');
+    // No arXiv listing is dated Wednesday 30 December (no announcement on the 29th); Hugging Face has one.
+    expect(nextEmail(berlin, BOTH, '2026-12-30T07:00:00Z')?.label).toBe('Thursday 07:00 (Europe/Berlin)');
+    expect(nextEmail(berlin, CS_CL, '2026-12-30T07:00:00Z')?.label).toBe('Friday 07:00 (Europe/Berlin)');
   });
 
   it("skips arXiv's holidays", () => {
     // arXiv does not announce on Tuesday 29 and Thursday 31 December 2026: no listing dated
     // Wednesday 30 December nor Friday 1 January.
-    expect(nextEmail(berlin, CS_CL, '2026-12-29T07:00:00Z')).toEqual({ at: '2026-12-31T06:00:00.000Z', label: 'Thursday 07:00 (Europe/Berlin)' });
-    expect(nextEmail(berlin, CS_CL, '2026-12-31T07:00:00Z')).toEqual({ at: '2027-01-04T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
+    expect(nextEmail(berlin, CS_CL, '2026-12-30T07:00:00Z')).toEqual({ at: '2027-01-01T06:00:00.000Z', label: 'Friday 07:00 (Europe/Berlin)' });
+    expect(nextEmail(berlin, CS_CL, '2027-01-01T07:00:00Z')).toEqual({ at: '2027-01-05T06:00:00.000Z', label: 'Tuesday 07:00 (Europe/Berlin)' });
     // Thanksgiving (Thursday 26 November): no listing on Friday 27.
-    expect(nextEmail(berlin, CS_CL, '2026-11-26T07:00:00Z')?.label).toBe('Monday 07:00 (Europe/Berlin)');
-    // Hugging Face has no holidays: its reader hears Friday.
-    expect(nextEmail(berlin, HF, '2026-11-26T07:00:00Z')?.label).toBe('Friday 07:00 (Europe/Berlin)');
+    expect(nextEmail(berlin, CS_CL, '2026-11-27T07:00:00Z')?.label).toBe('Tuesday 07:00 (Europe/Berlin)');
+    // Hugging Face has no holidays: its reader hears Saturday.
+    expect(nextEmail(berlin, HF, '2026-11-27T07:00:00Z')?.label).toBe('Saturday 07:00 (Europe/Berlin)');
   });
 
   it('keeps the local hour across a clock change on the weekend it skips', () => {
-    // Berlin falls back on Sunday 25 October 2026: Monday 07:00 is 06:00 UTC, Friday's was 05:00.
-    expect(nextEmail(berlin, CS_CL, '2026-10-23T06:00:00Z')).toEqual({ at: '2026-10-26T06:00:00.000Z', label: 'Monday 07:00 (Europe/Berlin)' });
-    // New York, arXiv's own clock, falls back on Sunday 1 November.
+    // Berlin falls back on Sunday 25 October 2026: Sunday 07:00 is 06:00 UTC, Saturday's was 05:00.
+    expect(nextEmail(berlin, CS_CL, '2026-10-24T07:00:00Z')).toEqual({ at: '2026-10-25T06:00:00.000Z', label: 'Sunday 07:00 (Europe/Berlin)' });
+    // New York, arXiv's own clock, falls back on Sunday 1 November: Tuesday 07:00 is 12:00 UTC, Saturday's was 11:00.
     const newYork: SendTimePreference = { ...berlin, timeZone: 'America/New_York' };
-    expect(nextEmail(newYork, CS_CL, '2026-10-30T12:00:00Z')).toEqual({ at: '2026-11-02T12:00:00.000Z', label: 'Monday 07:00 (America/New_York)' });
+    expect(nextEmail(newYork, CS_CL, '2026-10-30T12:00:00Z')).toEqual({ at: '2026-10-31T11:00:00.000Z', label: 'Saturday 07:00 (America/New_York)' });
+    expect(nextEmail(newYork, CS_CL, '2026-10-31T12:00:00Z')).toEqual({ at: '2026-11-03T12:00:00.000Z', label: 'Tuesday 07:00 (America/New_York)' });
   });
 
-  it('waits a day where the listing comes out after the reader hour', () => {
-    // A listing is fetched at 00:30 in New York, 14:30 in Tokyo, after a 07:00 reader's email:
-    // Friday's goes out on Saturday there, Monday's on Tuesday.
+  it("waits a day where the daily edition is frozen after the reader's hour", () => {
+    // A 07:00 reader in Berlin in summer (05:00 UTC) is mailed before the 06:00 UTC assembly:
+    // Thursday's listing comes on Saturday, not Friday.
+    expect(nextEmail(berlin, CS_CL, '2026-10-23T06:00:00Z')).toEqual({ at: '2026-10-24T05:00:00.000Z', label: 'Saturday 07:00 (Europe/Berlin)' });
+    // Tokyo's 07:00 is 22:00 UTC the day before: Friday's listing, frozen Saturday 15:00 there, comes on Sunday.
     const tokyo: SendTimePreference = { ...berlin, timeZone: 'Asia/Tokyo' };
-    expect(nextEmail(tokyo, CS_CL, '2026-12-04T12:00:00Z')?.label).toBe('Saturday 07:00 (Asia/Tokyo)');
-    expect(nextEmail(tokyo, CS_CL, '2026-12-05T12:00:00Z')).toEqual({ at: '2026-12-07T22:00:00.000Z', label: 'Tuesday 07:00 (Asia/Tokyo)' });
+    expect(nextEmail(tokyo, CS_CL, '2026-12-05T12:00:00Z')).toEqual({ at: '2026-12-05T22:00:00.000Z', label: 'Sunday 07:00 (Asia/Tokyo)' });
   });
 
   it('counts from the end of a pause, and leaves weekly readers on their weekday', () => {
-    // Paused until Saturday 12 December: the first listing after it is Monday's.
-    expect(nextEmail(berlin, CS_CL, '2026-12-02T07:00:00Z', '2026-12-12T05:00:00Z')?.label).toBe('Monday 14 December 2026 07:00 (Europe/Berlin)');
+    // Paused until Saturday 12 December: Friday's listing is mailed that morning.
+    expect(nextEmail(berlin, CS_CL, '2026-12-02T07:00:00Z', '2026-12-12T05:00:00Z')?.label).toBe('Saturday 12 December 2026 07:00 (Europe/Berlin)');
     const weeklySunday: SendTimePreference = { ...berlin, frequency: 'weekly', weekday: 7 };
     expect(nextEmail(weeklySunday, CS_CL, fridayAfterSendHour)?.label).toBe('Sunday 07:00 (Europe/Berlin)');
   });
 
   it('does not promise a new category a listing fetched before it was chosen', () => {
     // A cs.CV reader at 23:00 in Berlin chooses cs.CV on Thursday 3 December 2026 at 11:00 in
-    // Berlin, after that night's fetch of Thursday's listing, which did not include cs.CV.
+    // Berlin, after that night's fetch of Thursday's listing, which did not include cs.CV: their
+    // first cs.CV section is Friday's listing, on Saturday.
     const late: SendTimePreference = { frequency: 'daily', weekday: 1, sendHour: 23, timeZone: 'Europe/Berlin' };
     const chosenAt = new Date('2026-12-03T10:00:00Z');
     const cv: ReaderSources = { trending: false, arxivCategories: ['cs.CV'] };
     expect(nextSendTime(late, cv, readiness, chosenAt)?.toISOString()).toBe('2026-12-03T22:00:00.000Z');
-    expect(nextSendTime(late, cv, listingsFetchedAfter(readiness, chosenAt), chosenAt)?.toISOString()).toBe('2026-12-04T22:00:00.000Z');
+    expect(nextSendTime(late, cv, listingsFetchedAfter(readiness, chosenAt), chosenAt)?.toISOString()).toBe('2026-12-05T22:00:00.000Z');
     // Hugging Face's listings are not the ingest's: a trending reader's next email stays.
     expect(nextSendTime(late, { trending: true, arxivCategories: ['cs.CV'] }, listingsFetchedAfter(readiness, chosenAt), chosenAt)?.toISOString()).toBe('2026-12-03T22:00:00.000Z');
   });
@@ -167,10 +173,11 @@ describe("the reader's next email follows their sources' calendars", () => {
     expect(nextEmail(berlin, { trending: false, arxivCategories: [] }, fridayAfterSendHour)).toBeUndefined();
   });
 
-  it('knows when each listing is ready: the digest assembly after the Hugging Face day, 00:30 New York for arXiv', () => {
+  it("knows when each listing is ready: in its date's daily edition, frozen by the first digest assembly after that day", () => {
     expect(readiness.hf('2026-12-04').toISOString()).toBe('2026-12-05T06:00:00.000Z');
     expect(listingReadiness({ cron: '0 30 7 * * *', timeZone: 'Europe/Berlin' }).hf('2026-12-04').toISOString()).toBe('2026-12-05T06:30:00.000Z');
-    expect(readiness.arxiv('2026-12-07').toISOString()).toBe('2026-12-07T05:30:00.000Z');
-    expect(readiness.arxiv('2026-07-06').toISOString()).toBe('2026-07-06T04:30:00.000Z');
+    expect(readiness.arxiv('2026-12-07').toISOString()).toBe('2026-12-08T06:00:00.000Z');
+    // The earliest a day ends is 10:00 UTC (UTC+14), after the listing's 00:30 New York fetch.
+    expect(listingReadiness({ cron: '0 1 0 * * *', timeZone: 'Pacific/Kiritimati' }).arxiv('2026-07-06').toISOString()).toBe('2026-07-06T10:01:00.000Z');
   });
 });

@@ -116,17 +116,19 @@ export interface ListingReadiness {
 /**
  * - Hugging Face: a day's list (a UTC day) grows all day; the digest freezes it at its first
  *   assembly (`DIGEST_CRON` in `DIGEST_TZ`, "yesterday") once that day is over.
- * - arXiv: a listing is announced at 20:00 US Eastern the evening before its date, and the
- *   scheduled arXiv ingest fetches it at 00:30 US Eastern on its date (arxivIngestScheduler).
+ * - arXiv: a listing is announced at 20:00 US Eastern the evening before its date and fetched by
+ *   the scheduled arXiv ingest at 00:30 US Eastern on its date (arxivIngestScheduler); it goes
+ *   out as a section of the daily edition of its date, frozen by that same assembly.
  */
 export function listingReadiness(digest: { cron: string; timeZone: string }): ListingReadiness {
-  return {
-    hf(date) {
-      const dayAfter = zonedInstant(addDays(date, 1), 0, 0, digest.timeZone);
-      return CronExpressionParser.parse(digest.cron, { currentDate: new Date(dayAfter.getTime() - 1), tz: digest.timeZone }).next().toDate();
-    },
-    arxiv: arxivFetchTime,
+  // Both sources reach readers in the daily edition of their date, frozen by the first digest
+  // assembly after that day ends. The arXiv listing of a date is fetched at 00:30 New York on
+  // that date, before the date has ended in any time zone, so it is always in by then.
+  const dailyEditionAssembled = (date: string): Date => {
+    const dayAfter = zonedInstant(addDays(date, 1), 0, 0, digest.timeZone);
+    return CronExpressionParser.parse(digest.cron, { currentDate: new Date(dayAfter.getTime() - 1), tz: digest.timeZone }).next().toDate();
   };
+  return { hf: dailyEditionAssembled, arxiv: dailyEditionAssembled };
 }
 
 /** When the scheduled arXiv ingest fetches the listing of `date` (arxivIngestScheduler). */
