@@ -1,10 +1,20 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
 import type { DatabaseClient } from '../platform/db/client.js';
+import type { Logger } from '../platform/logging/logger.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../platform/errors.js';
 import { addDays, DAILY_DATE_MESSAGE, dateInTimeZone, isDailyDate } from '../papers/daily-date.js';
-import { findListedPapers, findLatestDailyDate, findPapersByDailyDate, findSourceDay, type Executor, type Transaction } from '../papers/paper-repo.js';
-import { arxivCalendar } from '../papers/source-calendar.js';
+import {
+  findArxivCategoriesFetched,
+  findListedPapers,
+  findLatestDailyDate,
+  findPapersByDailyDate,
+  findSourceDay,
+  saveMissedSourceDay,
+  type Executor,
+  type Transaction,
+} from '../papers/paper-repo.js';
+import { arxivCalendar, hfCalendar, type SourceCalendar } from '../papers/source-calendar.js';
 import { toPaperView, type PaperRow, type PaperView } from '../papers/paper-view.js';
 import { findDailyReaderCategories } from '../subscribers/subscriber-repo.js';
 import {
@@ -40,9 +50,10 @@ export interface EditionReadDeps {
   database: DatabaseClient;
 }
 
-/** Assembling also needs the edition size, the digest's time zone and the time. */
+/** Assembling also needs the edition size, the digest's time zone and the time, and a log for a source missing from a day it froze. */
 export interface EditionDeps extends EditionReadDeps {
   clock: Clock;
+  logger: Logger;
   config: { digest: Pick<Config['digest'], 'editionSize' | 'timeZone'> };
 }
 
@@ -136,7 +147,7 @@ async function chooseArxivPapers(db: Executor, category: string, date: string): 
   if (listed.length > 0) return rankArxivListing(listed);
   const day = await findSourceDay(db, listing);
   const calendar = arxivCalendar.dayOf(date);
-  const ingest = `npm run cli -- ingest-arxiv --category ${category} --date ${date}`;
+  const ingest = arxivIngestCommand(category, date);
   throw new NotFoundError(
     !calendar.expected
       ? `No arXiv ${category} listing for ${date} (${calendar.reason}): nothing to assemble`
@@ -146,6 +157,45 @@ async function chooseArxivPapers(db: Executor, category: string, date: string): 
           ? `The arXiv ${category} listing of ${date} was empty when ingested, though arXiv announces that day: ingest it again (${ingest})`
           : `The arXiv ${category} listing of ${date} holds only replacements: nothing new to assemble`,
   );
+}
+
+function arxivIngestCommand(category: string, date: string): string {
+  return `npm run cli -- ingest-arxiv --category ${category} --date ${date}`;
+}
+
+/**
+ * Freezing daily edition D without a source's listing of D that the source's calendar expected
+ * and that was never fetched (no source day recorded: the ingest failed or never ran) is
+ * permanent, since resends reuse the frozen edition: logged at error with the command that
+ * fetches it, and recorded as an unexpected empty day, which
+ * paperboy_source_empty_days{expected="false"} counts until an ingest of that day records its
+ * papers. A day an ingest found empty was recorded and logged by the ingest already. A category
+ * the installation never fetched any day of was chosen after that day's fetch (the scheduled
+ * ingest fetches it from its next run, preferences.ts says so): a warning, not an alarm that
+ * would stay raised for a day nobody will fetch.
+ */
+async function alarmIfNeverFetched(
+  deps: EditionDeps,
+  tx: Transaction,
+  listing: { source: 'hf' | 'arxiv'; category: string; listingDate: string },
+  calendar: SourceCalendar,
+  fetch: string,
+): Promise<void> {
+  if (!calendar.dayOf(listing.listingDate).expected || (await findSourceDay(tx, listing))) return;
+  if (listing.source === 'arxiv' && (await findArxivCategoriesFetched(tx, [listing.category])).length === 0) {
+    deps.logger.warn(
+      { source: listing.source, category: listing.category, listingDate: listing.listingDate },
+      `daily edition ${listing.listingDate} has no ${listing.category} section: a reader chose the category after its listing of that day was fetched`,
+    );
+    return;
+  }
+  const name = listing.source === 'hf' ? `Hugging Face Daily Papers of ${listing.listingDate}` : `The arXiv ${listing.category} listing of ${listing.listingDate}`;
+  const section = listing.source === 'hf' ? 'its trending section empty' : `no ${listing.category} section`;
+  deps.logger.error(
+    { source: listing.source, category: listing.category, listingDate: listing.listingDate, fetch },
+    `${name} was never fetched, though the source publishes that day: daily edition ${listing.listingDate} is frozen with ${section}, for good (fetch it: ${fetch})`,
+  );
+  await saveMissedSourceDay(tx, { ...listing, papers: 0, expected: true, reason: null }, deps.clock());
 }
 
 /** The edition an edition key names, before it is frozen: its kind and the days it covers. */
@@ -181,7 +231,10 @@ function insertChosen(deps: EditionDeps, tx: Transaction, key: string, period: E
  * frozen now or taken as an operator froze it before). A category with nothing new that day
  * (a weekend, a holiday, only replacements) has no section. D is frozen when either source has
  * papers, so readers of categories only are not dropped on a day HF is empty; with neither,
- * NotFoundError says why, as before.
+ * NotFoundError says why, as before. A listing the calendar expected but nobody fetched is
+ * frozen as missing all the same, loudly (alarmIfNeverFetched): holding D back would not save it,
+ * since scheduled sends take the newest edition, so a D frozen after D+1 reaches nobody, and
+ * D's papers go in no later day's edition; it would only cost every other source's readers D.
  */
 async function freezeDailyEdition(deps: EditionDeps, tx: Transaction, date: string): Promise<EditionRow> {
   const sections: Array<{ row: EditionRow } | { key: string; chosen: PaperRow[] }> = [];
@@ -196,6 +249,7 @@ async function freezeDailyEdition(deps: EditionDeps, tx: Transaction, date: stri
       sections.push({ key, chosen: await chooseArxivPapers(tx, category, date) });
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
+      await alarmIfNeverFetched(deps, tx, { source: 'arxiv', category, listingDate: date }, arxivCalendar, arxivIngestCommand(category, date));
     }
   }
   let trending: PaperRow[] = [];
@@ -203,6 +257,10 @@ async function freezeDailyEdition(deps: EditionDeps, tx: Transaction, date: stri
     trending = await chooseDailyPapers(deps, tx, date);
   } catch (error) {
     if (!(error instanceof NotFoundError) || sections.length === 0) throw error;
+    // No papers at all that day (not: all of them in earlier editions).
+    if ((await findPapersByDailyDate(tx, date)).length === 0) {
+      await alarmIfNeverFetched(deps, tx, { source: 'hf', category: '', listingDate: date }, hfCalendar, `npm run cli -- ingest --date ${date}`);
+    }
   }
   const daily = await insertChosen(deps, tx, date, periodOf(date), trending);
   const sectionIds: number[] = [];

@@ -390,7 +390,14 @@ export async function saveSourceDay(db: Executor, day: Omit<SourceDayRow, 'recor
     .onConflictDoUpdate({ target: [sourceDays.source, sourceDays.category, sourceDays.listingDate], set: record });
 }
 
-/** The recorded listing day of a source and category, if it was ever fetched or imported. */
+/**
+ * Records a listing day nobody fetched as empty (editions freezing without it, see
+ * alarmIfNeverFetched), unless an ingest recorded it meanwhile: that count stays.
+ */
+export async function saveMissedSourceDay(db: Executor, day: Omit<SourceDayRow, 'recordedAt'>, now: Date): Promise<void> {
+  await db.insert(sourceDays).values({ ...day, recordedAt: now }).onConflictDoNothing();
+}
+
 /** Which of these arXiv categories the installation ever fetched a listing of (a day of theirs is recorded). */
 export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[]): Promise<string[]> {
   if (categories.length === 0) return [];
@@ -401,6 +408,7 @@ export async function findArxivCategoriesFetched(db: Executor, categories: reado
   return rows.map((row) => row.category);
 }
 
+/** The recorded listing day of a source and category, if it was ever fetched or imported. */
 export async function findSourceDay(db: Executor, day: { source: string; category: string; listingDate: string }): Promise<SourceDayRow | undefined> {
   const [row] = await db
     .select()

@@ -25,7 +25,10 @@ export function variantName(selection: VariantSelection): string {
 export async function variantIdsOf(sql: Sql, editionId: number, selections: readonly VariantSelection[], known: Map<string, number>): Promise<Map<string, number>> {
   const missing = [...new Set(selections.map(variantName))].filter((key) => !known.has(key));
   // Two fan-outs of the edition may make the same variant at once: ON CONFLICT leaves the other's
-  // row, which this statement's snapshot may not show yet; the next statement reads it.
+  // row, which this statement's snapshot may not show yet; the next statement reads it. A variant
+  // is keyed by the hash of its lists (name_hash, migration 0014), which a long copy's lists are
+  // too wide to be; the lists are compared too, so two selections sharing an md5 would fail
+  // loudly below rather than share a variant.
   for (let attempt = 0; missing.length > 0 && attempt < 3; attempt++) {
     // Paper ids and categories never contain commas or "|": the lists travel as variant names
     // because unnest flattens nested arrays.
@@ -37,13 +40,14 @@ export async function variantIdsOf(sql: Sql, editionId: number, selections: read
       ), made as (
         insert into edition_variants (edition_id, paper_ids, paper_sections)
         select ${editionId}, wanted.paper_ids, wanted.paper_sections from wanted
-        on conflict (edition_id, paper_ids, paper_sections) do nothing
+        on conflict (edition_id, name_hash) do nothing
         returning id, paper_ids, paper_sections
       )
       select made.id, wanted.name from made join wanted on wanted.paper_ids = made.paper_ids and wanted.paper_sections = made.paper_sections
       union all
       select v.id, wanted.name from wanted
-      join edition_variants v on v.edition_id = ${editionId} and v.paper_ids = wanted.paper_ids and v.paper_sections = wanted.paper_sections`;
+      join edition_variants v on v.edition_id = ${editionId} and v.name_hash = paperboy_variant_name_hash(wanted.paper_ids, wanted.paper_sections)
+        and v.paper_ids = wanted.paper_ids and v.paper_sections = wanted.paper_sections`;
     for (const row of rows) known.set(row.name, row.id);
     missing.splice(0, missing.length, ...missing.filter((key) => !known.has(key)));
   }

@@ -42,10 +42,14 @@ export function toFanoutReader(row: FanoutReaderRow): FanoutReader {
 }
 
 /**
- * Which of `paperIds` each of `subscriberIds` was already sent: the papers of their deliveries
- * with a sent time and, for editions whose deliveries retention dropped, of their sent_papers
- * rows. A paper was sent with an edition that holds it, so only those editions' partitions are
- * read. The editions are looked up first and passed as a parameter: Postgres prunes partitions
+ * Which of `paperIds` each of `subscriberIds` was already sent, or is being sent: the papers of
+ * their deliveries with a sent time or still queued or claimed (also while retrying) and, for
+ * editions whose deliveries retention dropped, of their sent_papers rows. Papers on their way
+ * count because sections overlap other days' trending (cs.CL on D, trending on D+1): D's copy may
+ * still be queued when D+1 fans out, and the contract is never the same paper twice. The price:
+ * if that copy then fails for good, the reader misses the paper (a cancelled run skips its queued
+ * copies, which then no longer count). A paper was sent with an edition that holds it, so only
+ * those editions' partitions are read. The editions are looked up first and passed as a parameter: Postgres prunes partitions
  * by a parameter, not by the result of a subquery in the same statement (it would read every
  * edition's partition).
  */
@@ -64,7 +68,7 @@ export async function findAlreadySentPapers(sql: Sql, subscriberIds: number[], p
     with sent as (
       select subscriber_id, variant_id from deliveries
       where edition_id = any(${editionIds}::bigint[]) and subscriber_id = any(${subscriberIds}::bigint[])
-        and sent_at is not null and variant_id is not null
+        and (sent_at is not null or status in ('queued', 'claimed')) and variant_id is not null
       union
       select subscriber_id, variant_id from sent_papers
       where edition_id = any(${editionIds}::bigint[]) and subscriber_id = any(${subscriberIds}::bigint[])

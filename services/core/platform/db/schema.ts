@@ -276,7 +276,11 @@ export const editionSections = pgTable(
       .notNull()
       .references(() => editions.id, { onDelete: 'restrict' }),
   },
-  (t) => [primaryKey({ columns: [t.editionId, t.sectionEditionId] })],
+  (t) => [
+    primaryKey({ columns: [t.editionId, t.sectionEditionId] }),
+    // The fan-out finds the daily editions a section's papers were sent with (findAlreadySentPapers).
+    index('edition_sections_section_edition_idx').on(t.sectionEditionId),
+  ],
 );
 
 /** The frozen, ranked papers of an edition. */
@@ -374,8 +378,16 @@ export const editionVariants = pgTable(
      * chose sources: such a variant is the same row as ever.
      */
     paperSections: text('paper_sections').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * md5 of the selection (paperboy_variant_name_hash, migration 0014), the key a selection is
+     * found by: a copy of 21 sections of 50 papers holds ~30 KB of lists, over the 2,704 bytes a
+     * btree index row may take, so the lists themselves cannot be the unique key.
+     */
+    nameHash: text('name_hash')
+      .notNull()
+      .generatedAlwaysAs(sql`paperboy_variant_name_hash(paper_ids, paper_sections)`),
   },
-  (t) => [uniqueIndex('edition_variants_edition_papers_key').on(t.editionId, t.paperIds, t.paperSections)],
+  (t) => [uniqueIndex('edition_variants_edition_name_hash_key').on(t.editionId, t.nameHash)],
 );
 
 /**
