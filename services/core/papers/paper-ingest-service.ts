@@ -1,6 +1,5 @@
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config/config.js';
-import type { DatabaseClient } from '../platform/db/client.js';
 import { DomainError, InvalidInputError, type ErrorKind } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { RequestGate } from '../platform/queue/shared-request-gate.js';
@@ -13,7 +12,6 @@ import { importParsedPapers, importSourceBatch, type ImportSummary, type PaperIm
 import { saveSourceDay } from './paper-repo.js';
 import { isArxivCategory } from './paper-source.js';
 import { ARXIV_TIME_ZONE, hfCalendar } from './source-calendar.js';
-import { findDailyReaderCategories } from '../subscribers/subscriber-repo.js';
 
 /**
  * Fetching from Hugging Face: the hourly scheduled ingest, `POST /admin/ingest` and
@@ -115,12 +113,11 @@ export class IngestFailedError extends DomainError {
 /**
  * The categories whose listing the scheduled arXiv ingest fetches: those in `ARXIV_CATEGORIES`
  * (fetched even if no reader chose them, e.g. for the archive) and every category a confirmed
- * daily reader chose, so a reader's choice is never a section left empty for want of a fetch.
- * Sorted, once each; empty when nobody needs arXiv.
+ * daily reader chose (`chosenByReaders`, from the subscribers concept), so a reader's choice is
+ * never a section left empty for want of a fetch. Sorted, once each; empty when nobody needs arXiv.
  */
-export async function scheduledArxivCategories(deps: { database: DatabaseClient; config: { ingest: Pick<Config['ingest'], 'arxivCategories'> } }): Promise<string[]> {
-  const chosen = await findDailyReaderCategories(deps.database.db);
-  return [...new Set([...deps.config.ingest.arxivCategories, ...chosen])].sort();
+export function scheduledArxivCategories(configured: readonly string[], chosenByReaders: readonly string[]): string[] {
+  return [...new Set([...configured, ...chosenByReaders])].sort();
 }
 
 export interface ArxivIngestOptions {

@@ -6,6 +6,7 @@ import { IngestFailedError, ingestArxivListing, ingestDailyPapers, scheduledArxi
 import { isArxivCategory } from '../../core/papers/paper-source.js';
 import { ARXIV_TIME_ZONE } from '../../core/papers/source-calendar.js';
 import { addJobs } from '../../core/platform/queue/queues.js';
+import { findDailyReaderCategories } from '../../core/subscribers/subscriber-repo.js';
 import { QUEUES } from '../../core/platform/queue/queue-contract.js';
 import type { Runtime } from '../../runtime.js';
 import { defineProcessor } from '../define-processor.js';
@@ -40,7 +41,7 @@ export function ingestProcessor(runtime: Runtime, options: IngestProcessorOption
     async 'arxiv-listings'() {
       // The listing arXiv dates today (US Eastern): the scheduler runs after that night's feed update.
       const date = dateInTimeZone(runtime.clock(), ARXIV_TIME_ZONE);
-      const categories = await scheduledArxivCategories(runtime);
+      const categories = scheduledArxivCategories(runtime.config.ingest.arxivCategories, await findDailyReaderCategories(runtime.database.db));
       // Nobody needs arXiv (no ARXIV_CATEGORIES, no reader chose a category): no job, no request.
       if (categories.length === 0) return { date, categories };
       const jobs = categories.map((category) => ({
