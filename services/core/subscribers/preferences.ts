@@ -167,8 +167,9 @@ export type PreferencesCheck = { ok: true; preferences: Preferences } | { ok: fa
  * the trending box and a hidden blank before the category boxes (a browser sends nothing for an
  * unchecked box), so unticking everything arrives as given, not as missing. A blank `topics` or
  * `arxivCategories` is an empty list, not missing.
- * Every problem is reported with its field; a choice with no source at all is reported on
- * `sources` ("choose at least one").
+ * Every problem is reported with its field; a choice with no source at all, or a weekly digest
+ * without trending (weekly digests are trending only, so it would never be sent), is reported on
+ * `sources`.
  */
 export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES): PreferencesCheck {
   const merged: Record<string, unknown> = {};
@@ -181,6 +182,12 @@ export function checkPreferences(input: Record<string, unknown>, base: Preferenc
   const result = preferencesSchema.safeParse(merged);
   if (result.success && !result.data.trending && result.data.arxivCategories.length === 0) {
     return { ok: false, details: [{ field: 'sources', message: 'Choose at least one source: Hugging Face trending or an arXiv category' }] };
+  }
+  if (result.success && result.data.frequency === 'weekly' && !result.data.trending) {
+    return {
+      ok: false,
+      details: [{ field: 'sources', message: 'Weekly digests carry Hugging Face trending only: turn trending on (arXiv categories come in daily emails)' }],
+    };
   }
   if (result.success) return { ok: true, preferences: result.data };
   const seen = new Set<string>();

@@ -83,14 +83,27 @@ describe('checkPreferences: sources', () => {
     });
     expect(checkPreferences({ trending: 'off', arxivCategories: '' })).toMatchObject({ ok: false, details: [{ field: 'sources' }] });
   });
+
+  it('refuses a weekly digest without trending, which would never be sent: weekly digests are trending only', () => {
+    const refused = {
+      ok: false,
+      details: [{ field: 'sources', message: 'Weekly digests carry Hugging Face trending only: turn trending on (arXiv categories come in daily emails)' }],
+    };
+    expect(checkPreferences({ frequency: 'weekly', trending: false, arxivCategories: ['cs.CL'] })).toEqual(refused);
+    // Switching a daily cs.CL-only reader to weekly, or a weekly reader's trending off, is refused alike.
+    const dailyClOnly = { ...DEFAULT_PREFERENCES, trending: false, arxivCategories: ['cs.CL'] };
+    expect(checkPreferences({ frequency: 'weekly' }, dailyClOnly)).toEqual(refused);
+    expect(checkPreferences({ trending: 'off' }, { ...DEFAULT_PREFERENCES, frequency: 'weekly', arxivCategories: ['cs.CL'] })).toEqual(refused);
+    expect(checkPreferences({ frequency: 'weekly', arxivCategories: ['cs.CL'] })).toMatchObject({ ok: true, preferences: { frequency: 'weekly', trending: true } });
+  });
 });
 
 describe('describePreferences', () => {
   it('says when and what, for emails and pages', () => {
     expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending');
     expect(
-      describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: false, arxivCategories: ['cs.CL'] }),
-    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from arXiv cs.CL (arXiv categories come in daily emails only)');
+      describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: true, arxivCategories: ['cs.CL'] }),
+    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from Hugging Face trending and arXiv cs.CL (arXiv categories come in daily emails only)');
     expect(describePreferences({ ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL', 'cs.LG'] })).toBe(
       'daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending and arXiv cs.CL, cs.LG',
     );
