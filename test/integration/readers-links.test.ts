@@ -304,6 +304,9 @@ describe('preference center', () => {
     const row = await h.subscribe(h.uniqueEmail('new-category'), { sendHour: 23, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CV'] });
     await createSubscriptionService(h.test.runtime).confirm(row.id);
     const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    // A listing fetched once in September (an operator's backfill, a reader long gone) does not
+    // mean the nightly ingest fetches cs.CV now.
+    await h.test.runtime.database.sql`insert into source_days (source, category, listing_date, papers, expected) values ('arxiv', 'cs.CV', '2026-09-10', 9, true)`;
     expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Saturday 23:00 (Europe/Berlin)</strong>');
 
     // Once a cs.CV listing has been fetched, the category is fetched every night.

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { addDays, utcDate } from '../../core/papers/daily-date.js';
 import { findArxivCategoriesFetched } from '../../core/papers/paper-repo.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describeSendTime, listingReadiness, listingsFetchedAfter, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
@@ -20,6 +21,9 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: row.timeZone }).format(row.pausedUntil);
 }
 
+/** How far back a recorded arXiv listing day shows its category is fetched now. */
+const RECENT_LISTING_DAYS = 7;
+
 /**
  * "Tuesday 07:00 (Europe/Berlin)": when a confirmed reader's next digest is due, on a day their
  * sources have a listing (none otherwise).
@@ -27,9 +31,11 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
 async function nextEmailLabel(ctx: ReaderContext, row: SubscriberRow, readiness: ListingReadiness, now: Date): Promise<string | undefined> {
   if (row.status !== 'confirmed') return undefined;
   const preference = preferencesOf(row);
-  // Categories nobody had before wait for the next scheduled arXiv ingest, which fetches them.
+  // Categories the ingest does not fetch now (none has a listing day of the last week, which
+  // spans a weekend and arXiv's holidays) wait for its next scheduled run, which fetches them.
+  const since = addDays(utcDate(now), -RECENT_LISTING_DAYS);
   const newCategoriesOnly =
-    preference.arxivCategories.length > 0 && (await findArxivCategoriesFetched(ctx.runtime.database.db, preference.arxivCategories)).length === 0;
+    preference.arxivCategories.length > 0 && (await findArxivCategoriesFetched(ctx.runtime.database.db, preference.arxivCategories, since)).length === 0;
   const next = nextSendTime(preference, preference, newCategoriesOnly ? listingsFetchedAfter(readiness, now) : readiness, now, row.pausedUntil);
   return next && describeSendTime(next, preference.timeZone, now);
 }

@@ -390,17 +390,20 @@ export async function saveSourceDay(db: Executor, day: Omit<SourceDayRow, 'recor
     .onConflictDoUpdate({ target: [sourceDays.source, sourceDays.category, sourceDays.listingDate], set: record });
 }
 
-/** The recorded listing day of a source and category, if it was ever fetched or imported. */
-/** Which of these arXiv categories the installation ever fetched a listing of (a day of theirs is recorded). */
-export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[]): Promise<string[]> {
+/**
+ * Which of these arXiv categories have a listing day recorded from `since` (YYYY-MM-DD) on: the
+ * ones the scheduled ingest fetches now. A category fetched long ago, and no longer, is not one.
+ */
+export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[], since: string): Promise<string[]> {
   if (categories.length === 0) return [];
   const rows = await db
     .selectDistinct({ category: sourceDays.category })
     .from(sourceDays)
-    .where(and(eq(sourceDays.source, 'arxiv'), inArray(sourceDays.category, [...categories])));
+    .where(and(eq(sourceDays.source, 'arxiv'), inArray(sourceDays.category, [...categories]), gte(sourceDays.listingDate, since)));
   return rows.map((row) => row.category);
 }
 
+/** The recorded listing day of a source and category, if it was ever fetched or imported. */
 export async function findSourceDay(db: Executor, day: { source: string; category: string; listingDate: string }): Promise<SourceDayRow | undefined> {
   const [row] = await db
     .select()
