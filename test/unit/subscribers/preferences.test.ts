@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { preferenceFieldsView } from '../../../services/api/pages/reader-views.js';
 import { checkPreferences, DEFAULT_PREFERENCES, describeDigestChoices, describePreferences } from '../../../services/core/subscribers/preferences.js';
 
 describe('checkPreferences', () => {
@@ -95,6 +96,24 @@ describe('checkPreferences: sources', () => {
     expect(checkPreferences({ frequency: 'weekly' }, dailyClOnly)).toEqual(refused);
     expect(checkPreferences({ trending: 'off' }, { ...DEFAULT_PREFERENCES, frequency: 'weekly', arxivCategories: ['cs.CL'] })).toEqual(refused);
     expect(checkPreferences({ frequency: 'weekly', arxivCategories: ['cs.CL'] })).toMatchObject({ ok: true, preferences: { frequency: 'weekly', trending: true } });
+  });
+});
+
+describe('the source choice a form shows again', () => {
+  it('reads sources as checkPreferences does: the same categories ticked, trending by the same words', () => {
+    const ticked = (values: Record<string, unknown>) =>
+      preferenceFieldsView(values, false)
+        .sources.archives.flatMap((archive) => archive.categories)
+        .filter((category) => category.checked)
+        .map((category) => category.code);
+    for (const arxivCategories of [['', 'cs.CL', 'cs.LG,math.AG'], ' cs.CL  cs.LG,math.AG ', 'cs.CL,cs.CL']) {
+      const checked = checkPreferences({ arxivCategories });
+      expect(checked.ok && new Set(ticked({ arxivCategories }))).toEqual(checked.ok && new Set(checked.preferences.arxivCategories));
+    }
+    for (const trending of ['on', 'TRUE', ' 1 ', 'off', '0', ['off', 'on'], ['on', 'off'], true, false]) {
+      const checked = checkPreferences({ trending, arxivCategories: 'cs.CL' });
+      expect(preferenceFieldsView({ trending }, false).sources.trending, String(trending)).toBe(checked.ok && checked.preferences.trending);
+    }
   });
 });
 
