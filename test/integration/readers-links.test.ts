@@ -368,3 +368,24 @@ describe('fresh links', () => {
     expect(badForm.body).toContain('id="email-error"');
   });
 });
+
+describe('the preference center with a DIGEST_CRON that seldom assembles', () => {
+  let yearly: ReaderHarness;
+  beforeAll(async () => {
+    // Editions assembled on 1 June only: no listing is ready within a month of send times.
+    yearly = await createReaderHarness('readers-links-cron', { DIGEST_CRON: '0 0 6 1 6 *' });
+  });
+  afterAll(async () => {
+    await yearly?.close();
+  });
+
+  it('shows the page without a next email rather than failing', async () => {
+    yearly.clock.now = new Date('2026-12-04T07:00:00Z');
+    const row = await yearly.subscribe(yearly.uniqueEmail('yearly'), { sendHour: 7, timeZone: 'Europe/Berlin' });
+    await createSubscriptionService(yearly.test.runtime).confirm(row.id);
+    const page = await yearly.app.inject({ method: 'GET', url: `/preferences?token=${yearly.token(row.id, 'preferences')}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Your sources: <strong>Hugging Face trending</strong>');
+    expect(page.body).not.toContain('Your next email');
+  });
+});
