@@ -50,8 +50,8 @@ return math.min(ttl, tonumber(ARGV[3]))
 
 /**
  * KEYS[1], ARGV[1] as above; ARGV[2] the spacing, or the upstream's Retry-After when longer (ms).
- * The caller's request was answered: the gate stays closed that long. Also when the caller's hold ran out meanwhile (the key is
- * gone); not when another request already holds it.
+ * The caller's request was answered: the gate stays closed that long. Also when the caller's hold
+ * ran out meanwhile (the key is gone); not when another request already holds it.
  */
 const RELEASE = `
 local holder = redis.call('GET', KEYS[1])
