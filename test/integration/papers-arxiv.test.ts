@@ -426,4 +426,19 @@ describe('arXiv requests of the whole installation (3 s apart, as arXiv asks)', 
     await (await next)();
     expect(nextStarted! - answeredAt).toBeGreaterThanOrEqual(spacingMs);
   });
+
+  it("keeps every process away from arXiv for as long as a 503's Retry-After asks, not only the one it answered", async () => {
+    server.requests.length = 0;
+    server.script.push({ status: 503, headers: { 'retry-after': '1' }, body: 'busy' });
+    const window = { category: 'cs.CL', from: new Date('2026-04-28T18:00:00Z'), to: new Date('2026-04-29T18:00:00Z') };
+    const told = arxivClientFromConfig(test.runtime, { retryBaseDelayMs: 1 }).fetchCategoryWindow(window);
+    await waitUntil('the first request to arrive', async () => server.requests.length === 1);
+    // Another worker asks while arXiv is busy: it waits out the Retry-After, not just the spacing.
+    const other = arxivClientFromConfig(otherProcess!, { retryBaseDelayMs: 1 }).fetchCategoryWindow({ ...window, category: 'cs.LG' });
+    await Promise.all([told, other]);
+    expect(server.requests).toHaveLength(3);
+    const [busy, ...after] = server.requests.map((request) => request.at);
+    // A lower bound only: a slow machine makes the wait longer, never shorter.
+    for (const at of after) expect(at - busy!).toBeGreaterThanOrEqual(1000);
+  });
 });

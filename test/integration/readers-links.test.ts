@@ -304,6 +304,9 @@ describe('preference center', () => {
     const row = await h.subscribe(h.uniqueEmail('new-category'), { sendHour: 23, timeZone: 'Europe/Berlin', trending: false, arxivCategories: ['cs.CV'] });
     await createSubscriptionService(h.test.runtime).confirm(row.id);
     const url = `/preferences?token=${h.token(row.id, 'preferences')}`;
+    // A listing fetched once in September (an operator's backfill, a reader long gone) does not
+    // mean the nightly ingest fetches cs.CV now.
+    await h.test.runtime.database.sql`insert into source_days (source, category, listing_date, papers, expected) values ('arxiv', 'cs.CV', '2026-09-10', 9, true)`;
     expect((await h.app.inject({ method: 'GET', url })).body).toContain('Your next email: <strong>Saturday 23:00 (Europe/Berlin)</strong>');
 
     // Once a cs.CV listing has been fetched, the category is fetched every night.
@@ -363,5 +366,26 @@ describe('fresh links', () => {
     const badForm = await h.app.inject({ method: 'POST', url: '/links/resend', ...form({ email: 'x y@example.org' }) });
     expect(badForm.statusCode).toBe(400);
     expect(badForm.body).toContain('id="email-error"');
+  });
+});
+
+describe('the preference center with a DIGEST_CRON that seldom assembles', () => {
+  let yearly: ReaderHarness;
+  beforeAll(async () => {
+    // Editions assembled on 1 June only: no listing is ready within a month of send times.
+    yearly = await createReaderHarness('readers-links-cron', { DIGEST_CRON: '0 0 6 1 6 *' });
+  });
+  afterAll(async () => {
+    await yearly?.close();
+  });
+
+  it('shows the page without a next email rather than failing', async () => {
+    yearly.clock.now = new Date('2026-12-04T07:00:00Z');
+    const row = await yearly.subscribe(yearly.uniqueEmail('yearly'), { sendHour: 7, timeZone: 'Europe/Berlin' });
+    await createSubscriptionService(yearly.test.runtime).confirm(row.id);
+    const page = await yearly.app.inject({ method: 'GET', url: `/preferences?token=${yearly.token(row.id, 'preferences')}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Your sources: <strong>Hugging Face trending</strong>');
+    expect(page.body).not.toContain('Your next email');
   });
 });

@@ -106,6 +106,12 @@ describe('POST /subscribe', () => {
     const none = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: h.uniqueEmail('arxiv.none'), trending: false } });
     expect(none.statusCode).toBe(400);
     expect(none.json().details).toEqual([{ field: 'sources', message: expect.stringContaining('at least one source') }]);
+    // Weekly digests are trending only: a weekly reader without trending would never get one.
+    const weeklyEmail = h.uniqueEmail('arxiv.weekly');
+    const weekly = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: weeklyEmail, frequency: 'weekly', trending: false, arxivCategories: ['cs.CL'] } });
+    expect(weekly.statusCode).toBe(400);
+    expect(weekly.json().details).toEqual([{ field: 'sources', message: expect.stringContaining('Weekly digests carry Hugging Face trending only') }]);
+    expect(await h.subscriberByEmail(weeklyEmail)).toBeUndefined();
   });
 
   it('stores a pending reader with a consent record and queues a confirmation carrying only the id', async () => {

@@ -75,7 +75,7 @@ describe('one daily email with a section per source', () => {
     await insertReaders(sql, 1, { arxivCategories: ['cs.CL'] }, 1); // reader-1: trending and cs.CL
     await insertReaders(sql, 1, { trending: false, arxivCategories: ['cs.CL'] }, 2); // reader-2: cs.CL only
     await insertReaders(sql, 1, {}, 3); // reader-3: trending only
-    await insertReaders(sql, 1, { frequency: 'weekly', trending: false, arxivCategories: ['cs.LG'] }, 4); // weekly: not today
+    await insertReaders(sql, 1, { frequency: 'weekly', arxivCategories: ['cs.LG'] }, 4); // weekly (trending; its categories come in daily emails only): not today
 
     const done = await send(DAY);
     expect(done.deliveries).toMatchObject({ sent: 3, failed: 0, skipped: 0 });

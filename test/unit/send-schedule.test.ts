@@ -153,7 +153,18 @@ describe("the reader's next email follows their sources' calendars", () => {
     // Paused until Saturday 12 December: Friday's listing is mailed that morning.
     expect(nextEmail(berlin, CS_CL, '2026-12-02T07:00:00Z', '2026-12-12T05:00:00Z')?.label).toBe('Saturday 12 December 2026 07:00 (Europe/Berlin)');
     const weeklySunday: SendTimePreference = { ...berlin, frequency: 'weekly', weekday: 7 };
-    expect(nextEmail(weeklySunday, CS_CL, fridayAfterSendHour)?.label).toBe('Sunday 07:00 (Europe/Berlin)');
+    expect(nextEmail(weeklySunday, BOTH, fridayAfterSendHour)?.label).toBe('Sunday 07:00 (Europe/Berlin)');
+  });
+
+  it('promises a weekly reader without trending nothing: weekly digests are trending only', () => {
+    const weeklySunday: SendTimePreference = { ...berlin, frequency: 'weekly', weekday: 7 };
+    expect(nextEmail(weeklySunday, CS_CL, fridayAfterSendHour)).toBeUndefined();
+  });
+
+  it('says nothing, rather than fail, when no listing is ready within a month of send times', () => {
+    // A DIGEST_CRON that assembles on 1 June only: Friday's listing is ready in six months.
+    const yearly = listingReadiness({ cron: '0 0 6 1 6 *', timeZone: 'UTC' });
+    expect(nextSendTime(berlin, HF, yearly, new Date(fridayAfterSendHour))).toBeUndefined();
   });
 
   it('does not promise a new category a listing fetched before it was chosen', () => {

@@ -2,7 +2,15 @@ import { latexToText } from '../../core/digest/latex-text.js';
 import type { EditionPaper } from '../../core/editions/edition-service.js';
 import { ARXIV_TAXONOMY } from '../../core/papers/arxiv-taxonomy.js';
 import type { ErrorDetail } from '../../core/platform/errors.js';
-import { DEFAULT_PREFERENCES, formatTopics, MAX_PAPERS_LIMIT, WEEKDAY_NAMES, type Preferences } from '../../core/subscribers/preferences.js';
+import {
+  DEFAULT_PREFERENCES,
+  formatTopics,
+  MAX_PAPERS_LIMIT,
+  splitArxivCategories,
+  trendingChoice,
+  WEEKDAY_NAMES,
+  type Preferences,
+} from '../../core/subscribers/preferences.js';
 import { canonicalTimeZone, selectableTimeZones } from '../../core/subscribers/time-zones.js';
 
 /**
@@ -56,11 +64,6 @@ function text(value: unknown, fallback: string): string {
   return String(value);
 }
 
-/** The last of a form's repeated values (a hidden "off" before the checkbox), or the value. */
-function lastValue(value: unknown): unknown {
-  return Array.isArray(value) ? value.at(-1) : value;
-}
-
 const CATEGORY_COUNT = ARXIV_TAXONOMY.reduce((count, archive) => count + archive.categories.length, 0);
 
 /**
@@ -69,10 +72,9 @@ const CATEGORY_COUNT = ARXIV_TAXONOMY.reduce((count, archive) => count + archive
  * what is valid; an unknown code simply matches no checkbox and its error is shown.
  */
 function sourcesView(values: Record<string, unknown>): SourcesView {
-  const trending = lastValue(values.trending);
+  const trending = trendingChoice(values.trending);
   const given = values.arxivCategories;
-  const codes = Array.isArray(given) ? given.flatMap((item) => String(item).split(',')) : typeof given === 'string' ? given.split(/[,\s]+/) : [];
-  const chosen = new Set(codes.map((code) => code.trim()).filter(Boolean));
+  const chosen = new Set(Array.isArray(given) ? splitArxivCategories(given.map(String)) : typeof given === 'string' ? splitArxivCategories(given) : []);
   const archives = ARXIV_TAXONOMY.map((archive) => {
     const categories = archive.categories.map((category) => ({ code: category.code, name: category.name, checked: chosen.has(category.code) }));
     const picked = categories.filter((category) => category.checked).length;
@@ -84,7 +86,7 @@ function sourcesView(values: Record<string, unknown>): SourcesView {
     };
   });
   return {
-    trending: trending === undefined || trending === null ? DEFAULT_PREFERENCES.trending : trending === true || ['on', 'true', '1'].includes(String(trending).trim().toLowerCase()),
+    trending: trending === undefined || trending === null ? DEFAULT_PREFERENCES.trending : trending === true,
     archives: [...archives.filter((archive) => archive.open), ...archives.filter((archive) => !archive.open)],
     categoryCount: CATEGORY_COUNT,
   };

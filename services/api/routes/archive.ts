@@ -90,7 +90,7 @@ function renderAtomFeed(publicUrl: string, editions: EditionWithPapers[], now: D
     const { edition } = toDigestEdition(found);
     const cards = cardsOf(found);
     const url = editionUrl(publicUrl, edition);
-    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a> ${card.showVotes ? ` (${plural(card.upvotes, 'upvote', 'upvotes')})` : ''}</li>`).join('');
+    const list = cards.map((card) => `<li><a href="${escapeHtml(card.links.paper)}">${escapeHtml(card.title)}</a>${card.showVotes ? ` (${plural(card.upvotes, 'upvote', 'upvotes')})` : ''}</li>`).join('');
     return [
       '  <entry>',
       `    <id>${xmlText(url)}</id>`,
@@ -210,12 +210,21 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
             const byId = new Map((sourceCards.get(section) ?? []).map((card) => [card.id, card]));
             return { heading: sourceHeading(section, edition), papers: paperIds.map((id) => ({ ...byId.get(id)!, reason: null })) };
           });
+        // A category's whole listing can run to hundreds of papers: the whole edition shows the
+        // first of each, as many as an edition holds, and links the category's own edition.
+        const shown = runtime.config.digest.editionSize;
         const wholeSections =
           found.sections.length > 0
-            ? bySource([
-                ...(cards.length > 0 ? [{ section: TRENDING_SECTION, paperIds: cards.map((card) => card.id) }] : []),
-                ...found.sections.map((section) => ({ section: section.category, paperIds: section.papers.map((paper) => paper.id) })),
-              ])
+            ? [
+                ...(cards.length > 0 ? bySource([{ section: TRENDING_SECTION, paperIds: cards.map((card) => card.id) }]) : []),
+                ...found.sections.map((section) => ({
+                  ...bySource([{ section: section.category, paperIds: section.papers.slice(0, shown).map((paper) => paper.id) }])[0]!,
+                  more:
+                    section.papers.length > shown
+                      ? { url: `/editions/${encodeURIComponent(section.edition.key)}`, label: `All ${section.papers.length} new papers in ${section.category}` }
+                      : undefined,
+                })),
+              ]
             : sectionsOf(cards, cards.map((card) => card.id), null);
         const html = pages.render('edition', {
           title: edition.kind === 'weekly' ? `Papers, week of ${label.replace('Week of ', '')}` : `${edition.kind === 'arxiv' ? `New in ${arxivCategoryOf(edition.key)}, ` : 'Papers of '}${label}`,
@@ -226,7 +235,7 @@ export function archiveRoutes(runtime: Runtime, pages: PageRenderer): FastifyPlu
               ? `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent ${period}, by source.`
               : `Your copy: ${kept.paperIds.length === 1 ? 'the paper' : `the ${kept.paperIds.length} papers`} you were sent from the trending papers ${period}${kept.groups ? ', grouped by your topics' : ''}.`
             : found.sections.length > 0
-              ? `The papers ${period}: the trending papers from Hugging Face Daily Papers, and what was new in ${found.sections.map((section) => section.category).join(', ')} on arXiv.`
+              ? `The papers ${period}: ${cards.length > 0 ? 'the trending papers from Hugging Face Daily Papers, and ' : ''}what was new in ${found.sections.map((section) => section.category).join(', ')} on arXiv.`
               : introOf(edition, cards.length),
           note: copy && !copy.kept ? 'Your own copy of this edition is no longer kept, so this is the whole edition.' : undefined,
           wholeEditionUrl: kept ? `/editions/${encodeURIComponent(edition.key)}` : undefined,

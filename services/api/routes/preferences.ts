@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { utcDate } from '../../core/papers/daily-date.js';
 import { findArxivCategoriesFetched } from '../../core/papers/paper-repo.js';
 import { InvalidInputError, type ErrorDetail } from '../../core/platform/errors.js';
 import { describeSendTime, listingReadiness, listingsFetchedAfter, nextSendTime, type ListingReadiness } from '../../core/sending/send-schedule.js';
@@ -27,9 +28,10 @@ function pausedUntilLabel(row: SubscriberRow, now: Date): string | undefined {
 async function nextEmailLabel(ctx: ReaderContext, row: SubscriberRow, readiness: ListingReadiness, now: Date): Promise<string | undefined> {
   if (row.status !== 'confirmed') return undefined;
   const preference = preferencesOf(row);
-  // Categories nobody had before wait for the next scheduled arXiv ingest, which fetches them.
+  // Categories the ingest does not fetch now (none has a listing day of the last week) wait for
+  // its next scheduled run, which fetches them.
   const newCategoriesOnly =
-    preference.arxivCategories.length > 0 && (await findArxivCategoriesFetched(ctx.runtime.database.db, preference.arxivCategories)).length === 0;
+    preference.arxivCategories.length > 0 && (await findArxivCategoriesFetched(ctx.runtime.database.db, preference.arxivCategories, utcDate(now))).length === 0;
   const next = nextSendTime(preference, preference, newCategoriesOnly ? listingsFetchedAfter(readiness, now) : readiness, now, row.pausedUntil);
   return next && describeSendTime(next, preference.timeZone, now);
 }

@@ -54,11 +54,12 @@ export async function findLatestEditionRow(db: Executor, kind: EditionKind, notA
 
 /**
  * Editions, newest first, `limit` at a time, with their paper counts; `before` (a period end)
- * pages on, and `notAfter` leaves out editions that end later (future days, for public lists).
+ * pages on, `notAfter` leaves out editions that end later (future days, for public lists), and
+ * `kinds` keeps only editions of those kinds.
  */
 export async function listEditionRows(
   db: Executor,
-  options: { limit: number; before?: string; notAfter?: string },
+  options: { limit: number; before?: string; notAfter?: string; kinds?: readonly EditionKind[] },
 ): Promise<Array<EditionRow & { paperCount: number }>> {
   return db
     .select({
@@ -75,6 +76,7 @@ export async function listEditionRows(
       and(
         options.before ? lt(editions.periodEnd, options.before) : undefined,
         options.notAfter ? lte(editions.periodEnd, options.notAfter) : undefined,
+        options.kinds ? inArray(editions.kind, [...options.kinds]) : undefined,
       ),
     )
     .orderBy(desc(editions.periodEnd), desc(editions.id))

@@ -182,7 +182,7 @@ async function alarmIfNeverFetched(
   fetch: string,
 ): Promise<void> {
   if (!calendar.dayOf(listing.listingDate).expected || (await findSourceDay(tx, listing))) return;
-  if (listing.source === 'arxiv' && (await findArxivCategoriesFetched(tx, [listing.category])).length === 0) {
+  if (listing.source === 'arxiv' && (await findArxivCategoriesFetched(tx, [listing.category], listing.listingDate)).length === 0) {
     deps.logger.warn(
       { source: listing.source, category: listing.category, listingDate: listing.listingDate },
       `daily edition ${listing.listingDate} has no ${listing.category} section: a reader chose the category after its listing of that day was fetched`,
@@ -432,15 +432,23 @@ export async function listEditions(
 }
 
 /**
- * Editions newest first, each with its headline (its top paper's title; '' when it has none),
- * for the public archive: none that ends after `notAfter` (today).
+ * What the public archive and feed list: daily and weekly editions. A category edition
+ * (`arxiv:CAT:D`, one per chosen category a day) is a section of its day's daily edition and
+ * keeps its own page; listed too, a day of many categories would fill whole pages and the
+ * `before` paging by period end would skip the rest of that day, its daily edition included.
+ */
+const PUBLIC_EDITION_KINDS: readonly EditionKind[] = ['daily', 'weekly'];
+
+/**
+ * Daily and weekly editions newest first, each with its headline (its top paper's title; ''
+ * when it has none), for the public archive: none that ends after `notAfter` (today).
  */
 export async function listEditionsWithHeadlines(
   deps: EditionReadDeps,
   options: { limit: number; before?: string; notAfter: string },
 ): Promise<Array<EditionRow & { paperCount: number; headline: string }>> {
   const { db } = deps.database;
-  const rows = await listEditionRows(db, options);
+  const rows = await listEditionRows(db, { ...options, kinds: PUBLIC_EDITION_KINDS });
   const headlines = await findEditionHeadlines(db, rows.map((row) => row.id));
   return Promise.all(
     rows.map(async (row) => {
@@ -453,12 +461,12 @@ export async function listEditionsWithHeadlines(
 }
 
 /**
- * The newest editions that end by `notAfter` (today), each with its papers in rank order, for
- * the Atom feed: two queries however many editions.
+ * The newest daily and weekly editions that end by `notAfter` (today), each with its papers in
+ * rank order, for the Atom feed: two queries however many editions.
  */
 export async function listEditionsWithPapers(deps: EditionReadDeps, options: { limit: number; notAfter: string }): Promise<EditionWithPapers[]> {
-  const rows = await listEditionRows(deps.database.db, options);
+  const rows = await listEditionRows(deps.database.db, { ...options, kinds: PUBLIC_EDITION_KINDS });
   const frozen = await findFrozenPapersOfEditions(deps.database.db, rows.map((row) => row.id));
-  // The feed lists each edition's own papers; category editions are entries of their own.
+  // The feed lists each edition's own papers (a daily edition's trending ones), as its title says.
   return rows.map(({ paperCount: _paperCount, ...edition }) => ({ edition, papers: (frozen.get(edition.id) ?? []).map(toEditionPaper), sections: [] }));
 }

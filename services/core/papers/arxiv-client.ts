@@ -147,7 +147,8 @@ export function createArxivClient(options: ArxivClientOptions = {}): ArxivClient
         const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
         lastProblem = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? (error as Error).message);
       } finally {
-        await release();
+        // arXiv's Retry-After holds the shared gate, so other jobs and workers wait it out too.
+        await release(asked === undefined ? undefined : Math.min(asked, maxDelay));
       }
       if (attempt < retries) {
         const backoff = baseDelay * 2 ** attempt;

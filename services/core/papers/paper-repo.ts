@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { paperAppearances, paperListings, papers, paperStats, sourceDays } from '../platform/db/schema.js';
+import { addDays } from './daily-date.js';
 import type { ParsedPaper } from './hf-paper-schema.js';
 import type { PaperRow } from './paper-view.js';
 
@@ -398,13 +399,21 @@ export async function saveMissedSourceDay(db: Executor, day: Omit<SourceDayRow, 
   await db.insert(sourceDays).values({ ...day, recordedAt: now }).onConflictDoNothing();
 }
 
-/** Which of these arXiv categories the installation ever fetched a listing of (a day of theirs is recorded). */
-export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[]): Promise<string[]> {
+/** A week spans a weekend and arXiv's holidays: a category fetched nightly has a listing day in it. */
+const RECENTLY_FETCHED_DAYS = 7;
+
+/**
+ * Which of these arXiv categories have a listing day recorded in the week up to `asOf`
+ * (YYYY-MM-DD): the ones the scheduled ingest was fetching then. A category fetched long ago, and
+ * no longer, is not one.
+ */
+export async function findArxivCategoriesFetched(db: Executor, categories: readonly string[], asOf: string): Promise<string[]> {
   if (categories.length === 0) return [];
+  const since = addDays(asOf, -RECENTLY_FETCHED_DAYS);
   const rows = await db
     .selectDistinct({ category: sourceDays.category })
     .from(sourceDays)
-    .where(and(eq(sourceDays.source, 'arxiv'), inArray(sourceDays.category, [...categories])));
+    .where(and(eq(sourceDays.source, 'arxiv'), inArray(sourceDays.category, [...categories]), gte(sourceDays.listingDate, since)));
   return rows.map((row) => row.category);
 }
 

@@ -182,9 +182,11 @@ const PREVIOUS_SEND_TIME_WITHIN_MS = 26 * 3_600_000;
 /**
  * When the reader's next email is due: their first send time after now, or after the end of a
  * pause, by which a listing of one of their sources became ready since their previous send time
- * (a cs.CL reader told on a Friday evening in Europe hears "Monday", not "Saturday"). Weekly
- * readers get the week's best on their weekday, whatever the sources. Undefined for a reader
- * without any source.
+ * (a cs.CL reader told on a Friday evening in Europe hears "Saturday": Friday's listing, in
+ * Friday's daily edition). Weekly readers get the week's best trending papers on their weekday.
+ * Undefined for a reader without any source, a weekly reader without trending (weekly digests
+ * are trending only), and when no listing is ready within a month of send times (a `DIGEST_CRON`
+ * that seldom assembles): a page then says nothing rather than guess.
  */
 export function nextSendTime(
   preference: SendTimePreference,
@@ -197,14 +199,14 @@ export function nextSendTime(
   const from = pausedUntil && pausedUntil.getTime() > now.getTime() ? pausedUntil : now;
   // "After": an email due this very second has gone, or is going, already.
   let candidate = firstSendTimeAfter(new Date(from.getTime() + 1), preference);
-  if (preference.frequency === 'weekly') return candidate;
+  if (preference.frequency === 'weekly') return sources.trending ? candidate : undefined;
   let previous = firstSendTimeAfter(new Date(candidate.getTime() - PREVIOUS_SEND_TIME_WITHIN_MS), preference);
   for (let tries = 0; tries < MAX_SEND_TIMES_WITHOUT_LISTING; tries += 1) {
     if (hasNewListing(sources, previous, candidate, readiness)) return candidate;
     previous = candidate;
     candidate = firstSendTimeAfter(new Date(candidate.getTime() + 1), preference);
   }
-  throw new Error(`no listing of ${JSON.stringify(sources)} within ${MAX_SEND_TIMES_WITHOUT_LISTING} send times after ${from.toISOString()}`);
+  return undefined;
 }
 
 /**

@@ -99,18 +99,24 @@ const OFF_WORDS = new Set(['off', 'false', '0']);
 
 /**
  * A checkbox ("on"; the browser sends nothing when it is unchecked, see checkPreferences), a
- * word, or a JSON boolean. A repeated form value (a hidden "off" before the checkbox) counts by
- * its last value, as a browser sends them in page order.
+ * word, or a JSON boolean, as a boolean; anything else as given, for the schema to refuse. A
+ * repeated form value (a hidden "off" before the checkbox) counts by its last value, as a browser
+ * sends them in page order.
  */
-const trending = z.preprocess(
-  (value) => {
-    const last = Array.isArray(value) ? value.at(-1) : value;
-    if (typeof last !== 'string') return last;
-    const word = last.trim().toLowerCase();
-    return ON_WORDS.has(word) ? true : OFF_WORDS.has(word) ? false : last;
-  },
-  z.boolean({ error: 'Trending must be on or off (true or false)' }),
-);
+export function trendingChoice(value: unknown): unknown {
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  if (typeof last !== 'string') return last;
+  const word = last.trim().toLowerCase();
+  return ON_WORDS.has(word) ? true : OFF_WORDS.has(word) ? false : last;
+}
+
+const trending = z.preprocess(trendingChoice, z.boolean({ error: 'Trending must be on or off (true or false)' }));
+
+/** The codes of ["cs.CL", "cs.LG"], repeated form values (each maybe "cs.CL,cs.LG") or "cs.CL, cs.LG": trimmed, each once, in order. */
+export function splitArxivCategories(value: string | readonly string[]): string[] {
+  const raw = typeof value === 'string' ? value.split(/[,\s]+/) : value.flatMap((item) => item.split(','));
+  return [...new Set(raw.map((code) => code.trim()).filter(Boolean))];
+}
 
 /** ["cs.CL", "cs.LG"], repeated form values, or "cs.CL, cs.LG": known arXiv codes, each once, in the given order. */
 const arxivCategories = z
@@ -118,8 +124,7 @@ const arxivCategories = z
     error: 'arXiv categories must be codes such as "cs.CL", separated by commas',
   })
   .transform((value, context) => {
-    const raw = Array.isArray(value) ? value.flatMap((item) => item.split(',')) : value.split(/[,\s]+/);
-    const list = [...new Set(raw.map((code) => code.trim()).filter(Boolean))];
+    const list = splitArxivCategories(value);
     const unknown = list.find((code) => !isKnownArxivCategory(code));
     if (unknown !== undefined) {
       context.addIssue({ code: 'custom', message: `"${unknown.slice(0, 40)}" is not an arXiv category (codes look like "cs.CL" or "hep-th")` });
@@ -167,8 +172,9 @@ export type PreferencesCheck = { ok: true; preferences: Preferences } | { ok: fa
  * the trending box and a hidden blank before the category boxes (a browser sends nothing for an
  * unchecked box), so unticking everything arrives as given, not as missing. A blank `topics` or
  * `arxivCategories` is an empty list, not missing.
- * Every problem is reported with its field; a choice with no source at all is reported on
- * `sources` ("choose at least one").
+ * Every problem is reported with its field; a choice with no source at all, or a weekly digest
+ * without trending (weekly digests are trending only, so it would never be sent), is reported on
+ * `sources`.
  */
 export function checkPreferences(input: Record<string, unknown>, base: Preferences = DEFAULT_PREFERENCES): PreferencesCheck {
   const merged: Record<string, unknown> = {};
@@ -181,6 +187,12 @@ export function checkPreferences(input: Record<string, unknown>, base: Preferenc
   const result = preferencesSchema.safeParse(merged);
   if (result.success && !result.data.trending && result.data.arxivCategories.length === 0) {
     return { ok: false, details: [{ field: 'sources', message: 'Choose at least one source: Hugging Face trending or an arXiv category' }] };
+  }
+  if (result.success && result.data.frequency === 'weekly' && !result.data.trending) {
+    return {
+      ok: false,
+      details: [{ field: 'sources', message: 'Weekly digests carry Hugging Face trending only: turn trending on (arXiv categories come in daily emails)' }],
+    };
   }
   if (result.success) return { ok: true, preferences: result.data };
   const seen = new Set<string>();

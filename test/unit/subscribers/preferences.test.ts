@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { preferenceFieldsView } from '../../../services/api/pages/reader-views.js';
 import { checkPreferences, DEFAULT_PREFERENCES, describeDigestChoices, describePreferences } from '../../../services/core/subscribers/preferences.js';
 
 describe('checkPreferences', () => {
@@ -83,14 +84,45 @@ describe('checkPreferences: sources', () => {
     });
     expect(checkPreferences({ trending: 'off', arxivCategories: '' })).toMatchObject({ ok: false, details: [{ field: 'sources' }] });
   });
+
+  it('refuses a weekly digest without trending, which would never be sent: weekly digests are trending only', () => {
+    const refused = {
+      ok: false,
+      details: [{ field: 'sources', message: 'Weekly digests carry Hugging Face trending only: turn trending on (arXiv categories come in daily emails)' }],
+    };
+    expect(checkPreferences({ frequency: 'weekly', trending: false, arxivCategories: ['cs.CL'] })).toEqual(refused);
+    // Switching a daily cs.CL-only reader to weekly, or a weekly reader's trending off, is refused alike.
+    const dailyClOnly = { ...DEFAULT_PREFERENCES, trending: false, arxivCategories: ['cs.CL'] };
+    expect(checkPreferences({ frequency: 'weekly' }, dailyClOnly)).toEqual(refused);
+    expect(checkPreferences({ trending: 'off' }, { ...DEFAULT_PREFERENCES, frequency: 'weekly', arxivCategories: ['cs.CL'] })).toEqual(refused);
+    expect(checkPreferences({ frequency: 'weekly', arxivCategories: ['cs.CL'] })).toMatchObject({ ok: true, preferences: { frequency: 'weekly', trending: true } });
+  });
+});
+
+describe('the source choice a form shows again', () => {
+  it('reads sources as checkPreferences does: the same categories ticked, trending by the same words', () => {
+    const ticked = (values: Record<string, unknown>) =>
+      preferenceFieldsView(values, false)
+        .sources.archives.flatMap((archive) => archive.categories)
+        .filter((category) => category.checked)
+        .map((category) => category.code);
+    for (const arxivCategories of [['', 'cs.CL', 'cs.LG,math.AG'], ' cs.CL  cs.LG,math.AG ', 'cs.CL,cs.CL']) {
+      const checked = checkPreferences({ arxivCategories });
+      expect(checked.ok && new Set(ticked({ arxivCategories }))).toEqual(checked.ok && new Set(checked.preferences.arxivCategories));
+    }
+    for (const trending of ['on', 'TRUE', ' 1 ', 'off', '0', ['off', 'on'], ['on', 'off'], true, false]) {
+      const checked = checkPreferences({ trending, arxivCategories: 'cs.CL' });
+      expect(preferenceFieldsView({ trending }, false).sources.trending, String(trending)).toBe(checked.ok && checked.preferences.trending);
+    }
+  });
 });
 
 describe('describePreferences', () => {
   it('says when and what, for emails and pages', () => {
     expect(describePreferences(DEFAULT_PREFERENCES)).toBe('daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending');
     expect(
-      describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: false, arxivCategories: ['cs.CL'] }),
-    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from arXiv cs.CL (arXiv categories come in daily emails only)');
+      describePreferences({ frequency: 'weekly', weekday: 7, sendHour: 18, timeZone: 'Asia/Tokyo', topics: ['llm', 'rl'], maxPapers: 5, trending: true, arxivCategories: ['cs.CL'] }),
+    ).toBe('weekly on Sundays at 18:00 (Asia/Tokyo), up to 5 papers, about llm, rl, from Hugging Face trending and arXiv cs.CL (arXiv categories come in daily emails only)');
     expect(describePreferences({ ...DEFAULT_PREFERENCES, arxivCategories: ['cs.CL', 'cs.LG'] })).toBe(
       'daily at 07:00 (UTC), up to 10 papers, all topics, from Hugging Face trending and arXiv cs.CL, cs.LG',
     );

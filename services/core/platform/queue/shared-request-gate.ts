@@ -22,10 +22,14 @@ export interface RequestGate {
   /**
    * Resolves when the caller may send one request; `maxRequestMs` bounds how long the request
    * may take (past it the next one may start). Call the returned function once the request was
-   * answered or failed.
+   * answered or failed, with how long the upstream asked to be left alone (a 429 or 503's
+   * Retry-After), if it did: the gate then stays closed that long, when longer than the spacing.
    */
-  acquire(maxRequestMs: number): Promise<() => Promise<void>>;
+  acquire(maxRequestMs: number): Promise<ReleaseRequestGate>;
 }
+
+/** Ends a turn at the gate; `upstreamAskedWaitMs` (Retry-After) holds it closed that long for every process. */
+export type ReleaseRequestGate = (upstreamAskedWaitMs?: number) => Promise<void>;
 
 /** What the key holds between an answer and the end of the spacing after it. */
 const ANSWERED = 'answered';
@@ -45,9 +49,9 @@ return math.min(ttl, tonumber(ARGV[3]))
 `;
 
 /**
- * KEYS[1], ARGV[1] as above; ARGV[2] the spacing (ms). The caller's request was answered: the
- * gate stays closed for the spacing. Also when the caller's hold ran out meanwhile (the key is
- * gone); not when another request already holds it.
+ * KEYS[1], ARGV[1] as above; ARGV[2] the spacing, or the upstream's Retry-After when longer (ms).
+ * The caller's request was answered: the gate stays closed that long. Also when the caller's hold
+ * ran out meanwhile (the key is gone); not when another request already holds it.
  */
 const RELEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -100,10 +104,12 @@ export function createSharedRequestGate(redis: Redis | Cluster, options: SharedR
         if (waitMs === 0) break;
         await sleep(waitMs);
       }
-      return async () => {
+      return async (upstreamAskedWaitMs) => {
+        // A Retry-After is the upstream's wait for everyone, not only for the process that was told.
+        const closedMs = Math.max(spacingMs, Math.ceil(upstreamAskedWaitMs ?? 0));
         // A release that does not reach Redis leaves the gate closed until the hold runs out:
         // later requests wait longer, none comes sooner.
-        await client.releaseRequestGate(key, token, spacingMs).catch(() => undefined);
+        await client.releaseRequestGate(key, token, closedMs).catch(() => undefined);
       };
     },
   };
