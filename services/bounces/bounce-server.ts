@@ -131,7 +131,7 @@ export async function startBounceServer(runtime: Runtime, options: { limits?: Bo
         };
         receiveInboundReport(deps, Buffer.concat(chunks), { recipients }, reportEvent).then(
           (result) => {
-            if ('ignored' in result) {
+            if (result) {
               logger.info({ client, reason: result.ignored }, 'bounce receiver: message ignored');
               metrics.recordBounceReport('none', 'ignored');
             }

@@ -11,23 +11,21 @@ export interface InboundDeps extends BounceDeps {
   config: BounceDeps['config'] & { mail: Pick<Config['mail'], 'bounceDomain'> };
 }
 
-/** Why the message carried nothing to apply, or how many events it carried (each told to `onApplied` as it was applied). */
-export type InboundResult = { ignored: string } | { events: number };
-
 /**
- * `onApplied` hears of each event as it is applied, so that those stored before Postgres goes
- * away midway are logged and counted too (see applyMailEvents).
+ * Why the message carried nothing to apply; undefined once its events are applied. `onApplied`
+ * hears of each event as it is applied, so that those stored before Postgres goes away midway
+ * are logged and counted too (see applyMailEvents).
  */
 export async function receiveInboundReport(
   deps: InboundDeps,
   raw: Buffer,
   envelope: { recipients: readonly string[] },
   onApplied: OnMailEventApplied,
-): Promise<InboundResult> {
+): Promise<{ ignored: string } | undefined> {
   const bounceDomain = deps.config.mail.bounceDomain;
   if (!bounceDomain) return { ignored: 'BOUNCE_DOMAIN is not set' };
   const reading = readInboundReport(raw, { envelopeRecipients: envelope.recipients, bounceDomain, receivedAt: deps.clock() });
   if ('ignored' in reading) return reading;
   await applyMailEvents(deps, reading.events, onApplied);
-  return { events: reading.events.length };
+  return undefined;
 }
