@@ -41,6 +41,8 @@ export interface BenchResults {
 export const DATABASE_BYTES_PER_EMAIL_TARGET = 600;
 /** Issue 15: Postgres CPU per email, microseconds (every postgres process of the server, over the send). */
 export const POSTGRES_CPU_PER_EMAIL_TARGET_US = 100;
+/** The send size the Postgres CPU target is set at (issue 15). */
+const POSTGRES_CPU_TARGET_READERS = 100_000;
 
 const databaseBytesPerEmail = (figures: SendFigures) =>
   figures.ledgerBytesPerMessage.deliveries + figures.ledgerBytesPerMessage.sent_papers + figures.ledgerBytesPerMessage.edition_variants;
@@ -120,9 +122,12 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
     const r = figures.messagesPerSecond / off.messagesPerSecond;
     rows.push({ target: 'DKIM-on send ≥ 0.6× DKIM-off', measured: `${n(figures.messagesPerSecond)} / ${n(off.messagesPerSecond)} msg/s (DKIM off before and after) = ${ratio(r)}`, pass: r >= 0.6 });
     const extra = figures.workerCpuUsPerMessage - off.workerCpuUsPerMessage;
+    const idleBareSignUs = results.dkimSend.idleBareSignUs;
+    // Judged against the signature timed while the DKIM-on send runs (a loaded machine signs
+    // slower than an idle one, and the send's own signatures run loaded); the idle ratio is shown beside it.
     rows.push({
-      target: 'DKIM-on send: extra worker CPU per email ≤ 1.5× a bare RSA-2048 signature',
-      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(off.workerCpuUsPerMessage)} = ${n(extra)} µs vs ${n(bareSignUs)} µs (timed during the send; ${n(results.dkimSend.idleBareSignUs)} µs after it) = ${ratio(extra / bareSignUs)}`,
+      target: 'DKIM-on send: extra worker CPU per email ≤ 1.5× a bare RSA-2048 signature timed during that send (judged; the ratio to one timed idle after it is shown too)',
+      measured: `${n(figures.workerCpuUsPerMessage)} − ${n(off.workerCpuUsPerMessage)} = ${n(extra)} µs = ${ratio(extra / bareSignUs)} the ${n(bareSignUs)} µs signature timed during the send (judged); ${ratio(extra / idleBareSignUs)} the ${n(idleBareSignUs)} µs one timed idle after it`,
       pass: extra / bareSignUs <= 1.5,
     });
   }
@@ -148,10 +153,12 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
       measured: `${n(bytes)} B`,
       pass: bytes <= DATABASE_BYTES_PER_EMAIL_TARGET,
     });
-    const postgresUs = postgresCpuUsPerEmail(largest);
+    // Issue 15 sets this target at 100,000 readers; a run without that point is judged at its largest.
+    const postgresPoint = sizes.find((point) => point.subscribers === POSTGRES_CPU_TARGET_READERS) ?? largest;
+    const postgresUs = postgresCpuUsPerEmail(postgresPoint);
     rows.push({
-      target: `Postgres CPU per email ≤ ${POSTGRES_CPU_PER_EMAIL_TARGET_US} µs at ${n(largest.subscribers)}`,
-      measured: `${n(postgresUs)} µs, every postgres process (${n(ownBackendsCpuUsPerEmail(largest))} µs this database's backends)`,
+      target: `Postgres CPU per email ≤ ${POSTGRES_CPU_PER_EMAIL_TARGET_US} µs at ${n(postgresPoint.subscribers)}`,
+      measured: `${n(postgresUs)} µs, every postgres process (${n(ownBackendsCpuUsPerEmail(postgresPoint))} µs this database's backends)`,
       pass: postgresUs <= POSTGRES_CPU_PER_EMAIL_TARGET_US,
     });
   }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { OnMailEventApplied } from '../core/bounces/bounce-service.js';
 import { receiveInboundReport } from '../core/bounces/inbound-service.js';
 import { RETURN_PATH_LOCAL_PREFIX, returnPathTokenOf, verifyReturnPathToken } from '../core/platform/tokens/return-path.js';
 import type { BounceKind } from '../core/platform/metrics/metrics.js';
@@ -119,20 +120,20 @@ export async function startBounceServer(runtime: Runtime, options: { limits?: Bo
           return callback(smtpError(421, '4.7.0 Too many messages from your address, try again later'));
         }
         const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        receiveInboundReport(deps, Buffer.concat(chunks), { recipients }).then(
+        const client = session.remoteAddress;
+        // Each event is logged and counted as it is applied: those stored before Postgres goes away too.
+        const reportEvent: OnMailEventApplied = ({ event, outcome }) => {
+          const fields = { client, source: event.source, kind: event.kind, detail: event.detail, ...outcome };
+          if (outcome.applied) logger.info(fields, `bounce receiver: ${event.kind} applied`);
+          else logger[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `bounce receiver: ${event.kind} not applied (${outcome.reason})`);
+          metrics.recordBounceReport(event.source, outcome.applied ? event.kind : outcome.reason);
+          if (outcome.applied) metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
+        };
+        receiveInboundReport(deps, Buffer.concat(chunks), { recipients }, reportEvent).then(
           (result) => {
-            const client = session.remoteAddress;
-            if ('ignored' in result) {
+            if (result) {
               logger.info({ client, reason: result.ignored }, 'bounce receiver: message ignored');
               metrics.recordBounceReport('none', 'ignored');
-            } else {
-              for (const { event, outcome } of result.applied) {
-                const fields = { client, source: event.source, kind: event.kind, detail: event.detail, ...outcome };
-                if (outcome.applied) logger.info(fields, `bounce receiver: ${event.kind} applied`);
-                else logger[outcome.reason === 'duplicate' ? 'info' : 'warn'](fields, `bounce receiver: ${event.kind} not applied (${outcome.reason})`);
-                metrics.recordBounceReport(event.source, outcome.applied ? event.kind : outcome.reason);
-                if (outcome.applied) metrics.recordBounce(BOUNCE_KIND_OF_EVENT[event.kind]);
-              }
             }
             callback();
           },

@@ -29,14 +29,18 @@ function splitMessage(raw: string): { headers: string[]; body: string } {
   return { headers, body };
 }
 
+/** RFC 6376 whitespace is only spaces and tabs: String.trim would also strip U+00A0, the latin1 reading of UTF-8's second byte of "à". */
+const trimWsp = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+
 function relaxedHeader(field: string): string {
   const colon = field.indexOf(':');
-  const name = field.slice(0, colon).trim().toLowerCase();
-  const value = field
-    .slice(colon + 1)
-    .replace(/\r\n/g, '')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
+  const name = trimWsp(field.slice(0, colon)).toLowerCase();
+  const value = trimWsp(
+    field
+      .slice(colon + 1)
+      .replace(/\r\n/g, '')
+      .replace(/[ \t]+/g, ' '),
+  );
   return `${name}:${value}`;
 }
 

@@ -96,11 +96,15 @@ export interface LocalPgBouncer {
 }
 
 /**
- * A PgBouncer in transaction mode in front of the Postgres at `postgresPort`, trusting every
- * local client as the shared test Postgres does. PgBouncer will not run as root: under root it
- * runs as the `postgres` user.
+ * A PgBouncer (in transaction mode unless told otherwise) in front of the Postgres at
+ * `postgresPort`, trusting every local client as the shared test Postgres does; it lets through
+ * the startup parameters postgres.js sends and those in `ignoreStartupParameters`. PgBouncer will
+ * not run as root: under root it runs as the `postgres` user.
  */
-export async function startPgBouncer(postgresPort: number): Promise<LocalPgBouncer> {
+export async function startPgBouncer(
+  postgresPort: number,
+  options: { poolMode?: 'transaction' | 'session'; ignoreStartupParameters?: readonly string[] } = {},
+): Promise<LocalPgBouncer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pb-pgbouncer-'));
   const port = await freePort();
   const config = path.join(dir, 'pgbouncer.ini');
@@ -116,10 +120,10 @@ export async function startPgBouncer(postgresPort: number): Promise<LocalPgBounc
       'unix_socket_dir =',
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
-      'pool_mode = transaction',
+      `pool_mode = ${options.poolMode ?? 'transaction'}`,
       'default_pool_size = 2',
       'max_client_conn = 200',
-      'ignore_startup_parameters = extra_float_digits,options',
+      `ignore_startup_parameters = ${['extra_float_digits', 'options', ...(options.ignoreStartupParameters ?? [])].join(',')}`,
       '',
     ].join('\n'),
   );

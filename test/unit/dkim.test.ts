@@ -95,6 +95,21 @@ describe('DKIM signing of digests', () => {
     expect(verifyDkim(raw, rsa.publicKey)).toMatchObject({ ok: true });
     expect(tag(raw, 'bh')).toBe(tag(await nodemailerSigned(unsigned(raw)), 'bh'));
   });
+  it('signs a header slot value ending in "à" (UTF-8 C3 A0, whose A0 is no whitespace) and one with a double space inside', async () => {
+    const subject = slotMarker('S');
+    const prepared = await prepareMessage(
+      { from: 'Paperboy <papers@news.example.org>', to: 'reader@example.com', subject: `Digest ${subject}`, text: 'Body\n', html: '<p>Body</p>' },
+      { S: subject },
+      { utf8HeaderSlots: ['S'] },
+    );
+    const sign = prepareDkimSigning(createDkimSigner(config.mail.dkim!), prepared);
+    for (const value of ['voilà', 'two  spaces inside', 'à']) {
+      const raw = fillMessage(prepared, { S: value }, undefined, (parts) => sign(parts, sentAt));
+      expect(raw.includes(Buffer.from(`Subject: Digest ${value}\r\n`, 'utf8'))).toBe(true);
+      expect(verifyDkim(raw, rsa.publicKey), value).toMatchObject({ ok: true });
+      expect(verifyDkim(raw, ed25519.publicKey, 'ed25519-sha256'), value).toMatchObject({ ok: true });
+    }
+  });
   it('signs a copy whose line-leading dots were escaped, in static parts and slot values, as a verifier reads it', async () => {
     const marker = slotMarker('A');
     const prepared = await prepareMessage(

@@ -130,13 +130,22 @@ export interface AppliedMailEvent {
   outcome: MailEventOutcome;
 }
 
+/** Told of each event once applying it is done (its write committed), before the next one is applied. */
+export type OnMailEventApplied = (applied: AppliedMailEvent) => void;
+
 /**
  * Applies the events of one report or webhook request in order. Should Postgres go away midway,
  * the error propagates with the earlier events stored: the sender's retry finds them duplicates.
+ * `onApplied` hears of each event as it is applied, so that those stored before such a failure
+ * are logged and counted too (the retry sees them only as duplicates).
  */
-export async function applyMailEvents(deps: BounceDeps, events: readonly MailEvent[]): Promise<AppliedMailEvent[]> {
+export async function applyMailEvents(deps: BounceDeps, events: readonly MailEvent[], onApplied?: OnMailEventApplied): Promise<AppliedMailEvent[]> {
   const applied: AppliedMailEvent[] = [];
-  for (const event of events) applied.push({ event, outcome: await applyMailEvent(deps, event) });
+  for (const event of events) {
+    const done = { event, outcome: await applyMailEvent(deps, event) };
+    applied.push(done);
+    onApplied?.(done);
+  }
   return applied;
 }
 

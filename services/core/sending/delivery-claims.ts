@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Sql } from '../platform/db/client.js';
+import { pooledStartupRefusal, type Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { markDeliveriesSent, refreshClaims, type HeldClaim } from './delivery-repo.js';
 
@@ -137,7 +137,9 @@ export function createSentMarker(sql: Sql, logger?: Logger, maxUnwritten = MAX_U
       // A copy: marks that arrive during the write wait for the next one.
       const batch = [...pending];
       try {
-        await markDeliveriesSent(sql, batch);
+        for (const gone of await markDeliveriesSent(sql, batch)) {
+          logger?.warn(gone, 'sent marks for an edition whose deliveries retention dropped meanwhile: nothing left to mark');
+        }
       } catch (error) {
         if ((error as { code?: unknown }).code === 'CONNECTION_ENDED') {
           // This process closed its pool (a forced shutdown): like a crash, these readers may get the message again.
@@ -148,7 +150,12 @@ export function createSentMarker(sql: Sql, logger?: Logger, maxUnwritten = MAX_U
         }
         // Marking again is harmless (only a claimed row becomes sent), so the whole batch is
         // retried, with the marks that arrived meanwhile, whether or not the failed write committed.
-        if (failures++ === 0) logger?.warn({ err: error, unwritten: batch.length }, 'could not write sent marks; retrying until Postgres takes them');
+        if (failures++ === 0) {
+          // A refusal by PgBouncer is not going to pass: the operator must change a setting.
+          const fix = pooledStartupRefusal(error);
+          if (fix) logger?.error({ err: error, unwritten: batch.length, fix }, `could not write sent marks, and sending stops at ${maxUnwritten} unwritten: ${fix}`);
+          else logger?.warn({ err: error, unwritten: batch.length }, 'could not write sent marks; retrying until Postgres takes them');
+        }
         await sleep(pause);
         pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
         continue;

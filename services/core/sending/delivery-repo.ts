@@ -118,9 +118,10 @@ export async function refreshClaims(sql: Sql, held: ReadonlyArray<HeldClaim>): P
  * meant for DatabaseClient.genericPlanSql: its one generic plan is then kept, where a statement on
  * the partitioned table would be planned at each call or lock every partition (measured, 7 marks
  * a write: about 150 instead of 410-460 µs of Postgres CPU). A partition that retention dropped
- * meanwhile has nothing left to mark.
+ * meanwhile has nothing left to mark: its edition and number of marks are returned, for a warning.
  */
-export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim>): Promise<void> {
+export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim>): Promise<Array<{ editionId: number; marks: number }>> {
+  const dropped: Array<{ editionId: number; marks: number }> = [];
   for (const editionId of editionsOf(sent)) {
     const marks = sent.filter((claim) => claim.editionId === editionId);
     try {
@@ -134,8 +135,10 @@ export async function markDeliveriesSent(sql: Sql, sent: ReadonlyArray<HeldClaim
           and (d.status = 'claimed' or (d.status = 'bounced' and d.sent_at is null))`;
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNDEFINED_TABLE) throw error;
+      dropped.push({ editionId, marks: marks.length });
     }
   }
+  return dropped;
 }
 
 const UNDEFINED_TABLE = '42P01';

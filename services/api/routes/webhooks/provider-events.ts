@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { applyMailEvents, type AppliedMailEvent, type MailEventOutcome } from '../../../core/bounces/bounce-service.js';
+import { applyMailEvents, type MailEventOutcome } from '../../../core/bounces/bounce-service.js';
 import type { MailEvent } from '../../../core/bounces/mail-event.js';
 import { isDatabaseUnavailable } from '../../../core/platform/db/client.js';
 import { DependencyUnavailableError } from '../../../core/platform/errors.js';
@@ -28,7 +28,7 @@ export interface WebhookSummary {
   ignored: number;
 }
 
-/** Applies the events through the bounces core (in order), then logs, counts and sums up what came of them. */
+/** Applies the events through the bounces core (in order), logging, counting and summing up each as it is applied. */
 export async function applyWebhookEvents(
   runtime: Runtime,
   request: FastifyRequest,
@@ -41,19 +41,18 @@ export async function applyWebhookEvents(
     request.log.debug({ provider, reason }, `${provider} webhook: event ignored`);
     metrics.recordBounceReport(provider, 'ignored');
   }
-  let results: AppliedMailEvent[];
   try {
-    results = await applyMailEvents({ database, clock, config }, reading.events);
+    await applyMailEvents({ database, clock, config }, reading.events, ({ event, outcome }) => {
+      reportEventOutcome(runtime, request, provider, event, outcome);
+      if (outcome.applied) summary.applied += 1;
+      else if (outcome.reason === 'duplicate') summary.duplicates += 1;
+      else summary.unknown += 1;
+    });
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
-    // The events before the failed one are stored; the provider's retry finds them duplicates.
+    // The events before the failed one are stored, and were logged and counted as they were;
+    // the provider's retry finds them duplicates.
     throw new DependencyUnavailableError('Postgres is not answering; the events were not all stored, send them again later');
-  }
-  for (const { event, outcome } of results) {
-    reportEventOutcome(runtime, request, provider, event, outcome);
-    if (outcome.applied) summary.applied += 1;
-    else if (outcome.reason === 'duplicate') summary.duplicates += 1;
-    else summary.unknown += 1;
   }
   return summary;
 }

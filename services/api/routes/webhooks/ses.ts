@@ -54,7 +54,8 @@ export function sesWebhookRoutes(runtime: Runtime): FastifyPluginAsyncZod {
         const body = typeof request.body === 'string' ? request.body : '';
         let result: SesWebhookResult;
         try {
-          result = await receiveSesWebhook(deps, body);
+          // Each event is logged and counted as it is applied: those stored before Postgres goes away too.
+          result = await receiveSesWebhook(deps, body, ({ event, outcome }) => reportEventOutcome(runtime, request, 'ses', event, outcome));
         } catch (failure) {
           // Postgres away is SNS's to retry; anything else is a bug, answered 500 like every route's.
           if (!isDatabaseUnavailable(failure)) throw failure;
@@ -82,10 +83,7 @@ export function sesWebhookRoutes(runtime: Runtime): FastifyPluginAsyncZod {
             metrics.recordBounceReport('ses', 'ignored');
             return reply.status(200).send({ status: 'ignored' });
           case 'applied': {
-            const results = result.results.map(({ event, outcome }) => {
-              reportEventOutcome(runtime, request, 'ses', event, outcome);
-              return outcome.applied ? event.kind : outcome.reason;
-            });
+            const results = result.results.map(({ event, outcome }) => (outcome.applied ? event.kind : outcome.reason));
             return reply.status(200).send({ status: 'applied', results });
           }
         }

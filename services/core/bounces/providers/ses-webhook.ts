@@ -1,6 +1,6 @@
 import type { Config } from '../../platform/config/config.js';
 import type { HttpGet } from '../../platform/http/http-get.js';
-import { applyMailEvents, type AppliedMailEvent, type BounceDeps } from '../bounce-service.js';
+import { applyMailEvents, type AppliedMailEvent, type BounceDeps, type OnMailEventApplied } from '../bounce-service.js';
 import { readSesNotification } from './ses.js';
 import { isSnsUrl, parseSnsMessage, verifySnsSignature, type SnsCertificates } from './sns-signature.js';
 
@@ -44,7 +44,8 @@ const refused = (status: 400 | 403, reason: SesRefusal, message: string, field?:
   ...(field ? { field } : {}),
 });
 
-export async function receiveSesWebhook(deps: SesWebhookDeps, body: string): Promise<SesWebhookResult> {
+/** `onApplied` hears of each event as it is applied, also of those before a failure midway (see applyMailEvents). */
+export async function receiveSesWebhook(deps: SesWebhookDeps, body: string, onApplied?: OnMailEventApplied): Promise<SesWebhookResult> {
   const parsed = parseSnsMessage(body);
   if (!parsed.ok) return refused(400, 'malformed', `Not an SNS message: ${parsed.field} ${parsed.problem}`, parsed.field);
   const message = parsed.message;
@@ -86,5 +87,5 @@ export async function receiveSesWebhook(deps: SesWebhookDeps, body: string): Pro
     receivedAt: deps.clock(),
   });
   if ('ignored' in reading) return { outcome: 'ignored', reason: reading.ignored };
-  return { outcome: 'applied', results: await applyMailEvents(deps, reading.events) };
+  return { outcome: 'applied', results: await applyMailEvents(deps, reading.events, onApplied) };
 }

@@ -56,7 +56,9 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
   const max = options.maxConnections ?? 10;
   const drizzleClient = postgres(options.url, { ...settings, max });
   const sql = postgres(options.url, { ...settings, max });
-  // A startup parameter: PgBouncer (the reason for DATABASE_PREPARE=false) would refuse it.
+  // A startup parameter: PgBouncer, in any pool mode, refuses a connection that sends one it does
+  // not know unless ignore_startup_parameters lists it (README, PgBouncer; pooledStartupRefusal).
+  // postgres.js runs nothing on connect, and a SET per write would cost more than the plan saves.
   const genericPlanSql = settings.prepare ? postgres(options.url, { ...settings, max: 2, connection: { plan_cache_mode: 'force_generic_plan' } }) : sql;
   let installationId: Promise<string> | undefined;
   return {
@@ -76,6 +78,16 @@ export function createDatabaseClient(options: DatabaseOptions): DatabaseClient {
       await Promise.all([drizzleClient.end({ timeout: 5 }), sql.end({ timeout: 5 }), genericPlanSql === sql ? undefined : genericPlanSql.end({ timeout: 5 })]);
     },
   };
+}
+
+/**
+ * What to do when `error` is a connection pooler (PgBouncer) refusing genericPlanSql's
+ * plan_cache_mode startup parameter, for the log of the write that failed; else undefined.
+ */
+export function pooledStartupRefusal(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (typeof message !== 'string' || !/unsupported startup parameter/i.test(message)) return undefined;
+  return "the connection pooler (PgBouncer) refuses the plan_cache_mode startup parameter: set DATABASE_PREPARE=false, or list plan_cache_mode in PgBouncer's ignore_startup_parameters";
 }
 
 /** Host and port of a database URL, to name the server in errors without its credentials. */

@@ -414,7 +414,7 @@ export const deliveries = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).notNull(),
     /**
-     * No foreign key to the run nor to the edition (migration 0011): the fan-out writes each row
+     * No foreign key to the run nor to the edition (migration 0013): the fan-out writes each row
      * beside the run it just read, and only into the partition made with the edition, and their
      * checks (a row lock of the run and of the edition per delivery) cost the send more Postgres
      * CPU than writing the row itself. Neither is ever deleted with deliveries (a run only when
