@@ -208,6 +208,22 @@ async function main(): Promise<void> {
       await assembleEdition(runtime, EDITION_DATE);
       sink = await startSmtpSink();
       log(`\nSMTP sink pid ${sink.process.pid} on ${sink.url}`);
+      const activeSink = sink;
+      // One send to `subscribers` readers through a Paperboy worker, as every send of this run is measured.
+      const send = (subscribers: number, options: Pick<Parameters<typeof measureSend>[0], 'workerEnv' | 'whileSending' | 'workers'> = {}) =>
+        measureSend({
+          env,
+          runtime,
+          sink: activeSink,
+          editionDate: EDITION_DATE,
+          entry,
+          subscribers,
+          poolSize: args.poolSize,
+          log,
+          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
+          role: args.role,
+          ...options,
+        });
       const message = await sampleMessage(runtime);
 
       log(`\n1. Send throughput baseline: plain pooled nodemailer (${args.poolSize} connections), one prebuilt ${fmt(message.raw.length / 1024, 1)} KB message`);
@@ -220,18 +236,7 @@ async function main(): Promise<void> {
       const points = args.only.has('scale') ? args.scalePoints : [args.subscribers];
       for (const subscribers of points) {
         log(`\n${subscribers === args.subscribers ? '1./4.' : '4.'} Send to ${fmt(subscribers)} readers (worker process, pool ${args.poolSize})`);
-        const figures = await measureSend({
-          env,
-          runtime,
-          sink,
-          editionDate: EDITION_DATE,
-          entry,
-          subscribers,
-          poolSize: args.poolSize,
-          log,
-          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
-          role: args.role,
-        });
+        const figures = await send(subscribers);
         printSend(`${fmt(subscribers)} readers`, figures);
         results.scale.push(figures);
         if (subscribers === args.subscribers) {
@@ -245,37 +250,13 @@ async function main(): Promise<void> {
         const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
         // The baseline signature is timed while this send runs, as the worker's are (see createBareSignSampler).
         const bareSigns = createBareSignSampler();
-        const on = await measureSend({
-          env,
-          runtime,
-          sink,
-          editionDate: EDITION_DATE,
-          entry,
-          subscribers: off.subscribers,
-          poolSize: args.poolSize,
-          log,
-          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
-          role: args.role,
-          workerEnv: { DKIM_DOMAIN: 'news.acme-research.org', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: key },
-          whileSending: () => bareSigns.sample(),
-        });
+        const on = await send(off.subscribers, { workerEnv: { DKIM_DOMAIN: 'news.acme-research.org', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: key }, whileSending: () => bareSigns.sample() });
         printSend(`${fmt(off.subscribers)} readers, DKIM on`, on);
         const bareSignUs = bareSigns.meanUs();
         const idleBareSignUs = measureBareRsaSignUs();
         // The DKIM-off send once more: the comparison takes the mean of before and after (see dkimOffBaseline).
         log(`\n1. The DKIM-off send again, after the DKIM-on one`);
-        const offAgain = await measureSend({
-          env,
-          runtime,
-          sink,
-          editionDate: EDITION_DATE,
-          entry,
-          subscribers: off.subscribers,
-          poolSize: args.poolSize,
-          log,
-          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
-          role: args.role,
-        });
+        const offAgain = await send(off.subscribers);
         printSend(`${fmt(off.subscribers)} readers, DKIM off again`, offAgain);
         results.dkimSend = { figures: on, offAgain, bareSignUs, idleBareSignUs };
         const offRate = (off.messagesPerSecond + offAgain.messagesPerSecond) / 2;
@@ -292,19 +273,7 @@ async function main(): Promise<void> {
         // N workers cannot go faster than the cores allow.
         const single = results.scale.find((figures) => figures.subscribers === args.subscribers)!;
         log(`\n5. Send to ${fmt(args.subscribers)} readers shared by ${args.workers} worker processes (pool ${args.poolSize} each)`);
-        const shared = await measureSend({
-          env,
-          runtime,
-          sink,
-          editionDate: EDITION_DATE,
-          entry,
-          subscribers: args.subscribers,
-          poolSize: args.poolSize,
-          log,
-          workerNodeArgs: [...args.workerFlags, ...(args.cpuProf ? profileFlags : [])],
-          role: args.role,
-          workers: args.workers,
-        });
+        const shared = await send(args.subscribers, { workers: args.workers });
         printSend(`${args.workers} workers, ${fmt(args.subscribers)} readers`, shared);
         results.sharedSend = shared;
         log(
