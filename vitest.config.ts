@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 // queue prefix, so files run in parallel.
 export default defineConfig({
   test: {
+    // Vitest's default is one fewer than the cores: one file at a time on a 2-core machine.
+    // Integration files mostly wait (on Postgres, Redis, SMTP, child processes, Chromium), and
+    // each has its own database and queue prefix, so two run side by side.
+    maxWorkers: 2,
     projects: [
       {
         test: {
