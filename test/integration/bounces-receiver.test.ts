@@ -49,7 +49,7 @@ describe('the bounce receiver', () => {
   });
   afterEach(async () => {
     smtp.messages.length = 0;
-    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions, mail_events cascade`;
+    await test.runtime.database.sql`truncate subscribers, send_runs, deliveries, suppressions, mail_events cascade`;
   });
   afterAll(async () => {
     await receiver?.close();

@@ -105,7 +105,7 @@ describe('npm run cli -- demo', () => {
       expect(await sql`select email from subscribers`).toHaveLength(1);
       expect(await readdir(refusedOutbox)).toEqual([]);
 
-      await sql`truncate subscribers cascade`;
+      await sql`truncate subscribers, deliveries cascade`;
       const production = startProcess('services/cli/main.ts', ['demo'], demoEnv(database.url, refusedOutbox, PRODUCTION_ENV));
       expect(await production.exited).toBe(1);
       expect(production.stderr().trim()).toMatch(/^demo: refused in production \(NODE_ENV=production\)/);

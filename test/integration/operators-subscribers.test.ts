@@ -16,7 +16,7 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     app = await buildApp(test.runtime);
   });
   beforeEach(async () => {
-    await test.runtime.database.sql`truncate subscribers, suppressions, admin_audit_log cascade`;
+    await test.runtime.database.sql`truncate subscribers, deliveries, suppressions, admin_audit_log cascade`;
   });
   afterAll(async () => {
     await app?.close();
@@ -166,7 +166,7 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(records.find((record) => record.email === 'ADA@example.org')).toMatchObject({ status: 'confirmed', topics: 'diffusion;agents', time_zone: 'Europe/Berlin', paused_until: '', images: 'true' });
     expect(records.find((record) => record.email === 'reader-1@bulk.example.org')).toMatchObject({ paused_until: '2026-09-01T07:00:00.000Z', images: 'false' });
 
-    await test.runtime.database.sql`truncate subscribers cascade`;
+    await test.runtime.database.sql`truncate subscribers, deliveries cascade`;
     const back = await importCsv(exported.body, '?consentConfirmed=true');
     expect(back.json()).toMatchObject({ created: 2504, invalid: 0, ignoredColumns: [] });
     expect(await rows()).toEqual(before);
@@ -197,7 +197,7 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
     expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
     expect(cells).toContain("'plain@example.org"); // a quote before no trigger is left alone
 
-    await sql`truncate subscribers cascade`;
+    await sql`truncate subscribers, deliveries cascade`;
     const back = await importCsv(exported.body, '?consentConfirmed=true');
     expect(back.json()).toMatchObject({ created: addresses.length + 1, invalid: 0 });
     expect(await everyField()).toEqual(before);
@@ -230,10 +230,17 @@ describe('operators: subscriber look-up, import, export and erasure', () => {
       insert into editions (kind, key, period_start, period_end) values ('daily', '2026-09-01', '2026-09-01', '2026-09-01') returning id`;
     const [variant] = await sql<{ id: number }[]>`insert into edition_variants (edition_id, paper_ids) values (${edition!.id}, '{2609.00001}') returning id`;
     await sql`insert into sent_papers (subscriber_id, edition_id, variant_id) values (${id!}, ${edition!.id}, ${variant!.id})`;
+    const [other] = await insertReaders(sql, 1, {}, 1, 'kept.example.org');
+    for (const reader of [id!, other!]) {
+      await sql`insert into deliveries (send_run_id, edition_id, subscriber_id, status, variant_id, sent_at)
+                values (1, ${edition!.id}, ${reader}, 'sent', ${variant!.id}, now())`;
+    }
     const erased = await app.inject({ method: 'DELETE', url: `/admin/subscribers/${id}`, headers: ADMIN });
     expect(erased.statusCode).toBe(204);
     expect(await sql`select 1 from subscribers where id = ${id!}`).toHaveLength(0);
     expect(await sql`select 1 from sent_papers where subscriber_id = ${id!}`).toHaveLength(0);
+    // Their ledger rows go too (no foreign key does it), and only theirs.
+    expect(await sql`select subscriber_id from deliveries where edition_id = ${edition!.id}`).toEqual([{ subscriber_id: String(other!) }]);
     const [suppression] = await sql<{ email_hash: string; reason: string }[]>`select email_hash, reason from suppressions`;
     expect(suppression!.reason).toBe('erased');
     expect(suppression!.email_hash).toMatch(/^[0-9a-f]{64}$/);

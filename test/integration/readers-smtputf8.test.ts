@@ -184,7 +184,7 @@ describe('a mail server that does not offer SMTPUTF8', () => {
 
   it('fails a reader stored before (a non-ASCII local part) once, suppresses them, and completes the run for everyone else', async () => {
     const { sql } = site.test.runtime.database;
-    await sql`truncate subscribers, send_runs, suppressions cascade`;
+    await sql`truncate subscribers, send_runs, deliveries, suppressions cascade`;
     const [, earlier] = await insertReaders(sql, 3);
     await sql`update subscribers set email = 'josé@example.org', email_normalized = 'josé@example.org' where id = ${earlier!}`;
     smtp.messages.length = 0;

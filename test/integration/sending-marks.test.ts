@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseClient, type Sql } from '../../services/core/platform/db/client.js';
 import { createLogger } from '../../services/core/platform/logging/logger.js';
-import { createSentMarker } from '../../services/core/sending/delivery-claims.js';
+import { createClaimKeeper, createSentMarker } from '../../services/core/sending/delivery-claims.js';
 import { hasUnsettledDeliveryAhead, markDeliveriesSent, type HeldClaim } from '../../services/core/sending/delivery-repo.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { insertReaders } from '../helpers/factories.js';
@@ -28,7 +28,7 @@ describe('sent marks', () => {
   beforeAll(async () => {
     database = await createTestDatabase('sending_marks');
     sql = postgres(database.url, { max: 2, onnotice: () => {} });
-    readers = await insertReaders(sql, 60);
+    readers = await insertReaders(sql, 80);
   });
   afterAll(async () => {
     await sql?.end({ timeout: 5 });
@@ -75,13 +75,13 @@ describe('sent marks', () => {
     return { logger: createLogger({ level: 'info', destination }), lines };
   }
 
-  it('writes 32 marks at once without waiting, and the rest together once they have lingered', async () => {
-    const claims = await claimedDeliveries(40);
+  it('writes 64 marks at once without waiting, and the rest together once they have lingered', async () => {
+    const claims = await claimedDeliveries(72);
     const { pool, writes } = countingPool();
     try {
       const marker = createSentMarker(pool);
       await Promise.all(claims.map((claim) => marker.mark(claim)));
-      expect(writes).toEqual([32, 8]);
+      expect(writes).toEqual([64, 8]);
       expect(new Set(await statuses(claims))).toEqual(new Set(['sent']));
     } finally {
       await pool.end({ timeout: 5 });
@@ -164,6 +164,22 @@ describe('sent marks', () => {
       await client.close();
       await unprepared.close();
     }
+  });
+
+  it('tells a job whether a batch of its run further on is still held in this process, so it leaves the check to that batch', async () => {
+    const keeper = createClaimKeeper(sql, 30);
+    const run = { id: 7, editionId: 1 };
+    keeper.hold('job-a/1', run, [101, 102, 103]);
+    keeper.hold('job-b/1', run, [151, 152]);
+    keeper.hold('job-c/1', { id: 8, editionId: 1 }, [201]);
+    expect(keeper.holdsLaterClaim(run.id, 103)).toBe(true); // job b, further on
+    expect(keeper.holdsLaterClaim(run.id, 152)).toBe(false); // job c is another run's
+    keeper.release('job-b/1');
+    expect(keeper.holdsLaterClaim(run.id, 103)).toBe(false); // job b ended: job a must check
+    expect(keeper.holdsLaterClaim(run.id, 100)).toBe(true); // job a itself, seen from before it
+    keeper.release('job-a/1');
+    keeper.release('job-c/1');
+    expect(keeper.holdsLaterClaim(8, 0)).toBe(false);
   });
 
   it('tells a job a delivery ahead is unsettled while it is queued or claimed, and not once it is sent', async () => {

@@ -50,7 +50,7 @@ describe('send runs that pause, resume and cancel, and a server that throttles',
     workers = undefined;
     smtp.messages.length = 0;
     smtp.setRecipientPolicy(undefined);
-    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions, admin_audit_log cascade`;
+    await test.runtime.database.sql`truncate subscribers, send_runs, deliveries, suppressions, admin_audit_log cascade`;
   });
   afterAll(async () => {
     await app?.close();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../services/api/app.js';
 import { importPapers, importPapersFile } from '../../services/core/papers/paper-import-service.js';
 import { createLogger } from '../../services/core/platform/logging/logger.js';
-import { findVariantPapers, variantIdsOf } from '../../services/core/sending/edition-variants-repo.js';
+import { variantIdsOf } from '../../services/core/sending/edition-variants-repo.js';
 import { runFanout } from '../../services/core/sending/fanout-service.js';
 import { startManualSend } from '../../services/core/sending/send-service.js';
 import { arxivFixturePath } from '../helpers/arxiv-replay-server.js';
@@ -108,7 +108,8 @@ describe('daily editions with sections: variants, papers on their way, listings 
     expect([...found.values()]).toEqual([id]);
     const other = await variantIdsOf(sql, edition!.id, [{ paperIds, paperSections: [...paperSections.slice(0, -1), 'hf'] }], new Map());
     expect([...other.values()][0]).not.toBe(id);
-    expect((await findVariantPapers(sql, [id])).get(id)).toEqual({ paperIds, paperSections });
+    const [stored] = await sql<{ paper_ids: string[]; paper_sections: string[] }[]>`select paper_ids, paper_sections from edition_variants where id = ${id}`;
+    expect(stored).toEqual({ paper_ids: paperIds, paper_sections: paperSections });
   });
 
   it('finds the daily editions of a section by an index on edition_sections.section_edition_id', async () => {

@@ -30,7 +30,7 @@ describe('sending an edition', () => {
     workers = undefined;
     smtp.messages.length = 0;
     smtp.setRecipientPolicy(undefined);
-    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions cascade`;
+    await test.runtime.database.sql`truncate subscribers, send_runs, deliveries, suppressions cascade`;
   });
   afterAll(async () => {
     await test?.cleanup();
@@ -67,6 +67,25 @@ describe('sending an edition', () => {
     const done = await waitForRun(run.id);
     expect(done.deliveries).toMatchObject({ sent: 1, failed: 0, skipped: 0, queued: 0, claimed: 0 });
     expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-2@example.org']);
+  });
+
+  it('skips a delivery whose reader was erased after the fan-out wrote it, and the run completes', async () => {
+    const sql = test.runtime.database.sql;
+    const [, erased] = await insertReaders(sql, 3);
+    // Only the fan-out runs: its deliveries wait in the queue.
+    workers = await startWorkers(test.runtime, [fanoutProcessor(test.runtime)], []);
+    const run = await startManualSend(test.runtime, DATE, 'test');
+    await waitUntil('the fan-out to write 3 deliveries', async () => (await sql`select 1 from deliveries where send_run_id = ${run.id}`).length === 3);
+    await workers.close(5000);
+    // As when a fan-out read the reader just before an erasure and wrote their delivery after it.
+    await sql`delete from subscribers where id = ${erased!}`;
+
+    await startSendingWorkers();
+    const done = await waitForRun(run.id);
+    expect(done.deliveries).toMatchObject({ sent: 2, skipped: 1, queued: 0, claimed: 0 });
+    expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-3@example.org']);
+    const [skipped] = await sql`select last_error from deliveries where subscriber_id = ${erased!}`;
+    expect(skipped!.last_error).toBe('the reader was erased');
   });
 
   it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {

@@ -56,7 +56,7 @@ describe('provider webhooks', () => {
   });
   afterEach(async () => {
     smtp.messages.length = 0;
-    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions, mail_events cascade`;
+    await test.runtime.database.sql`truncate subscribers, send_runs, deliveries, suppressions, mail_events cascade`;
   });
   afterAll(async () => {
     await app?.close();

@@ -48,7 +48,7 @@ describe('POST /webhooks/ses', () => {
   afterEach(async () => {
     smtp.messages.length = 0;
     sns.requests.length = 0;
-    await test.runtime.database.sql`truncate subscribers, send_runs, suppressions, mail_events cascade`;
+    await test.runtime.database.sql`truncate subscribers, send_runs, deliveries, suppressions, mail_events cascade`;
   });
   afterAll(async () => {
     await app?.close();

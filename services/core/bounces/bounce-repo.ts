@@ -33,7 +33,7 @@ export interface AddressedReader {
 /**
  * The reader with this normalized address (subscribers_email_normalized_key) and their latest
  * accepted digest sent at or before `sentBy` (a reader has one delivery per edition, found through
- * deliveries_subscriber_edition_idx). Bounced copies count: a complaint may follow a bounce report
+ * deliveries_reader_copy_key). Bounced copies count: a complaint may follow a bounce report
  * of the same message from another source.
  */
 export async function findReaderByAddress(sql: SqlExecutor, emailNormalized: string, sentBy: Date): Promise<AddressedReader | undefined> {

@@ -18,14 +18,19 @@ import { markDeliveriesSent, refreshClaims, type HeldClaim } from './delivery-re
 const REFRESHES_PER_WINDOW = 6;
 
 export interface ClaimKeeper {
-  /** Keeps the claims of execution `token` (on deliveries of edition `editionId`) fresh until `release(token)`. */
-  hold(token: string, editionId: number, ids: number[]): void;
+  /** Keeps the claims of execution `token` (on deliveries of `run`) fresh until `release(token)`. */
+  hold(token: string, run: { id: number; editionId: number }, ids: number[]): void;
   release(token: string): void;
+  /**
+   * Whether an execution of this process still holds a delivery of run `runId` with an id above
+   * `afterId`: that execution ends later and checks whether the run is settled itself.
+   */
+  holdsLaterClaim(runId: number, afterId: number): boolean;
 }
 
 /** One per process: a single statement refreshes every claim its executions hold. */
 export function createClaimKeeper(sql: Sql, staleSeconds: number, logger?: Logger): ClaimKeeper {
-  const held = new Map<string, { editionId: number; ids: number[] }>();
+  const held = new Map<string, { runId: number; editionId: number; ids: number[]; lastId: number }>();
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;
   const stop = () => {
@@ -51,9 +56,9 @@ export function createClaimKeeper(sql: Sql, staleSeconds: number, logger?: Logge
     }
   };
   return {
-    hold(token, editionId, ids) {
+    hold(token, run, ids) {
       if (ids.length === 0) return;
-      held.set(token, { editionId, ids });
+      held.set(token, { runId: run.id, editionId: run.editionId, ids, lastId: Math.max(...ids) });
       if (!timer) {
         timer = setInterval(() => void refresh(), (staleSeconds * 1000) / REFRESHES_PER_WINDOW);
         timer.unref();
@@ -62,6 +67,10 @@ export function createClaimKeeper(sql: Sql, staleSeconds: number, logger?: Logge
     release(token) {
       held.delete(token);
       if (held.size === 0) stop();
+    },
+    holdsLaterClaim(runId, afterId) {
+      for (const claims of held.values()) if (claims.runId === runId && claims.lastId > afterId) return true;
+      return false;
     },
   };
 }
@@ -81,22 +90,26 @@ export interface SentMarker {
 
 /**
  * Unwritten marks a process holds before its senders stop: far above what one write carries at
- * full speed (a few dozen), so it never slows a healthy send, and small enough that a worker
- * stops sending within a fraction of a batch per job once Postgres stops answering (each message
- * sent then is one a crash before the marks are written would send twice).
+ * full speed (up to MARKS_PER_WRITE, plus those made during it), so it never slows a healthy
+ * send, and small enough that a worker stops sending within about a batch per job once Postgres
+ * stops answering (each message sent then is one a crash before the marks are written would
+ * send twice).
  */
-const MAX_UNWRITTEN_MARKS = 100;
+const MAX_UNWRITTEN_MARKS = 200;
 const MAX_RETRY_PAUSE_MS = 1000;
 
 /**
  * How long a mark may wait for others to share its write, and how many make a write go out at
  * once. Each write costs Postgres a statement and a commit (about 150 µs of CPU for a handful of
- * marks, each further mark adding a few µs), so a write carrying a few dozen marks costs a
- * fraction per message of one carrying a handful. The linger is also how much longer a crash
- * right after the server's 250 can leave a message unmarked, to be sent again (see createSentMarker).
+ * marks, each further mark adding a few µs; the commit's WAL flush is most of it), so a write
+ * carrying a few dozen marks costs a fraction per message of one carrying a handful. The linger
+ * is also how much longer a crash right after the server's 250 can leave a message unmarked, to
+ * be sent again (see createSentMarker); the count only bounds a write's size, so it is set above
+ * what a fast send (about 1,200 messages a second here) makes within the linger: the linger, not
+ * the count, then paces the writes, at about 20 a second.
  */
 const MARK_LINGER_MS = 50;
-const MARKS_PER_WRITE = 32;
+const MARKS_PER_WRITE = 64;
 
 /**
  * Group commit for "sent" marks: a mark waits up to MARK_LINGER_MS for others, or until

@@ -3,7 +3,6 @@ import type { DigestReader } from '../digest/digest-message.js';
 import { preferenceColumns, preferencesOf } from '../subscribers/preference-columns.js';
 import type { Preferences } from '../subscribers/preferences.js';
 import { notSuppressed } from '../suppression/suppression-repo.js';
-import { findVariantPapers } from './edition-variants-repo.js';
 
 /**
  * Data access for the delivery ledger's state machine:
@@ -41,31 +40,64 @@ function claimIsStale(sql: Sql, staleAfterSeconds: number) {
 /**
  * Claims for the job execution holding `token` (one per execution: a job that BullMQ runs again,
  * with the same job id, while the first execution still sends, must not take the first one's
- * deliveries) the given deliveries that are queued, already claimed with this token (the claim
- * committed but its answer was lost with the connection) or whose claim is stale (its execution
- * died), and returns them with what sending needs. Deliveries that a live execution holds are
- * left out. The UPDATE ... RETURNING is atomic: two executions racing for one delivery never both
- * get it.
+ * deliveries) the given deliveries of `run` that are queued, already claimed with this token (the
+ * claim committed but its answer was lost with the connection) or whose claim is stale (its
+ * execution died), and returns them with what sending needs. Deliveries that a live execution
+ * holds are left out, and so is every delivery while the run is paused or cancelled (a pause
+ * leaves them queued for the resume; a cancel skipped them). The UPDATE ... RETURNING is atomic:
+ * two executions racing for one delivery never both get it.
+ *
+ * One statement, because it runs once a batch: the run's state and each variant's papers come
+ * with the claim. A variant's papers come on the first of its rows only, and its readers share
+ * one array, which keeps what a job holds while it runs small.
  */
-export async function claimDeliveries(sql: Sql, editionId: number, ids: number[], token: string, staleAfterSeconds: number): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(
+  sql: Sql,
+  run: { id: number; editionId: number },
+  ids: number[],
+  token: string,
+  staleAfterSeconds: number,
+): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await sql<
     Array<
-      Preferences & { id: string; send_run_id: string; edition_id: string; subscriber_id: string; variant_id: number | null; attempts: number; email: string; still_wanted: boolean; images: boolean }
+      Preferences & {
+        id: string;
+        send_run_id: string;
+        edition_id: string;
+        subscriber_id: string;
+        variant_id: number | null;
+        attempts: number;
+        email: string;
+        still_wanted: boolean;
+        images: boolean;
+        paper_ids: string[] | null;
+        paper_sections: string[] | null;
+      }
     >
   >`
-    update deliveries d
-    set status = 'claimed', claimed_at = now(), claimed_by = ${token}, attempts = d.attempts + 1
-    from subscribers s
-    where d.edition_id = ${editionId} and d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
-      and (d.status = 'queued'
-           or (d.status = 'claimed' and (d.claimed_by = ${token} or ${claimIsStale(sql, staleAfterSeconds)})))
-    returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.variant_id, d.attempts, s.email,
-      (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted,
-      ${preferenceColumns(sql, 's')}, s.images`;
-  // Most readers of a batch get one of a few variants: each is read once, and its readers share
-  // one array, which keeps what a job holds while it runs small.
-  const papers = await findVariantPapers(sql, rows.map((row) => row.variant_id).filter((id): id is number => id !== null));
+    with claimed as (
+      update deliveries d
+      set status = 'claimed', claimed_at = now(), claimed_by = ${token}, attempts = d.attempts + 1
+      from subscribers s
+      where d.edition_id = ${run.editionId} and d.id = any(${ids}::bigint[]) and s.id = d.subscriber_id
+        and (d.status = 'queued'
+             or (d.status = 'claimed' and (d.claimed_by = ${token} or ${claimIsStale(sql, staleAfterSeconds)})))
+        and not exists (select 1 from send_runs r where r.id = ${run.id} and r.status in ('paused', 'cancelled'))
+      returning d.id, d.send_run_id, d.edition_id, d.subscriber_id, d.variant_id, d.attempts, s.email,
+        (s.status = 'confirmed' and ${notSuppressed(sql, 's.email_normalized')}) as still_wanted,
+        ${preferenceColumns(sql, 's')}, s.images
+    ), numbered as (
+      select claimed.*, row_number() over (partition by claimed.variant_id) as nth_of_variant from claimed
+    )
+    select c.*, v.paper_ids, v.paper_sections
+    from numbered c left join edition_variants v on v.id = c.variant_id and c.nth_of_variant = 1`;
+  const papers = new Map<number, { paperIds: string[]; paperSections: string[] | null }>();
+  for (const row of rows) {
+    if (row.variant_id !== null && row.paper_ids) {
+      papers.set(row.variant_id, { paperIds: row.paper_ids, paperSections: row.paper_sections?.length ? row.paper_sections : null });
+    }
+  }
   return rows.map((row) => ({
     id: Number(row.id),
     sendRunId: Number(row.send_run_id),
@@ -81,6 +113,22 @@ export async function claimDeliveries(sql: Sql, editionId: number, ids: number[]
 }
 
 const NO_PAPERS: string[] = [];
+
+/**
+ * Skips the queued deliveries among `ids` whose reader no longer exists, and returns their
+ * count. The ledger keeps no foreign key to the reader (migration 0015): a fan-out that read a
+ * reader just before an operator erased them can still write their delivery, which the claim's
+ * join then never takes. Called only when a claim took fewer deliveries than its batch named.
+ */
+export async function skipDeliveriesOfErasedReaders(sql: Sql, editionId: number, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await sql`
+    update deliveries d set status = 'skipped', last_error = 'the reader was erased'
+    where d.edition_id = ${editionId} and d.id = any(${ids}::bigint[]) and d.status = 'queued'
+      and not exists (select 1 from subscribers s where s.id = d.subscriber_id)
+    returning d.id`;
+  return rows.length;
+}
 
 /**
  * One delivery's claim: the execution that holds it (see claimDeliveries). The edition names the

@@ -16,6 +16,7 @@ import {
   markDeliveryFailed,
   releaseDeliveryForRetry,
   releaseUnattemptedClaims,
+  skipDeliveriesOfErasedReaders,
   type ClaimedDelivery,
   type HeldClaim,
 } from './delivery-repo.js';
@@ -23,7 +24,7 @@ import type { EditionMessages } from './edition-messages.js';
 import { completeSendRunIfSettled, findSendRun, type SendRun } from './send-run-repo.js';
 import { classifySmtpFailure, throttleBackoffMs } from '../platform/mail/smtp-failure.js';
 import { incrementRunCounter } from './run-control-repo.js';
-import { admitBatch, keepClaimsOfLiveRun, type RunGateDeps } from './run-control-service.js';
+import { admitBatch, type RunGateDeps } from './run-control-service.js';
 
 export interface DeliveryDeps extends RunGateDeps {
   database: DatabaseClient;
@@ -96,13 +97,17 @@ export async function deliverBatch(
   // This execution's own: BullMQ may run the same job (same id) again while this one still sends.
   const token = `${job.id}/${randomBytes(6).toString('hex')}`;
   const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql, deps.config.workerStaleSeconds);
-  const claimed = await keepClaimsOfLiveRun(
-    deps,
-    run.id,
-    token,
-    await whileDatabaseAway(() => claimDeliveries(sql, run.editionId, job.deliveryIds, token, deps.config.workerStaleSeconds)),
-  );
-  claimKeeper.hold(token, run.editionId, claimed.map((delivery) => delivery.id));
+  const claimed = await whileDatabaseAway(() => claimDeliveries(sql, run, job.deliveryIds, token, deps.config.workerStaleSeconds));
+  if (claimed.length < job.deliveryIds.length) {
+    // Another live execution holds the rest, or the run was just paused or cancelled; rarely
+    // their reader was erased mid-send.
+    const taken = new Set(claimed.map((delivery) => delivery.id));
+    const unclaimed = job.deliveryIds.filter((id) => !taken.has(id));
+    const erased = await whileDatabaseAway(() => skipDeliveriesOfErasedReaders(sql, run.editionId, unclaimed));
+    result.skipped += erased;
+    for (let i = 0; i < erased; i++) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
+  }
+  claimKeeper.hold(token, run, claimed.map((delivery) => delivery.id));
   try {
     await sendClaimed(deps, run, claimed, token, job.lastAttempt, result);
   } finally {
@@ -111,8 +116,11 @@ export async function deliverBatch(
   // A throttled batch is not over: its job runs again after the backoff.
   if (result.backoffMs > 0) return result;
 
-  // Cheap first: with unsettled deliveries just ahead, this run cannot be settled yet.
+  // Cheapest first: while a batch of this run further on is still being sent, by this process
+  // or (read from the ledger) any other, the run cannot be settled, and that batch checks when it
+  // ends. Whichever batch ends last finds nothing ahead and checks.
   const lastId = job.deliveryIds.reduce((max, id) => Math.max(max, id), 0);
+  if (claimKeeper.holdsLaterClaim(run.id, lastId)) return result;
   if (!(await whileDatabaseAway(() => hasUnsettledDeliveryAhead(sql, run, lastId)))) {
     await whileDatabaseAway(() => completeSendRunIfSettled(sql, run.id));
   }
@@ -143,7 +151,7 @@ async function sendClaimed(
   } catch (error) {
     return giveBack(claimed.map((delivery) => delivery.id), error);
   }
-  result.skipped = unwanted.length;
+  result.skipped += unwanted.length;
   for (const _ of unwanted) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
 
   const marker = deps.sentMarker ?? createSentMarker(deps.database.genericPlanSql);

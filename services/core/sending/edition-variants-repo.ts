@@ -54,19 +54,3 @@ export async function variantIdsOf(sql: Sql, editionId: number, selections: read
   if (missing.length > 0) throw new Error(`edition ${editionId}: no variant could be made for ${missing.length} selections`);
   return known;
 }
-
-/** A variant as a send reads it: its papers, and the section of each when the copy has sections. */
-export interface VariantPapers {
-  paperIds: string[];
-  /** Null for an all-trending copy (no section headings). */
-  paperSections: string[] | null;
-}
-
-/** The papers (and sections) of each variant among `ids` (a variant never changes). */
-export async function findVariantPapers(sql: Sql, ids: readonly number[]): Promise<Map<number, VariantPapers>> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  const rows = await sql<{ id: number; paper_ids: string[]; paper_sections: string[] }[]>`
-    select id, paper_ids, paper_sections from edition_variants where id = any(${unique}::int[])`;
-  return new Map(rows.map((row) => [row.id, { paperIds: row.paper_ids, paperSections: row.paper_sections.length === 0 ? null : row.paper_sections }]));
-}

@@ -32,7 +32,7 @@ export interface ResendPage {
 /**
  * Readers whose latest delivery of the edition failed (a later copy of any status, e.g. a
  * resend that went out, takes them off the list), in subscriber id order from `afterId`. The
- * walk follows deliveries_subscriber_edition_idx; the NOT EXISTS picks the latest row per reader.
+ * walk follows deliveries_reader_copy_key; the NOT EXISTS picks the latest row per reader.
  */
 export async function nextFailedReaders(sql: Sql, page: ResendPage): Promise<ResendReader[]> {
   const rows = await sql<ReaderRow[]>`

@@ -45,33 +45,6 @@ export async function markRunCancelled(sql: Sql, run: { id: number; editionId: n
   return Number(row?.cancelled) > 0 ? { skipped: Number(row?.skipped) } : undefined;
 }
 
-/**
- * Deliveries a job just claimed for a run that is paused or cancelled: back to queued (paused:
- * resume enqueues them again) or skipped (cancelled). Returns the run's status and the ids it
- * took back; nothing when the run may send (one primary-key read, then nothing to update).
- */
-export async function takeBackClaimsOfStoppedRun(
-  sql: Sql,
-  runId: number,
-  claimToken: string,
-  ids: number[],
-): Promise<{ status: SendRunStatus; ids: number[] } | undefined> {
-  if (ids.length === 0) return undefined;
-  // The run first, on its own: were it a join, Postgres could walk the deliveries first.
-  const [run] = await sql<{ status: SendRunStatus; edition_id: string }[]>`
-    select status, edition_id from send_runs where id = ${runId} and status in ('paused', 'cancelled')`;
-  if (!run) return undefined;
-  const rows = await sql<{ id: string }[]>`
-    update deliveries d
-    set status = ${run.status === 'paused' ? 'queued' : 'skipped'}::delivery_status,
-        last_error = coalesce(${run.status === 'paused' ? null : 'the run was cancelled'}::text, d.last_error)
-    where d.edition_id = ${run.edition_id} and d.id = any(${ids}::bigint[]) and d.send_run_id = ${runId}
-      and d.status = 'claimed' and d.claimed_by = ${claimToken}
-    returning d.id`;
-  if (rows.length === 0) return undefined;
-  return { status: run.status, ids: rows.map((row) => Number(row.id)) };
-}
-
 export type RunCounter = 'hard_bounces' | 'soft_bounces' | 'complaints';
 
 /**

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config/config.js';
-import { whileDatabaseAway } from '../platform/db/availability.js';
 import type { DatabaseClient } from '../platform/db/client.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import type { Queues } from '../platform/queue/queues.js';
-import type { ClaimedDelivery } from './delivery-repo.js';
-import {
-  countRunAttempts,
-  markRunCancelled,
-  markRunPaused,
-  markRunResumed,
-  takeBackClaimsOfStoppedRun,
-} from './run-control-repo.js';
+import { countRunAttempts, markRunCancelled, markRunPaused, markRunResumed } from './run-control-repo.js';
 import { attemptsWorthCounting, autoPauseReason } from './run-health.js';
 import { enqueueUnheldDeliveries } from './fanout-service.js';
 import { deliverPacing, ensureFanoutJob } from './send-jobs.js';
@@ -147,21 +139,4 @@ export async function admitBatch(deps: RunGateDeps, run: SendRun): Promise<boole
     );
   }
   return false;
-}
-
-/**
- * Of the deliveries a job just claimed, those it may send: when the run was paused or
- * cancelled between the job's start and its claim, they go back to queued (paused) or are
- * skipped (cancelled), and the job sends none of them.
- */
-export async function keepClaimsOfLiveRun(
-  deps: { database: DatabaseClient },
-  runId: number,
-  claimToken: string,
-  claimed: ClaimedDelivery[],
-): Promise<ClaimedDelivery[]> {
-  const taken = await whileDatabaseAway(() => takeBackClaimsOfStoppedRun(deps.database.sql, runId, claimToken, claimed.map((delivery) => delivery.id)));
-  if (!taken) return claimed;
-  const back = new Set(taken.ids);
-  return claimed.filter((delivery) => !back.has(delivery.id));
 }

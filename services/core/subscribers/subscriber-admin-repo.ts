@@ -78,10 +78,11 @@ export async function listSubscribers(
 
 /**
  * Erases a reader: records the hashed address as suppressed (so it cannot be signed up or
- * imported again) and deletes the row; deliveries and owed mail go with it by ON DELETE
- * CASCADE, sent papers (no foreign key, see the schema) right after. One transaction: there is
- * never a moment with neither the row nor the suppression. Returns false when there was no such
- * reader.
+ * imported again) and deletes the row; owed mail goes with it by ON DELETE CASCADE, deliveries
+ * and sent papers (no foreign key, see the schema) right after. One transaction: there is never
+ * a moment with neither the row nor the suppression. A fan-out that read the reader before the
+ * erasure may still write a delivery after it; its claim skips it (skipDeliveriesOfErasedReaders).
+ * Returns false when there was no such reader.
  */
 export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {
   return sql.begin(async (tx) => {
@@ -89,6 +90,8 @@ export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {
     if (!row) return false;
     await suppressReader(tx, id, 'erased', 'erased by an operator');
     await tx`delete from subscribers where id = ${id}`;
+    // Every edition's partition, by its reader index (deliveries_reader_copy_key).
+    await tx`delete from deliveries where subscriber_id = ${id}`;
     // After the reader's deliveries are gone: a send marking one of them waited for this
     // transaction's delete, so whatever it recorded is visible here, and nothing comes later.
     await tx`delete from sent_papers where subscriber_id = ${id}`;

@@ -422,9 +422,13 @@ export const deliveries = pgTable(
      */
     sendRunId: bigint('send_run_id', { mode: 'number' }).notNull(),
     editionId: bigint('edition_id', { mode: 'number' }).notNull(),
-    subscriberId: bigint('subscriber_id', { mode: 'number' })
-      .notNull()
-      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key to the reader either (migration 0015): its check locked the reader's row,
+     * a write per delivery. Erasing a reader and retention delete their deliveries themselves; a
+     * delivery whose reader is gone (written by a fan-out racing the erasure) is skipped at its
+     * claim.
+     */
+    subscriberId: bigint('subscriber_id', { mode: 'number' }).notNull(),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -443,12 +447,11 @@ export const deliveries = pgTable(
   },
   (t) => [
     primaryKey({ name: 'deliveries_pkey', columns: [t.id, t.editionId] }),
-    uniqueIndex('deliveries_run_subscriber_key').on(t.sendRunId, t.subscriberId, t.editionId),
-    // Scheduled and manual sends give each reader each edition at most once, whatever runs race.
-    uniqueIndex('deliveries_edition_subscriber_first_copy_key')
-      .on(t.editionId, t.subscriberId)
-      .where(sql`not ${t.resend}`),
-    index('deliveries_subscriber_edition_idx').on(t.subscriberId, t.editionId),
+    // A reader's copies of an edition: their one first copy (copy key 0), so scheduled and manual
+    // sends give each reader each edition at most once whatever runs race, and at most one copy
+    // per resend run (copy key the run). The one secondary index the fan-out writes; its leading
+    // reader column serves every lookup by reader (migration 0015).
+    uniqueIndex('deliveries_reader_copy_key').on(t.subscriberId, t.editionId, sql`(case when ${t.resend} then ${t.sendRunId} else 0 end)`),
   ],
 );
 
