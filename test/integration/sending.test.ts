@@ -69,7 +69,7 @@ describe('sending an edition', () => {
     expect(smtp.messages.map((m) => m.recipients[0])).toEqual(['reader-2@example.org']);
   });
 
-  it('skips a delivery whose reader was erased after the fan-out wrote it, and the run completes', async () => {
+  it('drops a delivery whose reader was erased after the fan-out wrote it, and the run completes', async () => {
     const sql = test.runtime.database.sql;
     const [, erased] = await insertReaders(sql, 3);
     // Only the fan-out runs: its deliveries wait in the queue.
@@ -82,10 +82,31 @@ describe('sending an edition', () => {
 
     await startSendingWorkers();
     const done = await waitForRun(run.id);
-    expect(done.deliveries).toMatchObject({ sent: 2, skipped: 1, queued: 0, claimed: 0 });
+    expect(done.deliveries).toMatchObject({ sent: 2, skipped: 0, queued: 0, claimed: 0 });
     expect(smtp.messages.map((m) => m.recipients[0]).sort()).toEqual(['reader-1@example.org', 'reader-3@example.org']);
-    const [skipped] = await sql`select last_error from deliveries where subscriber_id = ${erased!}`;
-    expect(skipped!.last_error).toBe('the reader was erased');
+    // Erasure leaves no history: the delivery is gone, not kept as skipped.
+    expect(await sql`select 1 from deliveries where subscriber_id = ${erased!}`).toHaveLength(0);
+  });
+
+  it('skips what is left of a cancelled run when its deliveries come back queued (a retry released after the cancel)', async () => {
+    const sql = test.runtime.database.sql;
+    await insertReaders(sql, 3);
+    workers = await startWorkers(test.runtime, [fanoutProcessor(test.runtime)], []);
+    const run = await startManualSend(test.runtime, DATE, 'test');
+    await waitUntil('the fan-out to write 3 deliveries', async () => (await sql`select 1 from deliveries where send_run_id = ${run.id}`).length === 3);
+    await workers.close(5000);
+    // The cancel skipped what was queued then; these were claimed, failed for a while and were released afterwards.
+    await sql`update send_runs set status = 'cancelled', completed_at = now() where id = ${run.id}`;
+
+    await startSendingWorkers();
+    await waitUntil(
+      'the cancelled run to settle',
+      async () => (await sql`select 1 from deliveries where send_run_id = ${run.id} and status in ('queued', 'claimed')`).length === 0,
+      30_000,
+    );
+    const rows = await sql`select status, last_error from deliveries where send_run_id = ${run.id}`;
+    expect(rows).toEqual(Array(3).fill({ status: 'skipped', last_error: 'the run was cancelled' }));
+    expect(smtp.messages).toHaveLength(0);
   });
 
   it('sends each confirmed reader exactly one digest with both parts and the list headers', async () => {

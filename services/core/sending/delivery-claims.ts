@@ -104,9 +104,9 @@ const MAX_RETRY_PAUSE_MS = 1000;
  * marks, each further mark adding a few µs; the commit's WAL flush is most of it), so a write
  * carrying a few dozen marks costs a fraction per message of one carrying a handful. The linger
  * is also how much longer a crash right after the server's 250 can leave a message unmarked, to
- * be sent again (see createSentMarker); the count only bounds a write's size, so it is set above
- * what a fast send (about 1,200 messages a second here) makes within the linger: the linger, not
- * the count, then paces the writes, at about 20 a second.
+ * be sent again (see createSentMarker). The count sends a write at once without waiting out the
+ * linger; it is set above what a fast send (about 1,200 messages a second here) makes within the
+ * linger, so the linger, not the count, paces the writes, at about 20 a second.
  */
 const MARK_LINGER_MS = 50;
 const MARKS_PER_WRITE = 64;

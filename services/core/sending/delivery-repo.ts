@@ -44,7 +44,7 @@ function claimIsStale(sql: Sql, staleAfterSeconds: number) {
  * claim committed but its answer was lost with the connection) or whose claim is stale (its
  * execution died), and returns them with what sending needs. Deliveries that a live execution
  * holds are left out, and so is every delivery while the run is paused or cancelled (a pause
- * leaves them queued for the resume; a cancel skipped them). The UPDATE ... RETURNING is atomic:
+ * leaves them queued for the resume; see settleUnclaimableDeliveries). The UPDATE ... RETURNING is atomic:
  * two executions racing for one delivery never both get it.
  *
  * One statement, because it runs once a batch: the run's state and each variant's papers come
@@ -115,19 +115,37 @@ export async function claimDeliveries(
 const NO_PAPERS: string[] = [];
 
 /**
- * Skips the queued deliveries among `ids` whose reader no longer exists, and returns their
- * count. The ledger keeps no foreign key to the reader (migration 0015): a fan-out that read a
- * reader just before an operator erased them can still write their delivery, which the claim's
- * join then never takes. Called only when a claim took fewer deliveries than its batch named.
+ * Settles the deliveries among `ids` that a claim refused and nobody else will send, and returns
+ * how many: those whose reader no longer exists are deleted (the ledger keeps no foreign key to
+ * the reader, migration 0015: a fan-out that read a reader just before an operator erased them
+ * can still write their delivery, and erasure leaves no history), and, when the run was
+ * cancelled, its queued ones (a retry released after the cancel) and those a dead execution
+ * held are skipped. A paused run's stay queued for its resume. Called only when a claim took
+ * fewer deliveries than its batch named.
  */
-export async function skipDeliveriesOfErasedReaders(sql: Sql, editionId: number, ids: number[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  const rows = await sql`
-    update deliveries d set status = 'skipped', last_error = 'the reader was erased'
-    where d.edition_id = ${editionId} and d.id = any(${ids}::bigint[]) and d.status = 'queued'
-      and not exists (select 1 from subscribers s where s.id = d.subscriber_id)
-    returning d.id`;
-  return rows.length;
+export async function settleUnclaimableDeliveries(
+  sql: Sql,
+  run: { id: number; editionId: number },
+  ids: number[],
+  staleAfterSeconds: number,
+): Promise<{ erased: number; cancelled: number }> {
+  if (ids.length === 0) return { erased: 0, cancelled: 0 };
+  const [row] = await sql<{ erased: string; cancelled: string }[]>`
+    with erased as (
+      delete from deliveries d
+      where d.edition_id = ${run.editionId} and d.id = any(${ids}::bigint[]) and d.status = 'queued'
+        and not exists (select 1 from subscribers s where s.id = d.subscriber_id)
+      returning d.id
+    ), cancelled as (
+      update deliveries d set status = 'skipped', last_error = 'the run was cancelled'
+      where d.edition_id = ${run.editionId} and d.id = any(${ids}::bigint[]) and d.send_run_id = ${run.id}
+        and (d.status = 'queued' or (d.status = 'claimed' and ${claimIsStale(sql, staleAfterSeconds)}))
+        and exists (select 1 from subscribers s where s.id = d.subscriber_id)
+        and exists (select 1 from send_runs r where r.id = ${run.id} and r.status = 'cancelled')
+      returning d.id
+    )
+    select (select count(*) from erased) as erased, (select count(*) from cancelled) as cancelled`;
+  return { erased: Number(row?.erased ?? 0), cancelled: Number(row?.cancelled ?? 0) };
 }
 
 /**
@@ -224,18 +242,24 @@ export async function markDeliveriesSkipped(sql: Sql, editionId: number, ids: nu
 
 /**
  * Whether one of the next `window` ledger rows after `afterId` is a delivery of the run still
- * queued or claimed: a short walk of the primary key, which mostly stops at its first row (the
+ * queued or claimed: a short range of the primary key, which mostly stops at its first row (the
  * next job's batch, waiting or being sent). A job that sees one skips the run's completion check:
  * the run is not settled, and that delivery's job checks when it ends, after its own marks (a
  * dead execution's claim is taken over, and its new job checks). Whichever job ends last finds
- * nothing unsettled and checks. The full check walks the (run, status) index, whose 'queued'
- * range fills with dead entries as a big run progresses (a million-reader run made it the most
- * expensive statement of the send); near the end of a run, where this finds nothing, the full
- * check runs as before.
+ * nothing unsettled and checks. The full check reads all the run's rows in the edition's
+ * partition (no index holds the status: its updates would not be HOT); near the end of a run,
+ * where this finds nothing, it runs as before. A job asks this only when no batch of the run
+ * further on is held in its own process (ClaimKeeper.holdsLaterClaim).
  */
 export async function hasUnsettledDeliveryAhead(sql: Sql, run: { id: number; editionId: number }, afterId: number, window = 256): Promise<boolean> {
+  // The id range is closed as well, so the walk stays bounded whatever plan Postgres picks; it
+  // leaves room for ids that other runs' fan-outs (or conflicting inserts) took meanwhile.
   const rows = await sql`
-    select 1 from (select send_run_id, status from deliveries where edition_id = ${run.editionId} and id > ${afterId} order by id limit ${window}) ahead
+    select 1 from (
+      select send_run_id, status from deliveries
+      where edition_id = ${run.editionId} and id > ${afterId} and id <= ${afterId + 8 * window}
+      order by id limit ${window}
+    ) ahead
     where ahead.send_run_id = ${run.id} and ahead.status in ('queued', 'claimed')
     limit 1`;
   return rows.length > 0;

@@ -16,7 +16,7 @@ import {
   markDeliveryFailed,
   releaseDeliveryForRetry,
   releaseUnattemptedClaims,
-  skipDeliveriesOfErasedReaders,
+  settleUnclaimableDeliveries,
   type ClaimedDelivery,
   type HeldClaim,
 } from './delivery-repo.js';
@@ -99,13 +99,13 @@ export async function deliverBatch(
   const claimKeeper = deps.claimKeeper ?? createClaimKeeper(sql, deps.config.workerStaleSeconds);
   const claimed = await whileDatabaseAway(() => claimDeliveries(sql, run, job.deliveryIds, token, deps.config.workerStaleSeconds));
   if (claimed.length < job.deliveryIds.length) {
-    // Another live execution holds the rest, or the run was just paused or cancelled; rarely
-    // their reader was erased mid-send.
+    // Another live execution holds the rest, or the run was paused or cancelled; rarely their
+    // reader was erased mid-send.
     const taken = new Set(claimed.map((delivery) => delivery.id));
     const unclaimed = job.deliveryIds.filter((id) => !taken.has(id));
-    const erased = await whileDatabaseAway(() => skipDeliveriesOfErasedReaders(sql, run.editionId, unclaimed));
-    result.skipped += erased;
-    for (let i = 0; i < erased; i++) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
+    const settled = await whileDatabaseAway(() => settleUnclaimableDeliveries(sql, run, unclaimed, deps.config.workerStaleSeconds));
+    result.skipped += settled.erased + settled.cancelled;
+    for (let i = 0; i < settled.erased + settled.cancelled; i++) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
   }
   claimKeeper.hold(token, run, claimed.map((delivery) => delivery.id));
   try {

@@ -106,9 +106,9 @@ export interface PlannedDelivery {
 /**
  * Writes one ledger row per planned delivery in a single statement and returns the ids of the
  * queued ones it created. Each names its selection by variant (edition-variants-repo.ts; `variants`
- * carries the ids a fan-out resolved on earlier pages). ON CONFLICT DO NOTHING covers both unique
- * keys: (run, reader), so a repeated batch adds nothing, and (edition, reader) for first copies,
- * so two runs racing over the same reader give them one copy.
+ * carries the ids a fan-out resolved on earlier pages). ON CONFLICT DO NOTHING on the reader's
+ * copy key (deliveries_reader_copy_key): a repeated batch adds nothing, and two runs racing over
+ * the same reader give them one first copy.
  */
 export async function insertDeliveries(
   sql: Sql,
