@@ -5,7 +5,7 @@
 -- where the run-and-reader key and the first-copy key were, and its leading reader column serves
 -- every lookup by reader that the (reader, edition) index served.
 -- The reader's foreign key goes too: erasing a reader and retention's drop of an unsubscribed
--- reader's history delete their deliveries themselves, and a claim skips a delivery whose reader
+-- reader's history delete their deliveries themselves, and a claim deletes a delivery whose reader
 -- is gone (a fan-out that wrote it while the reader was being erased).
 ALTER TABLE "deliveries" DROP CONSTRAINT "deliveries_subscriber_id_subscribers_id_fk";--> statement-breakpoint
 DROP INDEX "deliveries_run_subscriber_key";--> statement-breakpoint

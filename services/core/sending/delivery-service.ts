@@ -104,8 +104,9 @@ export async function deliverBatch(
     const taken = new Set(claimed.map((delivery) => delivery.id));
     const unclaimed = job.deliveryIds.filter((id) => !taken.has(id));
     const settled = await whileDatabaseAway(() => settleUnclaimableDeliveries(sql, run, unclaimed, deps.config.workerStaleSeconds));
-    result.skipped += settled.erased + settled.cancelled;
-    for (let i = 0; i < settled.erased + settled.cancelled; i++) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
+    const notSent = settled.erased + settled.cancelled;
+    result.skipped += notSent;
+    for (let i = 0; i < notSent; i++) deps.onOutcome?.({ status: 'skipped', reason: 'no-longer-wanted' });
   }
   claimKeeper.hold(token, run, claimed.map((delivery) => delivery.id));
   try {

@@ -81,7 +81,7 @@ export async function listSubscribers(
  * imported again) and deletes the row; owed mail goes with it by ON DELETE CASCADE, deliveries
  * and sent papers (no foreign key, see the schema) right after. One transaction: there is never
  * a moment with neither the row nor the suppression. A fan-out that read the reader before the
- * erasure may still write a delivery after it; its claim skips it (skipDeliveriesOfErasedReaders).
+ * erasure may still write a delivery after it; its claim deletes it (settleUnclaimableDeliveries).
  * Returns false when there was no such reader.
  */
 export async function eraseSubscriber(sql: Sql, id: number): Promise<boolean> {

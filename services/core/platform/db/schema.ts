@@ -425,8 +425,8 @@ export const deliveries = pgTable(
     /**
      * No foreign key to the reader either (migration 0015): its check locked the reader's row,
      * a write per delivery. Erasing a reader and retention delete their deliveries themselves; a
-     * delivery whose reader is gone (written by a fan-out racing the erasure) is skipped at its
-     * claim.
+     * delivery whose reader is gone (written by a fan-out racing the erasure) is deleted when its
+     * claim finds no reader (settleUnclaimableDeliveries).
      */
     subscriberId: bigint('subscriber_id', { mode: 'number' }).notNull(),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
